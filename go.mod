@@ -1,0 +1,26 @@
+module github.com/fromscratch/fromscratch
+
+go 1.26.0
+
+tool github.com/magefile/mage
+
+require (
+	github.com/BurntSushi/toml v1.6.0
+	github.com/google/go-containerregistry v0.22.1
+	github.com/hashicorp/go-version v1.9.0
+	github.com/magefile/mage v1.17.2
+	golang.org/x/sync v0.25.0
+	golang.org/x/term v0.48.0
+)
+
+require (
+	github.com/docker/cli v29.7.2+incompatible // indirect
+	github.com/docker/docker-credential-helpers v0.9.3 // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/klauspost/compress v1.19.2 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/image-spec v1.1.1 // indirect
+	github.com/sirupsen/logrus v1.9.4 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	gotest.tools/v3 v3.5.2 // indirect
+)
