@@ -1,0 +1,204 @@
+package elfdeps
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Info is what the linkage check and the size matrix need from one ELF file.
+type Info struct {
+	Class   elf.Class
+	Machine elf.Machine
+	Type    elf.Type // ET_EXEC or ET_DYN
+	Interp  string   // PT_INTERP, "" if none
+	Needed  []string // DT_NEEDED in order
+	RPath   []string // DT_RPATH entries split on ':'
+	RunPath []string // DT_RUNPATH entries split on ':'
+	SOName  string
+
+	// Sizes from the .text, .data and .bss section headers, 0 if absent.
+	Text, Data, BSS uint64
+}
+
+// Inspect reads r as an ELF file. The dynamic entries are read the way the
+// loader reads them, through PT_DYNAMIC and PT_LOAD, so a file whose section
+// headers were stripped still reports its NEEDED list.
+func Inspect(r io.ReaderAt) (*Info, error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("parsing ELF header: %w", err)
+	}
+	defer f.Close()
+	info := &Info{Class: f.Class, Machine: f.Machine, Type: f.Type}
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		b := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(b, 0); err != nil {
+			return nil, fmt.Errorf("reading PT_INTERP: %w", err)
+		}
+		info.Interp = strings.TrimRight(string(b), "\x00")
+	}
+	if err := readDynamic(f, info); err != nil {
+		return nil, err
+	}
+	for _, s := range []struct {
+		name string
+		dst  *uint64
+	}{{".text", &info.Text}, {".data", &info.Data}, {".bss", &info.BSS}} {
+		if sec := f.Section(s.name); sec != nil {
+			*s.dst = sec.Size
+		}
+	}
+	return info, nil
+}
+
+// InspectFile is Inspect on the file at path.
+func InspectFile(path string) (*Info, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading ELF %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := Inspect(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading ELF %s: %w", path, err)
+	}
+	return info, nil
+}
+
+// Static reports whether the file needs no loader and no libraries. A
+// static-pie executable is static: it is ET_DYN with a PT_DYNAMIC segment
+// but has neither PT_INTERP nor DT_NEEDED.
+func (i *Info) Static() bool { return i.Interp == "" && len(i.Needed) == 0 }
+
+// readDynamic fills the DT_NEEDED, DT_SONAME, DT_RPATH and DT_RUNPATH fields
+// from the PT_DYNAMIC segment. A file without one is left as is.
+func readDynamic(f *elf.File, info *Info) error {
+	var dyn *elf.Prog
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_DYNAMIC {
+			dyn = p
+		}
+	}
+	if dyn == nil {
+		return nil
+	}
+	b := make([]byte, dyn.Filesz)
+	if _, err := dyn.ReadAt(b, 0); err != nil {
+		return fmt.Errorf("reading PT_DYNAMIC: %w", err)
+	}
+	size := 8
+	if f.Class == elf.ELFCLASS64 {
+		size = 16
+	}
+	type entry struct {
+		tag elf.DynTag
+		val uint64
+	}
+	var entries []entry
+	var strtab, strsz uint64
+	for off := 0; off+size <= len(b); off += size {
+		var e entry
+		if size == 16 {
+			e = entry{elf.DynTag(f.ByteOrder.Uint64(b[off:])), f.ByteOrder.Uint64(b[off+8:])}
+		} else {
+			e = entry{elf.DynTag(f.ByteOrder.Uint32(b[off:])), uint64(f.ByteOrder.Uint32(b[off+4:]))}
+		}
+		if e.tag == elf.DT_NULL {
+			break
+		}
+		switch e.tag {
+		case elf.DT_STRTAB:
+			strtab = e.val
+		case elf.DT_STRSZ:
+			strsz = e.val
+		case elf.DT_NEEDED, elf.DT_SONAME, elf.DT_RPATH, elf.DT_RUNPATH:
+			entries = append(entries, e)
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	str, err := readVirtual(f, strtab, strsz)
+	if err != nil {
+		return fmt.Errorf("reading the dynamic string table: %w", err)
+	}
+	for _, e := range entries {
+		if e.val >= uint64(len(str)) {
+			return fmt.Errorf("reading %v: string offset %d is outside the table", e.tag, e.val)
+		}
+		s := str[e.val:]
+		if n := strings.IndexByte(s, 0); n >= 0 {
+			s = s[:n]
+		}
+		switch e.tag {
+		case elf.DT_NEEDED:
+			info.Needed = append(info.Needed, s)
+		case elf.DT_SONAME:
+			info.SOName = s
+		case elf.DT_RPATH:
+			info.RPath = append(info.RPath, strings.Split(s, ":")...)
+		case elf.DT_RUNPATH:
+			info.RunPath = append(info.RunPath, strings.Split(s, ":")...)
+		}
+	}
+	return nil
+}
+
+// readVirtual reads n bytes at virtual address addr through the PT_LOAD
+// segment that maps it.
+func readVirtual(f *elf.File, addr, n uint64) (string, error) {
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_LOAD || addr < p.Vaddr || addr+n > p.Vaddr+p.Filesz {
+			continue
+		}
+		b := make([]byte, n)
+		if _, err := p.ReadAt(b, int64(addr-p.Vaddr)); err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	return "", fmt.Errorf("no PT_LOAD segment maps %#x+%d", addr, n)
+}
+
+// MachineFor maps an OCI platform to the ELF machine and class its binaries
+// have: linux/amd64, linux/arm64 (also linux/arm64/v8), linux/arm/v7 (also
+// linux/arm), linux/riscv64 and linux/386.
+func MachineFor(platform string) (elf.Machine, elf.Class, error) {
+	switch platform {
+	case "linux/amd64":
+		return elf.EM_X86_64, elf.ELFCLASS64, nil
+	case "linux/arm64", "linux/arm64/v8":
+		return elf.EM_AARCH64, elf.ELFCLASS64, nil
+	case "linux/arm/v7", "linux/arm":
+		return elf.EM_ARM, elf.ELFCLASS32, nil
+	case "linux/riscv64":
+		return elf.EM_RISCV, elf.ELFCLASS64, nil
+	case "linux/386":
+		return elf.EM_386, elf.ELFCLASS32, nil
+	}
+	return 0, 0, fmt.Errorf("mapping platform %q to an ELF machine: %w", platform, errors.ErrUnsupported)
+}
+
+// isELF reports whether the file at path starts with the ELF magic.
+func isELF(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return false, nil
+		}
+		return false, err
+	}
+	return string(magic[:]) == elf.ELFMAG, nil
+}

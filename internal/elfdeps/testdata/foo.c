@@ -1,0 +1,3 @@
+int bar(void);
+
+int foo(void) { return 40 + bar(); }

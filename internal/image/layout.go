@@ -1,0 +1,269 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// RefNameAnnotation names an entry of a layout's index.json.
+const RefNameAnnotation = "org.opencontainers.image.ref.name"
+
+// Index is a multi-arch image index: one image per platform, found in a layout by Name.
+type Index struct {
+	Name   string // e.g. "zig-static"; the ref name in index.json
+	Images []v1.Image
+}
+
+// Entry is one named index read back from a layout.
+type Entry struct {
+	Name      string
+	Index     v1.ImageIndex
+	Platforms []string // e.g. "linux/arm/v7", in index order
+}
+
+// WriteLayout writes one fresh OCI image layout at dir holding every index, named in index.json
+// and sorted by name; the images inside each index are sorted by platform. The layout is written
+// next to dir and renamed into place, so a failing write leaves the previous layout untouched and
+// a successful one replaces it completely. dir must be absent, empty, or an OCI layout.
+func WriteLayout(dir string, indexes []Index) error {
+	top, err := topIndex(indexes)
+	if err != nil {
+		return err
+	}
+	if err := checkReplaceable(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("creating parent of layout %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".new-")
+	if err != nil {
+		return fmt.Errorf("creating temporary layout: %w", err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if _, err := layout.Write(tmp, top); err != nil {
+		return fmt.Errorf("writing layout %s: %w", dir, err)
+	}
+	if err := normalizeModes(tmp); err != nil {
+		return err
+	}
+	return swapDir(tmp, dir)
+}
+
+// topIndex builds index.json's content: one child index per Index, annotated with its name.
+func topIndex(indexes []Index) (v1.ImageIndex, error) {
+	sorted := append([]Index(nil), indexes...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	var adds []mutate.IndexAddendum
+	for i, ix := range sorted {
+		if ix.Name == "" {
+			return nil, fmt.Errorf("building layout: an index has an empty Name: name each one, e.g. \"gcc-static\"")
+		}
+		if i > 0 && sorted[i-1].Name == ix.Name {
+			return nil, fmt.Errorf("building layout: index name %q appears twice: names must be unique", ix.Name)
+		}
+		child, err := platformIndex(ix)
+		if err != nil {
+			return nil, err
+		}
+		adds = append(adds, mutate.IndexAddendum{
+			Add:        child,
+			Descriptor: v1.Descriptor{Annotations: map[string]string{RefNameAnnotation: ix.Name}},
+		})
+	}
+	return mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex), nil
+}
+
+// platformIndex builds one multi-arch index whose descriptors carry each image's platform.
+func platformIndex(ix Index) (v1.ImageIndex, error) {
+	type platformed struct {
+		platform v1.Platform
+		img      v1.Image
+	}
+	var imgs []platformed
+	for _, img := range ix.Images {
+		cfg, err := img.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("reading config of an image in %s: %w", ix.Name, err)
+		}
+		p := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+		imgs = append(imgs, platformed{p, img})
+	}
+	sort.Slice(imgs, func(i, j int) bool { return imgs[i].platform.String() < imgs[j].platform.String() })
+	var adds []mutate.IndexAddendum
+	for i, pi := range imgs {
+		if i > 0 && imgs[i-1].platform.String() == pi.platform.String() {
+			return nil, fmt.Errorf("building index %s: two images for %s: give one image per platform", ix.Name, pi.platform)
+		}
+		desc, err := partial.Descriptor(pi.img)
+		if err != nil {
+			return nil, fmt.Errorf("describing the %s image of %s: %w", pi.platform, ix.Name, err)
+		}
+		// go-containerregistry fills artifactType with the config media type; OCI reserves it
+		// for artifacts, and docker's own indexes leave it out.
+		desc.ArtifactType = ""
+		desc.Platform = &pi.platform
+		adds = append(adds, mutate.IndexAddendum{Add: describedImage{pi.img, *desc}})
+	}
+	return mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex), nil
+}
+
+// describedImage is an image that describes itself in an index with a given descriptor.
+type describedImage struct {
+	v1.Image
+	desc v1.Descriptor
+}
+
+func (d describedImage) Descriptor() (*v1.Descriptor, error) { return &d.desc, nil }
+
+// checkReplaceable refuses to replace anything that is not an OCI layout (or empty), so a wrong
+// path cannot delete someone's directory.
+func checkReplaceable(dir string) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking layout %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("checking layout %s: it exists and is not a directory", dir)
+	}
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("checking layout %s: %w", dir, err)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
+		return fmt.Errorf("checking layout %s: it exists and is not an OCI layout (no oci-layout file); refusing to replace it", dir)
+	}
+	return nil
+}
+
+// normalizeModes sets 0755 on directories and 0644 on files, whatever the umask was.
+func normalizeModes(root string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			return fmt.Errorf("setting mode of %s: %w", p, err)
+		}
+		return nil
+	})
+}
+
+// swapDir moves tmp to dir. An existing dir is first moved aside, and removed only once tmp is in
+// place; if that rename fails, the old dir is moved back.
+func swapDir(tmp, dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(tmp, dir); err != nil {
+			return fmt.Errorf("moving new layout into %s: %w", dir, err)
+		}
+		return nil
+	}
+	old, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".old-")
+	if err != nil {
+		return fmt.Errorf("replacing layout %s: %w", dir, err)
+	}
+	aside := filepath.Join(old, "layout")
+	if err := os.Rename(dir, aside); err != nil {
+		os.Remove(old)
+		return fmt.Errorf("moving old layout %s aside: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if rerr := os.Rename(aside, dir); rerr != nil {
+			return fmt.Errorf("moving new layout into %s: %w (and restoring the old one: %v; it is at %s)", dir, err, rerr, aside)
+		}
+		os.Remove(old)
+		return fmt.Errorf("moving new layout into %s: %w", dir, err)
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("removing old layout: %w", err)
+	}
+	return nil
+}
+
+// ReadLayout lists the named indexes of a layout written by WriteLayout, in index.json order.
+func ReadLayout(dir string) ([]Entry, error) {
+	top, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading layout %s: %w", dir, err)
+	}
+	im, err := top.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading index.json of %s: %w", dir, err)
+	}
+	var entries []Entry
+	for _, desc := range im.Manifests {
+		name := desc.Annotations[RefNameAnnotation]
+		if !desc.MediaType.IsIndex() {
+			return nil, fmt.Errorf("reading layout %s: %s (%s) is a %s, not an image index", dir, name, desc.Digest, desc.MediaType)
+		}
+		idx, err := top.ImageIndex(desc.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("reading index %s: %w", name, err)
+		}
+		child, err := idx.IndexManifest()
+		if err != nil {
+			return nil, fmt.Errorf("reading index %s: %w", name, err)
+		}
+		e := Entry{Name: name, Index: idx}
+		for _, m := range child.Manifests {
+			if m.Platform != nil {
+				e.Platforms = append(e.Platforms, m.Platform.String())
+			}
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// Lookup finds the image for platform (e.g. "linux/arm/v7") in the index named refName.
+func Lookup(dir, refName, platform string) (v1.Image, error) {
+	entries, err := ReadLayout(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name)
+		if e.Name != refName {
+			continue
+		}
+		im, err := e.Index.IndexManifest()
+		if err != nil {
+			return nil, fmt.Errorf("reading index %s: %w", refName, err)
+		}
+		for _, m := range im.Manifests {
+			if m.Platform != nil && m.Platform.String() == platform {
+				img, err := e.Index.Image(m.Digest)
+				if err != nil {
+					return nil, fmt.Errorf("reading image %s %s: %w", refName, platform, err)
+				}
+				return img, nil
+			}
+		}
+		return nil, fmt.Errorf("looking up %s in %s: no image for platform %q; have %s",
+			refName, dir, platform, strings.Join(e.Platforms, ", "))
+	}
+	return nil, fmt.Errorf("looking up %s in %s: no such ref name; have %s", refName, dir, strings.Join(names, ", "))
+}

@@ -1,0 +1,55 @@
+// Package matrix holds the size rows of a fromscratch run, renders them
+// (JSON, CSV, Markdown, SVG, terminal tables), compares a run against a
+// baseline (Diff) and fails a run whose images grew too much (Gate).
+//
+// A cell is one recipe built for one platform with one toolchain and one
+// linkage; its key is (recipe, platform, toolchain, linkage).
+//
+// # matrix.json, schema_version 1
+//
+//	{
+//	  "schema_version": 1,              // Load rejects any other value
+//	  "rows": [{                        // sorted: recipe, platform, toolchain, linkage
+//	    "recipe": "hello",
+//	    "platform": "linux/amd64",      // linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64
+//	    "toolchain": "gcc",             // gcc, musl-gcc, zig
+//	    "toolchain_version": "12.2.0",
+//	    "libc": "glibc",                // glibc, musl, ...
+//	    "linkage": "dynamic",           // static or dynamic
+//	    "status": "built",              // built, not-applicable, unavailable or failed
+//	    "reason": "",                   // why not-applicable, unavailable or failed
+//	    "sizes": {                      // bytes, SI when rendered (1 kB = 1000 B)
+//	      "binary": 15960,              // the program file
+//	      "text": 1345, "data": 600, "bss": 8,  // ELF section sizes
+//	      "libraries": 2326056,         // shared-library closure: interpreter + libs
+//	      "library_count": 2,           // files in that closure
+//	      "layers_uncompressed": 2345984, // sum of uncompressed layer tars
+//	      "layers_compressed": 1003521,   // sum of gzip layer blobs
+//	      "image_registry": 1004708,      // config + manifest + compressed layers
+//	      "image_docker": 2342016         // uncompressed, as `docker images` reports
+//	    },
+//	    "digest": "sha256:…",           // image manifest digest
+//	    "smoke": {
+//	      "status": "pass",             // pass, fail, skipped, or "" when not run
+//	      "output": "hello, world\n",
+//	      "reason": "",                 // why it failed or was skipped
+//	      "duration_ms": 412,
+//	      "engine": "docker"            // docker, runc or ""
+//	    },
+//	    "reproducible": true,           // omitted when not checked
+//	    "repro_note": "",
+//	    "warnings": ["..."]             // compiler warning lines; omitted when none
+//	  }]
+//	}
+//
+// Adding a field keeps version 1 (readers ignore fields they do not know);
+// renaming a field or changing its meaning or type bumps SchemaVersion.
+//
+// The CSV has the same fields flattened, one line per row: the sizes drop
+// their "sizes." prefix and the smoke fields get a "smoke_" prefix
+// (smoke_status, smoke_duration_ms, ...); reproducible is true, false or
+// empty; warnings are one per line within their field.
+//
+// not-applicable means the recipe excludes the cell; unavailable means the
+// toolchain was missing on the machine that ran the matrix.
+package matrix

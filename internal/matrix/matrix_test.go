@@ -1,0 +1,281 @@
+package matrix
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
+
+// golden compares got with testdata/<TestName>.golden, or rewrites it with -update.
+func golden(t *testing.T, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update to accept):\n%s", path, got)
+	}
+}
+
+// render runs fn twice on m and checks the output is stable and m untouched.
+func render(t *testing.T, fn func(io.Writer, *Matrix) error, m *Matrix) []byte {
+	t.Helper()
+	before := slices.Clone(m.Rows)
+	var a, b bytes.Buffer
+	if err := fn(&a, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := fn(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two renderings of the same matrix differ")
+	}
+	if !reflect.DeepEqual(before, m.Rows) {
+		t.Error("rendering reordered or changed the caller's rows")
+	}
+	return a.Bytes()
+}
+
+func TestJSON(t *testing.T)     { golden(t, render(t, JSON, fixture())) }
+func TestCSV(t *testing.T)      { golden(t, render(t, CSV, fixture())) }
+func TestMarkdown(t *testing.T) { golden(t, render(t, Markdown, fixture())) }
+func TestTerminal(t *testing.T) { golden(t, render(t, Terminal, fixture())) }
+
+func TestSVG(t *testing.T) {
+	gcc := fixture() // 703 kB to 5.57 MB: a linear axis
+	gcc.Rows = slices.DeleteFunc(gcc.Rows, func(r Row) bool { return r.Toolchain != "gcc" })
+	for name, m := range map[string]*Matrix{"fixture": fixture(), "full": fullMatrix(), "linear": gcc, "empty": {}} {
+		t.Run(name, func(t *testing.T) {
+			out := render(t, SVG, m)
+			dec := xml.NewDecoder(bytes.NewReader(out))
+			for {
+				_, err := dec.Token()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("SVG is not well-formed XML: %v", err)
+				}
+			}
+			if name != "empty" {
+				golden(t, out)
+			}
+		})
+	}
+}
+
+func TestSVGScale(t *testing.T) {
+	// The fixture spans 5 kB to 5 MB: log scale with decade ticks.
+	s := newYScale(newGrid(fixture()))
+	if !s.log {
+		t.Fatal("fixture chart is linear, want log")
+	}
+	var labels []string
+	for _, v := range s.ticks() {
+		labels = append(labels, tickLabel(v))
+	}
+	if want := []string{"1 kB", "10 kB", "100 kB", "1 MB", "10 MB"}; !slices.Equal(labels, want) {
+		t.Errorf("log ticks = %q, want %q", labels, want)
+	}
+	// 1 MB to 2.5 MB is a ratio of 2.5: linear, from 0.
+	m := &Matrix{Rows: []Row{
+		{Recipe: "a", Status: StatusBuilt, Sizes: Sizes{ImageDocker: 1000000}},
+		{Recipe: "b", Status: StatusBuilt, Sizes: Sizes{ImageDocker: 2500000}},
+	}}
+	s = newYScale(newGrid(m))
+	labels = labels[:0]
+	for _, v := range s.ticks() {
+		labels = append(labels, tickLabel(v))
+	}
+	if want := []string{"0 B", "500 kB", "1 MB", "1.5 MB", "2 MB", "2.5 MB"}; s.log || !slices.Equal(labels, want) {
+		t.Errorf("linear ticks = %q (log %v), want %q", labels, s.log, want)
+	}
+}
+
+func TestSort(t *testing.T) {
+	var m Matrix
+	for _, p := range []string{"linux/riscv64", "linux/s390x", "linux/arm/v7", "linux/arm64", "linux/amd64"} {
+		m.Rows = append(m.Rows, Row{Recipe: "b", Platform: p, Toolchain: "gcc", Linkage: "static"})
+	}
+	m.Rows = append(m.Rows,
+		Row{Recipe: "b", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "dynamic"},
+		Row{Recipe: "b", Platform: "linux/amd64", Toolchain: "musl-gcc", Linkage: "static"},
+		Row{Recipe: "a", Platform: "linux/riscv64", Toolchain: "zig", Linkage: "static"})
+	m.Sort()
+	var got []string
+	for _, r := range m.Rows {
+		got = append(got, r.Key().String())
+	}
+	want := []string{
+		"a linux/riscv64 zig-static",
+		"b linux/amd64 gcc-static",
+		"b linux/amd64 gcc-dynamic",
+		"b linux/amd64 musl-gcc-static",
+		"b linux/arm64 gcc-static",
+		"b linux/arm/v7 gcc-static",
+		"b linux/riscv64 gcc-static",
+		"b linux/s390x gcc-static",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("sorted keys:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	m := fixture()
+	path := filepath.Join(t.TempDir(), "matrix.json")
+	var buf bytes.Buffer
+	if err := JSON(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Sort()
+	if !reflect.DeepEqual(got, m) {
+		t.Errorf("Load(JSON(m)) differs from m:\n got %+v\nwant %+v", got, m)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	row := `{"recipe":"hello","platform":"linux/amd64","toolchain":"gcc","linkage":"static","status":"built"}`
+	for _, tc := range []struct{ name, data, want string }{
+		{"future version", `{"schema_version": 2, "rows": []}`, "field schema_version is 2"},
+		{"missing version", `{"rows": []}`, "field schema_version is missing"},
+		{"malformed", "{\"schema_version\": 1,\n \"rows\": [}", "line 2, column 11"},
+		{"wrong type", `{"schema_version": 1, "rows": [{"sizes": {"binary": "big"}}]}`, "rows.sizes.binary"},
+		{"unknown status", `{"schema_version": 1, "rows": [{"status": "done"}]}`, `rows[0].status: unknown status "done"`},
+		{"duplicate cell", `{"schema_version": 1, "rows": [` + row + `,` + row + `]}`, "rows[1]: cell hello linux/amd64 gcc-static repeats rows[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "baseline.json")
+			if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not name the file and %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "absent.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load of a missing file: %v, want os.ErrNotExist", err)
+	}
+}
+
+func TestWriteAll(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out", "matrix")
+	m := fixture()
+	if err := WriteAll(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"matrix.csv", "matrix.json", "matrix.md", "matrix.svg"}; !slices.Equal(names, want) {
+		t.Fatalf("files = %q, want %q (no temporary files left)", names, want)
+	}
+	for _, o := range outputs {
+		got, err := os.ReadFile(filepath.Join(dir, o.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := render(t, o.render, m); !bytes.Equal(got, want) {
+			t.Errorf("%s differs from its renderer's output", o.name)
+		}
+		if fi, _ := os.Stat(filepath.Join(dir, o.name)); fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s mode = %v, want 0644", o.name, fi.Mode().Perm())
+		}
+	}
+	// A second run replaces the files in place.
+	if err := WriteAll(dir, &Matrix{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := Load(filepath.Join(dir, "matrix.json")); got == nil || len(got.Rows) != 0 {
+		t.Errorf("matrix.json not replaced: %+v", got)
+	}
+}
+
+func TestGitHubSummary(t *testing.T) {
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	if err := fixture().GitHubSummary(); err != nil {
+		t.Errorf("without GITHUB_STEP_SUMMARY: %v, want a no-op", err)
+	}
+	path := filepath.Join(t.TempDir(), "summary.md")
+	if err := os.WriteFile(path, []byte("## earlier step\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_STEP_SUMMARY", path)
+	if err := fixture().GitHubSummary(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "## earlier step\n" + string(render(t, Markdown, fixture()))
+	if string(got) != want {
+		t.Errorf("summary file does not hold the earlier content followed by the Markdown:\n%s", got)
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 B"},
+		{812, "812 B"},
+		{999, "999 B"},
+		{1000, "1.00 kB"},
+		{5120, "5.12 kB"},
+		{9994, "9.99 kB"},
+		{9995, "10.0 kB"},
+		{15960, "16.0 kB"},
+		{17808, "17.8 kB"},
+		{762424, "762 kB"},
+		{999499, "999 kB"},
+		{999500, "1.00 MB"},
+		{2326056, "2.33 MB"},
+		{1e9, "1.00 GB"},
+		{9223372036854775807, "9.22 EB"},
+		{-812, "-812 B"},
+		{-2326056, "-2.33 MB"},
+		{-9223372036854775808, "-9.22 EB"},
+	} {
+		if got := HumanBytes(tc.n); got != tc.want {
+			t.Errorf("HumanBytes(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package matrix
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// outputs are the files WriteAll produces, in the order it writes them.
+var outputs = []struct {
+	name   string
+	render func(io.Writer, *Matrix) error
+}{
+	{"matrix.json", JSON},
+	{"matrix.csv", CSV},
+	{"matrix.md", Markdown},
+	{"matrix.svg", SVG},
+}
+
+// WriteAll writes matrix.json, matrix.csv, matrix.md and matrix.svg into dir,
+// creating it if needed. Each file is rendered in memory, written to a
+// temporary file in dir and renamed into place, so a reader never sees a
+// half-written file.
+func WriteAll(dir string, m *Matrix) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating matrix directory: %w", err)
+	}
+	for _, o := range outputs {
+		var buf bytes.Buffer
+		if err := o.render(&buf, m); err != nil {
+			return fmt.Errorf("rendering %s: %w", o.name, err)
+		}
+		if err := writeFileAtomic(filepath.Join(dir, o.name), buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	// CreateTemp makes the file 0600; the outputs are meant to be shared.
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("renaming into %s: %w", path, err)
+	}
+	return nil
+}
+
+// GitHubSummary appends the Markdown rendering of m to the file named by
+// $GITHUB_STEP_SUMMARY, so a GitHub Actions run shows the tables on its
+// summary page. It does nothing when the variable is unset or empty.
+func (m *Matrix) GitHubSummary() error {
+	path := os.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := Markdown(&buf, m); err != nil {
+		return fmt.Errorf("rendering step summary: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("opening step summary: %w", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return fmt.Errorf("appending step summary %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("appending step summary %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,373 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/fromscratch/fromscratch/internal/elfdeps"
+	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// Result is what one cell produced. Steps fill it in order; a failed step
+// sets Err and the later steps do not run.
+type Result struct {
+	Job      Job
+	Binary   string // out/bin/.../<recipe>
+	Log      string // out/bin/.../build.log
+	Warnings []string
+	Info     *elfdeps.Info
+	Closure  *elfdeps.Closure
+	Image    v1.Image
+	Archive  string // out/docker/...tar
+	Sizes    image.Sizes
+	Smoke    SmokeResult
+	Err      error
+}
+
+// Dir is the cell's output folder:
+// out/bin/<recipe>/<platform as one element>/<toolchain>-<linkage>.
+func Dir(out string, c recipe.Cell) string {
+	return filepath.Join(out, "bin", c.Recipe, c.Platform.Dir(), c.Variant())
+}
+
+// ArchivePath is out/docker/<recipe>_<toolchain>-<linkage>_<arch>.tar.
+func ArchivePath(out string, c recipe.Cell) string {
+	return filepath.Join(out, "docker", fmt.Sprintf("%s_%s_%s.tar", c.Recipe, c.Variant(), c.Platform.Arch()))
+}
+
+// Tag is the docker tag of a cell's archive: <recipe>:<variant>-<arch>.
+func Tag(c recipe.Cell) string {
+	return fmt.Sprintf("%s:%s-%s", c.Recipe, c.Variant(), c.Platform.Arch())
+}
+
+// step is one stage of a cell.
+type step struct {
+	name string
+	run  func(ctx context.Context, cfg Config, r *Result) error
+}
+
+// cellSteps is the ordered life of a cell.
+var cellSteps = []step{
+	{"compile", compile},  // toolchain -> out/bin/.../<recipe> + build.log
+	{"linkage", checkELF}, // static/dynamic and machine verified from the ELF
+	{"closure", closure},  // interpreter + DT_NEEDED from the target sysroot
+	{"image", buildImage}, // scratch image, refused if it could not run
+	{"archive", archive},  // docker-loadable tar in out/docker
+}
+
+// RunCell runs every step of one applicable cell.
+func RunCell(ctx context.Context, cfg Config, run toolchain.Runner, j Job) *Result {
+	r := &Result{Job: j}
+	ctx = context.WithValue(ctx, runnerKey{}, run)
+	for _, s := range cellSteps {
+		if err := s.run(ctx, cfg, r); err != nil {
+			r.Err = fmt.Errorf("%s: %w", s.name, err)
+			return r
+		}
+	}
+	return r
+}
+
+type runnerKey struct{}
+
+func compile(ctx context.Context, cfg Config, r *Result) error {
+	j := r.Job
+	final := Dir(cfg.OutDir, j.Cell)
+	if cfg.ReuseBinaries || j.Recipe.Prebuilt != "" {
+		return reuse(cfg, r, final)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return fmt.Errorf("creating output dir: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(final), "."+j.Cell.Variant()+"-")
+	if err != nil {
+		return fmt.Errorf("creating temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Join(cfg.CacheDir, "tmp"), 0o755); err != nil {
+		return fmt.Errorf("creating temp dir: %w", err)
+	}
+	plan := toolchain.Plan{
+		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
+		Resolved: j.Tool.Resolved,
+		WorkDir:  filepath.Join(tmp, "obj"),
+		Output:   filepath.Join(tmp, j.Recipe.Name),
+	}
+	run := ctx.Value(runnerKey{}).(toolchain.Runner)
+	log, berr := toolchain.Build(ctx, run, plan, toolchain.Env(envConfig(cfg, j.Tool.PathDirs)))
+	log = scrubPaths(log, cfg, tmp)
+	r.Warnings = warnings(log)
+	if err := os.RemoveAll(plan.WorkDir); err != nil {
+		return fmt.Errorf("removing objects: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "build.log"), log, 0o644); err != nil {
+		return fmt.Errorf("writing build.log: %w", err)
+	}
+	// The cell's folder is replaced whole, also when the build failed, so
+	// its build.log is the one of this run.
+	if err := os.RemoveAll(final); err != nil {
+		return fmt.Errorf("removing old output: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("moving output into place: %w", err)
+	}
+	r.Log = filepath.Join(final, "build.log")
+	if berr != nil {
+		return fmt.Errorf("%w (log: %s)", berr, rel(cfg, r.Log))
+	}
+	r.Binary = filepath.Join(final, j.Recipe.Name)
+	return nil
+}
+
+// reuse takes the binary of a cell from out/bin (image:all) or, for a
+// prebuilt recipe, copies the named file there.
+func reuse(cfg Config, r *Result, final string) error {
+	bin := filepath.Join(final, r.Job.Recipe.Name)
+	if r.Job.Recipe.Prebuilt != "" {
+		if err := os.MkdirAll(final, 0o755); err != nil {
+			return fmt.Errorf("creating output dir: %w", err)
+		}
+		if err := copyFile(r.Job.Recipe.Prebuilt, bin); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("no binary at %s (run go tool mage build:all first)", rel(cfg, bin))
+	}
+	r.Binary = bin
+	r.Log = filepath.Join(final, "build.log")
+	if log, err := os.ReadFile(r.Log); err == nil {
+		r.Warnings = warnings(log)
+	}
+	return nil
+}
+
+// copyFile copies src to dst through a temp file renamed into place.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".copy-")
+	if err != nil {
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	if err := tmp.Chmod(0o755); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
+
+// scrubPaths replaces the machine's directories in a log with stable names.
+func scrubPaths(log []byte, cfg Config, tmp string) []byte {
+	log = bytes.ReplaceAll(log, []byte(tmp), []byte("$OUT"))
+	log = bytes.ReplaceAll(log, []byte(cfg.Root), []byte("$ROOT"))
+	return bytes.ReplaceAll(log, []byte(cfg.CacheDir), []byte("$CACHE"))
+}
+
+func warnings(log []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(log))
+	for sc.Scan() {
+		if line := sc.Text(); strings.Contains(line, "warning:") {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
+}
+
+func rel(cfg Config, p string) string {
+	if r, err := filepath.Rel(cfg.Root, p); err == nil {
+		return r
+	}
+	return p
+}
+
+func checkELF(_ context.Context, _ Config, r *Result) error {
+	info, err := elfdeps.InspectFile(r.Binary)
+	if err != nil {
+		return err
+	}
+	r.Info = info
+	return CheckLinkage(info, r.Job.Cell.Platform, r.Job.Cell.Linkage)
+}
+
+// CheckLinkage verifies from the ELF that a binary is what its cell says:
+// static means no PT_INTERP and no DT_NEEDED (static-pie included), dynamic
+// means both, and the machine and class match the platform.
+func CheckLinkage(info *elfdeps.Info, p recipe.Platform, l recipe.Linkage) error {
+	m, c, err := elfdeps.MachineFor(string(p))
+	if err != nil {
+		return err
+	}
+	if info.Machine != m || info.Class != c {
+		return fmt.Errorf("ELF is %s %s, %s needs %s %s", info.Machine, info.Class, p, m, c)
+	}
+	switch l {
+	case recipe.Static:
+		if info.Interp != "" || len(info.Needed) > 0 {
+			return fmt.Errorf("static cell links dynamically: PT_INTERP %q, DT_NEEDED %v", info.Interp, info.Needed)
+		}
+	case recipe.Dynamic:
+		if info.Interp == "" || len(info.Needed) == 0 {
+			return fmt.Errorf("dynamic cell is not dynamically linked: PT_INTERP %q, DT_NEEDED %v", info.Interp, info.Needed)
+		}
+	}
+	return nil
+}
+
+func closure(_ context.Context, _ Config, r *Result) error {
+	if r.Job.Cell.Linkage == recipe.Static {
+		return nil
+	}
+	t := r.Job.Tool.Target
+	c, err := elfdeps.Resolve(r.Binary, elfdeps.Options{Sysroot: t.Sysroot, LibDirs: t.LibDirs, InterpDirs: t.LibDirs})
+	if err != nil {
+		return err
+	}
+	r.Closure = c
+	return nil
+}
+
+// ImageFiles lays out the image of a binary and its closure: the binary at
+// /<name> in the first layer, the loader and libraries in the second.
+func ImageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
+	layers := []image.Layer{{
+		CreatedBy: fmt.Sprintf("COPY %s /", name),
+		Files:     []image.File{{Path: "/" + name, Source: binary, Mode: 0o755}},
+	}}
+	if c == nil || len(c.Files) == 0 {
+		return layers
+	}
+	var files []image.File
+	tops := map[string]bool{}
+	for _, f := range c.Files {
+		mode := os.FileMode(0o644)
+		if f.Role == "interpreter" {
+			mode = 0o755
+		}
+		files = append(files, image.File{Path: f.ImagePath, Source: f.Source, Mode: mode})
+		tops[strings.SplitN(strings.TrimPrefix(f.ImagePath, "/"), "/", 2)[0]] = true
+	}
+	var dirs []string
+	for d := range tops {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	createdBy := fmt.Sprintf("COPY %s /%s", dirs[0], dirs[0])
+	if len(dirs) > 1 {
+		createdBy = fmt.Sprintf("COPY %s /", strings.Join(dirs, " "))
+	}
+	return append(layers, image.Layer{CreatedBy: createdBy, Files: files})
+}
+
+func buildImage(_ context.Context, cfg Config, r *Result) error {
+	j := r.Job
+	layers := ImageFiles(j.Recipe.Name, r.Binary, r.Closure)
+	// Refuse an image that would fail with "exec /<name>: no such file or
+	// directory": the loader and every library must be inside it.
+	files := map[string]string{}
+	for _, l := range layers {
+		for _, f := range l.Files {
+			files[f.Path] = f.Source
+		}
+	}
+	if err := verify(files, j.Cell.Platform); err != nil {
+		return err
+	}
+	digest, err := SourceDigest(j.Recipe)
+	if err != nil {
+		return err
+	}
+	img, err := image.Build(image.Spec{
+		Platform:   string(j.Cell.Platform),
+		Layers:     layers,
+		Entrypoint: []string{"/" + j.Recipe.Name},
+		Cmd:        j.Recipe.Smoke.Args,
+		Labels: map[string]string{
+			"org.opencontainers.image.title":    j.Recipe.Name,
+			"dev.fromscratch.recipe":            j.Recipe.Name,
+			"dev.fromscratch.toolchain":         j.Def.Name,
+			"dev.fromscratch.toolchain.version": j.Tool.Version,
+			"dev.fromscratch.linkage":           string(j.Cell.Linkage),
+			"dev.fromscratch.libc":              j.Def.Linkage(j.Cell.Linkage).Libc,
+			"dev.fromscratch.source.digest":     digest,
+		},
+		Created: cfg.BuildDate,
+	})
+	if err != nil {
+		return err
+	}
+	r.Image = img
+	r.Sizes, err = image.SizesOf(img)
+	return err
+}
+
+func verify(files map[string]string, p recipe.Platform) error {
+	m, c, err := elfdeps.MachineFor(string(p))
+	if err != nil {
+		return err
+	}
+	return elfdeps.Verify(files, elf.Machine(m), c)
+}
+
+func archive(_ context.Context, cfg Config, r *Result) error {
+	p := ArchivePath(cfg.OutDir, r.Job.Cell)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(p), err)
+	}
+	if err := image.WriteDockerArchive(p, Tag(r.Job.Cell), r.Image); err != nil {
+		return err
+	}
+	r.Archive = p
+	return nil
+}
+
+// SourceDigest is sha256 over the recipe's inputs (names and contents, in
+// sorted order): the label that ties an image to its sources.
+func SourceDigest(rc *recipe.Recipe) (string, error) {
+	inputs, err := rc.Inputs()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, in := range inputs {
+		f, err := os.Open(filepath.Join(rc.Dir, in))
+		if err != nil {
+			return "", fmt.Errorf("hashing inputs of %s: %w", rc.Name, err)
+		}
+		fmt.Fprintf(h, "%s\x00", path.Clean(filepath.ToSlash(in)))
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("hashing inputs of %s: %w", rc.Name, err)
+		}
+		h.Write([]byte{0})
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,87 @@
+package pipeline
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+)
+
+// Rows turns a report into the size matrix: one row per cell.
+func Rows(rep *Report) *matrix.Matrix {
+	m := &matrix.Matrix{SchemaVersion: matrix.SchemaVersion}
+	for _, j := range rep.Jobs {
+		row := matrix.Row{
+			Recipe:    j.Cell.Recipe,
+			Platform:  string(j.Cell.Platform),
+			Toolchain: j.Cell.Toolchain,
+			Libc:      j.Def.Linkage(j.Cell.Linkage).Libc,
+			Linkage:   string(j.Cell.Linkage),
+			Reason:    j.Reason,
+		}
+		row.ToolchainVersion = j.Tool.Version
+		switch j.Status {
+		case StatusNotApplicable:
+			row.Status = matrix.StatusNotApplicable
+		case StatusUnavailable:
+			row.Status = matrix.StatusUnavailable
+		default:
+			fill(&row, rep.Results[j.Cell.String()])
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	m.Sort()
+	return m
+}
+
+func fill(row *matrix.Row, r *Result) {
+	if r == nil {
+		row.Status, row.Reason = matrix.StatusFailed, "not run"
+		return
+	}
+	row.Warnings = r.Warnings
+	if r.Binary != "" {
+		if st, err := os.Stat(r.Binary); err == nil {
+			row.Sizes.Binary = st.Size()
+		}
+	}
+	if r.Info != nil {
+		row.Sizes.Text, row.Sizes.Data, row.Sizes.BSS = r.Info.Text, r.Info.Data, r.Info.BSS
+	}
+	if r.Closure != nil {
+		for _, f := range r.Closure.Files {
+			row.Sizes.Libraries += f.Size
+			row.Sizes.LibraryCount++
+		}
+	}
+	if r.Err != nil {
+		row.Status, row.Reason = matrix.StatusFailed, oneLine(r.Err.Error())
+		return
+	}
+	row.Status = matrix.StatusBuilt
+	s := r.Sizes
+	row.Sizes.LayersUncompressed = s.LayersUncompressed
+	row.Sizes.LayersCompressed = s.LayersCompressed
+	row.Sizes.ImageRegistry = s.Registry
+	row.Sizes.ImageDocker = s.LayersUncompressed
+	if d, err := r.Image.Digest(); err == nil {
+		row.Digest = d.String()
+	}
+	row.Smoke = matrix.Smoke{
+		Status:     r.Smoke.Status,
+		Output:     r.Smoke.Stdout,
+		Reason:     r.Smoke.Reason,
+		DurationMS: r.Smoke.Duration.Milliseconds(),
+		Engine:     r.Smoke.Engine,
+	}
+}
+
+// oneLine keeps the first lines of an error for a table cell.
+func oneLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > 6 {
+		lines = append(lines[:6], fmt.Sprintf("... (%d more lines)", len(lines)-6))
+	}
+	return strings.Join(lines, "\n")
+}

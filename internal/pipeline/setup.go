@@ -1,0 +1,158 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// HostPackages are the Debian packages the images are run with.
+var HostPackages = []string{"docker.io", "qemu-user-static", "runc", "binutils"}
+
+// Setup provisions what the matrix needs, idempotently: missing Debian
+// packages (as root with apt-get), the npm-provisioned toolchains into the
+// cache, the binfmt handlers for foreign platforms and a Docker engine.
+// Without root it says what is missing and carries on: build:all then
+// builds what it can.
+func (c *CLI) Setup(ctx context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	defs, err := toolchain.LoadAll(filepath.Join(cfg.Root, "toolchains"))
+	if err != nil {
+		return err
+	}
+	extra := HostPackages
+	if _, err := exec.LookPath("npm"); err != nil {
+		extra = append(extra, "npm")
+	}
+	pkgs := toolchain.AptPackages(defs, extra...)
+	missing := missingPackages(ctx, pkgs)
+	root := os.Geteuid() == 0
+	_, aptErr := exec.LookPath("apt-get")
+	var errs []error
+	switch {
+	case len(missing) == 0:
+		fmt.Fprintf(c.out, "setup: %d Debian packages present\n", len(pkgs))
+	case root && aptErr == nil:
+		fmt.Fprintf(c.out, "setup: installing %d Debian packages: %s\n", len(missing), strings.Join(missing, " "))
+		if err := aptInstall(ctx, missing); err != nil {
+			errs = append(errs, err)
+		}
+	default:
+		fmt.Fprintf(c.out, "setup: not root or no apt-get: cannot install %s\n  as root: apt-get install %s\n",
+			strings.Join(missing, " "), strings.Join(missing, " "))
+	}
+	env := toolchain.Env(envConfig(cfg, append([]string{}, filepath.SplitList(os.Getenv("PATH"))...)))
+	for _, d := range defs {
+		if d.Provision.Npm == "" {
+			continue
+		}
+		dir, err := toolchain.InstallNpm(ctx, toolchain.Exec, d, cfg.CacheDir, env)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(c.out, "setup: %s from %s in %s\n", d.Name, d.Provision.Npm, dir)
+	}
+	if root {
+		if err := smoke.RegisterBinfmt(); err != nil {
+			errs = append(errs, fmt.Errorf("registering binfmt handlers: %w", err))
+		}
+		if err := smoke.StartDocker(ctx, filepath.Join(cfg.CacheDir, "dockerd.log")); err != nil {
+			fmt.Fprintf(c.out, "setup: no Docker engine (%v); smoke runs use runc\n", err)
+		}
+	} else {
+		fmt.Fprintln(c.out, "setup: not root: binfmt handlers and the Docker engine are left as they are")
+	}
+	if err := c.ListToolchains(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func missingPackages(ctx context.Context, pkgs []string) []string {
+	var missing []string
+	for _, p := range pkgs {
+		out, err := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Status}", p).Output()
+		if err != nil || !strings.Contains(string(out), "install ok installed") {
+			missing = append(missing, p)
+		}
+	}
+	return missing
+}
+
+func aptInstall(ctx context.Context, pkgs []string) error {
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"}
+	for _, args := range [][]string{
+		{"apt-get", "update", "-qq"},
+		append([]string{"apt-get", "install", "-y", "-qq", "--no-install-recommends"}, pkgs...),
+	} {
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %w: %s", strings.Join(args[:2], " "), err, tail(out, 2000))
+		}
+	}
+	return nil
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// Test runs go vet on the packages and the magefiles, then the test suite.
+func (c *CLI) Test(ctx context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	for _, args := range [][]string{
+		{"go", "vet", "./..."},
+		{"go", "vet", "-tags", "mage", "./magefiles"},
+		{"go", "test", "-count=1", "-timeout", "60m", "./..."},
+	} {
+		fmt.Fprintf(c.out, "$ %s\n", strings.Join(args, " "))
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmd.Dir = cfg.Root
+		cmd.Stdout, cmd.Stderr = c.out, c.out
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %w", strings.Join(args, " "), err)
+		}
+	}
+	return nil
+}
+
+// Load loads every archive of out/docker into the Docker engine.
+func (c *CLI) Load(ctx context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	archives, _ := filepath.Glob(filepath.Join(cfg.OutDir, "docker", "*.tar"))
+	if len(archives) == 0 {
+		return fmt.Errorf("no archives in %s (run go tool mage build:all first)", rel(cfg, filepath.Join(cfg.OutDir, "docker")))
+	}
+	var errs []error
+	for _, a := range archives {
+		out, err := exec.CommandContext(ctx, "docker", "load", "-q", "-i", a).CombinedOutput()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("docker load %s: %w: %s", filepath.Base(a), err, tail(out, 500)))
+			continue
+		}
+		fmt.Fprint(c.out, string(out))
+	}
+	fmt.Fprintf(c.out, "loaded %d of %d archives\n", len(archives)-len(errs), len(archives))
+	return errors.Join(errs...)
+}

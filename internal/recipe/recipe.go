@@ -1,0 +1,346 @@
+package recipe
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the name of a recipe's description inside its folder.
+const FileName = "recipe.toml"
+
+// Recipe is one C or C++ program, loaded from recipes/<name>/recipe.toml.
+type Recipe struct {
+	Name        string   `toml:"-"` // the folder name
+	Dir         string   `toml:"-"` // absolute path of the folder
+	Description string   `toml:"description"`
+	Language    Language `toml:"language"`
+	// Sources are paths relative to Dir, compiled and linked in order.
+	Sources     []string `toml:"sources"`
+	IncludeDirs []string `toml:"include_dirs"`
+	Defines     []string `toml:"defines"`
+	CFlags      []string `toml:"cflags"`
+	LDFlags     []string `toml:"ldflags"`
+	// Libraries are linked with -l<name> after the sources.
+	Libraries       []string        `toml:"libraries"`
+	StaticLibraries []StaticLibrary `toml:"static_libraries"`
+	// Prebuilt names an existing ELF file on the machine to pack instead of
+	// compiling sources.
+	Prebuilt string    `toml:"prebuilt"`
+	Smoke    Smoke     `toml:"smoke"`
+	Exclude  []Exclude `toml:"exclude"`
+}
+
+// StaticLibrary is an archive lib<Name>.a built from Sources before the
+// program is linked, and linked into it.
+type StaticLibrary struct {
+	Name    string   `toml:"name"`
+	Sources []string `toml:"sources"`
+}
+
+// Smoke is the expected behaviour of the program when its image runs.
+type Smoke struct {
+	Args         []string `toml:"args"`
+	Stdout       *string  `toml:"stdout"`
+	StdoutRegexp string   `toml:"stdout_regexp"`
+	ExitCode     int      `toml:"exit_code"`
+	Timeout      string   `toml:"timeout"`
+}
+
+// Exclude removes cells from the matrix; empty fields match everything.
+type Exclude struct {
+	Platform  string `toml:"platform"`
+	Toolchain string `toml:"toolchain"`
+	Linkage   string `toml:"linkage"`
+	Reason    string `toml:"reason"`
+}
+
+// Excluded reports whether the cell is excluded by the recipe, and why.
+func (r *Recipe) Excluded(p Platform, toolchain string, l Linkage) (string, bool) {
+	for _, e := range r.Exclude {
+		if e.Platform != "" && Platform(e.Platform) != p {
+			continue
+		}
+		if e.Toolchain != "" && e.Toolchain != toolchain {
+			continue
+		}
+		if e.Linkage != "" && Linkage(e.Linkage) != l {
+			continue
+		}
+		return e.Reason, true
+	}
+	return "", false
+}
+
+// Matches reports whether out is what the recipe expects on stdout.
+func (s Smoke) Matches(out string) bool {
+	if s.StdoutRegexp != "" {
+		return regexp.MustCompile(s.StdoutRegexp).MatchString(out)
+	}
+	return s.Stdout == nil || *s.Stdout == out
+}
+
+// TimeoutOrDefault is the smoke run's time limit (30 s when unset).
+func (s Smoke) TimeoutOrDefault() time.Duration {
+	d, err := time.ParseDuration(s.Timeout)
+	if err != nil || d <= 0 {
+		return 30 * time.Second
+	}
+	return d
+}
+
+// FieldError is a mistake in a recipe file: which file, which field, what
+// is wrong and what is allowed.
+type FieldError struct {
+	File, Field, Problem string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.File, e.Field, e.Problem)
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// Load reads and validates the recipe in dir (recipes/<name>).
+func Load(dir string) (*Recipe, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving recipe dir %s: %w", dir, err)
+	}
+	file := filepath.Join(abs, FileName)
+	shown := filepath.Join(filepath.Base(abs), FileName)
+	var r Recipe
+	md, err := toml.DecodeFile(file, &r)
+	if err != nil {
+		return nil, fmt.Errorf("reading recipe %s: %w", shown, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, &FieldError{shown, keys[0], fmt.Sprintf("unknown key (allowed: %s)", allowedKeys)}
+	}
+	r.Name = filepath.Base(abs)
+	r.Dir = abs
+	if err := r.validate(shown); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+const allowedKeys = "description, language, sources, include_dirs, defines, cflags, ldflags, libraries, " +
+	"static_libraries.{name,sources}, prebuilt, smoke.{args,stdout,stdout_regexp,exit_code,timeout}, " +
+	"exclude.{platform,toolchain,linkage,reason}"
+
+func (r *Recipe) validate(file string) error {
+	var errs []error
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, &FieldError{file, field, fmt.Sprintf(format, a...)})
+	}
+	if !nameRE.MatchString(r.Name) {
+		bad("name", "folder name %q is not allowed (lower-case letters, digits, '.', '_', '-')", r.Name)
+	}
+	switch r.Language {
+	case C, CXX:
+	case "":
+		bad("language", "missing (allowed: c, c++)")
+	default:
+		bad("language", "%q is not allowed (allowed: c, c++)", r.Language)
+	}
+	switch {
+	case r.Prebuilt != "" && len(r.Sources) > 0:
+		bad("prebuilt", "a recipe has either sources or prebuilt, not both")
+	case r.Prebuilt != "":
+		if !filepath.IsAbs(r.Prebuilt) {
+			bad("prebuilt", "%q must be an absolute path to an ELF file on this machine", r.Prebuilt)
+		} else if st, err := os.Stat(r.Prebuilt); err != nil || !st.Mode().IsRegular() {
+			bad("prebuilt", "%q is not a regular file on this machine", r.Prebuilt)
+		}
+	case len(r.Sources) == 0:
+		bad("sources", "missing: name at least one source file (or prebuilt)")
+	}
+	for i, s := range r.Sources {
+		if err := r.checkPath(s, false); err != nil {
+			bad(fmt.Sprintf("sources[%d]", i), "%v", err)
+		}
+	}
+	for i, s := range r.IncludeDirs {
+		if err := r.checkPath(s, true); err != nil {
+			bad(fmt.Sprintf("include_dirs[%d]", i), "%v", err)
+		}
+	}
+	for i, l := range r.StaticLibraries {
+		f := fmt.Sprintf("static_libraries[%d]", i)
+		if !nameRE.MatchString(l.Name) {
+			bad(f+".name", "%q is not allowed (lower-case letters, digits, '.', '_', '-')", l.Name)
+		}
+		if len(l.Sources) == 0 {
+			bad(f+".sources", "missing: name at least one source file")
+		}
+		for j, s := range l.Sources {
+			if err := r.checkPath(s, false); err != nil {
+				bad(fmt.Sprintf("%s.sources[%d]", f, j), "%v", err)
+			}
+		}
+	}
+	for i, l := range r.Libraries {
+		if strings.HasPrefix(l, "-") || strings.ContainsAny(l, " /") {
+			bad(fmt.Sprintf("libraries[%d]", i), "%q: give the bare library name, as in \"m\" for -lm", l)
+		}
+	}
+	if r.Smoke.Stdout != nil && r.Smoke.StdoutRegexp != "" {
+		bad("smoke.stdout_regexp", "set either smoke.stdout or smoke.stdout_regexp, not both")
+	}
+	if r.Smoke.StdoutRegexp != "" {
+		if _, err := regexp.Compile(r.Smoke.StdoutRegexp); err != nil {
+			bad("smoke.stdout_regexp", "not a valid Go regexp: %v", err)
+		}
+	}
+	if r.Smoke.Timeout != "" {
+		if d, err := time.ParseDuration(r.Smoke.Timeout); err != nil || d <= 0 {
+			bad("smoke.timeout", "%q is not a positive duration such as \"30s\"", r.Smoke.Timeout)
+		}
+	}
+	if r.Smoke.ExitCode < 0 || r.Smoke.ExitCode > 255 {
+		bad("smoke.exit_code", "%d is out of range (allowed: 0-255)", r.Smoke.ExitCode)
+	}
+	for i, e := range r.Exclude {
+		f := fmt.Sprintf("exclude[%d]", i)
+		if e.Platform != "" {
+			// Excluded compares platforms literally: only the OCI form
+			// ("linux/arm/v7") can ever match a cell.
+			if p, err := ParsePlatform(e.Platform); err != nil || string(p) != e.Platform {
+				bad(f+".platform", "unknown platform %q (allowed: %s)", e.Platform, PlatformList())
+			}
+		}
+		if e.Linkage != "" {
+			if _, err := ParseLinkage(e.Linkage); err != nil {
+				bad(f+".linkage", "%v", err)
+			}
+		}
+		if strings.TrimSpace(e.Reason) == "" {
+			bad(f+".reason", "missing: every exclusion says why")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkPath accepts a path relative to the recipe folder that stays inside it,
+// also after following symlinks, and exists.
+func (r *Recipe) checkPath(p string, wantDir bool) error {
+	if p == "" || filepath.IsAbs(p) {
+		return fmt.Errorf("%q must be a path relative to the recipe folder", p)
+	}
+	clean := filepath.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("%q escapes the recipe folder (paths must stay inside recipes/%s)", p, r.Name)
+	}
+	full := filepath.Join(r.Dir, clean)
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return fmt.Errorf("%q does not exist in recipes/%s", p, r.Name)
+	}
+	root, err := filepath.EvalSymlinks(r.Dir)
+	if err != nil {
+		return fmt.Errorf("resolving recipes/%s: %w", r.Name, err)
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("%q is a symlink that escapes the recipe folder (paths must stay inside recipes/%s)", p, r.Name)
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return fmt.Errorf("%q: %w", p, err)
+	}
+	if wantDir && !st.IsDir() {
+		return fmt.Errorf("%q is not a directory", p)
+	}
+	if !wantDir && !st.Mode().IsRegular() {
+		return fmt.Errorf("%q is not a regular file", p)
+	}
+	return nil
+}
+
+// LoadAll loads every recipe under root (recipes/), sorted by name. All
+// recipes are read; the errors of every bad one are returned together.
+func LoadAll(root string) ([]*Recipe, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("listing recipes: %w", err)
+	}
+	var out []*Recipe
+	var errs []error
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, e.Name(), FileName)); err != nil {
+			continue
+		}
+		r, err := Load(filepath.Join(root, e.Name()))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, errors.Join(errs...)
+}
+
+// Inputs lists every file of the recipe that a build reads, relative to
+// Dir and sorted: recipe.toml, sources, library sources and every file
+// under the include dirs.
+func (r *Recipe) Inputs() ([]string, error) {
+	set := map[string]bool{FileName: true}
+	for _, s := range r.Sources {
+		set[filepath.Clean(s)] = true
+	}
+	for _, l := range r.StaticLibraries {
+		for _, s := range l.Sources {
+			set[filepath.Clean(s)] = true
+		}
+	}
+	// Headers anywhere in the folder, and every file under the include
+	// dirs (whatever its extension), are inputs too.
+	walk := func(root string, all bool) error {
+		return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() {
+				rel, _ := filepath.Rel(r.Dir, path)
+				switch filepath.Ext(rel) {
+				case ".h", ".hpp", ".hh", ".inc":
+					set[rel] = true
+				default:
+					if all {
+						set[rel] = true
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err := walk(r.Dir, false); err != nil {
+		return nil, fmt.Errorf("listing inputs of recipe %s: %w", r.Name, err)
+	}
+	for _, inc := range r.IncludeDirs {
+		if err := walk(filepath.Join(r.Dir, filepath.Clean(inc)), true); err != nil {
+			return nil, fmt.Errorf("listing inputs of recipe %s: %w", r.Name, err)
+		}
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -1,0 +1,122 @@
+// Package recipe is the shared vocabulary of fromscratch: platforms,
+// linkages, recipes and the cells of the build matrix. It loads and
+// validates recipes/<name>/recipe.toml and imports no other project package.
+package recipe
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Platform is an OCI platform string such as "linux/arm/v7".
+type Platform string
+
+// The platforms fromscratch builds for, in matrix order.
+const (
+	AMD64   Platform = "linux/amd64"
+	ARM64   Platform = "linux/arm64"
+	ARMv7   Platform = "linux/arm/v7"
+	RISCV64 Platform = "linux/riscv64"
+)
+
+// Platforms lists every supported platform in matrix order.
+var Platforms = []Platform{AMD64, ARM64, ARMv7, RISCV64}
+
+// ParsePlatform accepts "linux/arm/v7" and the path form "linux-arm-v7", and
+// the short architecture names "amd64", "arm64", "arm/v7", "riscv64".
+func ParsePlatform(s string) (Platform, error) {
+	norm := strings.ReplaceAll(s, "-", "/")
+	if !strings.HasPrefix(norm, "linux/") {
+		norm = "linux/" + norm
+	}
+	for _, p := range Platforms {
+		if string(p) == norm {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("unknown platform %q (allowed: %s)", s, PlatformList())
+}
+
+// PlatformList is the allowed platforms joined for error messages.
+func PlatformList() string {
+	s := make([]string, len(Platforms))
+	for i, p := range Platforms {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Dir is the platform as one path element: "linux-arm-v7".
+func (p Platform) Dir() string { return strings.ReplaceAll(string(p), "/", "-") }
+
+// Arch is the short architecture with variant: "amd64", "arm-v7".
+func (p Platform) Arch() string { return strings.TrimPrefix(p.Dir(), "linux-") }
+
+// Index is the position of p in Platforms, for sorting; -1 if unknown.
+func (p Platform) Index() int {
+	for i, q := range Platforms {
+		if q == p {
+			return i
+		}
+	}
+	return -1
+}
+
+// Linkage is how a binary gets its C library.
+type Linkage string
+
+const (
+	Static  Linkage = "static"
+	Dynamic Linkage = "dynamic"
+)
+
+// Linkages lists both linkages in matrix order.
+var Linkages = []Linkage{Static, Dynamic}
+
+// ParseLinkage validates a linkage name.
+func ParseLinkage(s string) (Linkage, error) {
+	switch Linkage(s) {
+	case Static, Dynamic:
+		return Linkage(s), nil
+	}
+	return "", fmt.Errorf("unknown linkage %q (allowed: static, dynamic)", s)
+}
+
+// Language is the source language of a recipe.
+type Language string
+
+const (
+	C   Language = "c"
+	CXX Language = "c++"
+)
+
+// Cell is one point of the build matrix.
+type Cell struct {
+	Recipe    string
+	Platform  Platform
+	Toolchain string
+	Linkage   Linkage
+}
+
+// Variant is "<toolchain>-<linkage>", the name of a column of the matrix
+// and of an image index in a recipe's OCI layout.
+func (c Cell) Variant() string { return c.Toolchain + "-" + string(c.Linkage) }
+
+// String is a stable human name: "hello linux/arm64 gcc-static".
+func (c Cell) String() string {
+	return c.Recipe + " " + string(c.Platform) + " " + c.Variant()
+}
+
+// Less orders cells by recipe, platform, toolchain, linkage.
+func (c Cell) Less(d Cell) bool {
+	if c.Recipe != d.Recipe {
+		return c.Recipe < d.Recipe
+	}
+	if c.Platform != d.Platform {
+		return c.Platform.Index() < d.Platform.Index()
+	}
+	if c.Toolchain != d.Toolchain {
+		return c.Toolchain < d.Toolchain
+	}
+	return c.Linkage < d.Linkage // "dynamic" < "static"
+}

@@ -1,0 +1,199 @@
+package smoke
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Docker runs images with the docker CLI and a running engine. Its zero value is ready; it loads
+// each archive once and remembers the tags it loaded for Cleanup.
+type Docker struct {
+	mu     sync.Mutex
+	loaded map[string]string // archive identity -> loaded tag
+	tags   []string
+}
+
+// Name is "docker".
+func (d *Docker) Name() string { return "docker" }
+
+// Run loads s.Archive if this Docker has not yet, then runs
+// `docker run --rm --pull never --network none --platform P TAG ARGS...`. A container the engine
+// could not start (exit 125-127 with docker's own message, or the kernel refusing to exec the
+// entrypoint) is an error carrying docker's stderr.
+func (d *Docker) Run(ctx context.Context, s Spec) (stdout, stderr string, exit int, err error) {
+	tag, err := d.load(ctx, s)
+	if err != nil {
+		return "", "", -1, err
+	}
+	name := "fromscratch-smoke-" + randomID()
+	args := []string{"run", "--rm", "--pull", "never", "--network", "none", "--name", name}
+	if s.Platform != "" {
+		args = append(args, "--platform", s.Platform)
+	}
+	args = append(append(args, tag), s.Args...)
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd.Env = dockerEnv()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.WaitDelay = 5 * time.Second
+	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		// Killing the client leaves the container running: remove it.
+		d.remove(name)
+		return out.String(), errOut.String(), -1, fmt.Errorf("running %s: %w", tag, ctx.Err())
+	}
+	var exitErr *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &exitErr) {
+		return out.String(), errOut.String(), -1, fmt.Errorf("running docker run %s: %w", tag, runErr)
+	}
+	exit = cmd.ProcessState.ExitCode()
+	if notStarted(exit, out.String(), errOut.String()) {
+		msg := strings.TrimSpace(strings.Replace(errOut.String(), "Run 'docker run --help' for more information", "", 1))
+		return out.String(), errOut.String(), exit, fmt.Errorf("docker run %s: the container did not start (exit %d): %s", tag, exit, msg)
+	}
+	return out.String(), errOut.String(), exit, nil
+}
+
+// execFailed is runc's message when the kernel refuses the entrypoint after the container
+// started, e.g. a dynamic binary without its loader: "exec /hello: no such file or directory".
+// Docker 20.10 (runc 1.1) then exits with 1, not 127.
+var execFailed = regexp.MustCompile(`^exec /\S*: [^\n]+\n?$`)
+
+// notStarted tells a container that never ran its program from a program that exited.
+func notStarted(exit int, stdout, stderr string) bool {
+	switch exit {
+	case 125, 126, 127:
+		return strings.Contains(stderr, "docker: ") || strings.Contains(stderr, "Error response from daemon")
+	case 1:
+		return stdout == "" && execFailed.MatchString(stderr)
+	}
+	return false
+}
+
+// load runs `docker load -i` once per archive (path, size and modification time) and returns
+// the tag to run: s.Tag, or the one docker reports when s.Tag is empty.
+func (d *Docker) load(ctx context.Context, s Spec) (string, error) {
+	fi, err := os.Stat(s.Archive)
+	if err != nil {
+		return "", fmt.Errorf("loading %s: %w", s.Name, err)
+	}
+	abs, err := filepath.Abs(s.Archive)
+	if err != nil {
+		return "", fmt.Errorf("loading %s: %w", s.Name, err)
+	}
+	key := fmt.Sprintf("%s %d %d", abs, fi.Size(), fi.ModTime().UnixNano())
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if tag, ok := d.loaded[key]; ok && (s.Tag == "" || s.Tag == tag) {
+		return tag, nil
+	}
+	out, err := dockerOutput(ctx, "load", "-i", abs)
+	if err != nil {
+		return "", fmt.Errorf("loading %s: %w", s.Archive, err)
+	}
+	tag := s.Tag
+	if tag == "" {
+		m := regexp.MustCompile(`(?m)^Loaded image(?: ID)?: (\S+)$`).FindStringSubmatch(out)
+		if m == nil {
+			return "", fmt.Errorf("loading %s: no tag given and none in docker's answer %q", s.Archive, out)
+		}
+		tag = m[1]
+	}
+	if d.loaded == nil {
+		d.loaded = map[string]string{}
+	}
+	d.loaded[key] = tag
+	d.tags = append(d.tags, tag)
+	return tag, nil
+}
+
+// Cleanup removes the images this Docker loaded.
+func (d *Docker) Cleanup(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var errs []error
+	for _, tag := range d.tags {
+		if _, err := dockerOutput(ctx, "rmi", "--force", tag); err != nil {
+			errs = append(errs, fmt.Errorf("removing image %s: %w", tag, err))
+		}
+	}
+	d.tags, d.loaded = nil, nil
+	return errors.Join(errs...)
+}
+
+// remove force-removes a container left behind by a cancelled run.
+func (d *Docker) remove(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dockerOutput(ctx, "rm", "--force", name) // the container may already be gone
+}
+
+// dockerOutput runs the docker CLI and returns its stdout; a failure carries its output.
+func dockerOutput(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd.Env = dockerEnv()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("docker %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errOut.String()+out.String()))
+	}
+	return out.String(), nil
+}
+
+// dockerEnv is the docker CLI's whole environment: PATH, HOME and DOCKER_HOST if set.
+func dockerEnv() []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	if h, ok := os.LookupEnv("DOCKER_HOST"); ok {
+		env = append(env, "DOCKER_HOST="+h)
+	}
+	return env
+}
+
+// randomID is 12 random hex digits for container names.
+func randomID() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Detect picks an engine: docker when `docker info` answers, else runc when it is installed and
+// we are root. With neither it returns nil and the reason.
+func Detect(ctx context.Context) (Engine, string) {
+	dockerErr := dockerInfo(ctx)
+	if dockerErr == nil {
+		return &Docker{}, ""
+	}
+	_, runcErr := exec.LookPath("runc")
+	switch {
+	case runcErr != nil:
+		return nil, fmt.Sprintf("no container engine: %v; runc is not installed (apt-get install runc)", dockerErr)
+	case os.Geteuid() != 0:
+		return nil, fmt.Sprintf("no container engine: %v; runc needs root", dockerErr)
+	}
+	return &Runc{}, ""
+}
+
+// dockerInfo reports whether a docker engine answers, within 20 s.
+func dockerInfo(ctx context.Context) error {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return errors.New("the docker CLI is not installed (apt-get install docker.io)")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := dockerOutput(ctx, "info", "--format", "{{.ServerVersion}}"); err != nil {
+		return fmt.Errorf("no docker engine answers: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package smoke
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// binfmtDir is where binfmt_misc is mounted; tests point it at a temp dir.
+var binfmtDir = "/proc/sys/fs/binfmt_misc"
+
+// qemuEntries maps a GOARCH-style architecture to the binfmt_misc entry that runs it under
+// qemu-user-static. The names are those of Debian's /usr/lib/binfmt.d/qemu-*.conf.
+var qemuEntries = map[string]string{
+	"arm64":   "qemu-aarch64",
+	"arm":     "qemu-arm",
+	"riscv64": "qemu-riscv64",
+}
+
+// CanRun reports whether this machine can run programs for platform ("linux/arm/v7"): natively,
+// or through an enabled binfmt_misc entry for qemu with the F flag (so that the interpreter is
+// found from inside a container's root filesystem). If not, the reason says what is missing and
+// how to fix it.
+func CanRun(platform string) (bool, string) {
+	parts := strings.Split(platform, "/")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] != "linux" {
+		return false, fmt.Sprintf("unsupported platform %q (want linux/ARCH[/VARIANT])", platform)
+	}
+	if runtime.GOOS != "linux" {
+		return false, fmt.Sprintf("cannot run %s containers on %s", platform, runtime.GOOS)
+	}
+	arch := parts[1]
+	if arch == runtime.GOARCH {
+		return true, ""
+	}
+	entry, ok := qemuEntries[arch]
+	if !ok {
+		return false, fmt.Sprintf("cannot run %s on a %s host: no emulator is known for %s", platform, runtime.GOARCH, arch)
+	}
+	return binfmtReady(platform, entry)
+}
+
+// binfmtReady checks that binfmtDir holds an enabled entry with the F flag.
+func binfmtReady(platform, entry string) (bool, string) {
+	fix := fmt.Sprintf("install qemu-user-static and run `go tool mage setup` to register %s", entry)
+	if _, err := os.Stat(filepath.Join(binfmtDir, "register")); err != nil {
+		return false, fmt.Sprintf("no binfmt handler for %s: binfmt_misc is not mounted at %s (%s)", platform, binfmtDir, fix)
+	}
+	if status, err := os.ReadFile(filepath.Join(binfmtDir, "status")); err == nil && strings.TrimSpace(string(status)) != "enabled" {
+		return false, fmt.Sprintf("no binfmt handler for %s: binfmt_misc is disabled (echo 1 > %s/status)", platform, binfmtDir)
+	}
+	path := filepath.Join(binfmtDir, entry)
+	enabled, flags, err := readEntry(path)
+	switch {
+	case os.IsNotExist(err):
+		return false, fmt.Sprintf("no binfmt handler for %s: %s is not registered (%s)", platform, path, fix)
+	case err != nil:
+		return false, fmt.Sprintf("no binfmt handler for %s: reading %s: %v", platform, path, err)
+	case !enabled:
+		return false, fmt.Sprintf("no binfmt handler for %s: %s is disabled (echo 1 > %s)", platform, entry, path)
+	case !strings.Contains(flags, "F"):
+		return false, fmt.Sprintf("no usable binfmt handler for %s: %s lacks the F flag, so containers cannot see its interpreter (unregister it with echo -1 > %s, then run `go tool mage setup`)", platform, entry, path)
+	}
+	return true, ""
+}
+
+// readEntry reads a binfmt_misc entry: its first line is "enabled" or "disabled", and a line
+// "flags: POF" lists its flags.
+func readEntry(path string) (enabled bool, flags string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for first := true; sc.Scan(); first = false {
+		line := strings.TrimSpace(sc.Text())
+		if first {
+			enabled = line == "enabled"
+		}
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			flags = strings.TrimSpace(v)
+		}
+	}
+	return enabled, flags, sc.Err()
+}

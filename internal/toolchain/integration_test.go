@@ -1,0 +1,177 @@
+package toolchain_test
+
+import (
+	"bytes"
+	"debug/elf"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// TestIntegrationHello builds recipes/hello with every toolchain, for every
+// target it serves and both linkages, with the real compilers, and checks
+// the ELF files. An unavailable toolchain skips its target, or fails it
+// when FROMSCRATCH_REQUIRE_ALL=1 (CI).
+func TestIntegrationHello(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds real binaries; skipped with -short")
+	}
+	defs, err := toolchain.LoadAll(realToolchains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello, err := recipe.Load("../../recipes/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cache the pipeline uses, so zig's libc builds (about 15 s per
+	// target the first time) are reused across runs.
+	cache, err := toolchain.CacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defs {
+		t.Run(d.Name, func(t *testing.T) {
+			// Toolchains build side by side; their targets one at a time.
+			t.Parallel()
+			envCfg := toolchain.EnvConfig{SourceDateEpoch: 1704067200, CacheDir: cache, TempDir: t.TempDir()}
+			for _, s := range toolchain.Detect(t.Context(), toolchain.Exec, d, integrationSearchDirs(d, cache), envCfg) {
+				t.Run(s.Target.Platform.Dir(), func(t *testing.T) {
+					if !s.Available {
+						unavailable(t, "%s for %s is not available: %s (%s)", d.Name, s.Target.Platform, s.Reason, s.Hint)
+					}
+					if s.LibsMissing != "" {
+						t.Logf("%s %s: %s (dynamic images would lack them)", d.Name, s.Target.Platform, s.LibsMissing)
+					}
+					for _, l := range recipe.Linkages {
+						t.Run(string(l), func(t *testing.T) {
+							if reason, ok := toolchain.Applicable(d, hello, s.Target.Platform, l); !ok {
+								t.Skip(reason)
+							}
+							env := envCfg
+							env.PathDirs = s.PathDirs
+							env.TempDir = t.TempDir()
+							a := buildHello(t, s, hello, l, toolchain.Env(env))
+							checkHelloELF(t, a, s.Target.Platform, l)
+							for _, p := range []string{hello.Dir, cache} {
+								if bytes.Contains(a, []byte(p)) {
+									t.Errorf("the binary contains the build path %s", p)
+								}
+							}
+							// Same inputs, other work dir: the same bytes.
+							if b := buildHello(t, s, hello, l, toolchain.Env(env)); !bytes.Equal(a, b) {
+								t.Errorf("two builds differ (%d and %d bytes): not reproducible", len(a), len(b))
+							}
+							t.Logf("%s %s %s %s: %d bytes, ELF verified", d.Name, s.Version, s.Target.Platform, l, len(a))
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+// integrationSearchDirs is where the binaries of d are looked for: for an
+// npm-provisioned toolchain (zig) an explicit FROMSCRATCH_ZIG_DIR and the
+// install dir `mage setup` fills in the cache
+// (<cache>/zig/0.11.0/package), then the host PATH.
+func integrationSearchDirs(d *toolchain.Definition, cache string) []string {
+	var dirs []string
+	if d.Name == "zig" {
+		if dir := os.Getenv("FROMSCRATCH_ZIG_DIR"); dir != "" {
+			dirs = append(dirs, dir)
+		}
+	}
+	if dir := d.NpmDir(cache); dir != "" {
+		dirs = append(dirs, dir)
+	}
+	return append(dirs, filepath.SplitList(os.Getenv("PATH"))...)
+}
+
+// unavailable skips the test, or fails it when FROMSCRATCH_REQUIRE_ALL=1.
+func unavailable(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" {
+		t.Fatalf(format+" (FROMSCRATCH_REQUIRE_ALL=1)", args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// buildHello compiles the recipe in a fresh work dir and returns the binary.
+func buildHello(t *testing.T, s toolchain.Status, r *recipe.Recipe, l recipe.Linkage, env []string) []byte {
+	t.Helper()
+	tmp := t.TempDir()
+	plan := toolchain.Plan{
+		Def: s.Def, Target: s.Target, Linkage: l, Recipe: r, Resolved: s.Resolved,
+		WorkDir: filepath.Join(tmp, "obj"), Output: filepath.Join(tmp, "bin", r.Name),
+	}
+	log, err := toolchain.Build(t.Context(), toolchain.Exec, plan, env)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, log)
+	}
+	b, err := os.ReadFile(plan.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var elfMachines = map[recipe.Platform]elf.Machine{
+	recipe.AMD64:   elf.EM_X86_64,
+	recipe.ARM64:   elf.EM_AARCH64,
+	recipe.ARMv7:   elf.EM_ARM,
+	recipe.RISCV64: elf.EM_RISCV,
+}
+
+// checkHelloELF checks the binary's machine and linkage: a static binary
+// has no interpreter and no DT_NEEDED, a dynamic one has both.
+func checkHelloELF(t *testing.T, b []byte, p recipe.Platform, l recipe.Linkage) {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not an ELF file: %v", err)
+	}
+	defer f.Close()
+	if want := elfMachines[p]; f.Machine != want {
+		t.Errorf("machine = %v, want %v for %s", f.Machine, want, p)
+	}
+	if wantClass := elf.ELFCLASS64; p == recipe.ARMv7 && f.Class != elf.ELFCLASS32 || p != recipe.ARMv7 && f.Class != wantClass {
+		t.Errorf("class = %v for %s", f.Class, p)
+	}
+	var interp string
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			data, err := io.ReadAll(prog.Open())
+			if err != nil {
+				t.Fatalf("reading PT_INTERP: %v", err)
+			}
+			interp = strings.TrimRight(string(data), "\x00")
+			if interp == "" {
+				interp = "(empty)"
+			}
+		}
+	}
+	needed, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatalf("reading DT_NEEDED: %v", err)
+	}
+	switch l {
+	case recipe.Static:
+		if interp != "" || len(needed) > 0 {
+			t.Errorf("static binary has PT_INTERP %q and DT_NEEDED %q, want neither", interp, needed)
+		}
+	case recipe.Dynamic:
+		if interp == "" || len(needed) == 0 {
+			t.Errorf("dynamic binary has PT_INTERP %q and DT_NEEDED %q, want both", interp, needed)
+		}
+	}
+	if f.Section(".note.gnu.build-id") == nil {
+		t.Errorf("no .note.gnu.build-id although every toolchain asks for --build-id=sha1")
+	}
+	t.Logf("%s %s: %v interp=%q needed=%q", p, l, f.Machine, interp, needed)
+}

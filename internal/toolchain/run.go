@@ -1,0 +1,67 @@
+package toolchain
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Runner starts one command with an explicit environment and returns its
+// combined output. Exec is the real one; tests swap in their own.
+type Runner func(ctx context.Context, c Command, env []string) ([]byte, error)
+
+// Exec runs c with os/exec: no shell, no inherited environment.
+func Exec(ctx context.Context, c Command, env []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
+	cmd.Dir = c.Dir
+	// A nil Env would inherit the host's environment: never pass nil.
+	cmd.Env = append([]string{}, env...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	return out.Bytes(), err
+}
+
+// Build runs the plan's steps in order and returns the log of everything
+// that ran (commands and their output). The error of a failing step carries
+// the step and its output.
+func Build(ctx context.Context, run Runner, p Plan, env []string) ([]byte, error) {
+	var log bytes.Buffer
+	for _, d := range []string{p.WorkDir, filepath.Dir(p.Output)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	for _, lib := range p.Recipe.StaticLibraries {
+		if err := os.MkdirAll(filepath.Join(p.WorkDir, lib.Name), 0o755); err != nil {
+			return nil, fmt.Errorf("creating object dir: %w", err)
+		}
+	}
+	for _, step := range p.Steps() {
+		fmt.Fprintf(&log, "$ %s\n", step)
+		out, err := run(ctx, step, env)
+		log.Write(out)
+		if err != nil {
+			return log.Bytes(), fmt.Errorf("%s: %w: %s", filepath.Base(step.Args[0]), err, strings.TrimSpace(string(out)))
+		}
+	}
+	return log.Bytes(), nil
+}
+
+var versionRE = regexp.MustCompile(`\d+\.\d+(\.\d+)?`)
+
+// ParseVersion takes the first dotted version number from a version
+// command's output.
+func ParseVersion(out string) (string, error) {
+	v := versionRE.FindString(out)
+	if v == "" {
+		return "", fmt.Errorf("no version number in %q", strings.TrimSpace(out))
+	}
+	return v, nil
+}

@@ -1,0 +1,89 @@
+//go:build mage
+
+// Targets of fromscratch. Each is a few lines calling an internal package;
+// the logic and its tests live in internal/.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/fromscratch/fromscratch/internal/pipeline"
+)
+
+// Build namespace: compile the matrix of cells.
+type Build mg.Namespace
+
+// Image namespace: scratch images of the built cells.
+type Image mg.Namespace
+
+// Toolchains namespace: what compilers this machine has.
+type Toolchains mg.Namespace
+
+// Matrix namespace: the size matrix in out/.
+type Matrix mg.Namespace
+
+func cli() *pipeline.CLI { return pipeline.NewCLI(".", os.Stdout) }
+
+// All builds every applicable cell (recipe x platform x toolchain x
+// linkage), packs its scratch image, smoke-runs it and writes out/matrix.*.
+func (Build) All(ctx context.Context) error { return cli().Build(ctx, nil) }
+
+// Recipe builds every cell of one recipe: mage build:recipe hello.
+func (Build) Recipe(ctx context.Context, name string) error {
+	return cli().Build(ctx, []string{name})
+}
+
+// All packs the images of every built cell again from out/bin (after
+// build:all), rewriting out/oci, out/docker and the matrix.
+func (Image) All(ctx context.Context) error {
+	mg.Deps(Build.All)
+	return cli().Images(ctx)
+}
+
+// Load loads every archive in out/docker into the Docker engine.
+func (Image) Load(ctx context.Context) error { return cli().Load(ctx) }
+
+// Run smoke-runs every image and records the results in the matrix.
+func (Image) Run(ctx context.Context) error { return cli().Smoke(ctx) }
+
+// History prints each layer's created_by and size, like docker image
+// history. REF is <recipe>:<toolchain>-<linkage>-<arch>, e.g. hello:gcc-dynamic-amd64.
+func (Image) History(ctx context.Context, ref string) error { return cli().History(ctx, ref) }
+
+// Wrap packs an existing ELF file with its shared-library closure into a
+// scratch image in out/wrap/<basename>/.
+func (Image) Wrap(ctx context.Context, path string) error { return cli().Wrap(ctx, path) }
+
+// List prints each toolchain, its detected version, the platforms it
+// serves and, when unavailable, why and how to get it.
+func (Toolchains) List(ctx context.Context) error { return cli().ListToolchains(ctx) }
+
+// Show prints the size matrix tables of out/matrix.json.
+func (Matrix) Show(ctx context.Context) error { return cli().ShowMatrix(ctx) }
+
+// Diff compares OLD.json with out/matrix.json and fails when a cell's
+// image or binary grew past the threshold (5 % unless FROMSCRATCH_MAX_GROWTH
+// or the file named by FROMSCRATCH_GATE says otherwise).
+func (Matrix) Diff(ctx context.Context, old string) error { return cli().DiffMatrix(ctx, old, "") }
+
+// Compare is matrix:diff between two files: mage matrix:compare OLD.json NEW.json.
+func (Matrix) Compare(ctx context.Context, old, new string) error {
+	return cli().DiffMatrix(ctx, old, new)
+}
+
+// Setup provisions everything the matrix needs: Debian packages (as root),
+// zig from npm into the cache, binfmt handlers and a Docker engine.
+func Setup(ctx context.Context) error { return cli().Setup(ctx) }
+
+// Test runs go vet (also on the magefiles) and the whole test suite after
+// provisioning what the tests need.
+func Test(ctx context.Context) error {
+	mg.Deps(Setup)
+	return cli().Test(ctx)
+}
+
+// Clean removes out/.
+func Clean() error { return cli().Clean() }
