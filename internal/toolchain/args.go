@@ -36,7 +36,8 @@ func Expand(tmpl []string, t Target, l recipe.Linkage) []string {
 // linkage l, and if not, why. It is pure: availability on this machine is
 // a separate question (Detect).
 func Applicable(d *Definition, r *recipe.Recipe, p recipe.Platform, l recipe.Linkage) (string, bool) {
-	if _, ok := d.Target(p); !ok {
+	t, ok := d.Target(p)
+	if !ok {
 		var served []string
 		for _, t := range d.Targets {
 			served = append(served, string(t.Platform))
@@ -44,6 +45,12 @@ func Applicable(d *Definition, r *recipe.Recipe, p recipe.Platform, l recipe.Lin
 		return fmt.Sprintf("%s does not target %s (it serves %s)", d.Name, p, strings.Join(served, ", ")), false
 	}
 	if na := d.Linkage(l).NotApplicable; na != "" {
+		return na, false
+	}
+	if na := t.NotApplicable[string(l)]; na != "" {
+		return na, false
+	}
+	if na := t.NotApplicable["c++"]; na != "" && r.Language == recipe.CXX {
 		return na, false
 	}
 	if r.Language == recipe.CXX && len(d.CXX) == 0 {

@@ -56,7 +56,7 @@ func TestApplicable(t *testing.T) {
 		t.Fatal(err)
 	}
 	excluded := &recipe.Recipe{Name: "x", Language: recipe.C, Exclude: []recipe.Exclude{
-		{Platform: "linux/riscv64", Toolchain: "zig", Linkage: "dynamic", Reason: "no riscv64 glibc runtime"},
+		{Platform: "linux/arm64", Toolchain: "zig", Linkage: "dynamic", Reason: "no arm64 glibc runtime"},
 	}}
 	staticOnly := *gcc
 	staticOnly.Dynamic.NotApplicable = "static only"
@@ -77,10 +77,15 @@ func TestApplicable(t *testing.T) {
 		{"musl-gcc c++", musl, cpp, recipe.AMD64, recipe.Static, musl.NoCXXReason, false},
 		{"musl-gcc arm64", musl, hello, recipe.ARM64, recipe.Static,
 			"musl-gcc does not target linux/arm64 (it serves linux/amd64)", false},
-		{"exclusion surfaces", zig, excluded, recipe.RISCV64, recipe.Dynamic,
-			"excluded by recipe: no riscv64 glibc runtime", false},
-		{"exclusion elsewhere", zig, excluded, recipe.RISCV64, recipe.Static, "", true},
-		{"exclusion of another toolchain", gcc, excluded, recipe.RISCV64, recipe.Dynamic, "", true},
+		{"exclusion surfaces", zig, excluded, recipe.ARM64, recipe.Dynamic,
+			"excluded by recipe: no arm64 glibc runtime", false},
+		{"exclusion elsewhere", zig, excluded, recipe.ARM64, recipe.Static, "", true},
+		{"exclusion of another toolchain", gcc, excluded, recipe.ARM64, recipe.Dynamic, "", true},
+		{"target not applicable: linkage", zig, hello, recipe.RISCV64, recipe.Dynamic,
+			"zig 0.11's clang 16 cannot assemble glibc's riscv64 start.S (.cfi_label, LLVM 19+)", false},
+		{"target not applicable: c++", zig, cpp, recipe.ARMv7, recipe.Static,
+			"zig 0.11 crashes (SIGSEGV) while building libc++ for 32-bit arm", false},
+		{"target not applicable: c still served", zig, hello, recipe.ARMv7, recipe.Static, "", true},
 		{"linkage not applicable", &staticOnly, hello, recipe.AMD64, recipe.Dynamic, "static only", false},
 	}
 	for _, tt := range tests {
@@ -136,7 +141,7 @@ func TestPlanSteps(t *testing.T) {
 	prefixMap := []string{"-ffile-prefix-map=" + dir + "=.", "-ffile-prefix-map=" + work + "=."}
 	recipeFlags := []string{"-O2", "-Ilib", `-DVERSION="1.0"`}
 	flags := func(linkage ...string) []string {
-		return slices.Concat([]string{"-Wl,--build-id=sha1"}, linkage, prefixMap, recipeFlags)
+		return slices.Concat([]string{"-s", "-Wl,--build-id=sha1"}, linkage, prefixMap, recipeFlags)
 	}
 
 	gcc, zig := loadReal(t, "gcc"), loadReal(t, "zig")
@@ -271,7 +276,7 @@ func TestPlanStepsCXX(t *testing.T) {
 	r := &recipe.Recipe{Name: "wc", Dir: "/r/wc", Language: recipe.CXX, Sources: []string{"wc.cpp"}}
 	plan := toolchain.Plan{Def: gcc, Target: tg, Linkage: recipe.Static, Recipe: r, WorkDir: "/w", Output: "/o/wc"}
 	want := []toolchain.Command{{
-		Args: []string{"aarch64-linux-gnu-g++", "-Wl,--build-id=sha1", "-static",
+		Args: []string{"aarch64-linux-gnu-g++", "-s", "-Wl,--build-id=sha1", "-static",
 			"-ffile-prefix-map=/r/wc=.", "-ffile-prefix-map=/w=.", "wc.cpp", "-o", "/o/wc"},
 		Dir: "/r/wc",
 	}}

@@ -66,6 +66,9 @@ type Target struct {
 	Sysroot string   `toml:"sysroot"`
 	LibDirs []string `toml:"lib_dirs"` // where DT_NEEDED libraries are looked for
 	Apt     []string `toml:"apt"`      // Debian packages that provide the target
+	// NotApplicable marks what this target cannot build, keyed by "static",
+	// "dynamic" or "c++", with the reason.
+	NotApplicable map[string]string `toml:"not_applicable"`
 }
 
 // Linkage returns the definition of linkage l.
@@ -110,7 +113,7 @@ func Load(path string) (*Definition, error) {
 	if und := md.Undecoded(); len(und) > 0 {
 		return nil, fieldErr(file, und[0].String(), "unknown key (allowed: name, description, cc, cxx, ar, version, "+
 			"version_constraint, flags, no_cxx_reason, static.{libc,flags,not_applicable}, dynamic.{...}, "+
-			"provision.{npm,integrity,bin}, target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt})")
+			"provision.{npm,integrity,bin}, target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,not_applicable})")
 	}
 	if err := d.validate(); err != nil {
 		return nil, err
@@ -181,6 +184,14 @@ func (d *Definition) validate() error {
 		usesTriple := strings.Contains(strings.Join(d.CC, " "), "{triple}")
 		if usesTriple && (t.StaticTriple == "" || t.DynamicTriple == "") {
 			bad(f+".static_triple", "cc uses {triple}: give static_triple and dynamic_triple")
+		}
+		for k, why := range t.NotApplicable {
+			if k != "static" && k != "dynamic" && k != "c++" {
+				bad(f+".not_applicable", "key %q is not allowed (allowed: static, dynamic, c++)", k)
+			}
+			if strings.TrimSpace(why) == "" {
+				bad(f+".not_applicable."+k, "missing: give the reason")
+			}
 		}
 		if len(t.LibDirs) == 0 {
 			bad(f+".lib_dirs", "missing: where the target's runtime libraries are")

@@ -142,7 +142,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown key", `description =`, "colour = \"red\"\ndescription =",
 			[]string{"colour: unknown key", "allowed: name, description, cc, cxx"}},
 		{"unknown key in target", `prefix = ""`, "prefix = \"\"\narch = \"x86\"",
-			[]string{"target.arch: unknown key", "target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt}"}},
+			[]string{"target.arch: unknown key", "target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,not_applicable}"}},
 		{"unknown key in static", `flags = ["-static"]`, "flags = [\"-static\"]\nldflags = []",
 			[]string{"static.ldflags: unknown key", "static.{libc,flags,not_applicable}"}},
 		{"bad version_constraint", `">= 10, < 15"`, `"ten or newer"`,

@@ -3,6 +3,7 @@ package toolchain_test
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -29,6 +30,7 @@ func TestIntegrationHello(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	repoRoot := filepath.Dir(filepath.Dir(hello.Dir))
 	// The cache the pipeline uses, so zig's libc builds (about 15 s per
 	// target the first time) are reused across runs.
 	cache, err := toolchain.CacheDir()
@@ -56,15 +58,35 @@ func TestIntegrationHello(t *testing.T) {
 							env := envCfg
 							env.PathDirs = s.PathDirs
 							env.TempDir = t.TempDir()
-							a := buildHello(t, s, hello, l, toolchain.Env(env))
+							cell := fmt.Sprintf("%s %s %s", d.Name, s.Target.Platform, l)
+							a, err := buildHello(t, s, hello, l, toolchain.Env(env))
+							if issue, ok := knownIssues[cell]; ok {
+								if err == nil {
+									t.Fatalf("%s builds now: remove it from knownIssues (%s)", cell, issue)
+								}
+								t.Skipf("known issue: %s\n%v", issue, err)
+							}
+							if err != nil {
+								t.Fatal(err)
+							}
 							checkHelloELF(t, a, s.Target.Platform, l)
-							for _, p := range []string{hello.Dir, cache} {
+							var leaks []string
+							for _, p := range []string{repoRoot, cache} {
 								if bytes.Contains(a, []byte(p)) {
-									t.Errorf("the binary contains the build path %s", p)
+									leaks = append(leaks, p)
 								}
 							}
+							if issue, ok := knownIssues[d.Name+" paths"]; ok && len(leaks) > 0 {
+								t.Logf("known issue: %s: found %q", issue, leaks)
+							} else if len(leaks) > 0 {
+								t.Errorf("the binary contains the build paths %q", leaks)
+							}
 							// Same inputs, other work dir: the same bytes.
-							if b := buildHello(t, s, hello, l, toolchain.Env(env)); !bytes.Equal(a, b) {
+							b, err := buildHello(t, s, hello, l, toolchain.Env(env))
+							if err != nil {
+								t.Fatal(err)
+							}
+							if !bytes.Equal(a, b) {
 								t.Errorf("two builds differ (%d and %d bytes): not reproducible", len(a), len(b))
 							}
 							t.Logf("%s %s %s %s: %d bytes, ELF verified", d.Name, s.Version, s.Target.Platform, l, len(a))
@@ -75,6 +97,13 @@ func TestIntegrationHello(t *testing.T) {
 		})
 	}
 }
+
+// knownIssues are defects outside this package's code that the test
+// documents instead of failing on. "<toolchain> <platform> <linkage>" is a
+// cell that does not build (it is skipped, and fails the test once it
+// builds, so that the entry goes); "<toolchain> paths" is a toolchain whose
+// binaries carry absolute build paths (logged, not failed).
+var knownIssues = map[string]string{}
 
 // integrationSearchDirs is where the binaries of d are looked for: for an
 // npm-provisioned toolchain (zig) an explicit FROMSCRATCH_ZIG_DIR and the
@@ -102,8 +131,9 @@ func unavailable(t *testing.T, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
-// buildHello compiles the recipe in a fresh work dir and returns the binary.
-func buildHello(t *testing.T, s toolchain.Status, r *recipe.Recipe, l recipe.Linkage, env []string) []byte {
+// buildHello compiles the recipe in a fresh work dir and returns the binary;
+// a build error carries the build log.
+func buildHello(t *testing.T, s toolchain.Status, r *recipe.Recipe, l recipe.Linkage, env []string) ([]byte, error) {
 	t.Helper()
 	tmp := t.TempDir()
 	plan := toolchain.Plan{
@@ -112,13 +142,9 @@ func buildHello(t *testing.T, s toolchain.Status, r *recipe.Recipe, l recipe.Lin
 	}
 	log, err := toolchain.Build(t.Context(), toolchain.Exec, plan, env)
 	if err != nil {
-		t.Fatalf("Build: %v\n%s", err, log)
+		return nil, fmt.Errorf("Build: %w\n%s", err, log)
 	}
-	b, err := os.ReadFile(plan.Output)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return os.ReadFile(plan.Output)
 }
 
 var elfMachines = map[recipe.Platform]elf.Machine{
