@@ -25,6 +25,15 @@ type Toolchains mg.Namespace
 // Matrix namespace: the size matrix in out/.
 type Matrix mg.Namespace
 
+// Verify namespace: release checks.
+type Verify mg.Namespace
+
+// Repro builds the whole matrix twice in two temporary directories under
+// different paths, umask, time zone, locale, job counts and file order
+// (SOURCE_DATE_EPOCH held equal) and reports, per cell, identical or
+// different; it fails on any difference.
+func (Verify) Repro(ctx context.Context) error { return cli().VerifyRepro(ctx) }
+
 func cli() *pipeline.CLI { return pipeline.NewCLI(".", os.Stdout) }
 
 // All builds every applicable cell (recipe x platform x toolchain x

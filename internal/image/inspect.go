@@ -1,6 +1,8 @@
 package image
 
 import (
+	"archive/tar"
+	"errors"
 	"fmt"
 	"io"
 
@@ -10,13 +12,13 @@ import (
 // HistoryEntry is one line of an image's history.
 type HistoryEntry struct {
 	CreatedBy  string
-	Size       int64 // uncompressed (tar) size of the layer; 0 for an empty layer
+	Size       int64 // bytes of the files the layer holds, as docker counts them; 0 for an empty layer
 	EmptyLayer bool
 }
 
 // History returns the image's history newest first, as `docker image history` prints it. Each
-// entry that made a layer carries that layer's uncompressed tar size (headers and padding
-// included, so a little more than docker's sum of file sizes).
+// entry that made a layer carries the sum of the sizes of the files in it, the number docker
+// shows (tar headers and padding are not counted).
 func History(img v1.Image) ([]HistoryEntry, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
@@ -34,7 +36,7 @@ func History(img v1.Image) ([]HistoryEntry, error) {
 			if next >= len(layers) {
 				return nil, fmt.Errorf("matching history to layers: more non-empty history entries than the %d layers", len(layers))
 			}
-			if e.Size, err = uncompressedSize(layers[next]); err != nil {
+			if _, e.Size, err = uncompressedSize(layers[next]); err != nil {
 				return nil, err
 			}
 			next++
@@ -54,12 +56,14 @@ func History(img v1.Image) ([]HistoryEntry, error) {
 type LayerSize struct {
 	Digest       v1.Hash // of the compressed blob
 	Compressed   int64
-	Uncompressed int64
+	Uncompressed int64 // bytes of the layer tar
+	Content      int64 // bytes of the files in it
 }
 
 // Sizes is what an image costs in bytes.
 type Sizes struct {
-	LayersUncompressed int64 // sum of layer tars: close to what `docker images` reports
+	LayersUncompressed int64 // sum of layer tars
+	Content            int64 // sum of the files in the layers: what `docker images` reports
 	LayersCompressed   int64 // sum of gzip blobs
 	Config             int64
 	Manifest           int64
@@ -91,9 +95,10 @@ func SizesOf(img v1.Image) (Sizes, error) {
 		if ls.Compressed, err = l.Size(); err != nil {
 			return s, fmt.Errorf("reading size of layer %s: %w", ls.Digest, err)
 		}
-		if ls.Uncompressed, err = uncompressedSize(l); err != nil {
+		if ls.Uncompressed, ls.Content, err = uncompressedSize(l); err != nil {
 			return s, err
 		}
+		s.Content += ls.Content
 		s.LayersCompressed += ls.Compressed
 		s.LayersUncompressed += ls.Uncompressed
 		s.PerLayer = append(s.PerLayer, ls)
@@ -102,16 +107,41 @@ func SizesOf(img v1.Image) (Sizes, error) {
 	return s, nil
 }
 
-// uncompressedSize counts the bytes of a layer's tar.
-func uncompressedSize(l v1.Layer) (int64, error) {
+// uncompressedSize counts the bytes of a layer's tar and of the files in it.
+func uncompressedSize(l v1.Layer) (tarBytes, content int64, err error) {
 	rc, err := l.Uncompressed()
 	if err != nil {
-		return 0, fmt.Errorf("opening layer: %w", err)
+		return 0, 0, fmt.Errorf("opening layer: %w", err)
 	}
 	defer rc.Close()
-	n, err := io.Copy(io.Discard, rc)
-	if err != nil {
-		return 0, fmt.Errorf("reading layer: %w", err)
+	cr := &countingReader{r: rc}
+	tr := tar.NewReader(cr)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("reading layer: %w", err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			content += h.Size
+		}
 	}
-	return n, nil
+	// The rest: end-of-archive blocks and padding.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return 0, 0, fmt.Errorf("reading layer: %w", err)
+	}
+	return cr.n, content, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -2,12 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -140,7 +138,11 @@ func (c *CLI) History(_ context.Context, ref string) error {
 	tw := tabwriter.NewWriter(c.out, 0, 4, 3, ' ', 0)
 	fmt.Fprintln(tw, "CREATED BY\tSIZE")
 	for _, h := range hist {
-		fmt.Fprintf(tw, "%s\t%s\n", h.CreatedBy, matrix.HumanBytes(h.Size))
+		by := h.CreatedBy
+		if len(by) > 60 && os.Getenv("FROMSCRATCH_NO_TRUNC") == "" {
+			by = by[:59] + "…" // like docker; FROMSCRATCH_NO_TRUNC=1 shows it whole
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", by, matrix.HumanBytes(h.Size))
 	}
 	return tw.Flush()
 }
@@ -232,5 +234,3 @@ func (c *CLI) Clean() error {
 	return os.RemoveAll(cfg.OutDir)
 }
 
-var _ = errors.New
-var _ = sort.Strings

@@ -35,13 +35,15 @@ type Config struct {
 	// ReuseBinaries packs images from the binaries already in out/bin
 	// instead of compiling (image:all, image:run).
 	ReuseBinaries bool
+	// NoCache builds every cell even when the action cache has it.
+	NoCache bool
 	// BuildDate is the one date every artifact carries.
 	BuildDate time.Time
 }
 
 // DefaultConfig fills a Config for the repository at root from the
-// environment: SOURCE_DATE_EPOCH, FROMSCRATCH_JOBS, FROMSCRATCH_REQUIRE_ALL,
-// FROMSCRATCH_CACHE.
+// environment: SOURCE_DATE_EPOCH, FROMSCRATCH_OUT, FROMSCRATCH_JOBS,
+// FROMSCRATCH_REQUIRE_ALL, FROMSCRATCH_SMOKE.
 func DefaultConfig(root string, cache string, log io.Writer) (Config, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -57,9 +59,15 @@ func DefaultConfig(root string, cache string, log io.Writer) (Config, error) {
 			return Config{}, fmt.Errorf("FROMSCRATCH_JOBS=%q: want a positive number of parallel cells", s)
 		}
 	}
+	out := filepath.Join(abs, "out")
+	if o := os.Getenv("FROMSCRATCH_OUT"); o != "" {
+		if out, err = filepath.Abs(o); err != nil {
+			return Config{}, fmt.Errorf("FROMSCRATCH_OUT=%q: %w", o, err)
+		}
+	}
 	return Config{
 		Root:       abs,
-		OutDir:     filepath.Join(abs, "out"),
+		OutDir:     out,
 		CacheDir:   cache,
 		Jobs:       jobs,
 		RequireAll: os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1",

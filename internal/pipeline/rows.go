@@ -64,7 +64,7 @@ func fill(row *matrix.Row, r *Result) {
 	row.Sizes.LayersUncompressed = s.LayersUncompressed
 	row.Sizes.LayersCompressed = s.LayersCompressed
 	row.Sizes.ImageRegistry = s.Registry
-	row.Sizes.ImageDocker = s.LayersUncompressed
+	row.Sizes.ImageDocker = s.Content
 	if d, err := r.Image.Digest(); err == nil {
 		row.Digest = d.String()
 	}

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package cache
+
+import "io/fs"
+
+// identity returns zeros where inodes are not available: the memo then
+// relies on path, size and mtime alone.
+func identity(fs.FileInfo) (dev, ino uint64) { return 0, 0 }

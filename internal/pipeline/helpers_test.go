@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// repoRoot is the repository holding recipes/ and toolchains/.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	abs, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// requireAll is set in CI: nothing the tests need may be missing there.
+func requireAll() bool { return os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" }
+
+// testConfig builds into a temp out dir with the shared cache (zig's libc
+// builds are reused), logging through t.
+func testConfig(t *testing.T, root string) Config {
+	t.Helper()
+	cache, err := toolchain.CacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{
+		Root:       root,
+		OutDir:     filepath.Join(t.TempDir(), "out"),
+		CacheDir:   cache,
+		Jobs:       runtime.NumCPU(),
+		RequireAll: requireAll(),
+		Smoke:      true,
+		Log:        &testLog{t: t},
+		BuildDate:  time.Unix(DefaultEpoch, 0).UTC(),
+	}
+}
+
+// testLog sends progress lines to t.Log.
+type testLog struct {
+	t   *testing.T
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	for {
+		s := l.buf.String()
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			break
+		}
+		l.t.Log(s[:i])
+		l.buf.Reset()
+		l.buf.WriteString(s[i+1:])
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = (*testLog)(nil)
+
+// copyTree copies the files of src into dst (regular files and dirs only).
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,347 @@
+package pipeline
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// TestBuildAll is the main job on the real recipes and toolchains: every
+// applicable cell builds, every image validates and passes its smoke run in
+// a container engine, and every size in matrix.json agrees with the files
+// and blobs on disk.
+func TestBuildAll(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the whole matrix")
+	}
+	cfg := testConfig(t, repoRoot(t))
+	rep, err := BuildAll(t.Context(), cfg, toolchain.Exec)
+	if err != nil {
+		t.Fatalf("BuildAll: %v", err)
+	}
+	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Rows) != len(rep.Jobs) {
+		t.Fatalf("matrix has %d rows for %d cells", len(m.Rows), len(rep.Jobs))
+	}
+	for _, f := range []string{"matrix.csv", "matrix.md", "matrix.svg"} {
+		if st, err := os.Stat(filepath.Join(cfg.OutDir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	built := 0
+	for _, row := range m.Rows {
+		switch row.Status {
+		case matrix.StatusBuilt:
+			built++
+			t.Run(strings.ReplaceAll(row.Key().String(), "/", "-"), func(t *testing.T) {
+				checkRowAgainstDisk(t, cfg, row)
+			})
+		case matrix.StatusUnavailable:
+			if cfg.RequireAll {
+				t.Errorf("%s: unavailable: %s", row.Key(), row.Reason)
+			}
+		case matrix.StatusFailed:
+			t.Errorf("%s failed: %s", row.Key(), row.Reason)
+		}
+	}
+	if built == 0 {
+		t.Fatal("no cell was built")
+	}
+	t.Logf("%d cells built of %d", built, len(m.Rows))
+}
+
+// checkRowAgainstDisk recomputes a row's sizes from out/bin, the OCI
+// layout and the docker archive.
+func checkRowAgainstDisk(t *testing.T, cfg Config, row matrix.Row) {
+	p, _ := recipe.ParsePlatform(row.Platform)
+	cell := recipe.Cell{Recipe: row.Recipe, Platform: p, Toolchain: row.Toolchain, Linkage: recipe.Linkage(row.Linkage)}
+	bin, err := os.Stat(filepath.Join(Dir(cfg.OutDir, cell), row.Recipe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bin.Size() != row.Sizes.Binary {
+		t.Errorf("binary: matrix %d, file %d", row.Sizes.Binary, bin.Size())
+	}
+	if _, err := os.Stat(ArchivePath(cfg.OutDir, cell)); err != nil {
+		t.Errorf("docker archive: %v", err)
+	}
+	layoutDir := filepath.Join(cfg.OutDir, "oci", row.Recipe)
+	img, err := image.Lookup(layoutDir, cell.Variant(), row.Platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatalf("validate.Image: %v", err)
+	}
+	if d, _ := img.Digest(); d.String() != row.Digest {
+		t.Errorf("digest: matrix %s, layout %s", row.Digest, d)
+	}
+	manifest, _ := img.RawManifest()
+	config, _ := img.RawConfigFile()
+	mf, _ := img.Manifest()
+	var compressed, uncompressed, content, libs int64
+	for i, desc := range mf.Layers {
+		st, err := os.Stat(blobPath(layoutDir, desc.Digest))
+		if err != nil || st.Size() != desc.Size {
+			t.Fatalf("layer blob %s: %v (size %d, descriptor %d)", desc.Digest, err, sizeOf(st), desc.Size)
+		}
+		compressed += st.Size()
+		layer, _ := img.LayerByDigest(desc.Digest)
+		rc, err := layer.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(rc)
+		rc.Close()
+		uncompressed += int64(len(raw))
+		files := tarFiles(t, raw)
+		for _, n := range files {
+			content += n
+		}
+		if i == 0 && files[row.Recipe] != row.Sizes.Binary {
+			t.Errorf("layer 1 holds /%s of %d bytes, binary is %d", row.Recipe, files[row.Recipe], row.Sizes.Binary)
+		}
+		if i == 1 {
+			for _, n := range files {
+				libs += n
+			}
+		}
+	}
+	if st, err := os.Stat(blobPath(layoutDir, mustConfigName(t, img))); err != nil || st.Size() != int64(len(config)) {
+		t.Errorf("config blob: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want int64
+	}{
+		{"layers_compressed", row.Sizes.LayersCompressed, compressed},
+		{"layers_uncompressed", row.Sizes.LayersUncompressed, uncompressed},
+		{"image_docker", row.Sizes.ImageDocker, content},
+		{"image_registry", row.Sizes.ImageRegistry, compressed + int64(len(config)) + int64(len(manifest))},
+		{"libraries", row.Sizes.Libraries, libs},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: matrix %d, on disk %d", c.name, c.got, c.want)
+		}
+	}
+	if row.Linkage == "dynamic" && row.Sizes.LibraryCount == 0 {
+		t.Error("dynamic cell without libraries")
+	}
+	switch {
+	case row.Smoke.Status == smoke.StatusPass:
+	case row.Smoke.Status == smoke.StatusSkipped && !requireAll():
+		t.Logf("smoke run skipped: %s", row.Smoke.Reason)
+	default:
+		t.Errorf("smoke run %q: %s", row.Smoke.Status, row.Smoke.Reason)
+	}
+}
+
+func sizeOf(st os.FileInfo) int64 {
+	if st == nil {
+		return -1
+	}
+	return st.Size()
+}
+
+func blobPath(layout string, h v1.Hash) string {
+	return filepath.Join(layout, "blobs", h.Algorithm, h.Hex)
+}
+
+func mustConfigName(t *testing.T, img v1.Image) v1.Hash {
+	h, err := img.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// tarFiles maps each regular file of a layer tar to its size.
+func tarFiles(t *testing.T, raw []byte) map[string]int64 {
+	out := map[string]int64{}
+	tr := tar.NewReader(bytes.NewReader(raw))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			out[strings.TrimPrefix(h.Name, "/")] = h.Size
+		}
+	}
+}
+
+// A recipe whose expected output is wrong fails its smoke run, and the
+// run says so with a non-zero result.
+func TestSmokeRunFailsWrongExpectation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs images")
+	}
+	if e, why := smoke.Detect(t.Context()); e == nil {
+		if requireAll() {
+			t.Fatalf("no container engine: %s", why)
+		}
+		t.Skipf("no container engine: %s", why)
+	}
+	root := t.TempDir()
+	copyTree(t, filepath.Join(repoRoot(t), "toolchains"), filepath.Join(root, "toolchains"))
+	copyTree(t, filepath.Join(repoRoot(t), "recipes", "hello"), filepath.Join(root, "recipes", "hello"))
+	toml := filepath.Join(root, "recipes", "hello", "recipe.toml")
+	data, _ := os.ReadFile(toml)
+	data = bytes.Replace(data, []byte(`stdout = "Hello My Container! \n"`), []byte(`stdout = "Goodbye\n"`), 1)
+	if err := os.WriteFile(toml, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t, root)
+	cfg.RequireAll = false
+	_, err := BuildAll(t.Context(), cfg, toolchain.Exec)
+	if err == nil || !strings.Contains(err.Error(), "failed") {
+		t.Fatalf("BuildAll with a wrong expectation = %v, want a failure", err)
+	}
+	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, row := range m.Rows {
+		if row.Status != matrix.StatusBuilt {
+			continue
+		}
+		if row.Smoke.Status == smoke.StatusPass {
+			t.Errorf("%s passed its smoke run with a wrong expectation", row.Key())
+		}
+		if row.Smoke.Status == smoke.StatusFail {
+			failed++
+			if !strings.Contains(row.Smoke.Reason, "Goodbye") || !strings.Contains(row.Smoke.Output, "Hello My Container!") {
+				t.Errorf("%s: reason %q, output %q: want the expectation and the real output", row.Key(), row.Smoke.Reason, row.Smoke.Output)
+			}
+		}
+	}
+	if failed == 0 {
+		t.Fatal("no smoke run failed")
+	}
+}
+
+// image:wrap packs a distribution program with a few dozen libraries and
+// the image runs.
+func TestWrapDistributionBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an image")
+	}
+	const prog = "/usr/bin/curl"
+	if _, err := os.Stat(prog); err != nil {
+		if requireAll() {
+			t.Fatalf("%s is missing", prog)
+		}
+		t.Skipf("%s is not installed", prog)
+	}
+	root := repoRoot(t)
+	var out bytes.Buffer
+	c := NewCLI(root, &out)
+	cfg := testConfig(t, root)
+	t.Setenv("FROMSCRATCH_OUT", cfg.OutDir)
+	if err := c.Wrap(t.Context(), prog); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	dir := filepath.Join(cfg.OutDir, "wrap", "curl")
+	img, err := image.Lookup(filepath.Join(dir, "oci"), "wrap", "linux/amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatal(err)
+	}
+	engine, why := smoke.Detect(t.Context())
+	if engine == nil {
+		if requireAll() {
+			t.Fatalf("no container engine: %s", why)
+		}
+		t.Skipf("no container engine: %s", why)
+	}
+	res := smoke.Run(t.Context(), engine, smoke.Spec{
+		Name: "curl:wrap", Archive: filepath.Join(dir, "image.tar"), Tag: "curl:wrap", Platform: "linux/amd64",
+		Args: []string{"--version"}, Entrypoint: []string{"/curl"},
+		Unpack: func(d string) error { return image.Unpack(img, d) }, Timeout: 60e9,
+	}, smoke.Expect{Match: func(s string) bool { return strings.HasPrefix(s, "curl ") }, Want: "curl <version> ..."})
+	if res.Status != smoke.StatusPass {
+		t.Fatalf("curl --version in its scratch image: %s: %s", res.Status, res.Reason)
+	}
+}
+
+// matrix:diff catches a deliberate growth past the threshold.
+func TestDiffMatrixGate(t *testing.T) {
+	dir := t.TempDir()
+	row := matrix.Row{Recipe: "hello", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static",
+		Status: matrix.StatusBuilt, Sizes: matrix.Sizes{Binary: 1000, ImageDocker: 2000, ImageRegistry: 1500}}
+	write := func(name string, r matrix.Row) string {
+		p := filepath.Join(dir, name)
+		b, _ := json.Marshal(matrix.Matrix{SchemaVersion: matrix.SchemaVersion, Rows: []matrix.Row{r}})
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	old := write("old.json", row)
+	grown := row
+	grown.Sizes.Binary = 1100 // +10 %
+	newer := write("new.json", grown)
+	var out bytes.Buffer
+	c := NewCLI(repoRoot(t), &out)
+	err := c.DiffMatrix(t.Context(), old, newer)
+	if err == nil || !strings.Contains(err.Error(), "size gate") {
+		t.Fatalf("DiffMatrix of a 10 %% growth = %v, want the gate to fail", err)
+	}
+	if !strings.Contains(out.String(), "hello") {
+		t.Errorf("no delta printed:\n%s", out.String())
+	}
+	t.Setenv("FROMSCRATCH_MAX_GROWTH", "15")
+	if err := c.DiffMatrix(t.Context(), old, newer); err != nil {
+		t.Fatalf("with a 15 %% threshold: %v", err)
+	}
+}
+
+// Two builds in two directories under different paths, umask, time zone,
+// locale, job counts and file order give the same bytes: binaries, docker
+// archives, and every blob of the OCI layouts.
+func TestReproducibleAcrossEnvironments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds twice")
+	}
+	cfg := testConfig(t, repoRoot(t))
+	cfg.Recipes = []string{"hello", "multifile"}
+	results, err := Repro(t.Context(), cfg, toolchain.Exec, DefaultVariations(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) == 0 {
+		t.Fatal("no cell compared")
+	}
+	for _, r := range results {
+		if !r.Identical {
+			t.Errorf("%s differs: first differing file %s %s", r.Cell, r.FirstDiff, r.Report)
+		}
+	}
+	t.Logf("%d cells compared", len(results))
+}

@@ -1,0 +1,241 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/fromscratch/fromscratch/internal/elfdeps"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// compileC builds a tiny program with the given compiler and flags.
+func compileC(t *testing.T, cc string, flags ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath(cc); err != nil {
+		if requireAll() {
+			t.Fatalf("%s is missing", cc)
+		}
+		t.Skipf("%s is not installed", cc)
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "p.c")
+	if err := os.WriteFile(src, []byte("#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "p")
+	args := append(append([]string{}, flags...), src, "-o", out)
+	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", cc, args, err, b)
+	}
+	return out
+}
+
+func TestCheckLinkage(t *testing.T) {
+	tests := []struct {
+		name     string
+		cc       string
+		flags    []string
+		platform recipe.Platform
+		linkage  recipe.Linkage
+		wantErr  string
+	}{
+		{"gcc static", "gcc", []string{"-static"}, recipe.AMD64, recipe.Static, ""},
+		{"gcc static-pie counts as static", "gcc", []string{"-static-pie"}, recipe.AMD64, recipe.Static, ""},
+		{"gcc dynamic", "gcc", nil, recipe.AMD64, recipe.Dynamic, ""},
+		{"dynamic binary in a static cell", "gcc", nil, recipe.AMD64, recipe.Static, "static cell links dynamically"},
+		{"static binary in a dynamic cell", "gcc", []string{"-static"}, recipe.AMD64, recipe.Dynamic, "not dynamically linked"},
+		{"musl dynamic", "musl-gcc", nil, recipe.AMD64, recipe.Dynamic, ""},
+		{"arm64 static", "aarch64-linux-gnu-gcc", []string{"-static"}, recipe.ARM64, recipe.Static, ""},
+		{"arm64 binary for amd64", "aarch64-linux-gnu-gcc", []string{"-static"}, recipe.AMD64, recipe.Static, "ELF is EM_AARCH64"},
+		{"armhf dynamic", "arm-linux-gnueabihf-gcc", nil, recipe.ARMv7, recipe.Dynamic, ""},
+		{"riscv64 dynamic", "riscv64-linux-gnu-gcc", nil, recipe.RISCV64, recipe.Dynamic, ""},
+		{"riscv64 binary for arm64", "riscv64-linux-gnu-gcc", nil, recipe.ARM64, recipe.Dynamic, "needs EM_AARCH64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := elfdeps.InspectFile(compileC(t, tt.cc, tt.flags...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = CheckLinkage(info, tt.platform, tt.linkage)
+			if tt.wantErr == "" && err != nil {
+				t.Fatalf("CheckLinkage: %v", err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("CheckLinkage = %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestBuildDate(t *testing.T) {
+	d, err := BuildDate("")
+	if err != nil || d.Unix() != DefaultEpoch || d.Location() != time.UTC {
+		t.Fatalf("BuildDate(\"\") = %v, %v; want the default epoch in UTC", d, err)
+	}
+	d, err = BuildDate("1700000000")
+	if err != nil || d.Unix() != 1700000000 {
+		t.Fatalf("BuildDate(1700000000) = %v, %v", d, err)
+	}
+	for _, bad := range []string{"yesterday", "-5", "1.5"} {
+		if _, err := BuildDate(bad); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
+			t.Errorf("BuildDate(%q) = %v, want an error naming SOURCE_DATE_EPOCH", bad, err)
+		}
+	}
+}
+
+func TestSplitTag(t *testing.T) {
+	for tag, want := range map[string][2]string{
+		"gcc-dynamic-amd64":     {"gcc-dynamic", "amd64"},
+		"musl-gcc-static-amd64": {"musl-gcc-static", "amd64"},
+		"zig-static-arm-v7":     {"zig-static", "arm-v7"},
+		"gcc-static-riscv64":    {"gcc-static", "riscv64"},
+	} {
+		v, a, err := splitTag(tag)
+		if err != nil || v != want[0] || a != want[1] {
+			t.Errorf("splitTag(%q) = %q, %q, %v; want %q", tag, v, a, err, want)
+		}
+	}
+	if _, _, err := splitTag("gcc-amd64"); err == nil {
+		t.Error("splitTag without a linkage: want an error")
+	}
+}
+
+// staticHelloJob is the hello recipe's gcc amd64 cell with a fake
+// compiler: the ko pattern, so image assembly is tested without compiling.
+func fakeJob(t *testing.T, linkage recipe.Linkage) (Config, Job, toolchain.Runner) {
+	t.Helper()
+	root := repoRoot(t)
+	cfg := testConfig(t, root)
+	r, err := recipe.Load(filepath.Join(root, "recipes", "hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := toolchain.LoadAll(filepath.Join(root, "toolchains"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gcc *toolchain.Definition
+	for _, d := range defs {
+		if d.Name == "gcc" {
+			gcc = d
+		}
+	}
+	target, _ := gcc.Target(recipe.AMD64)
+	flags := []string{"-static"}
+	if linkage == recipe.Dynamic {
+		flags = nil
+	}
+	prebuilt := compileC(t, "gcc", flags...)
+	// The fake compiler copies a binary built beforehand to its -o path.
+	fake := func(_ context.Context, c toolchain.Command, _ []string) ([]byte, error) {
+		out := c.Args[len(c.Args)-1]
+		data, err := os.ReadFile(prebuilt)
+		if err != nil {
+			return nil, err
+		}
+		return []byte("fake compiler\n"), os.WriteFile(out, data, 0o755)
+	}
+	j := Job{
+		Cell:   recipe.Cell{Recipe: "hello", Platform: recipe.AMD64, Toolchain: "gcc", Linkage: linkage},
+		Recipe: r, Def: gcc,
+		Tool: toolchain.Status{Def: gcc, Target: target, Available: true, Version: "12.2.0"},
+	}
+	return cfg, j, fake
+}
+
+func TestRunCellWithFakeCompiler(t *testing.T) {
+	for _, l := range recipe.Linkages {
+		t.Run(string(l), func(t *testing.T) {
+			cfg, j, fake := fakeJob(t, l)
+			r := RunCell(t.Context(), cfg, fake, j)
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			if err := validate.Image(r.Image); err != nil {
+				t.Fatalf("validate.Image: %v", err)
+			}
+			if _, err := os.Stat(ArchivePath(cfg.OutDir, j.Cell)); err != nil {
+				t.Fatalf("docker archive: %v", err)
+			}
+			log, err := os.ReadFile(filepath.Join(Dir(cfg.OutDir, j.Cell), "build.log"))
+			if err != nil || !strings.Contains(string(log), "fake compiler") {
+				t.Fatalf("build.log = %q, %v", log, err)
+			}
+			if strings.Contains(string(log), cfg.OutDir) || strings.Contains(string(log), cfg.Root) {
+				t.Errorf("build.log carries machine paths:\n%s", log)
+			}
+			wantLayers := map[recipe.Linkage]int{recipe.Static: 1, recipe.Dynamic: 2}[l]
+			layers, _ := r.Image.Layers()
+			if len(layers) != wantLayers {
+				t.Errorf("%d layers, want %d", len(layers), wantLayers)
+			}
+			cf, _ := r.Image.ConfigFile()
+			if cf.Config.Labels["dev.fromscratch.linkage"] != string(l) || cf.Config.Entrypoint[0] != "/hello" {
+				t.Errorf("config: labels %v, entrypoint %v", cf.Config.Labels, cf.Config.Entrypoint)
+			}
+		})
+	}
+}
+
+// A dynamic binary whose closure is not in the image would fail with
+// "exec /hello: no such file or directory": it is never written.
+func TestImageWithoutClosureIsRefused(t *testing.T) {
+	cfg, j, fake := fakeJob(t, recipe.Dynamic)
+	r := &Result{Job: j}
+	ctx := context.WithValue(t.Context(), runnerKey{}, fake)
+	for _, s := range []func(context.Context, Config, *Result) error{compile, checkELF} {
+		if err := s(ctx, cfg, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The closure step is skipped: the image would hold the binary alone.
+	err := buildImage(ctx, cfg, r)
+	if err == nil || !strings.Contains(err.Error(), "/hello needs interpreter /lib64/ld-linux-x86-64.so.2") {
+		t.Fatalf("buildImage without closure = %v, want the missing interpreter named", err)
+	}
+	if r.Image != nil {
+		t.Fatal("an image was built")
+	}
+	if _, err := os.Stat(ArchivePath(cfg.OutDir, j.Cell)); !os.IsNotExist(err) {
+		t.Fatalf("an archive was written: %v", err)
+	}
+}
+
+func TestJobsMarkNotApplicable(t *testing.T) {
+	root := repoRoot(t)
+	cfg := testConfig(t, root)
+	inv, err := LoadInventory(t.Context(), cfg, toolchain.Exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := inv.Jobs()
+	if want := len(inv.Recipes) * 4 * len(inv.Defs) * 2; len(jobs) != want {
+		t.Fatalf("%d jobs, want every cell: %d", len(jobs), want)
+	}
+	reasons := map[string]string{}
+	for _, j := range jobs {
+		reasons[j.Cell.String()] = j.Reason
+		if j.Status == StatusNotApplicable && j.Reason == "" {
+			t.Errorf("%s is not applicable without a reason", j.Cell)
+		}
+	}
+	for cell, want := range map[string]string{
+		"cppcontainers linux/amd64 musl-gcc-static": "C-only wrapper",
+		"hello linux/arm64 musl-gcc-dynamic":        "does not target linux/arm64",
+		"hello linux/riscv64 zig-dynamic":           "cannot assemble glibc's riscv64 start.S",
+		"threads linux/arm/v7 zig-dynamic":          "excluded by recipe",
+	} {
+		if !strings.Contains(reasons[cell], want) {
+			t.Errorf("%s: reason %q, want it to contain %q", cell, reasons[cell], want)
+		}
+	}
+}

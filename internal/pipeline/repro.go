@@ -1,0 +1,276 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// Variation is one of the two builds of verify:repro: where it builds and
+// under which conditions. SOURCE_DATE_EPOCH is held equal.
+type Variation struct {
+	Name  string
+	Dir   string // the copy of the sources builds here; out/ is inside it
+	Umask int
+	TZ    string
+	Lang  string
+	Jobs  int
+}
+
+// DefaultVariations differ in path (and its length), umask, time zone,
+// locale, parallel jobs and the order files were created in.
+func DefaultVariations(base string) [2]Variation {
+	return [2]Variation{
+		{Name: "first", Dir: filepath.Join(base, "a"), Umask: 0o022, TZ: "UTC", Lang: "C", Jobs: runtime.NumCPU()},
+		{Name: "second", Dir: filepath.Join(base, "b", "a-much-longer-build-path", "src"), Umask: 0o077,
+			TZ: "Pacific/Chatham", Lang: "fr_FR.UTF-8", Jobs: 1},
+	}
+}
+
+// ReproResult is the verdict for one cell.
+type ReproResult struct {
+	Cell      string
+	Identical bool
+	// FirstDiff names the first file that differs, relative to out/.
+	FirstDiff string
+	Report    string // diffoscope's report, when diffoscope exists
+}
+
+// Repro copies the recipes and toolchains of cfg.Root into each
+// variation's dir, builds there under its conditions (sequentially: umask
+// and time zone are process-wide), and compares every output per cell.
+func Repro(ctx context.Context, cfg Config, run toolchain.Runner, vars [2]Variation) ([]ReproResult, error) {
+	var reps [2]*Report
+	var cfgs [2]Config
+	for i, v := range vars {
+		if err := os.MkdirAll(v.Dir, 0o755); err != nil {
+			return nil, err
+		}
+		for _, d := range []string{"recipes", "toolchains"} {
+			if err := copySources(filepath.Join(cfg.Root, d), filepath.Join(v.Dir, d), i == 1); err != nil {
+				return nil, err
+			}
+		}
+		c := cfg
+		c.Root, c.OutDir, c.Jobs, c.Smoke, c.NoCache = v.Dir, filepath.Join(v.Dir, "out"), v.Jobs, false, true
+		restore := vary(v)
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "repro: %s build in %s (umask %04o, TZ=%s, LC_ALL=%s, %d jobs)\n", v.Name, v.Dir, v.Umask, v.TZ, v.Lang, v.Jobs)
+		}
+		rep, err := BuildAll(ctx, c, run)
+		restore()
+		if err != nil && rep == nil {
+			return nil, err
+		}
+		reps[i], cfgs[i] = rep, c
+	}
+	return compareBuilds(cfgs, reps), nil
+}
+
+// vary sets the process-wide conditions of v and returns how to undo them.
+func vary(v Variation) func() {
+	old := syscall.Umask(v.Umask)
+	tz, lang := os.Getenv("TZ"), os.Getenv("LC_ALL")
+	os.Setenv("TZ", v.TZ)
+	os.Setenv("LC_ALL", v.Lang)
+	return func() {
+		syscall.Umask(old)
+		os.Setenv("TZ", tz)
+		os.Setenv("LC_ALL", lang)
+	}
+}
+
+// copySources copies a tree; reverse creates the files in reverse order,
+// so directory listing order differs between the two builds.
+func copySources(src, dst string, reverse bool) error {
+	var files []string
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	if reverse {
+		sort.Sort(sort.Reverse(sort.StringSlice(files)))
+	}
+	for _, f := range files {
+		rel, _ := filepath.Rel(src, f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("copying %s: %w", f, err)
+		}
+		target := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return fmt.Errorf("copying %s: %w", f, err)
+		}
+	}
+	return nil
+}
+
+// cellOutputs lists a cell's outputs relative to out/: the binary, the
+// docker archive and its recipe's OCI layout files.
+func cellOutputs(out string, j Job) []string {
+	list := []string{
+		rel2(out, filepath.Join(Dir(out, j.Cell), j.Recipe.Name)),
+		rel2(out, ArchivePath(out, j.Cell)),
+	}
+	layout := filepath.Join(out, "oci", j.Cell.Recipe)
+	_ = filepath.WalkDir(layout, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			list = append(list, rel2(out, p))
+		}
+		return nil
+	})
+	sort.Strings(list)
+	return list
+}
+
+func rel2(base, p string) string { r, _ := filepath.Rel(base, p); return r }
+
+func compareBuilds(cfgs [2]Config, reps [2]*Report) []ReproResult {
+	var out []ReproResult
+	for _, j := range reps[0].Jobs {
+		a, b := reps[0].Results[j.Cell.String()], reps[1].Results[j.Cell.String()]
+		if a == nil && b == nil {
+			continue
+		}
+		res := ReproResult{Cell: j.Cell.String(), Identical: true}
+		switch {
+		case a == nil || b == nil || a.Err != nil || b.Err != nil:
+			res.Identical, res.FirstDiff = false, "(a build failed: "+errText(a)+" / "+errText(b)+")"
+		default:
+			files := cellOutputs(cfgs[0].OutDir, j)
+			for _, f := range files {
+				if !sameFile(filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f)) {
+					res.Identical, res.FirstDiff = false, f
+					res.Report = diffoscope(cfgs, f)
+					break
+				}
+			}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func errText(r *Result) string {
+	if r == nil || r.Err == nil {
+		return "ok"
+	}
+	return firstLine(r.Err.Error())
+}
+
+func sameFile(a, b string) bool {
+	x, err1 := os.ReadFile(a)
+	y, err2 := os.ReadFile(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// diffoscope writes a report of the difference next to the first build's
+// out/, when diffoscope is installed.
+func diffoscope(cfgs [2]Config, f string) string {
+	bin, err := exec.LookPath("diffoscope")
+	if err != nil {
+		return ""
+	}
+	report := filepath.Join(cfgs[0].OutDir, "repro", strings.ReplaceAll(f, string(filepath.Separator), "_")+".diffoscope.txt")
+	_ = os.MkdirAll(filepath.Dir(report), 0o755)
+	cmd := exec.Command(bin, "--text", report, filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f))
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "HOME=" + os.TempDir()}
+	_ = cmd.Run() // exit 1 means "differ"
+	return report
+}
+
+// VerifyRepro is the verify:repro target: two builds of the whole matrix,
+// a verdict per cell, the verdicts recorded in out/matrix.json when it
+// exists, and an error on any difference.
+func (c *CLI) VerifyRepro(ctx context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	cfg.Interactive = false
+	base, err := os.MkdirTemp("", "fromscratch-repro-")
+	if err != nil {
+		return err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			os.RemoveAll(base)
+		}
+	}()
+	results, err := Repro(ctx, cfg, toolchain.Exec, DefaultVariations(base))
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CELL\tVERDICT\tFIRST DIFFERING FILE")
+	var different []string
+	for _, r := range results {
+		verdict := "identical"
+		if !r.Identical {
+			verdict = "DIFFERENT"
+			different = append(different, r.Cell)
+			if r.Report != "" {
+				keep = true
+				r.FirstDiff += " (diffoscope: " + r.Report + ")"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Cell, verdict, r.FirstDiff)
+	}
+	tw.Flush()
+	if err := recordRepro(filepath.Join(cfg.OutDir, "matrix.json"), results); err != nil {
+		fmt.Fprintf(c.out, "not recording the verdicts: %v\n", err)
+	}
+	fmt.Fprintf(c.out, "repro: %d cells identical, %d different\n", len(results)-len(different), len(different))
+	if len(different) > 0 {
+		return fmt.Errorf("%d cell(s) are not reproducible: %s", len(different), strings.Join(different, ", "))
+	}
+	return nil
+}
+
+// recordRepro writes the verdicts into an existing matrix (and its
+// renderings).
+func recordRepro(path string, results []ReproResult) error {
+	m, err := matrix.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	byCell := map[string]ReproResult{}
+	for _, r := range results {
+		byCell[r.Cell] = r
+	}
+	for i := range m.Rows {
+		r, ok := byCell[m.Rows[i].Key().String()]
+		if !ok {
+			continue
+		}
+		ok = r.Identical
+		m.Rows[i].Reproducible = &ok
+		m.Rows[i].ReproNote = r.FirstDiff
+	}
+	return matrix.WriteAll(filepath.Dir(path), m)
+}
