@@ -233,4 +233,3 @@ func (c *CLI) Clean() error {
 	}
 	return os.RemoveAll(cfg.OutDir)
 }
-
