@@ -12,10 +12,10 @@ import (
 // sumsTree has names whose byte order differs from WalkDir's order:
 // WalkDir visits a/z before a-b, byte order puts "a-b" < "a.txt" < "a/z".
 var sumsTree = map[string]string{
-	"a/z":                  "z\n",
-	"a-b":                  "dash\n",
-	"a.txt":                "hello\n",
-	"images/hello/app.tar": "tar bytes",
+	"a/z":                         "z\n",
+	"a-b":                         "dash\n",
+	"a.txt":                       "hello\n",
+	"images/hello/app.tar":        "tar bytes",
 	"images/hello/sbom.spdx.json": "{}\n",
 	"sub/deeper/empty":            "",
 }
