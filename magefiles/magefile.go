@@ -25,6 +25,13 @@ type Toolchains mg.Namespace
 // Matrix namespace: the size matrix in out/.
 type Matrix mg.Namespace
 
+// Cache namespace: the action cache outside the repository.
+type Cache mg.Namespace
+
+// Prune removes action-cache entries unused for FROMSCRATCH_CACHE_MAX_AGE
+// (default 720h).
+func (Cache) Prune(ctx context.Context) error { return cli().PruneCache(ctx) }
+
 // Verify namespace: release checks.
 type Verify mg.Namespace
 
@@ -93,6 +100,10 @@ func Test(ctx context.Context) error {
 	mg.Deps(Setup)
 	return cli().Test(ctx)
 }
+
+// Release writes out/release/: the OCI layouts, an SPDX SBOM per image,
+// the matrix and SHA256SUMS; two runs give the same bytes.
+func Release(ctx context.Context) error { return cli().Release(ctx) }
 
 // Clean removes out/.
 func Clean() error { return cli().Clean() }

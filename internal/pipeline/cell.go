@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -37,6 +38,16 @@ type Result struct {
 	Sizes    image.Sizes
 	Smoke    SmokeResult
 	Err      error
+
+	CompileKey   string // action-cache key of the compilation
+	BinarySHA256 string
+	Digest       string // image manifest digest
+	// Compiled, Restored and UpToDate say where the binary came from: the
+	// compiler, the action cache, or out/bin unchanged since the last run.
+	Compiled, Restored, UpToDate bool
+	// Reused: the image in out/ is the one this run would write.
+	Reused bool
+	stamp  *Stamp
 }
 
 // Dir is the cell's output folder:
@@ -63,17 +74,19 @@ type step struct {
 
 // cellSteps is the ordered life of a cell.
 var cellSteps = []step{
-	{"compile", compile},  // toolchain -> out/bin/.../<recipe> + build.log
+	{"compile", compile},  // out/bin/.../<recipe> + build.log: kept, restored from the cache, or compiled
 	{"linkage", checkELF}, // static/dynamic and machine verified from the ELF
 	{"closure", closure},  // interpreter + DT_NEEDED from the target sysroot
-	{"image", buildImage}, // scratch image, refused if it could not run
-	{"archive", archive},  // docker-loadable tar in out/docker
+	{"image", buildImage}, // scratch image, refused if it could not run; kept when unchanged
+	{"archive", archive},  // docker-loadable tar in out/docker and the cell's stamp
 }
 
 // RunCell runs every step of one applicable cell.
 func RunCell(ctx context.Context, cfg Config, run toolchain.Runner, j Job) *Result {
 	r := &Result{Job: j}
-	ctx = context.WithValue(ctx, runnerKey{}, run)
+	if _, ok := ctx.Value(servicesKey{}).(*services); !ok {
+		ctx = context.WithValue(ctx, servicesKey{}, &services{run: run, memo: loadDigestMemo(cfg.CacheDir)})
+	}
 	for _, s := range cellSteps {
 		if err := s.run(ctx, cfg, r); err != nil {
 			r.Err = fmt.Errorf("%s: %w", s.name, err)
@@ -83,13 +96,33 @@ func RunCell(ctx context.Context, cfg Config, run toolchain.Runner, j Job) *Resu
 	return r
 }
 
-type runnerKey struct{}
-
 func compile(ctx context.Context, cfg Config, r *Result) error {
 	j := r.Job
 	final := Dir(cfg.OutDir, j.Cell)
 	if cfg.ReuseBinaries || j.Recipe.Prebuilt != "" {
-		return reuse(cfg, r, final)
+		if err := reuse(cfg, r, final); err != nil {
+			return err
+		}
+		sum, err := cache.FileDigest(r.Binary)
+		r.BinarySHA256 = sum
+		return err
+	}
+	sv := svc(ctx)
+	key, err := CompileKey(cfg, j, sv.memo)
+	if err != nil {
+		return fmt.Errorf("computing the cache key: %w", err)
+	}
+	r.CompileKey = key.String()
+	// Unchanged since the last run: out/bin already holds this binary.
+	if st, ok := readStamp(final); ok && !cfg.NoCache && st.CompileKey == r.CompileKey {
+		bin := filepath.Join(final, j.Recipe.Name)
+		if sum, err := sha256File(bin); err == nil && sum == st.BinarySHA256 {
+			r.Binary, r.Log, r.BinarySHA256, r.UpToDate, r.stamp = bin, filepath.Join(final, "build.log"), sum, true, st
+			if log, err := os.ReadFile(r.Log); err == nil {
+				r.Warnings = warnings(log)
+			}
+			return nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return fmt.Errorf("creating output dir: %w", err)
@@ -102,24 +135,44 @@ func compile(ctx context.Context, cfg Config, r *Result) error {
 	if err := os.MkdirAll(filepath.Join(cfg.CacheDir, "tmp"), 0o755); err != nil {
 		return fmt.Errorf("creating temp dir: %w", err)
 	}
+	if sv.store != nil && !cfg.NoCache {
+		if _, hit, err := sv.store.Get(key, tmp); err != nil {
+			return fmt.Errorf("restoring from the cache: %w", err)
+		} else if hit {
+			r.Restored = true
+			return place(cfg, r, tmp, final, nil)
+		}
+	}
 	plan := toolchain.Plan{
 		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
 		Resolved: j.Tool.Resolved,
 		WorkDir:  filepath.Join(tmp, "obj"),
 		Output:   filepath.Join(tmp, j.Recipe.Name),
 	}
-	run := ctx.Value(runnerKey{}).(toolchain.Runner)
-	log, berr := toolchain.Build(ctx, run, plan, toolchain.Env(envConfig(cfg, j.Tool.PathDirs)))
+	log, berr := toolchain.Build(ctx, sv.run, plan, toolchain.Env(envConfig(cfg, j.Tool.PathDirs)))
+	r.Compiled = true
 	log = scrubPaths(log, cfg, tmp)
-	r.Warnings = warnings(log)
 	if err := os.RemoveAll(plan.WorkDir); err != nil {
 		return fmt.Errorf("removing objects: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "build.log"), log, 0o644); err != nil {
 		return fmt.Errorf("writing build.log: %w", err)
 	}
-	// The cell's folder is replaced whole, also when the build failed, so
-	// its build.log is the one of this run.
+	if berr == nil && sv.store != nil {
+		files := map[string]string{j.Recipe.Name: filepath.Join(tmp, j.Recipe.Name), "build.log": filepath.Join(tmp, "build.log")}
+		if err := sv.store.Put(key, files, map[string]string{"cell": j.Cell.String()}); err != nil {
+			return fmt.Errorf("storing in the cache: %w", err)
+		}
+	}
+	return place(cfg, r, tmp, final, berr)
+}
+
+// place replaces the cell's folder whole with tmp, also when the build
+// failed, so its build.log is the one of this run.
+func place(cfg Config, r *Result, tmp, final string, berr error) error {
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(final); err != nil {
 		return fmt.Errorf("removing old output: %w", err)
 	}
@@ -130,8 +183,26 @@ func compile(ctx context.Context, cfg Config, r *Result) error {
 	if berr != nil {
 		return fmt.Errorf("%w (log: %s)", berr, rel(cfg, r.Log))
 	}
-	r.Binary = filepath.Join(final, j.Recipe.Name)
-	return nil
+	r.Binary = filepath.Join(final, r.Job.Recipe.Name)
+	if log, err := os.ReadFile(r.Log); err == nil {
+		r.Warnings = warnings(log)
+	}
+	sum, err := sha256File(r.Binary)
+	r.BinarySHA256 = sum
+	return err
+}
+
+func sha256File(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // reuse takes the binary of a cell from out/bin (image:all) or, for a
@@ -288,6 +359,19 @@ func ImageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
 
 func buildImage(_ context.Context, cfg Config, r *Result) error {
 	j := r.Job
+	ikey := imageKey(cfg, r, r.CompileKey)
+	if st := r.stamp; r.UpToDate && st.ImageKey == ikey {
+		if fi, err := os.Stat(ArchivePath(cfg.OutDir, j.Cell)); err == nil && fi.Size() == st.ArchiveSize {
+			if img, err := image.Lookup(filepath.Join(cfg.OutDir, "oci", j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
+				if d, err := img.Digest(); err == nil && d.String() == st.Digest {
+					r.Image, r.Digest, r.Sizes, r.Reused = img, st.Digest, st.Sizes, true
+					r.Archive = ArchivePath(cfg.OutDir, j.Cell)
+					return nil
+				}
+			}
+		}
+	}
+	r.stamp = &Stamp{CompileKey: r.CompileKey, ImageKey: ikey, BinarySHA256: r.BinarySHA256}
 	layers := ImageFiles(j.Recipe.Name, r.Binary, r.Closure)
 	// Refuse an image that would fail with "exec /<name>: no such file or
 	// directory": the loader and every library must be inside it.
@@ -324,6 +408,11 @@ func buildImage(_ context.Context, cfg Config, r *Result) error {
 		return err
 	}
 	r.Image = img
+	d, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	r.Digest = d.String()
 	r.Sizes, err = image.SizesOf(img)
 	return err
 }
@@ -337,6 +426,9 @@ func verify(files map[string]string, p recipe.Platform) error {
 }
 
 func archive(_ context.Context, cfg Config, r *Result) error {
+	if r.Reused {
+		return nil
+	}
 	p := ArchivePath(cfg.OutDir, r.Job.Cell)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(p), err)
@@ -345,7 +437,15 @@ func archive(_ context.Context, cfg Config, r *Result) error {
 		return err
 	}
 	r.Archive = p
-	return nil
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if r.Job.Recipe.Prebuilt != "" || cfg.ReuseBinaries {
+		return nil // no compile key: nothing to stamp
+	}
+	r.stamp.ArchiveSize, r.stamp.Digest, r.stamp.Sizes = fi.Size(), r.Digest, r.Sizes
+	return writeStamp(Dir(cfg.OutDir, r.Job.Cell), r.stamp)
 }
 
 // SourceDigest is sha256 over the recipe's inputs (names and contents, in

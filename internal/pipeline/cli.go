@@ -9,8 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
+
+	"github.com/fromscratch/fromscratch/internal/cache"
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
@@ -232,4 +235,31 @@ func (c *CLI) Clean() error {
 		return err
 	}
 	return os.RemoveAll(cfg.OutDir)
+}
+
+// PruneCache removes action-cache entries unused for longer than
+// FROMSCRATCH_CACHE_MAX_AGE (default 720h) and prints what is left.
+func (c *CLI) PruneCache(_ context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	age := 720 * time.Hour
+	if s := os.Getenv("FROMSCRATCH_CACHE_MAX_AGE"); s != "" {
+		if age, err = time.ParseDuration(s); err != nil || age < 0 {
+			return fmt.Errorf("FROMSCRATCH_CACHE_MAX_AGE=%q: want a duration such as 720h", s)
+		}
+	}
+	store := cache.Store{Dir: filepath.Join(cfg.CacheDir, "actions")}
+	removed, freed, err := store.Prune(age, time.Now())
+	if err != nil {
+		return err
+	}
+	n, size, err := store.Stats()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "cache: removed %d entries (%s) unused for %s; %d entries (%s) left in %s\n",
+		removed, matrix.HumanBytes(freed), age, n, matrix.HumanBytes(size), store.Dir)
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
@@ -344,4 +345,64 @@ func TestReproducibleAcrossEnvironments(t *testing.T) {
 		}
 	}
 	t.Logf("%d cells compared", len(results))
+}
+
+// release writes the same bytes twice, and SHA256SUMS verifies.
+func TestReleaseIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds twice")
+	}
+	cfg := testConfig(t, repoRoot(t))
+	cfg.Recipes = []string{"hello", "cppcontainers"}
+	var trees [2]map[string][]byte
+	for i := range trees {
+		if err := BuildRelease(t.Context(), cfg, toolchain.Exec); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(cfg.OutDir, "release")
+		if err := release.VerifySHA256SUMS(dir); err != nil {
+			t.Fatal(err)
+		}
+		trees[i] = readTree(t, dir)
+	}
+	if len(trees[0]) != len(trees[1]) {
+		t.Fatalf("%d files, then %d", len(trees[0]), len(trees[1]))
+	}
+	sboms := 0
+	for name, data := range trees[0] {
+		if !bytes.Equal(data, trees[1][name]) {
+			t.Errorf("%s differs between two releases", name)
+		}
+		if strings.HasPrefix(name, "sbom/") {
+			sboms++
+			if strings.Contains(string(data), cfg.Root) || strings.Contains(string(data), cfg.OutDir) {
+				t.Errorf("%s carries a machine path", name)
+			}
+		}
+	}
+	if sboms == 0 || trees[0]["SHA256SUMS"] == nil || trees[0]["matrix.json"] == nil {
+		t.Fatalf("release holds %d SBOMs, SHA256SUMS %v, matrix %v", sboms, trees[0]["SHA256SUMS"] != nil, trees[0]["matrix.json"] != nil)
+	}
+	// A dynamic C++ image names the Debian packages of its libraries.
+	doc := string(trees[0]["sbom/cppcontainers_gcc-dynamic_arm64.spdx.json"])
+	if !strings.Contains(doc, `"name": "libstdc++6-arm64-cross"`) || !strings.Contains(doc, "pkg:deb/debian/libstdc%2B%2B6-arm64-cross@") {
+		t.Errorf("the arm64 C++ SBOM does not name libstdc++6-arm64-cross:\n%.2000s", doc)
+	}
+}
+
+func readTree(t *testing.T, root string) map[string][]byte {
+	out := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

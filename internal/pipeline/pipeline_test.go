@@ -191,7 +191,7 @@ func TestRunCellWithFakeCompiler(t *testing.T) {
 func TestImageWithoutClosureIsRefused(t *testing.T) {
 	cfg, j, fake := fakeJob(t, recipe.Dynamic)
 	r := &Result{Job: j}
-	ctx := context.WithValue(t.Context(), runnerKey{}, fake)
+	ctx := context.WithValue(t.Context(), servicesKey{}, &services{run: fake, memo: loadDigestMemo(cfg.CacheDir)})
 	for _, s := range []func(context.Context, Config, *Result) error{compile, checkELF} {
 		if err := s(ctx, cfg, r); err != nil {
 			t.Fatal(err)

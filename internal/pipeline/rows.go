@@ -65,9 +65,7 @@ func fill(row *matrix.Row, r *Result) {
 	row.Sizes.LayersCompressed = s.LayersCompressed
 	row.Sizes.ImageRegistry = s.Registry
 	row.Sizes.ImageDocker = s.Content
-	if d, err := r.Image.Digest(); err == nil {
-		row.Digest = d.String()
-	}
+	row.Digest = r.Digest
 	row.Smoke = matrix.Smoke{
 		Status:     r.Smoke.Status,
 		Output:     r.Smoke.Stdout,

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/smoke"
@@ -57,6 +58,11 @@ func BuildAll(ctx context.Context, cfg Config, run toolchain.Runner) (*Report, e
 	}
 	prog := newProgress(cfg, "build", len(todo))
 	var mu sync.Mutex
+	sv := &services{run: run, memo: loadDigestMemo(cfg.CacheDir)}
+	if !cfg.NoCache {
+		sv.store = &cache.Store{Dir: filepath.Join(cfg.CacheDir, "actions")}
+	}
+	ctx = context.WithValue(ctx, servicesKey{}, sv)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(cfg.Jobs, 1))
 	for _, j := range todo {
@@ -76,6 +82,9 @@ func BuildAll(ctx context.Context, cfg Config, run toolchain.Runner) (*Report, e
 		return rep, fmt.Errorf("building: %w", err)
 	}
 	var errs []error
+	if err := sv.memo.save(); err != nil {
+		errs = append(errs, fmt.Errorf("saving file digests: %w", err))
+	}
 	if err := writeLayouts(cfg, rep); err != nil {
 		errs = append(errs, err)
 	}
@@ -100,12 +109,15 @@ func BuildAll(ctx context.Context, cfg Config, run toolchain.Runner) (*Report, e
 // multi-arch index over the platforms that built.
 func writeLayouts(cfg Config, rep *Report) error {
 	byRecipe := map[string]map[string][]v1.Image{}
+	changed := map[string]bool{}
 	var recipes []string
 	for _, j := range rep.Jobs {
 		r := rep.Results[j.Cell.String()]
 		if r == nil || r.Err != nil || r.Image == nil {
+			changed[j.Cell.Recipe] = changed[j.Cell.Recipe] || (r != nil && r.Err != nil)
 			continue
 		}
+		changed[j.Cell.Recipe] = changed[j.Cell.Recipe] || !r.Reused
 		if byRecipe[j.Cell.Recipe] == nil {
 			byRecipe[j.Cell.Recipe] = map[string][]v1.Image{}
 			recipes = append(recipes, j.Cell.Recipe)
@@ -115,6 +127,9 @@ func writeLayouts(cfg Config, rep *Report) error {
 	sort.Strings(recipes)
 	var errs []error
 	for _, name := range recipes {
+		if !changed[name] {
+			continue // every image is already in out/oci/<recipe>, unchanged
+		}
 		var indexes []image.Index
 		for variant, imgs := range byRecipe[name] {
 			indexes = append(indexes, image.Index{Name: variant, Images: imgs})

@@ -24,6 +24,17 @@ func SmokeAll(ctx context.Context, cfg Config, rep *Report) {
 			todo = append(todo, r)
 		}
 	}
+	// A pass recorded in the cell's stamp for the same image and the same
+	// expectation is not run again.
+	var run []*Result
+	for _, r := range todo {
+		if st := r.stamp; st != nil && st.Smoke != nil && st.Smoke.Key == smokeKey(r.Digest, r) {
+			r.Smoke = st.Smoke.Result
+			continue
+		}
+		run = append(run, r)
+	}
+	todo = run
 	if len(todo) == 0 {
 		return
 	}
@@ -45,6 +56,10 @@ func SmokeAll(ctx context.Context, cfg Config, rep *Report) {
 			mu.Lock()
 			r.Smoke = res
 			mu.Unlock()
+			if res.Status == smoke.StatusPass && r.stamp != nil && r.stamp.Digest == r.Digest {
+				r.stamp.Smoke = &SmokeStamp{Key: smokeKey(r.Digest, r), Result: res}
+				_ = writeStamp(Dir(cfg.OutDir, r.Job.Cell), r.stamp) // losing it only costs a run
+			}
 			var err error
 			if res.Status == "fail" {
 				err = errSmoke(res.Reason)

@@ -16,10 +16,22 @@ func Summary(cfg Config, rep *Report) {
 	var failed []string
 	unavailable := map[string]bool{}
 	smoke := map[string]int{}
+	var compiled, restored, upToDate, packed int
 	for _, j := range rep.Jobs {
 		status := j.Status
 		if r := rep.Results[j.Cell.String()]; r != nil {
 			status = StatusBuilt
+			switch {
+			case r.Compiled:
+				compiled++
+			case r.Restored:
+				restored++
+			case r.UpToDate:
+				upToDate++
+			}
+			if r.Err == nil && !r.Reused {
+				packed++
+			}
 			if r.Err != nil {
 				status = StatusFailed
 				failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, firstLine(r.Err.Error())))
@@ -41,6 +53,8 @@ func Summary(cfg Config, rep *Report) {
 		fmt.Fprintf(cfg.Log, "; smoke runs: %d passed, %d failed, %d skipped", smoke["pass"], smoke["fail"], smoke["skipped"])
 	}
 	fmt.Fprintln(cfg.Log)
+	fmt.Fprintf(cfg.Log, "binaries: %d compiled, %d restored from the cache, %d up to date; images: %d packed, %d unchanged\n",
+		compiled, restored, upToDate, packed, counts[StatusBuilt]-packed)
 	if len(unavailable) > 0 {
 		lines := make([]string, 0, len(unavailable))
 		for l := range unavailable {

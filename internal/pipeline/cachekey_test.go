@@ -1,0 +1,162 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// The compile key changes with every input of a cell and not with where
+// the repository or the cache are.
+func TestCompileKey(t *testing.T) {
+	base := t.TempDir()
+	memo := loadDigestMemo(t.TempDir())
+	fakeCC := filepath.Join(base, "bin", "gcc")
+	if err := os.MkdirAll(filepath.Dir(fakeCC), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fakeCC, []byte("compiler v1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// job makes the multifile recipe's gcc arm64 cell from a copy of the
+	// recipe at dir.
+	job := func(t *testing.T, dir string) Job {
+		copyTree(t, filepath.Join(repoRoot(t), "recipes", "multifile"), dir)
+		r, err := recipe.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := toolchain.Load(filepath.Join(repoRoot(t), "toolchains", "gcc.toml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt, _ := d.Target(recipe.ARM64)
+		return Job{
+			Cell:   recipe.Cell{Recipe: r.Name, Platform: recipe.ARM64, Toolchain: "gcc", Linkage: recipe.Static},
+			Recipe: r, Def: d,
+			Tool: toolchain.Status{Def: d, Target: tgt, Available: true, Version: "12.2.0",
+				Resolved: map[string]string{"aarch64-linux-gnu-gcc": fakeCC}},
+		}
+	}
+	cfg := Config{CacheDir: filepath.Join(base, "cache-a"), BuildDate: time.Unix(DefaultEpoch, 0).UTC()}
+	key := func(t *testing.T, cfg Config, j Job) string {
+		t.Helper()
+		k, err := CompileKey(cfg, j, memo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.String()
+	}
+	ref := key(t, cfg, job(t, filepath.Join(base, "one", "multifile")))
+
+	t.Run("build directory and cache dir do not count", func(t *testing.T) {
+		other := cfg
+		other.CacheDir = filepath.Join(base, "elsewhere", "cache-b")
+		if k := key(t, other, job(t, filepath.Join(base, "two", "deeper", "multifile"))); k != ref {
+			t.Errorf("key changed with the directories: %s != %s", k, ref)
+		}
+	})
+	changes := map[string]func(cfg *Config, j *Job, dir string){
+		"source":         func(_ *Config, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "main.c"), "/* */\n") },
+		"header":         func(_ *Config, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "lib", "geometry.h"), "/* */\n") },
+		"library source": func(_ *Config, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "lib", "area.c"), "/* */\n") },
+		"flags":          func(_ *Config, j *Job, _ string) { j.Recipe.CFlags = append(j.Recipe.CFlags, "-O3") },
+		"linkage":        func(_ *Config, j *Job, _ string) { j.Cell.Linkage = recipe.Dynamic },
+		"platform": func(_ *Config, j *Job, _ string) {
+			j.Cell.Platform = recipe.RISCV64
+			j.Tool.Target, _ = j.Def.Target(recipe.RISCV64)
+		},
+		"toolchain version": func(_ *Config, j *Job, _ string) { j.Tool.Version = "12.3.0" },
+		"compiler binary": func(_ *Config, j *Job, _ string) {
+			other := filepath.Join(base, "bin2", "gcc")
+			os.MkdirAll(filepath.Dir(other), 0o755)
+			os.WriteFile(other, []byte("compiler v2"), 0o755)
+			j.Tool.Resolved = map[string]string{"aarch64-linux-gnu-gcc": other}
+		},
+		"build date": func(c *Config, _ *Job, _ string) { c.BuildDate = c.BuildDate.Add(time.Second) },
+	}
+	for name, change := range changes {
+		t.Run(name+" counts", func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "multifile")
+			c := cfg
+			j := job(t, dir)
+			change(&c, &j, dir)
+			if k := key(t, c, j); k == ref {
+				t.Errorf("changing the %s kept the key %s", name, k)
+			}
+		})
+	}
+}
+
+func appendFile(t *testing.T, p, s string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A cell comes from the compiler, then from the action cache, and is
+// compiled again when its cache entry is corrupted, never restored from it.
+func TestActionCache(t *testing.T) {
+	cfg, j, fake := fakeJob(t, recipe.Static)
+	calls := 0
+	counting := func(ctx context.Context, c toolchain.Command, env []string) ([]byte, error) {
+		calls++
+		return fake(ctx, c, env)
+	}
+	store := &cache.Store{Dir: filepath.Join(t.TempDir(), "actions")}
+	ctx := context.WithValue(t.Context(), servicesKey{}, &services{run: counting, memo: loadDigestMemo(t.TempDir()), store: store})
+	run := func(want string) *Result {
+		t.Helper()
+		r := RunCell(ctx, cfg, counting, j)
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		got := map[bool]string{true: "compiled"}[r.Compiled] + map[bool]string{true: "restored"}[r.Restored] + map[bool]string{true: "up to date"}[r.UpToDate]
+		if got != want {
+			t.Fatalf("binary %s, want %s", got, want)
+		}
+		return r
+	}
+	first := run("compiled")
+	rep := &Report{Jobs: []Job{j}, Results: map[string]*Result{j.Cell.String(): first}}
+	if err := writeLayouts(cfg, rep); err != nil {
+		t.Fatal(err)
+	}
+	if again := run("up to date"); !again.Reused || again.Digest != first.Digest {
+		t.Fatalf("a no-op run packed the image again (reused %v)", again.Reused)
+	}
+	os.RemoveAll(cfg.OutDir)
+	if r := run("restored"); r.Digest != first.Digest {
+		t.Fatalf("restored cell has digest %s, first %s", r.Digest, first.Digest)
+	}
+	// Flip a byte of every cached file.
+	filepath.WalkDir(store.Dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && filepath.Base(filepath.Dir(p)) == "files" {
+			os.Chmod(p, 0o644)
+			data, _ := os.ReadFile(p)
+			data[len(data)/2] ^= 0xff
+			os.WriteFile(p, data, 0o644)
+		}
+		return nil
+	})
+	os.RemoveAll(cfg.OutDir)
+	before := calls
+	if r := run("compiled"); r.Digest != first.Digest {
+		t.Fatalf("rebuilt cell has digest %s, first %s", r.Digest, first.Digest)
+	}
+	if calls == before {
+		t.Fatal("the corrupted entry was used instead of compiling")
+	}
+}
