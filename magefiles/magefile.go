@@ -105,5 +105,9 @@ func Test(ctx context.Context) error {
 // the matrix and SHA256SUMS; two runs give the same bytes.
 func Release(ctx context.Context) error { return cli().Release(ctx) }
 
+// Bench measures fromscratch cold, warm and no-op against the Dockerfile
+// way on the same cells and prints the ratios and the image overhead.
+func Bench(ctx context.Context) error { return cli().Bench(ctx) }
+
 // Clean removes out/.
 func Clean() error { return cli().Clean() }

@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strconv"
 	"time"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // Config says where things are and how to run. It is read-only once a run
@@ -24,6 +26,8 @@ type Config struct {
 	Jobs     int    // parallel cells; 0 = number of CPUs
 	// Recipes limits the run to these recipes; empty = all.
 	Recipes []string
+	// Platforms limits the run to these platforms; empty = all.
+	Platforms []recipe.Platform
 	// RequireAll turns an unavailable toolchain into a failure (CI).
 	RequireAll bool
 	// Smoke runs every image after building it when an engine is usable.

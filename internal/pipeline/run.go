@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 
@@ -50,6 +51,15 @@ func BuildAll(ctx context.Context, cfg Config, run toolchain.Runner) (*Report, e
 		return nil, err
 	}
 	rep := &Report{Jobs: inv.Jobs(), Results: map[string]*Result{}}
+	if len(cfg.Platforms) > 0 {
+		var keep []Job
+		for _, j := range rep.Jobs {
+			if slices.Contains(cfg.Platforms, j.Cell.Platform) {
+				keep = append(keep, j)
+			}
+		}
+		rep.Jobs = keep
+	}
 	var todo []Job
 	for _, j := range rep.Jobs {
 		if j.Status == "" {

@@ -1,0 +1,237 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// timedRunner wraps a runner and adds the time its commands take, so the
+// compilers' own time is reported apart from orchestration.
+func timedRunner(run toolchain.Runner, total *atomic.Int64) toolchain.Runner {
+	return func(ctx context.Context, c toolchain.Command, env []string) ([]byte, error) {
+		start := time.Now()
+		out, err := run(ctx, c, env)
+		total.Add(int64(time.Since(start)))
+		return out, err
+	}
+}
+
+// BenchRow is one measured way of building the same cells.
+type BenchRow struct {
+	Name      string
+	Wall      time.Duration
+	Compilers time.Duration
+}
+
+// Bench measures, in one run and on the same cells (the linux/amd64 cells:
+// the Dockerfile way needs a native ldd): fromscratch cold (empty action
+// cache and out/), warm (action cache filled, out/ empty) and no-op, against
+// the Dockerfile way (compile with the same compiler, copy the binary and
+// its ldd libraries into a context, docker build FROM scratch), cold and
+// warm (docker's layer cache filled). It prints the ratios and the bytes
+// the image format adds over the payload.
+func (c *CLI) Bench(ctx context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	base, err := os.MkdirTemp("", "fromscratch-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(base)
+	// One job: the Dockerfile way is sequential, and the compilers' summed
+	// time can then be taken from the wall time to show orchestration.
+	cfg.Log, cfg.Interactive, cfg.Smoke, cfg.Jobs = nil, false, false, 1
+	cfg.Platforms = []recipe.Platform{recipe.AMD64}
+	cfg.OutDir = filepath.Join(base, "out")
+	cfg.CacheDir = filepath.Join(base, "cache")
+	// zig's own libc builds are kept (copying its global cache would
+	// dominate): link the shared zig cache into the bench cache.
+	shared, _ := toolchain.CacheDir()
+	if err := os.MkdirAll(cfg.CacheDir, 0o755); err != nil {
+		return err
+	}
+	_ = os.Symlink(filepath.Join(shared, "zig-cache"), filepath.Join(cfg.CacheDir, "zig-cache"))
+	_ = os.Symlink(filepath.Join(shared, "zig"), filepath.Join(cfg.CacheDir, "zig"))
+
+	var rows []BenchRow
+	measure := func(name string, prep func() error) (*Report, error) {
+		if prep != nil {
+			if err := prep(); err != nil {
+				return nil, err
+			}
+		}
+		var cc atomic.Int64
+		start := time.Now()
+		rep, err := BuildAll(ctx, cfg, timedRunner(toolchain.Exec, &cc))
+		rows = append(rows, BenchRow{name, time.Since(start), time.Duration(cc.Load())})
+		fmt.Fprintf(c.out, "bench: %s done\n", name)
+		return rep, err
+	}
+	rep, err := measure("fromscratch cold", nil)
+	if err != nil {
+		return err
+	}
+	if _, err := measure("fromscratch warm (action cache)", func() error { return os.RemoveAll(cfg.OutDir) }); err != nil {
+		return err
+	}
+	if _, err := measure("fromscratch no-op", nil); err != nil {
+		return err
+	}
+	var dockerErr error
+	for _, name := range []string{"Dockerfile way cold", "Dockerfile way warm (docker layer cache)"} {
+		row, err := dockerfileWay(ctx, cfg, rep, filepath.Join(base, "docker"), name)
+		if err != nil {
+			dockerErr = err
+			break
+		}
+		rows = append(rows, row)
+		fmt.Fprintf(c.out, "bench: %s done\n", name)
+	}
+	printBench(c.out, rows, dockerErr)
+	return overhead(c.out, rep)
+}
+
+func printBench(w io.Writer, rows []BenchRow, dockerErr error) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WAY\tWALL\tCOMPILERS\tORCHESTRATION\tWALL / fromscratch cold")
+	ref := rows[0].Wall
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.3f\n", r.Name, r.Wall.Round(time.Millisecond), r.Compilers.Round(time.Millisecond),
+			(r.Wall - r.Compilers).Round(time.Millisecond), float64(r.Wall)/float64(ref))
+	}
+	tw.Flush()
+	byName := map[string]time.Duration{}
+	for _, r := range rows {
+		byName[r.Name] = r.Wall
+	}
+	if d := byName["Dockerfile way cold"]; d > 0 {
+		fmt.Fprintf(w, "ratios: Dockerfile cold / fromscratch cold = %.2f; Dockerfile warm / fromscratch warm = %.2f; Dockerfile warm / fromscratch no-op = %.1f\n",
+			float64(d)/float64(byName["fromscratch cold"]),
+			float64(byName["Dockerfile way warm (docker layer cache)"])/float64(byName["fromscratch warm (action cache)"]),
+			float64(byName["Dockerfile way warm (docker layer cache)"])/float64(byName["fromscratch no-op"]))
+	}
+	if dockerErr != nil {
+		fmt.Fprintf(w, "the Dockerfile way was not measured: %v\n", dockerErr)
+	}
+}
+
+// dockerfileWay does what a person would: per cell, compile with the same
+// compiler and flags, copy the binary and (dynamic cells) the libraries
+// ldd lists into a build context, and docker build FROM scratch.
+func dockerfileWay(ctx context.Context, cfg Config, rep *Report, dir, name string) (BenchRow, error) {
+	if err := exec.CommandContext(ctx, "docker", "info").Run(); err != nil {
+		return BenchRow{}, fmt.Errorf("no Docker engine answers: %w", err)
+	}
+	var cc atomic.Int64
+	run := timedRunner(toolchain.Exec, &cc)
+	start := time.Now()
+	for _, j := range rep.Jobs {
+		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
+			continue
+		}
+		ctxDir := filepath.Join(dir, j.Cell.Recipe+"-"+j.Cell.Variant())
+		os.RemoveAll(ctxDir)
+		plan := toolchain.Plan{Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
+			Resolved: j.Tool.Resolved, WorkDir: filepath.Join(ctxDir, "obj"), Output: filepath.Join(ctxDir, j.Recipe.Name)}
+		if _, err := toolchain.Build(ctx, run, plan, toolchain.Env(envConfig(cfg, j.Tool.PathDirs))); err != nil {
+			return BenchRow{}, err
+		}
+		df := fmt.Sprintf("FROM scratch\nCOPY %s /\n", j.Recipe.Name)
+		if j.Cell.Linkage == recipe.Dynamic {
+			libs, err := lddLibs(ctx, plan.Output)
+			if err != nil {
+				return BenchRow{}, err
+			}
+			for _, l := range libs {
+				dst := filepath.Join(ctxDir, "root", l)
+				os.MkdirAll(filepath.Dir(dst), 0o755)
+				if err := copyFile(l, dst); err != nil {
+					return BenchRow{}, err
+				}
+			}
+			df += "COPY root/ /\n"
+		}
+		df += fmt.Sprintf("ENTRYPOINT [\"/%s\"]\n", j.Recipe.Name)
+		if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(df), 0o644); err != nil {
+			return BenchRow{}, err
+		}
+		os.RemoveAll(plan.WorkDir)
+		cmd := exec.CommandContext(ctx, "docker", "build", "-q", "-t", "fromscratch-bench/"+j.Cell.Recipe+":"+j.Cell.Variant(), ctxDir)
+		cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return BenchRow{}, fmt.Errorf("docker build %s: %w: %s", j.Cell, err, tail(out, 500))
+		}
+	}
+	return BenchRow{name, time.Since(start), time.Duration(cc.Load())}, nil
+}
+
+// lddLibs lists the absolute paths ldd prints for a native binary (for a
+// musl binary, musl's loader with --list, which is musl's ldd).
+func lddLibs(ctx context.Context, bin string) ([]string, error) {
+	out, err := exec.CommandContext(ctx, "ldd", bin).Output()
+	if err != nil {
+		musl, _ := filepath.Glob("/lib/ld-musl-*.so.1")
+		if len(musl) == 0 {
+			return nil, fmt.Errorf("ldd %s: %w", bin, err)
+		}
+		if out, err = exec.CommandContext(ctx, musl[0], "--list", bin).Output(); err != nil {
+			return nil, fmt.Errorf("ldd %s: %w", bin, err)
+		}
+	}
+	var libs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		for _, f := range strings.Fields(line) {
+			if strings.HasPrefix(f, "/") {
+				libs = append(libs, f)
+			}
+		}
+	}
+	return libs, nil
+}
+
+// overhead prints what the image format adds over the payload (binary and
+// libraries): registry bytes (compressed layers, config, manifest) and
+// docker bytes.
+func overhead(w io.Writer, rep *Report) error {
+	type o struct {
+		cell                    string
+		payload, tar, reg, meta int64
+	}
+	var all []o
+	for _, row := range Rows(rep).Rows {
+		if row.Status != "built" {
+			continue
+		}
+		all = append(all, o{row.Key().String(), row.Sizes.Binary + row.Sizes.Libraries, row.Sizes.LayersUncompressed,
+			row.Sizes.ImageRegistry, row.Sizes.ImageRegistry - row.Sizes.LayersCompressed})
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].cell < all[b].cell })
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tPAYLOAD\tLAYER TARS - PAYLOAD\tREGISTRY BYTES\tCONFIG+MANIFEST\tREGISTRY / PAYLOAD")
+	var sumP, sumT, sumR, sumM int64
+	for _, x := range all {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.3f\n", x.cell, x.payload, x.tar-x.payload, x.reg, x.meta, float64(x.reg)/float64(x.payload))
+		sumP, sumT, sumR, sumM = sumP+x.payload, sumT+x.tar, sumR+x.reg, sumM+x.meta
+	}
+	tw.Flush()
+	if n := int64(len(all)); n > 0 {
+		fmt.Fprintf(w, "over %d images: the uncompressed layers add %d bytes per image to the payload (tar headers and padding),"+
+			" config and manifest %d bytes; registry bytes / payload bytes = %.3f (gzip)\n",
+			n, (sumT-sumP)/n, sumM/n, float64(sumR)/float64(sumP))
+	}
+	return nil
+}
