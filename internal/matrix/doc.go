@@ -26,7 +26,7 @@
 //	      "layers_uncompressed": 2345984, // sum of uncompressed layer tars
 //	      "layers_compressed": 1003521,   // sum of gzip layer blobs
 //	      "image_registry": 1004708,      // config + manifest + compressed layers
-//	      "image_docker": 2342016         // uncompressed, as `docker images` reports
+//	      "image_docker": 2342016         // sum of the files in the layers, as `docker images` reports
 //	    },
 //	    "digest": "sha256:…",           // image manifest digest
 //	    "smoke": {

@@ -24,7 +24,7 @@ Sizes are SI: 1 kB = 1,000 bytes, 1 MB = 1,000,000 bytes.
 | ` + "`layers_uncompressed`" + ` | sum of the uncompressed layer tars |
 | ` + "`layers_compressed`" + ` | sum of the gzip-compressed layer blobs |
 | ` + "`image_registry`" + ` | config + manifest + compressed layers: what a registry stores and a pull downloads |
-| ` + "`image_docker`" + ` | uncompressed image: what ` + "`docker images`" + ` reports (shown in the cells) |
+| ` + "`image_docker`" + ` | the bytes of the files in all layers: what ` + "`docker images`" + ` reports (shown in the cells) |
 `
 
 // Markdown writes a legend, the toolchains, one table per platform (rows:
@@ -52,6 +52,7 @@ func Markdown(w io.Writer, m *Matrix) error {
 		fmt.Fprintf(&b, "\n### %s\n\n", mdEscape(rec))
 		mdTable(&b, g.recipeTable(rec))
 	}
+	recipeNotes(&b, sorted(m))
 	if checked, differ := repro(sorted(m)); checked > 0 {
 		fmt.Fprintf(&b, "\n## Reproducibility\n\n%d of %d checked cells rebuilt bit for bit.\n",
 			checked-len(differ), checked)

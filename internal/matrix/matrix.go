@@ -58,7 +58,7 @@ type Sizes struct {
 	LayersUncompressed int64  `json:"layers_uncompressed"` // sum of uncompressed layer tars
 	LayersCompressed   int64  `json:"layers_compressed"`   // sum of gzip layer blobs
 	ImageRegistry      int64  `json:"image_registry"`      // config + manifest + compressed layers
-	ImageDocker        int64  `json:"image_docker"`        // uncompressed, as `docker images` reports
+	ImageDocker        int64  `json:"image_docker"`        // sum of the files in the layers, as `docker images` reports
 }
 
 // Row is one cell of the matrix: recipe x platform x toolchain x linkage.

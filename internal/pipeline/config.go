@@ -47,7 +47,7 @@ type Config struct {
 
 // DefaultConfig fills a Config for the repository at root from the
 // environment: SOURCE_DATE_EPOCH, FROMSCRATCH_OUT, FROMSCRATCH_JOBS,
-// FROMSCRATCH_REQUIRE_ALL, FROMSCRATCH_SMOKE.
+// FROMSCRATCH_REQUIRE_ALL, FROMSCRATCH_SMOKE, FROMSCRATCH_NO_CACHE.
 func DefaultConfig(root string, cache string, log io.Writer) (Config, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -76,6 +76,7 @@ func DefaultConfig(root string, cache string, log io.Writer) (Config, error) {
 		Jobs:       jobs,
 		RequireAll: os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1",
 		Smoke:      os.Getenv("FROMSCRATCH_SMOKE") != "0",
+		NoCache:    os.Getenv("FROMSCRATCH_NO_CACHE") == "1",
 		Log:        log,
 		BuildDate:  date,
 	}, nil

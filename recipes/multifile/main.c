@@ -1,4 +1,4 @@
-/* Uses the recipe's own static library libgeometry.a (lib/*.c). */
+/* Uses the recipe's own static library libgeometry.a, built from lib/area.c and lib/perimeter.c. */
 #include <stdio.h>
 
 #include "geometry.h"
