@@ -406,3 +406,48 @@ func readTree(t *testing.T, root string) map[string][]byte {
 	}
 	return out
 }
+
+// A recipe may name a prebuilt ELF program instead of sources: its one
+// cell gets its platform and linkage from the ELF, its closure, and runs.
+func TestPrebuiltRecipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an image")
+	}
+	const prog = "/usr/bin/curl"
+	if _, err := os.Stat(prog); err != nil {
+		if requireAll() {
+			t.Fatalf("%s is missing", prog)
+		}
+		t.Skipf("%s is not installed", prog)
+	}
+	root := t.TempDir()
+	copyTree(t, filepath.Join(repoRoot(t), "toolchains"), filepath.Join(root, "toolchains"))
+	dir := filepath.Join(root, "recipes", "curl")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	toml := "description = \"the distribution's curl\"\nlanguage = \"c\"\nprebuilt = \"" + prog + "\"\n\n" +
+		"[smoke]\nargs = [\"--version\"]\nstdout_regexp = '\\Acurl \\d'\n"
+	if err := os.WriteFile(filepath.Join(dir, "recipe.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t, root)
+	rep, err := BuildAll(t.Context(), cfg, toolchain.Exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Jobs) != 1 {
+		t.Fatalf("%d cells, want the one of the prebuilt program", len(rep.Jobs))
+	}
+	j := rep.Jobs[0]
+	r := rep.Results[j.Cell.String()]
+	if j.Cell.String() != "curl linux/amd64 prebuilt-dynamic" || r == nil || r.Err != nil {
+		t.Fatalf("cell %s: %+v", j.Cell, r)
+	}
+	if n := len(r.Closure.Files); n < 12 {
+		t.Errorf("curl's closure has %d files, want a dozen or more", n)
+	}
+	if e, _ := smoke.Detect(t.Context()); e != nil && r.Smoke.Status != smoke.StatusPass {
+		t.Errorf("smoke run: %s: %s", r.Smoke.Status, r.Smoke.Reason)
+	}
+}
