@@ -116,7 +116,7 @@ func compile(ctx context.Context, cfg Config, r *Result) error {
 	// Unchanged since the last run: out/bin already holds this binary.
 	if st, ok := readStamp(final); ok && !cfg.NoCache && st.CompileKey == r.CompileKey {
 		bin := filepath.Join(final, j.Recipe.Name)
-		if sum, err := sha256File(bin); err == nil && sum == st.BinarySHA256 {
+		if sum, err := cache.FileDigest(bin); err == nil && sum == st.BinarySHA256 {
 			r.Binary, r.Log, r.BinarySHA256, r.UpToDate, r.stamp = bin, filepath.Join(final, "build.log"), sum, true, st
 			if log, err := os.ReadFile(r.Log); err == nil {
 				r.Warnings = warnings(log)
@@ -187,22 +187,9 @@ func place(cfg Config, r *Result, tmp, final string, berr error) error {
 	if log, err := os.ReadFile(r.Log); err == nil {
 		r.Warnings = warnings(log)
 	}
-	sum, err := sha256File(r.Binary)
+	sum, err := cache.FileDigest(r.Binary)
 	r.BinarySHA256 = sum
 	return err
-}
-
-func sha256File(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", p, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // reuse takes the binary of a cell from out/bin (image:all) or, for a
@@ -372,27 +359,13 @@ func buildImage(_ context.Context, cfg Config, r *Result) error {
 		}
 	}
 	r.stamp = &Stamp{CompileKey: r.CompileKey, ImageKey: ikey, BinarySHA256: r.BinarySHA256}
-	layers := ImageFiles(j.Recipe.Name, r.Binary, r.Closure)
-	// Refuse an image that would fail with "exec /<name>: no such file or
-	// directory": the loader and every library must be inside it.
-	files := map[string]string{}
-	for _, l := range layers {
-		for _, f := range l.Files {
-			files[f.Path] = f.Source
-		}
-	}
-	if err := verify(files, j.Cell.Platform); err != nil {
-		return err
-	}
 	digest, err := SourceDigest(j.Recipe)
 	if err != nil {
 		return err
 	}
-	img, err := image.Build(image.Spec{
-		Platform:   string(j.Cell.Platform),
-		Layers:     layers,
-		Entrypoint: []string{"/" + j.Recipe.Name},
-		Cmd:        j.Recipe.Smoke.Args,
+	img, err := pack(j.Recipe.Name, r.Binary, r.Closure, image.Spec{
+		Platform: string(j.Cell.Platform),
+		Cmd:      j.Recipe.Smoke.Args,
 		Labels: map[string]string{
 			"org.opencontainers.image.title":    j.Recipe.Name,
 			"dev.fromscratch.recipe":            j.Recipe.Name,
@@ -415,6 +388,26 @@ func buildImage(_ context.Context, cfg Config, r *Result) error {
 	r.Digest = d.String()
 	r.Sizes, err = image.SizesOf(img)
 	return err
+}
+
+// pack lays out the image of a binary and its closure (see ImageFiles),
+// refuses it if it could not start, and builds it: spec gives the platform,
+// Cmd, labels and date; the layers and the entrypoint are filled in.
+func pack(name, binary string, c *elfdeps.Closure, spec image.Spec) (v1.Image, error) {
+	spec.Layers = ImageFiles(name, binary, c)
+	spec.Entrypoint = []string{"/" + name}
+	// Refuse an image that would fail with "exec /<name>: no such file or
+	// directory": the loader and every library must be inside it.
+	files := map[string]string{}
+	for _, l := range spec.Layers {
+		for _, f := range l.Files {
+			files[f.Path] = f.Source
+		}
+	}
+	if err := verify(files, recipe.Platform(spec.Platform)); err != nil {
+		return nil, err
+	}
+	return image.Build(spec)
 }
 
 func verify(files map[string]string, p recipe.Platform) error {

@@ -46,6 +46,15 @@ func (c *CLI) config() (Config, error) {
 	return cfg, nil
 }
 
+func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
+	cfg, err := c.config()
+	if err != nil {
+		return cfg, nil, err
+	}
+	defs, err := toolchain.LoadAll(filepath.Join(cfg.Root, "toolchains"))
+	return cfg, defs, err
+}
+
 // Build builds the matrix (all recipes, or the named ones).
 func (c *CLI) Build(ctx context.Context, recipes []string) error {
 	cfg, err := c.config()
@@ -82,11 +91,7 @@ func (c *CLI) Smoke(ctx context.Context) error {
 
 // ListToolchains prints every toolchain target with its state.
 func (c *CLI) ListToolchains(ctx context.Context) error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	defs, err := toolchain.LoadAll(filepath.Join(cfg.Root, "toolchains"))
+	cfg, defs, err := c.configAndToolchains()
 	if err != nil {
 		return err
 	}

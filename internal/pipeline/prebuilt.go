@@ -75,15 +75,11 @@ func targetFor(path string, defs []*toolchain.Definition) (toolchain.Target, rec
 // out/wrap/<basename>/oci (an OCI layout with index "wrap") and
 // out/wrap/<basename>/image.tar tagged <basename>:wrap.
 func (c *CLI) Wrap(_ context.Context, path string) error {
-	cfg, err := c.config()
+	cfg, defs, err := c.configAndToolchains()
 	if err != nil {
 		return err
 	}
 	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	defs, err := toolchain.LoadAll(filepath.Join(cfg.Root, "toolchains"))
 	if err != nil {
 		return err
 	}
@@ -98,22 +94,10 @@ func (c *CLI) Wrap(_ context.Context, path string) error {
 			return err
 		}
 	}
-	layers := ImageFiles(base, abs, cl)
-	files := map[string]string{}
-	for _, l := range layers {
-		for _, f := range l.Files {
-			files[f.Path] = f.Source
-		}
-	}
-	if err := verify(files, target.Platform); err != nil {
-		return err
-	}
-	img, err := image.Build(image.Spec{
-		Platform:   string(target.Platform),
-		Layers:     layers,
-		Entrypoint: []string{"/" + base},
-		Labels:     map[string]string{"org.opencontainers.image.title": base, "dev.fromscratch.linkage": string(linkage)},
-		Created:    cfg.BuildDate,
+	img, err := pack(base, abs, cl, image.Spec{
+		Platform: string(target.Platform),
+		Labels:   map[string]string{"org.opencontainers.image.title": base, "dev.fromscratch.linkage": string(linkage)},
+		Created:  cfg.BuildDate,
 	})
 	if err != nil {
 		return err

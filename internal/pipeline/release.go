@@ -2,13 +2,11 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -113,17 +111,15 @@ func sbomOf(cfg Config, r *Result, res release.Resolver) ([]byte, error) {
 }
 
 func fileRef(imagePath, host string) (release.FileRef, error) {
-	f, err := os.Open(host)
+	sum, err := cache.FileDigest(host)
 	if err != nil {
 		return release.FileRef{}, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
+	st, err := os.Stat(host)
 	if err != nil {
-		return release.FileRef{}, fmt.Errorf("hashing %s: %w", host, err)
+		return release.FileRef{}, err
 	}
-	return release.FileRef{ImagePath: imagePath, HostPath: host, SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+	return release.FileRef{ImagePath: imagePath, HostPath: host, SHA256: sum, Size: st.Size()}, nil
 }
 
 func writeFile(p string, data []byte) error {

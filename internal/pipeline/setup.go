@@ -14,7 +14,8 @@ import (
 )
 
 // HostPackages are the Debian packages the images are run with.
-var HostPackages = []string{"docker.io", "qemu-user-static", "runc", "binutils"}
+// curl is the distribution program the tests pack with image:wrap.
+var HostPackages = []string{"binutils", "curl", "docker.io", "qemu-user-static", "runc"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the
@@ -22,15 +23,11 @@ var HostPackages = []string{"docker.io", "qemu-user-static", "runc", "binutils"}
 // Without root it says what is missing and carries on: build:all then
 // builds what it can.
 func (c *CLI) Setup(ctx context.Context) error {
-	cfg, err := c.config()
+	cfg, defs, err := c.configAndToolchains()
 	if err != nil {
 		return err
 	}
-	defs, err := toolchain.LoadAll(filepath.Join(cfg.Root, "toolchains"))
-	if err != nil {
-		return err
-	}
-	extra := HostPackages
+	extra := append([]string{}, HostPackages...)
 	if _, err := exec.LookPath("npm"); err != nil {
 		extra = append(extra, "npm")
 	}
