@@ -451,3 +451,43 @@ func TestPrebuiltRecipe(t *testing.T) {
 		t.Errorf("smoke run: %s: %s", r.Smoke.Status, r.Smoke.Reason)
 	}
 }
+
+// build:recipe NAME updates that recipe's rows of out/matrix.json and
+// keeps the others.
+func TestBuildRecipeKeepsOtherRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds")
+	}
+	cfg := testConfig(t, repoRoot(t))
+	cfg.Smoke = false
+	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	other := matrix.Row{Recipe: "zzother", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static", Status: matrix.StatusBuilt}
+	if err := matrix.WriteAll(cfg.OutDir, &matrix.Matrix{SchemaVersion: matrix.SchemaVersion, Rows: []matrix.Row{other}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Recipes = []string{"hello"}
+	cfg.Platforms = []recipe.Platform{recipe.AMD64}
+	if _, err := BuildAll(t.Context(), cfg, toolchain.Exec); err != nil {
+		t.Fatal(err)
+	}
+	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hello, kept int
+	for _, r := range m.Rows {
+		switch {
+		case r.Key() == other.Key():
+			kept++
+		case r.Recipe == "hello" && r.Platform == "linux/amd64":
+			hello++
+		default:
+			t.Errorf("unexpected row %s", r.Key())
+		}
+	}
+	if kept != 1 || hello == 0 {
+		t.Fatalf("%d kept rows and %d hello rows", kept, hello)
+	}
+}

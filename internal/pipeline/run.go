@@ -102,6 +102,9 @@ func BuildAll(ctx context.Context, cfg Config, run toolchain.Runner) (*Report, e
 		SmokeAll(ctx, cfg, rep)
 	}
 	rep.Matrix = Rows(rep)
+	if len(cfg.Recipes) > 0 || len(cfg.Platforms) > 0 {
+		keepOtherRows(filepath.Join(cfg.OutDir, "matrix.json"), rep.Matrix)
+	}
 	if err := matrix.WriteAll(cfg.OutDir, rep.Matrix); err != nil {
 		errs = append(errs, fmt.Errorf("writing the matrix: %w", err))
 	}
@@ -155,4 +158,23 @@ func writeLayouts(cfg Config, rep *Report) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// keepOtherRows adds to m the rows of an existing matrix that m does not
+// cover: build:recipe NAME updates its recipe's rows and keeps the others.
+func keepOtherRows(path string, m *matrix.Matrix) {
+	old, err := matrix.Load(path)
+	if err != nil {
+		return // no matrix yet, or one of another schema: start afresh
+	}
+	have := map[matrix.Key]bool{}
+	for _, r := range m.Rows {
+		have[r.Key()] = true
+	}
+	for _, r := range old.Rows {
+		if !have[r.Key()] {
+			m.Rows = append(m.Rows, r)
+		}
+	}
+	m.Sort()
 }
