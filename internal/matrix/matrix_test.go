@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
+	goldenpkg "github.com/fromscratch/fromscratch/internal/golden"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,25 +14,10 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
-
 // golden compares got with testdata/<TestName>.golden, or rewrites it with -update.
 func golden(t *testing.T, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update to accept):\n%s", path, got)
-	}
+	goldenpkg.Check(t, got)
 }
 
 // render runs fn twice on m and checks the output is stable and m untouched.
