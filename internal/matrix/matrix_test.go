@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	goldenpkg "github.com/fromscratch/fromscratch/internal/golden"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	goldenpkg "github.com/fromscratch/fromscratch/internal/golden"
 )
 
 // golden compares got with testdata/<TestName>.golden, or rewrites it with -update.

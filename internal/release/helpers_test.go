@@ -1,10 +1,11 @@
 package release
 
 import (
-	goldenpkg "github.com/fromscratch/fromscratch/internal/golden"
 	"os"
 	"path/filepath"
 	"testing"
+
+	goldenpkg "github.com/fromscratch/fromscratch/internal/golden"
 )
 
 // golden compares got with testdata/<TestName>.golden, or rewrites it with -update.
