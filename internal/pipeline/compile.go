@@ -14,6 +14,10 @@ import (
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
+// compile puts the cell's binary and build.log in out/bin: kept when the
+// cell's stamp says they were made from the same inputs, restored from the
+// action cache, or compiled (and stored in the cache). A prebuilt recipe's
+// file is copied; image:all takes the binary already there.
 func compile(ctx context.Context, cfg Config, r *Result) error {
 	j := r.Job
 	final := Dir(cfg.OutDir, j.Cell)
