@@ -93,8 +93,9 @@ func RunCell(ctx context.Context, cfg Config, run toolchain.Runner, j Job) *Resu
 	return r
 }
 
+// rel names p relative to the repository when it is inside it.
 func rel(cfg Config, p string) string {
-	if r, err := filepath.Rel(cfg.Root, p); err == nil {
+	if r, err := filepath.Rel(cfg.Root, p); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
 		return r
 	}
 	return p
