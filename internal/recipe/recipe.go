@@ -115,7 +115,8 @@ func Load(dir string) (*Recipe, error) {
 		return nil, fmt.Errorf("resolving recipe dir %s: %w", dir, err)
 	}
 	file := filepath.Join(abs, FileName)
-	shown := filepath.Join(filepath.Base(abs), FileName)
+	// Named as recipes/<name>/recipe.toml: where it is, without the machine's path.
+	shown := filepath.Join(filepath.Base(filepath.Dir(abs)), filepath.Base(abs), FileName)
 	var r Recipe
 	md, err := toml.DecodeFile(file, &r)
 	if err != nil {
