@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -25,6 +26,34 @@ func repoRoot(t *testing.T) string {
 
 // requireAll is set in CI: nothing the tests need may be missing there.
 func requireAll() bool { return os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" }
+
+// missing stops a test that lacks something on this machine: a failure in
+// CI (FROMSCRATCH_REQUIRE_ALL=1), a skip elsewhere.
+func missing(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if requireAll() {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// needFile stops the test when path does not exist.
+func needFile(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		missing(t, "%s is not installed", path)
+	}
+}
+
+// needEngine returns a usable container engine or stops the test.
+func needEngine(t *testing.T) smoke.Engine {
+	t.Helper()
+	e, why := smoke.Detect(t.Context())
+	if e == nil {
+		missing(t, "no container engine: %s", why)
+	}
+	return e
+}
 
 // testConfig builds into a temp out dir with the shared cache (zig's libc
 // builds are reused), logging through t.

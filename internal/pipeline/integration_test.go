@@ -199,12 +199,7 @@ func TestSmokeRunFailsWrongExpectation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs images")
 	}
-	if e, why := smoke.Detect(t.Context()); e == nil {
-		if requireAll() {
-			t.Fatalf("no container engine: %s", why)
-		}
-		t.Skipf("no container engine: %s", why)
-	}
+	needEngine(t)
 	root := t.TempDir()
 	copyTree(t, filepath.Join(repoRoot(t), "toolchains"), filepath.Join(root, "toolchains"))
 	copyTree(t, filepath.Join(repoRoot(t), "recipes", "hello"), filepath.Join(root, "recipes", "hello"))
@@ -251,12 +246,7 @@ func TestWrapDistributionBinary(t *testing.T) {
 		t.Skip("runs an image")
 	}
 	const prog = "/usr/bin/curl"
-	if _, err := os.Stat(prog); err != nil {
-		if requireAll() {
-			t.Fatalf("%s is missing", prog)
-		}
-		t.Skipf("%s is not installed", prog)
-	}
+	needFile(t, prog)
 	root := repoRoot(t)
 	var out bytes.Buffer
 	c := NewCLI(root, &out)
@@ -274,13 +264,7 @@ func TestWrapDistributionBinary(t *testing.T) {
 	if err := validate.Image(img); err != nil {
 		t.Fatal(err)
 	}
-	engine, why := smoke.Detect(t.Context())
-	if engine == nil {
-		if requireAll() {
-			t.Fatalf("no container engine: %s", why)
-		}
-		t.Skipf("no container engine: %s", why)
-	}
+	engine := needEngine(t)
 	res := smoke.Run(t.Context(), engine, smoke.Spec{
 		Name: "curl:wrap", Archive: filepath.Join(dir, "image.tar"), Tag: "curl:wrap", Platform: "linux/amd64",
 		Args: []string{"--version"}, Entrypoint: []string{"/curl"},
@@ -414,12 +398,7 @@ func TestPrebuiltRecipe(t *testing.T) {
 		t.Skip("runs an image")
 	}
 	const prog = "/usr/bin/curl"
-	if _, err := os.Stat(prog); err != nil {
-		if requireAll() {
-			t.Fatalf("%s is missing", prog)
-		}
-		t.Skipf("%s is not installed", prog)
-	}
+	needFile(t, prog)
 	root := t.TempDir()
 	copyTree(t, filepath.Join(repoRoot(t), "toolchains"), filepath.Join(root, "toolchains"))
 	dir := filepath.Join(root, "recipes", "curl")

@@ -20,10 +20,7 @@ import (
 func compileC(t *testing.T, cc string, flags ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath(cc); err != nil {
-		if requireAll() {
-			t.Fatalf("%s is missing", cc)
-		}
-		t.Skipf("%s is not installed", cc)
+		missing(t, "%s is not installed", cc)
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "p.c")

@@ -8,7 +8,6 @@ package toolchain
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -222,6 +221,3 @@ func LoadAll(dir string) ([]*Definition, error) {
 	sort.Slice(defs, func(i, j int) bool { return defs[i].Name < defs[j].Name })
 	return defs, errors.Join(errs...)
 }
-
-// exists reports whether path is present (used by detection).
-func exists(path string) bool { _, err := os.Stat(path); return err == nil }
