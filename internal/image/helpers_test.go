@@ -72,25 +72,6 @@ func copyTestdata(t *testing.T, dst string, mode os.FileMode, mtime time.Time) {
 	}
 }
 
-// readTree returns every regular file under root by slash-separated relative path.
-func readTree(t *testing.T, root string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 // brokenImage is an image whose layers cannot be read, to make a layout write fail midway.
 type brokenImage struct{ v1.Image }
 

@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 // Pinned sha256 of the fixture layout's index.json and of the fixture docker archive.
@@ -187,13 +189,13 @@ func TestWriteLayoutReplaces(t *testing.T) {
 	})
 
 	t.Run("a failing write keeps the old layout", func(t *testing.T) {
-		before := readTree(t, dir)
+		before := testutil.ReadTree(t, dir)
 		good := mustBuild(t, fixtureSpec("testdata", "linux/amd64"))
 		err := WriteLayout(dir, []Index{{Name: "broken", Images: []v1.Image{brokenImage{good}}}})
 		if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 			t.Fatalf("WriteLayout = %v, want the layer error", err)
 		}
-		if after := readTree(t, dir); !reflect.DeepEqual(before, after) {
+		if after := testutil.ReadTree(t, dir); !reflect.DeepEqual(before, after) {
 			t.Error("the old layout changed after a failing write")
 		}
 		checkNoLeftovers(t, parent)

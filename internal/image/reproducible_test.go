@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 // artifacts is everything one run produces from copies of testdata.
@@ -51,7 +53,7 @@ func buildAll(t *testing.T, mode os.FileMode, mtime time.Time, umask int) artifa
 	if err := WriteLayout(dir, indexes); err != nil {
 		t.Fatal(err)
 	}
-	a.layout = readTree(t, dir)
+	a.layout = testutil.ReadTree(t, dir)
 	archive := filepath.Join(root, "hello.tar")
 	if err := WriteDockerArchive(archive, "hello:test", indexes[0].Images[0]); err != nil {
 		t.Fatal(err)

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"testing"
 
-	goldenpkg "github.com/fromscratch/fromscratch/internal/golden"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 // golden compares got with testdata/<TestName>.golden, or rewrites it with -update.
 func golden(t *testing.T, got []byte) {
 	t.Helper()
-	goldenpkg.Check(t, got)
+	testutil.Golden(t, got)
 }
 
 // render runs fn twice on m and checks the output is stable and m untouched.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -24,24 +25,11 @@ func repoRoot(t *testing.T) string {
 	return abs
 }
 
-// requireAll is set in CI: nothing the tests need may be missing there.
-func requireAll() bool { return os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" }
-
-// missing stops a test that lacks something on this machine: a failure in
-// CI (FROMSCRATCH_REQUIRE_ALL=1), a skip elsewhere.
-func missing(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if requireAll() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
 // needFile stops the test when path does not exist.
 func needFile(t *testing.T, path string) {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
-		missing(t, "%s is not installed", path)
+		testutil.Missing(t, "%s is not installed", path)
 	}
 }
 
@@ -50,7 +38,7 @@ func needEngine(t *testing.T) smoke.Engine {
 	t.Helper()
 	e, why := smoke.Detect(t.Context())
 	if e == nil {
-		missing(t, "no container engine: %s", why)
+		testutil.Missing(t, "no container engine: %s", why)
 	}
 	return e
 }
@@ -68,7 +56,7 @@ func testConfig(t *testing.T, root string) Config {
 		OutDir:     filepath.Join(t.TempDir(), "out"),
 		CacheDir:   cache,
 		Jobs:       runtime.NumCPU(),
-		RequireAll: requireAll(),
+		RequireAll: testutil.RequireAll(),
 		Smoke:      true,
 		Log:        &testLog{t: t},
 		BuildDate:  time.Unix(DefaultEpoch, 0).UTC(),

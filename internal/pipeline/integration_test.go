@@ -19,6 +19,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -149,7 +150,7 @@ func checkRowAgainstDisk(t *testing.T, cfg Config, row matrix.Row) {
 	}
 	switch {
 	case row.Smoke.Status == smoke.StatusPass:
-	case row.Smoke.Status == smoke.StatusSkipped && !requireAll():
+	case row.Smoke.Status == smoke.StatusSkipped && !testutil.RequireAll():
 		t.Logf("smoke run skipped: %s", row.Smoke.Reason)
 	default:
 		t.Errorf("smoke run %q: %s", row.Smoke.Status, row.Smoke.Reason)
@@ -347,7 +348,7 @@ func TestReleaseIsReproducible(t *testing.T) {
 		if err := release.VerifySHA256SUMS(dir); err != nil {
 			t.Fatal(err)
 		}
-		trees[i] = readTree(t, dir)
+		trees[i] = testutil.ReadTree(t, dir)
 	}
 	if len(trees[0]) != len(trees[1]) {
 		t.Fatalf("%d files, then %d", len(trees[0]), len(trees[1]))
@@ -372,23 +373,6 @@ func TestReleaseIsReproducible(t *testing.T) {
 	if !strings.Contains(doc, `"name": "libstdc++6-arm64-cross"`) || !strings.Contains(doc, "pkg:deb/debian/libstdc%2B%2B6-arm64-cross@") {
 		t.Errorf("the arm64 C++ SBOM does not name libstdc++6-arm64-cross:\n%.2000s", doc)
 	}
-}
-
-func readTree(t *testing.T, root string) map[string][]byte {
-	out := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // A recipe may name a prebuilt ELF program instead of sources: its one

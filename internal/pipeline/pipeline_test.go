@@ -13,6 +13,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -20,7 +21,7 @@ import (
 func compileC(t *testing.T, cc string, flags ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath(cc); err != nil {
-		missing(t, "%s is not installed", cc)
+		testutil.Missing(t, "%s is not installed", cc)
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "p.c")

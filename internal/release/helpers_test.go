@@ -5,13 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	goldenpkg "github.com/fromscratch/fromscratch/internal/golden"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 // golden compares got with testdata/<TestName>.golden, or rewrites it with -update.
 func golden(t *testing.T, got []byte) {
 	t.Helper()
-	goldenpkg.Check(t, got)
+	testutil.Golden(t, got)
 }
 
 // writeTree creates files (slash-separated path -> content) under dir.

@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		skip(t, "registering binfmt_misc handlers needs root")
+		testutil.Missing(t, "registering binfmt_misc handlers needs root")
 	}
 }
 
@@ -21,7 +23,7 @@ func TestRegisterBinfmt(t *testing.T) {
 	for _, e := range qemuEntries {
 		conf := filepath.Join(binfmtConfDir, e+".conf")
 		if _, err := os.Stat(conf); err != nil {
-			skip(t, "%s is missing (apt-get install qemu-user-static)", conf)
+			testutil.Missing(t, "%s is missing (apt-get install qemu-user-static)", conf)
 		}
 	}
 	for i := range 2 {
@@ -78,7 +80,7 @@ func TestRegisterBinfmtMissing(t *testing.T) {
 func TestRegisterRule(t *testing.T) {
 	requireRoot(t)
 	if _, err := os.Stat(filepath.Join(binfmtDir, "register")); err != nil {
-		skip(t, "binfmt_misc is not mounted at %s", binfmtDir)
+		testutil.Missing(t, "binfmt_misc is not mounted at %s", binfmtDir)
 	}
 	name := fmt.Sprintf("fromscratch-smoke-%d", os.Getpid())
 	rule := fmt.Sprintf(`:%s:M::\x00\xffFROMSCRATCHSMOKE::/bin/true:`, name)

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 // dockerEngine is a Docker for t, or a skip when no engine answers `docker info`.
 func dockerEngine(t *testing.T) *Docker {
 	t.Helper()
 	if err := dockerInfo(context.Background()); err != nil {
-		skip(t, "%v (start one with `go tool mage setup` or dockerd --iptables=false --bridge=none)", err)
+		testutil.Missing(t, "%v (start one with `go tool mage setup` or dockerd --iptables=false --bridge=none)", err)
 	}
 	d := &Docker{}
 	t.Cleanup(func() {
@@ -28,10 +30,10 @@ func dockerEngine(t *testing.T) *Docker {
 func runcEngine(t *testing.T) Runc {
 	t.Helper()
 	if _, err := exec.LookPath("runc"); err != nil {
-		skip(t, "runc is not installed (apt-get install runc)")
+		testutil.Missing(t, "runc is not installed (apt-get install runc)")
 	}
 	if os.Geteuid() != 0 {
-		skip(t, "runc needs root")
+		testutil.Missing(t, "runc needs root")
 	}
 	return Runc{}
 }
@@ -60,7 +62,7 @@ func TestDocker(t *testing.T) {
 		s := amd64.spec
 		s.Platform = "linux/arm64"
 		if ok, why := CanRun(s.Platform); !ok {
-			skip(t, "%s", why)
+			testutil.Missing(t, "%s", why)
 		}
 		res := Run(context.Background(), d, s, amd64.want)
 		wantFail(t, res, "does not match the specified platform")
@@ -129,7 +131,7 @@ func testEngine(t *testing.T, e Engine, leftovers func(t *testing.T, tag string)
 	for _, platform := range []string{"linux/arm64", "linux/arm/v7", "linux/riscv64"} {
 		t.Run(platform, func(t *testing.T) {
 			if ok, why := CanRun(platform); !ok {
-				skip(t, "%s", why)
+				testutil.Missing(t, "%s", why)
 			}
 			foreign := newImage(t, compile(t, crossCC[platform], true), platform)
 			res := Run(ctx, e, foreign.spec, foreign.want)

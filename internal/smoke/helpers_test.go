@@ -16,19 +16,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
-
-// requireAll makes a missing engine or compiler a failure instead of a skip, as in CI.
-var requireAll = os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1"
-
-// skip skips t, or fails it when FROMSCRATCH_REQUIRE_ALL=1.
-func skip(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if requireAll {
-		t.Fatalf("FROMSCRATCH_REQUIRE_ALL=1 but "+format, args...)
-	}
-	t.Skipf("skipping: "+format, args...)
-}
 
 // crossCC is the compiler that builds a static hi for each platform the tests use.
 var crossCC = map[string]string{
@@ -42,7 +32,7 @@ var crossCC = map[string]string{
 func compile(t *testing.T, cc string, static bool) string {
 	t.Helper()
 	if _, err := exec.LookPath(cc); err != nil {
-		skip(t, "%s is not installed (Debian gcc or gcc-<triple> packages)", cc)
+		testutil.Missing(t, "%s is not installed (Debian gcc or gcc-<triple> packages)", cc)
 	}
 	src, err := filepath.Abs(filepath.Join("testdata", "hi.c"))
 	if err != nil {
@@ -58,7 +48,7 @@ func compile(t *testing.T, cc string, static bool) string {
 	cmd := exec.CommandContext(ctx, cc, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C"}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		skip(t, "%s cannot build hi.c (is its libc6-dev package installed?): %v: %s", cc, err, out)
+		testutil.Missing(t, "%s cannot build hi.c (is its libc6-dev package installed?): %v: %s", cc, err, out)
 	}
 	return bin
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 // printer is an engine that prints fixed output in-process, to test Run's verdicts on output
@@ -65,7 +67,7 @@ func TestDetect(t *testing.T) {
 // left to `go tool mage setup`: a test must not leave a daemon behind.
 func TestStartDockerRunning(t *testing.T) {
 	if err := dockerInfo(context.Background()); err != nil {
-		skip(t, "%v", err)
+		testutil.Missing(t, "%v", err)
 	}
 	log := filepath.Join(t.TempDir(), "dockerd.log")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

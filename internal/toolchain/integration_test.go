@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -45,7 +46,7 @@ func TestIntegrationHello(t *testing.T) {
 			for _, s := range toolchain.Detect(t.Context(), toolchain.Exec, d, integrationSearchDirs(d, cache), envCfg) {
 				t.Run(s.Target.Platform.Dir(), func(t *testing.T) {
 					if !s.Available {
-						unavailable(t, "%s for %s is not available: %s (%s)", d.Name, s.Target.Platform, s.Reason, s.Hint)
+						testutil.Missing(t, "%s for %s is not available: %s (%s)", d.Name, s.Target.Platform, s.Reason, s.Hint)
 					}
 					if s.LibsMissing != "" {
 						t.Logf("%s %s: %s (dynamic images would lack them)", d.Name, s.Target.Platform, s.LibsMissing)
@@ -120,15 +121,6 @@ func integrationSearchDirs(d *toolchain.Definition, cache string) []string {
 		dirs = append(dirs, dir)
 	}
 	return append(dirs, filepath.SplitList(os.Getenv("PATH"))...)
-}
-
-// unavailable skips the test, or fails it when FROMSCRATCH_REQUIRE_ALL=1.
-func unavailable(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" {
-		t.Fatalf(format+" (FROMSCRATCH_REQUIRE_ALL=1)", args...)
-	}
-	t.Skipf(format, args...)
 }
 
 // buildHello compiles the recipe in a fresh work dir and returns the binary;

@@ -1,6 +1,7 @@
-// Package golden compares test output with testdata/<TestName>.golden and
-// rewrites those files when the tests run with -update.
-package golden
+// Package testutil holds the helpers every test package shares: golden files
+// (testdata/<TestName>.golden, rewritten with -update), "fail in CI, skip
+// elsewhere" for missing tools, and reading a tree of files.
+package testutil
 
 import (
 	"bytes"
@@ -13,16 +14,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 
-// Path is the golden file of the running test.
-func Path(t testing.TB) string {
+// GoldenPath is the golden file of the running test.
+func GoldenPath(t testing.TB) string {
 	return filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
 }
 
-// Check compares got with the test's golden file, or rewrites the file
+// Golden compares got with the test's golden file, or rewrites the file
 // with -update.
-func Check(t testing.TB, got []byte) {
+func Golden(t testing.TB, got []byte) {
 	t.Helper()
-	path := Path(t)
+	path := GoldenPath(t)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
