@@ -10,7 +10,7 @@ import (
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/cli"
 )
 
 // Build namespace: compile the matrix of cells.
@@ -30,7 +30,7 @@ type Cache mg.Namespace
 
 // Prune removes action-cache entries unused for FROMSCRATCH_CACHE_MAX_AGE
 // (default 720h).
-func (Cache) Prune(ctx context.Context) error { return cli().PruneCache(ctx) }
+func (Cache) Prune(ctx context.Context) error { return front().PruneCache(ctx) }
 
 // Verify namespace: release checks.
 type Verify mg.Namespace
@@ -39,75 +39,75 @@ type Verify mg.Namespace
 // different paths, umask, time zone, locale, job counts and file order
 // (SOURCE_DATE_EPOCH held equal) and reports, per cell, identical or
 // different; it fails on any difference.
-func (Verify) Repro(ctx context.Context) error { return cli().VerifyRepro(ctx) }
+func (Verify) Repro(ctx context.Context) error { return front().VerifyRepro(ctx) }
 
-func cli() *pipeline.CLI { return pipeline.NewCLI(".", os.Stdout) }
+func front() *cli.CLI { return cli.New(".", os.Stdout) }
 
 // All builds every applicable cell (recipe x platform x toolchain x
 // linkage), packs its scratch image, smoke-runs it and writes out/matrix.*.
-func (Build) All(ctx context.Context) error { return cli().Build(ctx, nil) }
+func (Build) All(ctx context.Context) error { return front().Build(ctx, nil) }
 
 // Recipe builds every cell of one recipe: mage build:recipe hello.
 func (Build) Recipe(ctx context.Context, name string) error {
-	return cli().Build(ctx, []string{name})
+	return front().Build(ctx, []string{name})
 }
 
 // All packs the images of every built cell again from out/bin (after
 // build:all), rewriting out/oci, out/docker and the matrix.
 func (Image) All(ctx context.Context) error {
 	mg.Deps(Build.All)
-	return cli().Images(ctx)
+	return front().Images(ctx)
 }
 
 // Load loads every archive in out/docker into the Docker engine.
-func (Image) Load(ctx context.Context) error { return cli().Load(ctx) }
+func (Image) Load(ctx context.Context) error { return front().Load(ctx) }
 
 // Run smoke-runs every image and records the results in the matrix.
-func (Image) Run(ctx context.Context) error { return cli().Smoke(ctx) }
+func (Image) Run(ctx context.Context) error { return front().Smoke(ctx) }
 
 // History prints each layer's created_by and size, like docker image
 // history. REF is <recipe>:<toolchain>-<linkage>-<arch>, e.g. hello:gcc-dynamic-amd64.
-func (Image) History(ctx context.Context, ref string) error { return cli().History(ctx, ref) }
+func (Image) History(ctx context.Context, ref string) error { return front().History(ctx, ref) }
 
 // Wrap packs an existing ELF file with its shared-library closure into a
 // scratch image in out/wrap/<basename>/.
-func (Image) Wrap(ctx context.Context, path string) error { return cli().Wrap(ctx, path) }
+func (Image) Wrap(ctx context.Context, path string) error { return front().Wrap(ctx, path) }
 
 // List prints each toolchain, its detected version, the platforms it
 // serves and, when unavailable, why and how to get it.
-func (Toolchains) List(ctx context.Context) error { return cli().ListToolchains(ctx) }
+func (Toolchains) List(ctx context.Context) error { return front().ListToolchains(ctx) }
 
 // Show prints the size matrix tables of out/matrix.json.
-func (Matrix) Show(ctx context.Context) error { return cli().ShowMatrix(ctx) }
+func (Matrix) Show(ctx context.Context) error { return front().ShowMatrix(ctx) }
 
 // Diff compares OLD.json with out/matrix.json and fails when a cell's
 // image or binary grew past the threshold (5 % unless FROMSCRATCH_MAX_GROWTH
 // or the file named by FROMSCRATCH_GATE says otherwise).
-func (Matrix) Diff(ctx context.Context, old string) error { return cli().DiffMatrix(ctx, old, "") }
+func (Matrix) Diff(ctx context.Context, old string) error { return front().DiffMatrix(ctx, old, "") }
 
 // Compare is matrix:diff between two files: mage matrix:compare OLD.json NEW.json.
 func (Matrix) Compare(ctx context.Context, old, new string) error {
-	return cli().DiffMatrix(ctx, old, new)
+	return front().DiffMatrix(ctx, old, new)
 }
 
 // Setup provisions everything the matrix needs: Debian packages (as root),
 // zig from npm into the cache, binfmt handlers and a Docker engine.
-func Setup(ctx context.Context) error { return cli().Setup(ctx) }
+func Setup(ctx context.Context) error { return front().Setup(ctx) }
 
 // Test runs go vet (also on the magefiles) and the whole test suite after
 // provisioning what the tests need.
 func Test(ctx context.Context) error {
 	mg.Deps(Setup)
-	return cli().Test(ctx)
+	return front().Test(ctx)
 }
 
 // Release writes out/release/: the OCI layouts, an SPDX SBOM per image,
 // the matrix and SHA256SUMS; two runs give the same bytes.
-func Release(ctx context.Context) error { return cli().Release(ctx) }
+func Release(ctx context.Context) error { return front().Release(ctx) }
 
 // Bench measures fromscratch cold, warm and no-op against the Dockerfile
 // way on the same cells and prints the ratios and the image overhead.
-func Bench(ctx context.Context) error { return cli().Bench(ctx) }
+func Bench(ctx context.Context) error { return front().Bench(ctx) }
 
 // Clean removes out/.
-func Clean() error { return cli().Clean() }
+func Clean() error { return front().Clean() }

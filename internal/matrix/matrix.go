@@ -10,6 +10,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // SchemaVersion is the version of the JSON document this package writes and
@@ -100,8 +102,15 @@ type Matrix struct {
 	Rows          []Row `json:"rows"`
 }
 
-// platformOrder is the display order of platforms; others follow alphabetically.
-var platformOrder = []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/riscv64"}
+// platformOrder is the display order of platforms (recipe.Platforms);
+// others follow alphabetically.
+var platformOrder = func() []string {
+	s := make([]string, len(recipe.Platforms))
+	for i, p := range recipe.Platforms {
+		s[i] = string(p)
+	}
+	return s
+}()
 
 // linkageOrder puts static before dynamic; others follow alphabetically.
 var linkageOrder = []string{"static", "dynamic"}

@@ -213,17 +213,15 @@ func TestWriteAll(t *testing.T) {
 	}
 }
 
-func TestGitHubSummary(t *testing.T) {
-	t.Setenv("GITHUB_STEP_SUMMARY", "")
-	if err := fixture().GitHubSummary(); err != nil {
-		t.Errorf("without GITHUB_STEP_SUMMARY: %v, want a no-op", err)
+func TestAppendMarkdown(t *testing.T) {
+	if err := fixture().AppendMarkdown(""); err != nil {
+		t.Errorf("without a path: %v, want a no-op", err)
 	}
 	path := filepath.Join(t.TempDir(), "summary.md")
 	if err := os.WriteFile(path, []byte("## earlier step\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("GITHUB_STEP_SUMMARY", path)
-	if err := fixture().GitHubSummary(); err != nil {
+	if err := fixture().AppendMarkdown(path); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(path)

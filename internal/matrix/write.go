@@ -66,11 +66,10 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
-// GitHubSummary appends the Markdown rendering of m to the file named by
-// $GITHUB_STEP_SUMMARY, so a GitHub Actions run shows the tables on its
-// summary page. It does nothing when the variable is unset or empty.
-func (m *Matrix) GitHubSummary() error {
-	path := os.Getenv("GITHUB_STEP_SUMMARY")
+// AppendMarkdown appends the Markdown rendering of m to the file at path
+// (GitHub Actions' $GITHUB_STEP_SUMMARY, so a run shows the tables on its
+// summary page). It does nothing when path is empty.
+func (m *Matrix) AppendMarkdown(path string) error {
 	if path == "" {
 		return nil
 	}

@@ -16,7 +16,6 @@ import (
 // the repository or the cache are.
 func TestCompileKey(t *testing.T) {
 	base := t.TempDir()
-	memo := loadDigestMemo(t.TempDir())
 	fakeCC := filepath.Join(base, "bin", "gcc")
 	if err := os.MkdirAll(filepath.Dir(fakeCC), 0o755); err != nil {
 		t.Fatal(err)
@@ -44,10 +43,10 @@ func TestCompileKey(t *testing.T) {
 				Resolved: map[string]string{"aarch64-linux-gnu-gcc": fakeCC}},
 		}
 	}
-	cfg := Config{CacheDir: filepath.Join(base, "cache-a"), BuildDate: time.Unix(DefaultEpoch, 0).UTC()}
-	key := func(t *testing.T, cfg Config, j Job) string {
+	cfg := Options{CacheDir: filepath.Join(base, "cache-a"), BuildDate: time.Unix(1704067200, 0).UTC()}
+	key := func(t *testing.T, cfg Options, j Job) string {
 		t.Helper()
-		k, err := CompileKey(cfg, j, memo)
+		k, err := New(cfg).compileKey(j)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,24 +61,26 @@ func TestCompileKey(t *testing.T) {
 			t.Errorf("key changed with the directories: %s != %s", k, ref)
 		}
 	})
-	changes := map[string]func(cfg *Config, j *Job, dir string){
-		"source":         func(_ *Config, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "main.c"), "/* */\n") },
-		"header":         func(_ *Config, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "lib", "geometry.h"), "/* */\n") },
-		"library source": func(_ *Config, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "lib", "area.c"), "/* */\n") },
-		"flags":          func(_ *Config, j *Job, _ string) { j.Recipe.CFlags = append(j.Recipe.CFlags, "-O3") },
-		"linkage":        func(_ *Config, j *Job, _ string) { j.Cell.Linkage = recipe.Dynamic },
-		"platform": func(_ *Config, j *Job, _ string) {
+	changes := map[string]func(cfg *Options, j *Job, dir string){
+		"source": func(_ *Options, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "main.c"), "/* */\n") },
+		"header": func(_ *Options, _ *Job, dir string) {
+			appendFile(t, filepath.Join(dir, "lib", "geometry.h"), "/* */\n")
+		},
+		"library source": func(_ *Options, _ *Job, dir string) { appendFile(t, filepath.Join(dir, "lib", "area.c"), "/* */\n") },
+		"flags":          func(_ *Options, j *Job, _ string) { j.Recipe.CFlags = append(j.Recipe.CFlags, "-O3") },
+		"linkage":        func(_ *Options, j *Job, _ string) { j.Cell.Linkage = recipe.Dynamic },
+		"platform": func(_ *Options, j *Job, _ string) {
 			j.Cell.Platform = recipe.RISCV64
 			j.Tool.Target, _ = j.Def.Target(recipe.RISCV64)
 		},
-		"toolchain version": func(_ *Config, j *Job, _ string) { j.Tool.Version = "12.3.0" },
-		"compiler binary": func(_ *Config, j *Job, _ string) {
+		"toolchain version": func(_ *Options, j *Job, _ string) { j.Tool.Version = "12.3.0" },
+		"compiler binary": func(_ *Options, j *Job, _ string) {
 			other := filepath.Join(base, "bin2", "gcc")
 			os.MkdirAll(filepath.Dir(other), 0o755)
 			os.WriteFile(other, []byte("compiler v2"), 0o755)
 			j.Tool.Resolved = map[string]string{"aarch64-linux-gnu-gcc": other}
 		},
-		"build date": func(c *Config, _ *Job, _ string) { c.BuildDate = c.BuildDate.Add(time.Second) },
+		"build date": func(c *Options, _ *Job, _ string) { c.BuildDate = c.BuildDate.Add(time.Second) },
 	}
 	for name, change := range changes {
 		t.Run(name+" counts", func(t *testing.T) {
@@ -115,27 +116,27 @@ func TestActionCache(t *testing.T) {
 		calls++
 		return fake(ctx, c, env)
 	}
-	store := &cache.Store{Dir: filepath.Join(t.TempDir(), "actions")}
-	ctx := context.WithValue(t.Context(), servicesKey{}, &services{run: counting, memo: loadDigestMemo(t.TempDir()), store: store})
+	cfg.CacheDir = t.TempDir()
+	store := &cache.Store{Dir: filepath.Join(cfg.CacheDir, "actions")}
+	ctx := t.Context()
 	run := func(want string) *Result {
 		t.Helper()
-		r := RunCell(ctx, cfg, counting, j)
+		r := New(cfg, WithRunner(counting)).runCell(ctx, j)
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
-		got := map[bool]string{true: "compiled"}[r.Compiled] + map[bool]string{true: "restored"}[r.Restored] + map[bool]string{true: "up to date"}[r.UpToDate]
-		if got != want {
+		if got := string(r.Origin); got != want {
 			t.Fatalf("binary %s, want %s", got, want)
 		}
 		return r
 	}
 	first := run("compiled")
 	rep := &Report{Jobs: []Job{j}, Results: map[string]*Result{j.Cell.String(): first}}
-	if err := writeLayouts(cfg, rep); err != nil {
+	if err := New(cfg).writeLayouts(rep); err != nil {
 		t.Fatal(err)
 	}
-	if again := run("up to date"); !again.Reused || again.Digest != first.Digest {
-		t.Fatalf("a no-op run packed the image again (reused %v)", again.Reused)
+	if again := run("kept"); !again.ImageReused || again.Digest != first.Digest {
+		t.Fatalf("a no-op run packed the image again (reused %v)", again.ImageReused)
 	}
 	os.RemoveAll(cfg.OutDir)
 	if r := run("restored"); r.Digest != first.Digest {

@@ -13,12 +13,21 @@ import (
 	"sort"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
+	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/recipe"
-	"github.com/fromscratch/fromscratch/internal/toolchain"
+	"github.com/fromscratch/fromscratch/internal/smoke"
+)
+
+// Origin says where a cell's binary came from.
+type Origin string
+
+const (
+	OriginKept     Origin = "kept"     // out/bin unchanged since the last run
+	OriginRestored Origin = "restored" // the action cache
+	OriginCompiled Origin = "compiled" // the compiler, this run
+	OriginTaken    Origin = "taken"    // out/bin as it is (image:all) or a prebuilt file
 )
 
 // Result is what one cell produced. Steps fill it in order; a failed step
@@ -30,62 +39,47 @@ type Result struct {
 	Warnings []string
 	Info     *elfdeps.Info
 	Closure  *elfdeps.Closure
-	Image    v1.Image
+	Image    image.Image
 	Archive  string // out/docker/...tar
 	Sizes    image.Sizes
-	Smoke    SmokeResult
+	Smoke    smoke.Result
 	Err      error
 
 	CompileKey   string // action-cache key of the compilation
+	key          cache.Key
 	BinarySHA256 string
 	Digest       string // image manifest digest
-	// Compiled, Restored and UpToDate say where the binary came from: the
-	// compiler, the action cache, or out/bin unchanged since the last run.
-	Compiled, Restored, UpToDate bool
-	// Reused: the image in out/ is the one this run would write.
-	Reused bool
-	stamp  *Stamp
+	Origin       Origin
+	// ImageReused: the image in out/ is the one this run would write.
+	ImageReused bool
+	stamp       *Stamp
 }
 
-// Dir is the cell's output folder:
-// out/bin/<recipe>/<platform as one element>/<toolchain>-<linkage>.
-func Dir(out string, c recipe.Cell) string {
-	return filepath.Join(out, "bin", c.Recipe, c.Platform.Dir(), c.Variant())
-}
-
-// ArchivePath is out/docker/<recipe>_<toolchain>-<linkage>_<arch>.tar.
-func ArchivePath(out string, c recipe.Cell) string {
-	return filepath.Join(out, "docker", fmt.Sprintf("%s_%s_%s.tar", c.Recipe, c.Variant(), c.Platform.Arch()))
-}
-
-// Tag is the docker tag of a cell's archive: <recipe>:<variant>-<arch>.
-func Tag(c recipe.Cell) string {
-	return fmt.Sprintf("%s:%s-%s", c.Recipe, c.Variant(), c.Platform.Arch())
+// cellDir is the cell's folder in out/bin.
+func (b *Builder) cellDir(c recipe.Cell) string {
+	return filepath.Join(b.opts.OutDir, filepath.FromSlash(c.BinDir()))
 }
 
 // step is one stage of a cell.
 type step struct {
 	name string
-	run  func(ctx context.Context, cfg Config, r *Result) error
+	run  func(b *Builder, ctx context.Context, r *Result) error
 }
 
 // cellSteps is the ordered life of a cell.
 var cellSteps = []step{
-	{"compile", compile},  // out/bin/.../<recipe> + build.log: kept, restored from the cache, or compiled
-	{"linkage", checkELF}, // static/dynamic and machine verified from the ELF
-	{"closure", closure},  // interpreter + DT_NEEDED from the target sysroot
-	{"image", buildImage}, // scratch image, refused if it could not run; kept when unchanged
-	{"archive", archive},  // docker-loadable tar in out/docker and the cell's stamp
+	{"compile", (*Builder).compile},  // out/bin/.../<recipe> + build.log: kept, restored, compiled or taken
+	{"linkage", (*Builder).checkELF}, // static/dynamic and machine verified from the ELF
+	{"closure", (*Builder).closure},  // interpreter + DT_NEEDED from the target sysroot
+	{"image", (*Builder).buildImage}, // scratch image, refused if it could not run; kept when unchanged
+	{"archive", (*Builder).archive},  // docker-loadable tar in out/docker and the cell's stamp
 }
 
-// RunCell runs every step of one applicable cell.
-func RunCell(ctx context.Context, cfg Config, run toolchain.Runner, j Job) *Result {
+// runCell runs every step of one applicable cell.
+func (b *Builder) runCell(ctx context.Context, j Job) *Result {
 	r := &Result{Job: j}
-	if _, ok := ctx.Value(servicesKey{}).(*services); !ok {
-		ctx = context.WithValue(ctx, servicesKey{}, &services{run: run, memo: loadDigestMemo(cfg.CacheDir)})
-	}
 	for _, s := range cellSteps {
-		if err := s.run(ctx, cfg, r); err != nil {
+		if err := s.run(b, ctx, r); err != nil {
 			r.Err = fmt.Errorf("%s: %w", s.name, err)
 			return r
 		}
@@ -94,14 +88,14 @@ func RunCell(ctx context.Context, cfg Config, run toolchain.Runner, j Job) *Resu
 }
 
 // rel names p relative to the repository when it is inside it.
-func rel(cfg Config, p string) string {
-	if r, err := filepath.Rel(cfg.Root, p); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
+func (b *Builder) rel(p string) string {
+	if r, err := filepath.Rel(b.opts.Root, p); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
 		return r
 	}
 	return p
 }
 
-func checkELF(_ context.Context, _ Config, r *Result) error {
+func (b *Builder) checkELF(_ context.Context, r *Result) error {
 	info, err := elfdeps.InspectFile(r.Binary)
 	if err != nil {
 		return err
@@ -134,7 +128,7 @@ func CheckLinkage(info *elfdeps.Info, p recipe.Platform, l recipe.Linkage) error
 	return nil
 }
 
-func closure(_ context.Context, _ Config, r *Result) error {
+func (b *Builder) closure(_ context.Context, r *Result) error {
 	if r.Job.Cell.Linkage == recipe.Static {
 		return nil
 	}
@@ -179,17 +173,15 @@ func ImageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
 	return append(layers, image.Layer{CreatedBy: createdBy, Files: files})
 }
 
-func buildImage(_ context.Context, cfg Config, r *Result) error {
+func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	j := r.Job
-	ikey := imageKey(cfg, r, r.CompileKey)
-	if st := r.stamp; r.UpToDate && st.ImageKey == ikey {
-		if fi, err := os.Stat(ArchivePath(cfg.OutDir, j.Cell)); err == nil && fi.Size() == st.ArchiveSize {
-			if img, err := image.Lookup(filepath.Join(cfg.OutDir, "oci", j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
-				if d, err := img.Digest(); err == nil && d.String() == st.Digest {
-					r.Image, r.Digest, r.Sizes, r.Reused = img, st.Digest, st.Sizes, true
-					r.Archive = ArchivePath(cfg.OutDir, j.Cell)
-					return nil
-				}
+	ikey := b.imageKey(r)
+	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey) {
+		if img, err := image.Lookup(filepath.Join(b.opts.OutDir, "oci", j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
+			if d, err := img.Digest(); err == nil && d.String() == st.Digest {
+				r.Image, r.Digest, r.Sizes, r.ImageReused = img, st.Digest, st.Sizes, true
+				r.Archive = filepath.Join(b.opts.OutDir, j.Cell.ArchiveFile())
+				return nil
 			}
 		}
 	}
@@ -198,7 +190,7 @@ func buildImage(_ context.Context, cfg Config, r *Result) error {
 	if err != nil {
 		return err
 	}
-	img, err := pack(j.Recipe.Name, r.Binary, r.Closure, image.Spec{
+	img, err := Pack(j.Recipe.Name, r.Binary, r.Closure, image.Spec{
 		Platform: string(j.Cell.Platform),
 		Cmd:      j.Recipe.Smoke.Args,
 		Labels: map[string]string{
@@ -210,7 +202,7 @@ func buildImage(_ context.Context, cfg Config, r *Result) error {
 			"dev.fromscratch.libc":              j.Def.Linkage(j.Cell.Linkage).Libc,
 			"dev.fromscratch.source.digest":     digest,
 		},
-		Created: cfg.BuildDate,
+		Created: b.opts.BuildDate,
 	})
 	if err != nil {
 		return err
@@ -225,10 +217,10 @@ func buildImage(_ context.Context, cfg Config, r *Result) error {
 	return err
 }
 
-// pack lays out the image of a binary and its closure (see ImageFiles),
+// Pack lays out the image of a binary and its closure (see ImageFiles),
 // refuses it if it could not start, and builds it: spec gives the platform,
 // Cmd, labels and date; the layers and the entrypoint are filled in.
-func pack(name, binary string, c *elfdeps.Closure, spec image.Spec) (v1.Image, error) {
+func Pack(name, binary string, c *elfdeps.Closure, spec image.Spec) (image.Image, error) {
 	spec.Layers = ImageFiles(name, binary, c)
 	spec.Entrypoint = []string{"/" + name}
 	// Refuse an image that would fail with "exec /<name>: no such file or
@@ -253,27 +245,23 @@ func verify(files map[string]string, p recipe.Platform) error {
 	return elfdeps.Verify(files, elf.Machine(m), c)
 }
 
-func archive(_ context.Context, cfg Config, r *Result) error {
-	if r.Reused {
+func (b *Builder) archive(_ context.Context, r *Result) error {
+	if r.ImageReused {
 		return nil
 	}
-	p := ArchivePath(cfg.OutDir, r.Job.Cell)
+	p := filepath.Join(b.opts.OutDir, r.Job.Cell.ArchiveFile())
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(p), err)
+		return err
 	}
-	if err := image.WriteDockerArchive(p, Tag(r.Job.Cell), r.Image); err != nil {
+	if err := image.WriteDockerArchive(p, r.Job.Cell.Tag(), r.Image); err != nil {
 		return err
 	}
 	r.Archive = p
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if r.Job.Recipe.Prebuilt != "" || cfg.ReuseBinaries {
+	if r.Origin == OriginTaken {
 		return nil // no compile key: nothing to stamp
 	}
-	r.stamp.ArchiveSize, r.stamp.Digest, r.stamp.Sizes = fi.Size(), r.Digest, r.Sizes
-	return writeStamp(Dir(cfg.OutDir, r.Job.Cell), r.stamp)
+	r.stamp.Digest, r.stamp.Sizes = r.Digest, r.Sizes
+	return r.stamp.record(b.cellDir(r.Job.Cell))
 }
 
 // SourceDigest is sha256 over the recipe's inputs (names and contents, in

@@ -4,170 +4,195 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
-// compile puts the cell's binary and build.log in out/bin: kept when the
-// cell's stamp says they were made from the same inputs, restored from the
-// action cache, or compiled (and stored in the cache). A prebuilt recipe's
-// file is copied; image:all takes the binary already there.
-func compile(ctx context.Context, cfg Config, r *Result) error {
-	j := r.Job
-	final := Dir(cfg.OutDir, j.Cell)
-	if cfg.ReuseBinaries || j.Recipe.Prebuilt != "" {
-		if err := reuse(cfg, r, final); err != nil {
-			return err
+// errNotHere is what a way of obtaining a binary returns when it does not
+// apply; the next way is tried.
+var errNotHere = errors.New("not here")
+
+// binaryWays are the ways to put a cell's binary and build.log in out/bin,
+// tried in order until one applies.
+var binaryWays = []struct {
+	origin Origin
+	get    func(b *Builder, ctx context.Context, r *Result) error
+}{
+	{OriginTaken, (*Builder).take},       // image:all takes out/bin as it is; a prebuilt recipe copies its file
+	{OriginKept, (*Builder).keep},        // out/bin holds what this compile key made
+	{OriginRestored, (*Builder).restore}, // the action cache has it
+	{OriginCompiled, (*Builder).compileNow},
+}
+
+// compile obtains the cell's binary by the first way that applies.
+func (b *Builder) compile(ctx context.Context, r *Result) error {
+	if !r.Job.takesBinary(b.opts) {
+		key, err := b.compileKey(r.Job)
+		if err != nil {
+			return fmt.Errorf("computing the cache key: %w", err)
 		}
-		sum, err := cache.FileDigest(r.Binary)
-		r.BinarySHA256 = sum
+		r.key, r.CompileKey = key, key.String()
+	}
+	for _, w := range binaryWays {
+		err := w.get(b, ctx, r)
+		if errors.Is(err, errNotHere) {
+			continue
+		}
+		r.Origin = w.origin
 		return err
 	}
-	sv := svc(ctx)
-	key, err := CompileKey(cfg, j, sv.memo)
-	if err != nil {
-		return fmt.Errorf("computing the cache key: %w", err)
+	return errors.New("no way to obtain the binary") // compileNow always applies
+}
+
+func (j Job) takesBinary(o Options) bool { return o.ReuseBinaries || j.Recipe.Prebuilt != "" }
+
+// take uses the binary already in out/bin (image:all) or, for a prebuilt
+// recipe, copies the named file there.
+func (b *Builder) take(_ context.Context, r *Result) error {
+	if !r.Job.takesBinary(b.opts) {
+		return errNotHere
 	}
-	r.CompileKey = key.String()
-	// Unchanged since the last run: out/bin already holds this binary.
-	if st, ok := readStamp(final); ok && !cfg.NoCache && st.CompileKey == r.CompileKey {
-		bin := filepath.Join(final, j.Recipe.Name)
-		if sum, err := cache.FileDigest(bin); err == nil && sum == st.BinarySHA256 {
-			r.Binary, r.Log, r.BinarySHA256, r.UpToDate, r.stamp = bin, filepath.Join(final, "build.log"), sum, true, st
-			if log, err := os.ReadFile(r.Log); err == nil {
-				r.Warnings = warnings(log)
-			}
-			return nil
+	dir := b.cellDir(r.Job.Cell)
+	bin := filepath.Join(dir, r.Job.Recipe.Name)
+	if r.Job.Recipe.Prebuilt != "" {
+		if err := atomicfile.Copy(r.Job.Recipe.Prebuilt, bin, 0o755); err != nil {
+			return err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return fmt.Errorf("creating output dir: %w", err)
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("no binary at %s (run go tool mage build:all first)", b.rel(bin))
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(final), "."+j.Cell.Variant()+"-")
+	b.found(r, dir)
+	sum, err := cache.FileDigest(bin)
+	r.BinarySHA256 = sum
+	return err
+}
+
+// keep uses out/bin when its stamp says the same key made it.
+func (b *Builder) keep(_ context.Context, r *Result) error {
+	if b.opts.NoCache {
+		return errNotHere
+	}
+	dir := b.cellDir(r.Job.Cell)
+	st := readStamp(dir)
+	sum, ok := st.upToDate(r.CompileKey, filepath.Join(dir, r.Job.Recipe.Name))
+	if !ok {
+		return errNotHere
+	}
+	r.stamp, r.BinarySHA256 = st, sum
+	b.found(r, dir)
+	return nil
+}
+
+// restore copies the cell's outputs from the action cache.
+func (b *Builder) restore(_ context.Context, r *Result) error {
+	if b.store == nil {
+		return errNotHere
+	}
+	tmp, err := b.tempDir(r)
 	if err != nil {
-		return fmt.Errorf("creating temp dir: %w", err)
+		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := os.MkdirAll(filepath.Join(cfg.CacheDir, "tmp"), 0o755); err != nil {
+	_, hit, err := b.store.Get(r.key, tmp)
+	if err != nil {
+		return fmt.Errorf("restoring from the cache: %w", err)
+	}
+	if !hit {
+		return errNotHere
+	}
+	return b.place(r, tmp, nil)
+}
+
+// compileNow runs the compiler and stores a success in the action cache.
+func (b *Builder) compileNow(ctx context.Context, r *Result) error {
+	j := r.Job
+	tmp, err := b.tempDir(r)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Join(b.opts.CacheDir, "tmp"), 0o755); err != nil {
 		return fmt.Errorf("creating temp dir: %w", err)
 	}
-	if sv.store != nil && !cfg.NoCache {
-		if _, hit, err := sv.store.Get(key, tmp); err != nil {
-			return fmt.Errorf("restoring from the cache: %w", err)
-		} else if hit {
-			r.Restored = true
-			return place(cfg, r, tmp, final, nil)
-		}
-	}
-	plan := toolchain.Plan{
-		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
-		Resolved: j.Tool.Resolved,
-		WorkDir:  filepath.Join(tmp, "obj"),
-		Output:   filepath.Join(tmp, j.Recipe.Name),
-	}
-	log, berr := toolchain.Build(ctx, sv.run, plan, toolchain.Env(envConfig(cfg, j.Tool.PathDirs)))
-	r.Compiled = true
-	log = scrubPaths(log, cfg, tmp)
+	plan := j.plan(filepath.Join(tmp, "obj"), filepath.Join(tmp, j.Recipe.Name))
+	log, berr := toolchain.Build(ctx, b.run, plan, toolchain.Env(b.envConfig(j.Tool.PathDirs)))
+	log = b.scrubPaths(log, tmp)
 	if err := os.RemoveAll(plan.WorkDir); err != nil {
 		return fmt.Errorf("removing objects: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "build.log"), log, 0o644); err != nil {
 		return fmt.Errorf("writing build.log: %w", err)
 	}
-	if berr == nil && sv.store != nil {
+	if berr == nil && b.store != nil {
 		files := map[string]string{j.Recipe.Name: filepath.Join(tmp, j.Recipe.Name), "build.log": filepath.Join(tmp, "build.log")}
-		if err := sv.store.Put(key, files, map[string]string{"cell": j.Cell.String()}); err != nil {
+		if err := b.store.Put(r.key, files, map[string]string{"cell": j.Cell.String()}); err != nil {
 			return fmt.Errorf("storing in the cache: %w", err)
 		}
 	}
-	return place(cfg, r, tmp, final, berr)
+	return b.place(r, tmp, berr)
 }
 
-// reuse takes the binary of a cell from out/bin (image:all) or, for a
-// prebuilt recipe, copies the named file there.
-func reuse(cfg Config, r *Result, final string) error {
-	bin := filepath.Join(final, r.Job.Recipe.Name)
-	if r.Job.Recipe.Prebuilt != "" {
-		if err := os.MkdirAll(final, 0o755); err != nil {
-			return fmt.Errorf("creating output dir: %w", err)
-		}
-		if err := copyFile(r.Job.Recipe.Prebuilt, bin); err != nil {
-			return err
-		}
+// tempDir is a fresh folder next to the cell's, renamed into place when
+// complete. Its name marks it as fromscratch's temporary (see sweep).
+func (b *Builder) tempDir(r *Result) (string, error) {
+	parent := filepath.Dir(b.cellDir(r.Job.Cell))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("creating output dir: %w", err)
 	}
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("no binary at %s (run go tool mage build:all first)", rel(cfg, bin))
+	tmp, err := os.MkdirTemp(parent, "."+r.Job.Cell.Variant()+TempMark)
+	if err != nil {
+		return "", fmt.Errorf("creating temp dir: %w", err)
 	}
-	r.Binary = bin
-	r.Log = filepath.Join(final, "build.log")
-	if log, err := os.ReadFile(r.Log); err == nil {
-		r.Warnings = warnings(log)
-	}
-	return nil
+	return tmp, nil
 }
 
-// copyFile copies src to dst through a temp file renamed into place.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("copying %s: %w", src, err)
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".copy-")
-	if err != nil {
-		return fmt.Errorf("copying %s: %w", src, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return fmt.Errorf("copying %s: %w", src, err)
-	}
-	if err := tmp.Chmod(0o755); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
-}
+// TempMark is in the name of every temporary file or folder the engine
+// makes in out/, so that what a killed run left can be found and removed.
+const TempMark = ".tmp-"
 
 // place replaces the cell's folder whole with tmp, also when the build
 // failed, so its build.log is the one of this run.
-func place(cfg Config, r *Result, tmp, final string, berr error) error {
+func (b *Builder) place(r *Result, tmp string, berr error) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(final); err != nil {
-		return fmt.Errorf("removing old output: %w", err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
+	dir := b.cellDir(r.Job.Cell)
+	if err := atomicfile.ReplaceDir(tmp, dir); err != nil {
 		return fmt.Errorf("moving output into place: %w", err)
 	}
-	r.Log = filepath.Join(final, "build.log")
+	r.Log = filepath.Join(dir, "build.log")
 	if berr != nil {
-		return fmt.Errorf("%w (log: %s)", berr, rel(cfg, r.Log))
+		return fmt.Errorf("%w (log: %s)", berr, b.rel(r.Log))
 	}
-	r.Binary = filepath.Join(final, r.Job.Recipe.Name)
-	if log, err := os.ReadFile(r.Log); err == nil {
-		r.Warnings = warnings(log)
-	}
+	b.found(r, dir)
 	sum, err := cache.FileDigest(r.Binary)
 	r.BinarySHA256 = sum
 	return err
 }
 
+// found records the binary and log of the cell's folder and the log's
+// warnings.
+func (b *Builder) found(r *Result, dir string) {
+	r.Binary = filepath.Join(dir, r.Job.Recipe.Name)
+	r.Log = filepath.Join(dir, "build.log")
+	if log, err := os.ReadFile(r.Log); err == nil {
+		r.Warnings = warnings(log)
+	}
+}
+
 // scrubPaths replaces the machine's directories in a log with stable names.
-func scrubPaths(log []byte, cfg Config, tmp string) []byte {
+func (b *Builder) scrubPaths(log []byte, tmp string) []byte {
 	log = bytes.ReplaceAll(log, []byte(tmp), []byte("$OUT"))
-	log = bytes.ReplaceAll(log, []byte(cfg.Root), []byte("$ROOT"))
-	return bytes.ReplaceAll(log, []byte(cfg.CacheDir), []byte("$CACHE"))
+	log = bytes.ReplaceAll(log, []byte(b.opts.Root), []byte("$ROOT"))
+	return bytes.ReplaceAll(log, []byte(b.opts.CacheDir), []byte("$CACHE"))
 }
 
 func warnings(log []byte) []string {
@@ -179,4 +204,19 @@ func warnings(log []byte) []string {
 		}
 	}
 	return out
+}
+
+// CompileTo compiles a job's program into dir with the cell's exact
+// commands and environment, bypassing out/ and the action cache (the
+// Dockerfile way of bench compiles like this). It returns the program's
+// path; objects are left in dir/obj.
+func (b *Builder) CompileTo(ctx context.Context, j Job, dir string) (string, error) {
+	plan := j.plan(filepath.Join(dir, "obj"), filepath.Join(dir, j.Recipe.Name))
+	if err := os.MkdirAll(filepath.Join(b.opts.CacheDir, "tmp"), 0o755); err != nil {
+		return "", err
+	}
+	if _, err := toolchain.Build(ctx, b.run, plan, toolchain.Env(b.envConfig(j.Tool.PathDirs))); err != nil {
+		return "", err
+	}
+	return plan.Output, nil
 }

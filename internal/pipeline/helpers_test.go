@@ -12,7 +12,6 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/testutil"
-	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
 // repoRoot is the repository holding recipes/ and toolchains/.
@@ -43,23 +42,27 @@ func needEngine(t *testing.T) smoke.Engine {
 	return e
 }
 
-// testConfig builds into a temp out dir with the shared cache (zig's libc
-// builds are reused), logging through t.
-func testConfig(t *testing.T, root string) Config {
+// testOptions builds into a temp out dir with the shared cache (zig's libc
+// builds are reused): FROMSCRATCH_CACHE, else ~/.cache/fromscratch.
+func testOptions(t *testing.T, root string) Options {
 	t.Helper()
-	cache, err := toolchain.CacheDir()
-	if err != nil {
-		t.Fatal(err)
+	cache := os.Getenv("FROMSCRATCH_CACHE")
+	if cache == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache = filepath.Join(base, "fromscratch")
 	}
-	return Config{
+	return Options{
 		Root:       root,
 		OutDir:     filepath.Join(t.TempDir(), "out"),
 		CacheDir:   cache,
 		Jobs:       runtime.NumCPU(),
 		RequireAll: testutil.RequireAll(),
 		Smoke:      true,
-		Log:        &testLog{t: t},
-		BuildDate:  time.Unix(DefaultEpoch, 0).UTC(),
+		BuildDate:  time.Unix(1704067200, 0).UTC(),
+		HostPath:   filepath.SplitList(os.Getenv("PATH")),
 	}
 }
 

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"archive/tar"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -17,10 +16,8 @@ import (
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
-	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/testutil"
-	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
 // TestBuildAll is the main job on the real recipes and toolchains: every
@@ -31,8 +28,8 @@ func TestBuildAll(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the whole matrix")
 	}
-	cfg := testConfig(t, repoRoot(t))
-	rep, err := BuildAll(t.Context(), cfg, toolchain.Exec)
+	cfg := testOptions(t, repoRoot(t))
+	rep, err := New(cfg).Build(t.Context())
 	if err != nil {
 		t.Fatalf("BuildAll: %v", err)
 	}
@@ -72,17 +69,17 @@ func TestBuildAll(t *testing.T) {
 
 // checkRowAgainstDisk recomputes a row's sizes from out/bin, the OCI
 // layout and the docker archive.
-func checkRowAgainstDisk(t *testing.T, cfg Config, row matrix.Row) {
+func checkRowAgainstDisk(t *testing.T, cfg Options, row matrix.Row) {
 	p, _ := recipe.ParsePlatform(row.Platform)
 	cell := recipe.Cell{Recipe: row.Recipe, Platform: p, Toolchain: row.Toolchain, Linkage: recipe.Linkage(row.Linkage)}
-	bin, err := os.Stat(filepath.Join(Dir(cfg.OutDir, cell), row.Recipe))
+	bin, err := os.Stat(filepath.Join(filepath.Join(cfg.OutDir, cell.BinDir()), row.Recipe))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bin.Size() != row.Sizes.Binary {
 		t.Errorf("binary: matrix %d, file %d", row.Sizes.Binary, bin.Size())
 	}
-	if _, err := os.Stat(ArchivePath(cfg.OutDir, cell)); err != nil {
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, cell.ArchiveFile())); err != nil {
 		t.Errorf("docker archive: %v", err)
 	}
 	layoutDir := filepath.Join(cfg.OutDir, "oci", row.Recipe)
@@ -210,9 +207,9 @@ func TestSmokeRunFailsWrongExpectation(t *testing.T) {
 	if err := os.WriteFile(toml, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(t, root)
+	cfg := testOptions(t, root)
 	cfg.RequireAll = false
-	_, err := BuildAll(t.Context(), cfg, toolchain.Exec)
+	_, err := New(cfg).Build(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "failed") {
 		t.Fatalf("BuildAll with a wrong expectation = %v, want a failure", err)
 	}
@@ -240,141 +237,6 @@ func TestSmokeRunFailsWrongExpectation(t *testing.T) {
 	}
 }
 
-// image:wrap packs a distribution program with a few dozen libraries and
-// the image runs.
-func TestWrapDistributionBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs an image")
-	}
-	const prog = "/usr/bin/curl"
-	needFile(t, prog)
-	root := repoRoot(t)
-	var out bytes.Buffer
-	c := NewCLI(root, &out)
-	cfg := testConfig(t, root)
-	t.Setenv("FROMSCRATCH_OUT", cfg.OutDir)
-	if err := c.Wrap(t.Context(), prog); err != nil {
-		t.Fatal(err)
-	}
-	t.Log(out.String())
-	dir := filepath.Join(cfg.OutDir, "wrap", "curl")
-	img, err := image.Lookup(filepath.Join(dir, "oci"), "wrap", "linux/amd64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := validate.Image(img); err != nil {
-		t.Fatal(err)
-	}
-	engine := needEngine(t)
-	res := smoke.Run(t.Context(), engine, smoke.Spec{
-		Name: "curl:wrap", Archive: filepath.Join(dir, "image.tar"), Tag: "curl:wrap", Platform: "linux/amd64",
-		Args: []string{"--version"}, Entrypoint: []string{"/curl"},
-		Unpack: func(d string) error { return image.Unpack(img, d) }, Timeout: 60e9,
-	}, smoke.Expect{Match: func(s string) bool { return strings.HasPrefix(s, "curl ") }, Want: "curl <version> ..."})
-	if res.Status != smoke.StatusPass {
-		t.Fatalf("curl --version in its scratch image: %s: %s", res.Status, res.Reason)
-	}
-}
-
-// matrix:diff catches a deliberate growth past the threshold.
-func TestDiffMatrixGate(t *testing.T) {
-	dir := t.TempDir()
-	row := matrix.Row{Recipe: "hello", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static",
-		Status: matrix.StatusBuilt, Sizes: matrix.Sizes{Binary: 1000, ImageDocker: 2000, ImageRegistry: 1500}}
-	write := func(name string, r matrix.Row) string {
-		p := filepath.Join(dir, name)
-		b, _ := json.Marshal(matrix.Matrix{SchemaVersion: matrix.SchemaVersion, Rows: []matrix.Row{r}})
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	old := write("old.json", row)
-	grown := row
-	grown.Sizes.Binary = 1100 // +10 %
-	newer := write("new.json", grown)
-	var out bytes.Buffer
-	c := NewCLI(repoRoot(t), &out)
-	err := c.DiffMatrix(t.Context(), old, newer)
-	if err == nil || !strings.Contains(err.Error(), "size gate") {
-		t.Fatalf("DiffMatrix of a 10 %% growth = %v, want the gate to fail", err)
-	}
-	if !strings.Contains(out.String(), "hello") {
-		t.Errorf("no delta printed:\n%s", out.String())
-	}
-	t.Setenv("FROMSCRATCH_MAX_GROWTH", "15")
-	if err := c.DiffMatrix(t.Context(), old, newer); err != nil {
-		t.Fatalf("with a 15 %% threshold: %v", err)
-	}
-}
-
-// Two builds in two directories under different paths, umask, time zone,
-// locale, job counts and file order give the same bytes: binaries, docker
-// archives, and every blob of the OCI layouts.
-func TestReproducibleAcrossEnvironments(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds twice")
-	}
-	cfg := testConfig(t, repoRoot(t))
-	cfg.Recipes = []string{"hello", "multifile"}
-	results, err := Repro(t.Context(), cfg, toolchain.Exec, DefaultVariations(t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(results) == 0 {
-		t.Fatal("no cell compared")
-	}
-	for _, r := range results {
-		if !r.Identical {
-			t.Errorf("%s differs: first differing file %s %s", r.Cell, r.FirstDiff, r.Report)
-		}
-	}
-	t.Logf("%d cells compared", len(results))
-}
-
-// release writes the same bytes twice, and SHA256SUMS verifies.
-func TestReleaseIsReproducible(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds twice")
-	}
-	cfg := testConfig(t, repoRoot(t))
-	cfg.Recipes = []string{"hello", "cppcontainers"}
-	var trees [2]map[string][]byte
-	for i := range trees {
-		if err := BuildRelease(t.Context(), cfg, toolchain.Exec); err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(cfg.OutDir, "release")
-		if err := release.VerifySHA256SUMS(dir); err != nil {
-			t.Fatal(err)
-		}
-		trees[i] = testutil.ReadTree(t, dir)
-	}
-	if len(trees[0]) != len(trees[1]) {
-		t.Fatalf("%d files, then %d", len(trees[0]), len(trees[1]))
-	}
-	sboms := 0
-	for name, data := range trees[0] {
-		if !bytes.Equal(data, trees[1][name]) {
-			t.Errorf("%s differs between two releases", name)
-		}
-		if strings.HasPrefix(name, "sbom/") {
-			sboms++
-			if strings.Contains(string(data), cfg.Root) || strings.Contains(string(data), cfg.OutDir) {
-				t.Errorf("%s carries a machine path", name)
-			}
-		}
-	}
-	if sboms == 0 || trees[0]["SHA256SUMS"] == nil || trees[0]["matrix.json"] == nil {
-		t.Fatalf("release holds %d SBOMs, SHA256SUMS %v, matrix %v", sboms, trees[0]["SHA256SUMS"] != nil, trees[0]["matrix.json"] != nil)
-	}
-	// A dynamic C++ image names the Debian packages of its libraries.
-	doc := string(trees[0]["sbom/cppcontainers_gcc-dynamic_arm64.spdx.json"])
-	if !strings.Contains(doc, `"name": "libstdc++6-arm64-cross"`) || !strings.Contains(doc, "pkg:deb/debian/libstdc%2B%2B6-arm64-cross@") {
-		t.Errorf("the arm64 C++ SBOM does not name libstdc++6-arm64-cross:\n%.2000s", doc)
-	}
-}
-
 // A recipe may name a prebuilt ELF program instead of sources: its one
 // cell gets its platform and linkage from the ELF, its closure, and runs.
 func TestPrebuiltRecipe(t *testing.T) {
@@ -394,8 +256,8 @@ func TestPrebuiltRecipe(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "recipe.toml"), []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(t, root)
-	rep, err := BuildAll(t.Context(), cfg, toolchain.Exec)
+	cfg := testOptions(t, root)
+	rep, err := New(cfg).Build(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +283,7 @@ func TestBuildRecipeKeepsOtherRows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds")
 	}
-	cfg := testConfig(t, repoRoot(t))
+	cfg := testOptions(t, repoRoot(t))
 	cfg.Smoke = false
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -432,7 +294,7 @@ func TestBuildRecipeKeepsOtherRows(t *testing.T) {
 	}
 	cfg.Recipes = []string{"hello"}
 	cfg.Platforms = []recipe.Platform{recipe.AMD64}
-	if _, err := BuildAll(t.Context(), cfg, toolchain.Exec); err != nil {
+	if _, err := New(cfg).Build(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))

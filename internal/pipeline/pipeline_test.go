@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
+	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -74,45 +74,12 @@ func TestCheckLinkage(t *testing.T) {
 	}
 }
 
-func TestBuildDate(t *testing.T) {
-	d, err := BuildDate("")
-	if err != nil || d.Unix() != DefaultEpoch || d.Location() != time.UTC {
-		t.Fatalf("BuildDate(\"\") = %v, %v; want the default epoch in UTC", d, err)
-	}
-	d, err = BuildDate("1700000000")
-	if err != nil || d.Unix() != 1700000000 {
-		t.Fatalf("BuildDate(1700000000) = %v, %v", d, err)
-	}
-	for _, bad := range []string{"yesterday", "-5", "1.5"} {
-		if _, err := BuildDate(bad); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
-			t.Errorf("BuildDate(%q) = %v, want an error naming SOURCE_DATE_EPOCH", bad, err)
-		}
-	}
-}
-
-func TestSplitTag(t *testing.T) {
-	for tag, want := range map[string][2]string{
-		"gcc-dynamic-amd64":     {"gcc-dynamic", "amd64"},
-		"musl-gcc-static-amd64": {"musl-gcc-static", "amd64"},
-		"zig-static-arm-v7":     {"zig-static", "arm-v7"},
-		"gcc-static-riscv64":    {"gcc-static", "riscv64"},
-	} {
-		v, a, err := splitTag(tag)
-		if err != nil || v != want[0] || a != want[1] {
-			t.Errorf("splitTag(%q) = %q, %q, %v; want %q", tag, v, a, err, want)
-		}
-	}
-	if _, _, err := splitTag("gcc-amd64"); err == nil {
-		t.Error("splitTag without a linkage: want an error")
-	}
-}
-
 // staticHelloJob is the hello recipe's gcc amd64 cell with a fake
 // compiler: the ko pattern, so image assembly is tested without compiling.
-func fakeJob(t *testing.T, linkage recipe.Linkage) (Config, Job, toolchain.Runner) {
+func fakeJob(t *testing.T, linkage recipe.Linkage) (Options, Job, toolchain.Runner) {
 	t.Helper()
 	root := repoRoot(t)
-	cfg := testConfig(t, root)
+	cfg := testOptions(t, root)
 	r, err := recipe.Load(filepath.Join(root, "recipes", "hello"))
 	if err != nil {
 		t.Fatal(err)
@@ -154,17 +121,17 @@ func TestRunCellWithFakeCompiler(t *testing.T) {
 	for _, l := range recipe.Linkages {
 		t.Run(string(l), func(t *testing.T) {
 			cfg, j, fake := fakeJob(t, l)
-			r := RunCell(t.Context(), cfg, fake, j)
+			r := New(cfg, WithRunner(fake)).runCell(t.Context(), j)
 			if r.Err != nil {
 				t.Fatal(r.Err)
 			}
 			if err := validate.Image(r.Image); err != nil {
 				t.Fatalf("validate.Image: %v", err)
 			}
-			if _, err := os.Stat(ArchivePath(cfg.OutDir, j.Cell)); err != nil {
+			if _, err := os.Stat(filepath.Join(cfg.OutDir, j.Cell.ArchiveFile())); err != nil {
 				t.Fatalf("docker archive: %v", err)
 			}
-			log, err := os.ReadFile(filepath.Join(Dir(cfg.OutDir, j.Cell), "build.log"))
+			log, err := os.ReadFile(filepath.Join(filepath.Join(cfg.OutDir, j.Cell.BinDir()), "build.log"))
 			if err != nil || !strings.Contains(string(log), "fake compiler") {
 				t.Fatalf("build.log = %q, %v", log, err)
 			}
@@ -189,40 +156,41 @@ func TestRunCellWithFakeCompiler(t *testing.T) {
 func TestImageWithoutClosureIsRefused(t *testing.T) {
 	cfg, j, fake := fakeJob(t, recipe.Dynamic)
 	r := &Result{Job: j}
-	ctx := context.WithValue(t.Context(), servicesKey{}, &services{run: fake, memo: loadDigestMemo(cfg.CacheDir)})
-	for _, s := range []func(context.Context, Config, *Result) error{compile, checkELF} {
-		if err := s(ctx, cfg, r); err != nil {
+	ctx := t.Context()
+	b := New(cfg, WithRunner(fake))
+	for _, s := range []func(*Builder, context.Context, *Result) error{(*Builder).compile, (*Builder).checkELF} {
+		if err := s(b, ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The closure step is skipped: the image would hold the binary alone.
-	err := buildImage(ctx, cfg, r)
+	err := b.buildImage(ctx, r)
 	if err == nil || !strings.Contains(err.Error(), "/hello needs interpreter /lib64/ld-linux-x86-64.so.2") {
 		t.Fatalf("buildImage without closure = %v, want the missing interpreter named", err)
 	}
 	if r.Image != nil {
 		t.Fatal("an image was built")
 	}
-	if _, err := os.Stat(ArchivePath(cfg.OutDir, j.Cell)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, j.Cell.ArchiveFile())); !os.IsNotExist(err) {
 		t.Fatalf("an archive was written: %v", err)
 	}
 }
 
 func TestJobsMarkNotApplicable(t *testing.T) {
 	root := repoRoot(t)
-	cfg := testConfig(t, root)
-	inv, err := LoadInventory(t.Context(), cfg, toolchain.Exec)
+	cfg := testOptions(t, root)
+	inv, err := New(cfg).Inventory(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs := inv.Jobs()
+	jobs := inv.Jobs(nil)
 	if want := len(inv.Recipes) * 4 * len(inv.Defs) * 2; len(jobs) != want {
 		t.Fatalf("%d jobs, want every cell: %d", len(jobs), want)
 	}
 	reasons := map[string]string{}
 	for _, j := range jobs {
 		reasons[j.Cell.String()] = j.Reason
-		if j.Status == StatusNotApplicable && j.Reason == "" {
+		if j.Status == matrix.StatusNotApplicable && j.Reason == "" {
 			t.Errorf("%s is not applicable without a reason", j.Cell)
 		}
 	}

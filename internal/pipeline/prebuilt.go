@@ -1,15 +1,9 @@
 package pipeline
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
-	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -25,9 +19,9 @@ const PrebuiltToolchain = "prebuilt"
 func prebuiltJob(r *recipe.Recipe, defs []*toolchain.Definition) Job {
 	j := Job{Recipe: r, Def: &toolchain.Definition{Name: PrebuiltToolchain}}
 	j.Cell = recipe.Cell{Recipe: r.Name, Toolchain: PrebuiltToolchain, Platform: recipe.AMD64, Linkage: recipe.Static}
-	target, linkage, err := targetFor(r.Prebuilt, defs)
+	target, linkage, err := TargetFor(r.Prebuilt, defs)
 	if err != nil {
-		j.Status, j.Reason = StatusUnavailable, err.Error()
+		j.Status, j.Reason = matrix.StatusFailed, fmt.Sprintf("recipes/%s/%s: field prebuilt: %v", r.Name, recipe.FileName, err)
 		return j
 	}
 	j.Cell.Platform, j.Cell.Linkage = target.Platform, linkage
@@ -35,9 +29,9 @@ func prebuiltJob(r *recipe.Recipe, defs []*toolchain.Definition) Job {
 	return j
 }
 
-// targetFor reads an ELF file and finds its platform, linkage and where its
-// libraries are.
-func targetFor(path string, defs []*toolchain.Definition) (toolchain.Target, recipe.Linkage, error) {
+// TargetFor reads an ELF program and finds its platform, linkage and where
+// its libraries are.
+func TargetFor(path string, defs []*toolchain.Definition) (toolchain.Target, recipe.Linkage, error) {
 	info, err := elfdeps.InspectFile(path)
 	if err != nil {
 		return toolchain.Target{}, "", err
@@ -69,59 +63,4 @@ func targetFor(path string, defs []*toolchain.Definition) (toolchain.Target, rec
 		return t, l, nil
 	}
 	return toolchain.Target{}, "", fmt.Errorf("%s is %s %s: no supported platform (allowed: %s)", path, info.Machine, info.Class, recipe.PlatformList())
-}
-
-// Wrap packs an existing ELF file with its closure into a scratch image:
-// out/wrap/<basename>/oci (an OCI layout with index "wrap") and
-// out/wrap/<basename>/image.tar tagged <basename>:wrap.
-func (c *CLI) Wrap(_ context.Context, path string) error {
-	cfg, defs, err := c.configAndToolchains()
-	if err != nil {
-		return err
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	base := filepath.Base(abs)
-	target, linkage, err := targetFor(abs, defs)
-	if err != nil {
-		return err
-	}
-	var cl *elfdeps.Closure
-	if linkage == recipe.Dynamic {
-		if cl, err = elfdeps.Resolve(abs, elfdeps.Options{Sysroot: target.Sysroot, LibDirs: target.LibDirs, InterpDirs: target.LibDirs}); err != nil {
-			return err
-		}
-	}
-	img, err := pack(base, abs, cl, image.Spec{
-		Platform: string(target.Platform),
-		Labels:   map[string]string{"org.opencontainers.image.title": base, "dev.fromscratch.linkage": string(linkage)},
-		Created:  cfg.BuildDate,
-	})
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join(cfg.OutDir, "wrap", base)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := image.WriteLayout(filepath.Join(dir, "oci"), []image.Index{{Name: "wrap", Images: []v1.Image{img}}}); err != nil {
-		return err
-	}
-	tag := base + ":wrap"
-	if err := image.WriteDockerArchive(filepath.Join(dir, "image.tar"), tag, img); err != nil {
-		return err
-	}
-	sizes, err := image.SizesOf(img)
-	if err != nil {
-		return err
-	}
-	n := 0
-	if cl != nil {
-		n = len(cl.Files)
-	}
-	fmt.Fprintf(c.out, "wrapped %s (%s, %s, %d libraries): %s\n  OCI layout: %s\n  docker archive: %s (docker load -i ... && docker run --rm %s)\n",
-		base, target.Platform, linkage, n, matrix.HumanBytes(sizes.LayersUncompressed), rel(cfg, filepath.Join(dir, "oci")), rel(cfg, filepath.Join(dir, "image.tar")), tag)
-	return nil
 }

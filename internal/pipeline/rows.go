@@ -21,12 +21,9 @@ func Rows(rep *Report) *matrix.Matrix {
 			Reason:    j.Reason,
 		}
 		row.ToolchainVersion = j.Tool.Version
-		switch j.Status {
-		case StatusNotApplicable:
-			row.Status = matrix.StatusNotApplicable
-		case StatusUnavailable:
-			row.Status = matrix.StatusUnavailable
-		default:
+		if j.Status != "" {
+			row.Status = j.Status
+		} else {
 			fill(&row, rep.Results[j.Cell.String()])
 		}
 		m.Rows = append(m.Rows, row)
@@ -67,7 +64,7 @@ func fill(row *matrix.Row, r *Result) {
 	row.Sizes.ImageDocker = s.Content
 	row.Digest = r.Digest
 	row.Smoke = matrix.Smoke{
-		Status:     r.Smoke.Status,
+		Status:     string(r.Smoke.Status),
 		Output:     r.Smoke.Stdout,
 		Reason:     r.Smoke.Reason,
 		DurationMS: r.Smoke.Duration.Milliseconds(),

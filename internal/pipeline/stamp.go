@@ -1,24 +1,28 @@
 package pipeline
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
-	"github.com/fromscratch/fromscratch/internal/toolchain"
+	"github.com/fromscratch/fromscratch/internal/smoke"
 )
 
-// stampFile records, in a cell's out/bin folder, what its outputs were
-// made from, so an unchanged cell is neither compiled nor packed again.
+// The stamp protocol. Each cell's out/bin folder keeps cell.json: what its
+// outputs were made from and what they were when written. A run asks it
+// four questions, in this order, and records the answers of its own:
+//
+//  1. upToDate: is the binary in out/bin the one this compile key makes?
+//  2. imageReusable: are the archive and the image's blobs in out/ the
+//     ones this image key makes, undamaged?
+//  3. smokePassed: did this image pass this expectation already?
+//  4. record: write what this run made.
+//
+// Damage is found cheaply: each output's size and mtime are recorded, and
+// only a file whose size or mtime differs is hashed again.
 const stampFile = "cell.json"
 
 // Stamp is the content of cell.json.
@@ -26,153 +30,140 @@ type Stamp struct {
 	CompileKey   string      `json:"compile_key"`
 	ImageKey     string      `json:"image_key"`
 	BinarySHA256 string      `json:"binary_sha256"`
-	ArchiveSize  int64       `json:"archive_size"`
 	Digest       string      `json:"digest"`
 	Sizes        image.Sizes `json:"sizes"`
-	Smoke        *SmokeStamp `json:"smoke,omitempty"`
+	// Outputs are the docker archive and the image's blobs in out/oci,
+	// relative to out/.
+	Outputs []Output    `json:"outputs,omitempty"`
+	Smoke   *SmokeStamp `json:"smoke,omitempty"`
+}
+
+// Output is what an output file was when it was written.
+type Output struct {
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	MtimeNS int64  `json:"mtime_ns"`
+	SHA256  string `json:"sha256"`
 }
 
 // SmokeStamp is a passed smoke run and what it ran.
 type SmokeStamp struct {
-	Key    string      `json:"key"`
-	Result SmokeResult `json:"result"`
+	Key    string       `json:"key"`
+	Result smoke.Result `json:"result"`
 }
 
-func readStamp(dir string) (*Stamp, bool) {
+// readStamp returns the stamp of a cell's folder; a missing or damaged
+// stamp is no stamp.
+func readStamp(dir string) *Stamp {
 	data, err := os.ReadFile(filepath.Join(dir, stampFile))
 	if err != nil {
-		return nil, false
+		return nil
 	}
 	var s Stamp
 	if json.Unmarshal(data, &s) != nil {
-		return nil, false
+		return nil
 	}
-	return &s, true
+	return &s
 }
 
-func writeStamp(dir string, s *Stamp) error {
+// upToDate says whether bin is what compileKey made last time.
+func (s *Stamp) upToDate(compileKey, bin string) (sha string, ok bool) {
+	if s == nil || s.CompileKey != compileKey {
+		return "", false
+	}
+	sum, err := cache.FileDigest(bin)
+	return sum, err == nil && sum == s.BinarySHA256
+}
+
+// imageReusable says whether out/ still holds, undamaged, the image that
+// imageKey made last time.
+func (s *Stamp) imageReusable(out, imageKey string) bool {
+	if s == nil || s.ImageKey != imageKey || len(s.Outputs) == 0 {
+		return false
+	}
+	for _, o := range s.Outputs {
+		if !o.intact(out) {
+			return false
+		}
+	}
+	return true
+}
+
+func (o Output) intact(out string) bool {
+	p := filepath.Join(out, filepath.FromSlash(o.Path))
+	fi, err := os.Stat(p)
+	if err != nil || fi.Size() != o.Size {
+		return false
+	}
+	if fi.ModTime().UnixNano() == o.MtimeNS {
+		return true
+	}
+	sum, err := cache.FileDigest(p) // touched, or changed in place: look
+	return err == nil && sum == o.SHA256
+}
+
+// smokePassed returns the recorded pass of the same run.
+func (s *Stamp) smokePassed(key string) (smoke.Result, bool) {
+	if s == nil || s.Smoke == nil || s.Smoke.Key != key {
+		return smoke.Result{}, false
+	}
+	return s.Smoke.Result, true
+}
+
+// record writes the stamp into the cell's folder.
+func (s *Stamp) record(dir string) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".cell-")
+	return atomicfile.Write(filepath.Join(dir, stampFile), append(data, '\n'), 0o644)
+}
+
+// fingerprint describes out/<rel> as it is now.
+func fingerprint(out, rel string) (Output, error) {
+	p := filepath.Join(out, filepath.FromSlash(rel))
+	fi, err := os.Stat(p)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", stampFile, err)
+		return Output{}, err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	tmp.Close()
-	return os.Rename(tmp.Name(), filepath.Join(dir, stampFile))
-}
-
-// services are the shared helpers of a run's cells.
-type services struct {
-	run   toolchain.Runner
-	memo  *digestMemo
-	store *cache.Store // nil: no action cache
-}
-
-type servicesKey struct{}
-
-func svc(ctx context.Context) *services {
-	if s, ok := ctx.Value(servicesKey{}).(*services); ok {
-		return s
-	}
-	return &services{run: toolchain.Exec}
-}
-
-// Placeholders stand for the machine's directories in cache keys: the key
-// of a cell is the same wherever the repository and the cache are.
-const (
-	keySrc   = "/fromscratch/src"
-	keyWork  = "/fromscratch/work"
-	keyCache = "/fromscratch/cache"
-)
-
-// CompileKey is the action-cache key of a cell's compilation: toolchain
-// identity (version and the digests of its commands), target, linkage,
-// libc, the exact commands and environment (with placeholder paths), every
-// input file of the recipe and the build date.
-func CompileKey(cfg Config, j Job, memo *digestMemo) (cache.Key, error) {
-	rc := *j.Recipe
-	rc.Dir = keySrc
-	plan := toolchain.Plan{
-		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: &rc,
-		WorkDir: keyWork + "/obj", Output: keyWork + "/" + rc.Name,
-	}
-	in := cache.Inputs{
-		Toolchain:        j.Def.Name,
-		ToolchainVersion: j.Tool.Version,
-		ToolchainDigests: map[string]string{},
-		Platform:         string(j.Cell.Platform),
-		Linkage:          string(j.Cell.Linkage),
-		Libc:             j.Def.Linkage(j.Cell.Linkage).Libc,
-		Env: toolchain.Env(toolchain.EnvConfig{
-			PathDirs: []string{keyCache + "/bin"}, SourceDateEpoch: cfg.BuildDate.Unix(),
-			CacheDir: keyCache, TempDir: keyCache + "/tmp",
-		}),
-		Files: map[string]string{},
-		Extra: map[string]string{"schema": "1", "build_date": strconv.FormatInt(cfg.BuildDate.Unix(), 10)},
-	}
-	for _, s := range plan.Steps() {
-		in.Argv = append(in.Argv, s.Args)
-	}
-	names := make([]string, 0, len(j.Tool.Resolved))
-	for n := range j.Tool.Resolved {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		d, err := memo.digest(j.Tool.Resolved[n])
-		if err != nil {
-			return cache.Key{}, err
-		}
-		in.ToolchainDigests[n] = d
-	}
-	inputs, err := j.Recipe.Inputs()
+	sum, err := cache.FileDigest(p)
 	if err != nil {
-		return cache.Key{}, err
+		return Output{}, err
 	}
-	for _, f := range inputs {
-		d, err := cache.FileDigest(filepath.Join(j.Recipe.Dir, f))
+	return Output{Path: rel, Size: fi.Size(), MtimeNS: fi.ModTime().UnixNano(), SHA256: sum}, nil
+}
+
+// recordLayout adds the blobs of each image of recipe, just written to
+// out/oci/<recipe>, to the cells' stamps.
+func (b *Builder) recordLayout(rep *Report, recipeName string) {
+	for _, j := range rep.Jobs {
+		r := rep.Results[j.Cell.String()]
+		if j.Cell.Recipe != recipeName || r == nil || r.Err != nil || r.stamp == nil || r.Image == nil {
+			continue
+		}
+		files, err := image.Blobs(r.Image)
 		if err != nil {
-			return cache.Key{}, err
+			continue // without a complete record the image is packed again next time
 		}
-		in.Files[f] = d
-	}
-	return in.Key(), nil
-}
-
-// imageKey covers what an image is made of besides the binary: the
-// closure files (by path and stat, so a Debian update of a library
-// invalidates it), the recipe's smoke arguments (the image's Cmd) and the
-// labels' inputs.
-func imageKey(cfg Config, r *Result, compileKey string) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "image/v1\x00%s\x00%s\x00%d\x00%q\x00", compileKey, r.BinarySHA256, cfg.BuildDate.Unix(), r.Job.Recipe.Smoke.Args)
-	if r.Closure != nil {
-		for _, f := range r.Closure.Files {
-			e, _ := statEntry(f.Source)
-			fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d\x00", f.ImagePath, f.Source, e.Size, e.MtimeNS, e.Ino)
+		outs := []Output{}
+		if o, err := fingerprint(b.opts.OutDir, j.Cell.ArchiveFile()); err == nil {
+			outs = append(outs, o)
+		} else {
+			continue
 		}
+		complete := true
+		for _, f := range files {
+			o, err := fingerprint(b.opts.OutDir, "oci/"+recipeName+"/"+f)
+			if err != nil {
+				complete = false
+				break
+			}
+			outs = append(outs, o)
+		}
+		if !complete {
+			continue
+		}
+		r.stamp.Outputs = outs
+		_ = r.stamp.record(b.cellDir(j.Cell)) // losing it only costs a repack
 	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// smokeKey covers what a smoke run checks: the image and the expectation.
-func smokeKey(digest string, r *Result) string {
-	s := r.Job.Recipe.Smoke
-	want := s.StdoutRegexp
-	if s.Stdout != nil {
-		want = "=" + *s.Stdout
-	}
-	h := sha256.Sum256([]byte(strings.Join([]string{"smoke/v1", digest, want, strconv.Itoa(s.ExitCode), fmt.Sprint(s.Args)}, "\x00")))
-	return hex.EncodeToString(h[:])
 }

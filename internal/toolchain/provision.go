@@ -15,19 +15,6 @@ import (
 	"strings"
 )
 
-// CacheDir is where fromscratch keeps what it downloads and caches, outside
-// the repository: $FROMSCRATCH_CACHE, else the user cache dir.
-func CacheDir() (string, error) {
-	if d := os.Getenv("FROMSCRATCH_CACHE"); d != "" {
-		return filepath.Abs(d)
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the user cache dir (set FROMSCRATCH_CACHE): %w", err)
-	}
-	return filepath.Join(base, "fromscratch"), nil
-}
-
 // NpmDir is where the npm-provisioned binaries of d live under cache:
 // <cache>/<name>/<version>/<bin>, e.g. ~/.cache/fromscratch/zig/0.11.0/package.
 func (d *Definition) NpmDir(cache string) string {
@@ -40,15 +27,15 @@ func (d *Definition) NpmDir(cache string) string {
 }
 
 // SearchDirs is where the binaries of the definitions are looked for: the
-// npm install dirs in the cache, then the host PATH, then the system dirs.
-func SearchDirs(defs []*Definition, cache string) []string {
+// npm install dirs in the cache, then hostPath (the host PATH), then the system dirs.
+func SearchDirs(defs []*Definition, cache string, hostPath []string) []string {
 	var dirs []string
 	for _, d := range defs {
 		if dir := d.NpmDir(cache); dir != "" {
 			dirs = append(dirs, dir)
 		}
 	}
-	dirs = append(dirs, filepath.SplitList(os.Getenv("PATH"))...)
+	dirs = append(dirs, hostPath...)
 	return append(dirs, SystemPath...)
 }
 
@@ -104,7 +91,7 @@ func InstallNpm(ctx context.Context, run Runner, d *Definition, cache string, en
 		return "", fmt.Errorf("creating temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	npm, err := LookPath("npm", SearchDirs(nil, cache))
+	npm, err := LookPath("npm", append(pathOf(env), SystemPath...))
 	if err != nil {
 		return "", fmt.Errorf("installing %s: %w (apt-get install npm)", d.Provision.Npm, err)
 	}
@@ -184,4 +171,14 @@ func untar(path, dir string) error {
 			}
 		}
 	}
+}
+
+// pathOf is the PATH of an environment, split.
+func pathOf(env []string) []string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			return filepath.SplitList(v)
+		}
+	}
+	return nil
 }

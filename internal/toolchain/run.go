@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,4 +65,16 @@ func ParseVersion(out string) (string, error) {
 		return "", fmt.Errorf("no version number in %q", strings.TrimSpace(out))
 	}
 	return v, nil
+}
+
+// ExecTo is Exec streaming the command's output to w as it comes (for
+// long commands such as go test); the returned output is empty.
+func ExecTo(w io.Writer) Runner {
+	return func(ctx context.Context, c Command, env []string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
+		cmd.Dir = c.Dir
+		cmd.Env = append([]string{}, env...)
+		cmd.Stdout, cmd.Stderr = w, w
+		return nil, cmd.Run()
+	}
 }

@@ -1,4 +1,4 @@
-package pipeline
+package cli
 
 import (
 	"context"
@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
@@ -22,23 +24,24 @@ func (c *CLI) Release(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return BuildRelease(ctx, cfg, toolchain.Exec)
+	return c.release(ctx, cfg, c.run)
 }
 
-// BuildRelease is Release for a given configuration.
-func BuildRelease(ctx context.Context, cfg Config, run toolchain.Runner) error {
-	cfg.Smoke = false
-	rep, err := BuildAll(ctx, cfg, run)
+// release is Release for a given configuration and compiler runner.
+func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) error {
+	opts := c.options(cfg)
+	opts.Smoke = false
+	rep, err := c.build(ctx, cfg, opts, run)
 	if err != nil {
 		return fmt.Errorf("building the release: %w", err)
 	}
 	final := filepath.Join(cfg.OutDir, "release")
-	tmp, err := os.MkdirTemp(cfg.OutDir, ".release-")
+	tmp, err := os.MkdirTemp(cfg.OutDir, ".release"+pipeline.TempMark)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := copySources(filepath.Join(cfg.OutDir, "oci"), filepath.Join(tmp, "oci"), false); err != nil {
+	if err := copyTree(filepath.Join(cfg.OutDir, "oci"), filepath.Join(tmp, "oci"), false); err != nil {
 		return err
 	}
 	res := release.NewDpkgResolver("/var/lib/dpkg/info", release.DpkgVersion)
@@ -52,8 +55,7 @@ func BuildRelease(ctx context.Context, cfg Config, run toolchain.Runner) error {
 		if err != nil {
 			return fmt.Errorf("SBOM of %s: %w", j.Cell, err)
 		}
-		name := fmt.Sprintf("%s_%s_%s.spdx.json", j.Cell.Recipe, j.Cell.Variant(), j.Cell.Platform.Arch())
-		if err := writeFile(filepath.Join(tmp, "sbom", name), doc); err != nil {
+		if err := atomicfile.Write(filepath.Join(tmp, filepath.FromSlash(j.Cell.SBOMFile())), doc, 0o644); err != nil {
 			return err
 		}
 		n++
@@ -67,19 +69,14 @@ func BuildRelease(ctx context.Context, cfg Config, run toolchain.Runner) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(final); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := atomicfile.ReplaceDir(tmp, final); err != nil {
 		return fmt.Errorf("moving the release into place: %w", err)
 	}
-	if cfg.Log != nil {
-		fmt.Fprintf(cfg.Log, "release: %d images with their SBOMs, the matrix and SHA256SUMS in %s\n", n, rel(cfg, final))
-	}
+	fmt.Fprintf(c.out, "release: %d images with their SBOMs, the matrix and SHA256SUMS in %s\n", n, relTo(cfg.Root, final))
 	return nil
 }
 
-func sbomOf(cfg Config, r *Result, res release.Resolver) ([]byte, error) {
+func sbomOf(cfg Config, r *pipeline.Result, res release.Resolver) ([]byte, error) {
 	digest, err := r.Image.Digest()
 	if err != nil {
 		return nil, err
@@ -89,8 +86,8 @@ func sbomOf(cfg Config, r *Result, res release.Resolver) ([]byte, error) {
 		return nil, err
 	}
 	in := release.SBOMInput{
-		Name:             fmt.Sprintf("%s-%s-%s", r.Job.Cell.Recipe, r.Job.Cell.Variant(), r.Job.Cell.Platform.Dir()),
-		Namespace:        fmt.Sprintf("https://fromscratch.invalid/spdx/%s-%s-%s-%s", r.Job.Cell.Recipe, r.Job.Cell.Variant(), r.Job.Cell.Platform.Dir(), digest.Hex),
+		Name:             r.Job.Cell.SBOMName(),
+		Namespace:        fmt.Sprintf("https://fromscratch.invalid/spdx/%s-%s", r.Job.Cell.SBOMName(), digest.Hex),
 		Created:          cfg.BuildDate,
 		ImageDigest:      digest.String(),
 		Binary:           bin,
@@ -120,11 +117,4 @@ func fileRef(imagePath, host string) (release.FileRef, error) {
 		return release.FileRef{}, err
 	}
 	return release.FileRef{ImagePath: imagePath, HostPath: host, SHA256: sum, Size: st.Size()}, nil
-}
-
-func writeFile(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, data, 0o644)
 }

@@ -1,4 +1,4 @@
-package pipeline
+package cli
 
 import (
 	"os"
@@ -6,34 +6,36 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // compareBuilds names the first differing file of a cell and, when
 // diffoscope is installed, writes its report.
 func TestCompareBuildsNamesTheDifference(t *testing.T) {
+	c, _, _ := testCLI(t, repoRoot(t))
 	r := &recipe.Recipe{Name: "hello"}
-	j := Job{Cell: recipe.Cell{Recipe: "hello", Platform: recipe.ARM64, Toolchain: "gcc", Linkage: recipe.Static}, Recipe: r}
+	j := pipeline.Job{Cell: recipe.Cell{Recipe: "hello", Platform: recipe.ARM64, Toolchain: "gcc", Linkage: recipe.Static}, Recipe: r}
 	var cfgs [2]Config
-	var reps [2]*Report
+	var reps [2]*pipeline.Report
 	for i, content := range []string{"same", "same"} {
 		cfgs[i] = Config{OutDir: t.TempDir()}
-		for _, p := range []string{filepath.Join(Dir(cfgs[i].OutDir, j.Cell), "hello"), ArchivePath(cfgs[i].OutDir, j.Cell)} {
+		for _, p := range []string{filepath.Join(cfgs[i].OutDir, j.Cell.BinDir(), "hello"), filepath.Join(cfgs[i].OutDir, j.Cell.ArchiveFile())} {
 			os.MkdirAll(filepath.Dir(p), 0o755)
 			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
-		reps[i] = &Report{Jobs: []Job{j}, Results: map[string]*Result{j.Cell.String(): {Job: j}}}
+		reps[i] = &Report{Jobs: []pipeline.Job{j}, Results: map[string]*Result{j.Cell.String(): {Job: j}}}
 	}
-	if res := compareBuilds(cfgs, reps); len(res) != 1 || !res[0].Identical {
+	if res := c.compareBuilds(t.Context(), cfgs, reps); len(res) != 1 || !res[0].Identical {
 		t.Fatalf("identical outputs: %+v", res)
 	}
 	// The archive differs in the second build.
-	if err := os.WriteFile(ArchivePath(cfgs[1].OutDir, j.Cell), []byte("other"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cfgs[1].OutDir, j.Cell.ArchiveFile()), []byte("other"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := compareBuilds(cfgs, reps)
+	res := c.compareBuilds(t.Context(), cfgs, reps)
 	if len(res) != 1 || res[0].Identical || res[0].FirstDiff != "docker/hello_gcc-static_arm64.tar" {
 		t.Fatalf("differing archive: %+v", res)
 	}
@@ -44,7 +46,7 @@ func TestCompareBuildsNamesTheDifference(t *testing.T) {
 	}
 	// A failed build is a difference too.
 	reps[1].Results[j.Cell.String()].Err = os.ErrNotExist
-	if res := compareBuilds(cfgs, reps); res[0].Identical || !strings.Contains(res[0].FirstDiff, "a build failed") {
+	if res := c.compareBuilds(t.Context(), cfgs, reps); res[0].Identical || !strings.Contains(res[0].FirstDiff, "a build failed") {
 		t.Fatalf("failed build: %+v", res)
 	}
 }

@@ -1,11 +1,10 @@
-package pipeline
+package cli
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
@@ -54,13 +56,13 @@ func (c *CLI) Bench(ctx context.Context) error {
 	defer os.RemoveAll(base)
 	// One job: the Dockerfile way is sequential, and the compilers' summed
 	// time can then be taken from the wall time to show orchestration.
-	cfg.Log, cfg.Interactive, cfg.Smoke, cfg.Jobs = nil, false, false, 1
+	shared := cfg.CacheDir
+	cfg.Smoke, cfg.Jobs, cfg.CI = false, 1, true
 	cfg.Platforms = []recipe.Platform{recipe.AMD64}
 	cfg.OutDir = filepath.Join(base, "out")
 	cfg.CacheDir = filepath.Join(base, "cache")
 	// zig's own libc builds are kept (copying its global cache would
 	// dominate): link the shared zig cache into the bench cache.
-	shared, _ := toolchain.CacheDir()
 	if err := os.MkdirAll(cfg.CacheDir, 0o755); err != nil {
 		return err
 	}
@@ -68,7 +70,9 @@ func (c *CLI) Bench(ctx context.Context) error {
 	_ = os.Symlink(filepath.Join(shared, "zig"), filepath.Join(cfg.CacheDir, "zig"))
 
 	var rows []BenchRow
-	measure := func(name string, prep func() error) (*Report, error) {
+	opts := c.options(cfg)
+	opts.Progress = nil
+	measure := func(name string, prep func() error) (*pipeline.Report, error) {
 		if prep != nil {
 			if err := prep(); err != nil {
 				return nil, err
@@ -76,7 +80,7 @@ func (c *CLI) Bench(ctx context.Context) error {
 		}
 		var cc atomic.Int64
 		start := time.Now()
-		rep, err := BuildAll(ctx, cfg, timedRunner(toolchain.Exec, &cc))
+		rep, err := pipeline.New(opts, pipeline.WithRunner(timedRunner(c.run, &cc))).Build(ctx)
 		rows = append(rows, BenchRow{name, time.Since(start), time.Duration(cc.Load())})
 		fmt.Fprintf(c.out, "bench: %s done\n", name)
 		return rep, err
@@ -93,7 +97,7 @@ func (c *CLI) Bench(ctx context.Context) error {
 	}
 	var dockerErr error
 	for _, name := range []string{"Dockerfile way cold", "Dockerfile way warm (docker layer cache)"} {
-		row, err := dockerfileWay(ctx, cfg, rep, filepath.Join(base, "docker"), name)
+		row, err := c.dockerfileWay(ctx, cfg, opts, rep, filepath.Join(base, "docker"), name)
 		if err != nil {
 			dockerErr = err
 			break
@@ -132,12 +136,13 @@ func printBench(w io.Writer, rows []BenchRow, dockerErr error) {
 // dockerfileWay does what a person would: per cell, compile with the same
 // compiler and flags, copy the binary and (dynamic cells) the libraries
 // ldd lists into a build context, and docker build FROM scratch.
-func dockerfileWay(ctx context.Context, cfg Config, rep *Report, dir, name string) (BenchRow, error) {
-	if err := exec.CommandContext(ctx, "docker", "info").Run(); err != nil {
-		return BenchRow{}, fmt.Errorf("no Docker engine answers: %w", err)
+func (c *CLI) dockerfileWay(ctx context.Context, cfg Config, opts pipeline.Options, rep *pipeline.Report, dir, name string) (BenchRow, error) {
+	env := []string{"PATH=" + strings.Join(cfg.HostPath, ":"), "HOME=" + cfg.Home, "DOCKER_BUILDKIT=0", "LC_ALL=C"}
+	if out, err := c.run(ctx, toolchain.Command{Args: []string{"docker", "info"}}, env); err != nil {
+		return BenchRow{}, fmt.Errorf("no Docker engine answers: %w: %s", err, tail(out, 300))
 	}
 	var cc atomic.Int64
-	run := timedRunner(toolchain.Exec, &cc)
+	b := pipeline.New(opts, pipeline.WithRunner(timedRunner(c.run, &cc)))
 	start := time.Now()
 	for _, j := range rep.Jobs {
 		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
@@ -145,21 +150,18 @@ func dockerfileWay(ctx context.Context, cfg Config, rep *Report, dir, name strin
 		}
 		ctxDir := filepath.Join(dir, j.Cell.Recipe+"-"+j.Cell.Variant())
 		os.RemoveAll(ctxDir)
-		plan := toolchain.Plan{Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
-			Resolved: j.Tool.Resolved, WorkDir: filepath.Join(ctxDir, "obj"), Output: filepath.Join(ctxDir, j.Recipe.Name)}
-		if _, err := toolchain.Build(ctx, run, plan, toolchain.Env(envConfig(cfg, j.Tool.PathDirs))); err != nil {
+		bin, err := b.CompileTo(ctx, j, ctxDir)
+		if err != nil {
 			return BenchRow{}, err
 		}
 		df := fmt.Sprintf("FROM scratch\nCOPY %s /\n", j.Recipe.Name)
 		if j.Cell.Linkage == recipe.Dynamic {
-			libs, err := lddLibs(ctx, plan.Output)
+			libs, err := c.lddLibs(ctx, bin, env)
 			if err != nil {
 				return BenchRow{}, err
 			}
 			for _, l := range libs {
-				dst := filepath.Join(ctxDir, "root", l)
-				os.MkdirAll(filepath.Dir(dst), 0o755)
-				if err := copyFile(l, dst); err != nil {
+				if err := atomicfile.Copy(l, filepath.Join(ctxDir, "root", l), 0o755); err != nil {
 					return BenchRow{}, err
 				}
 			}
@@ -169,10 +171,9 @@ func dockerfileWay(ctx context.Context, cfg Config, rep *Report, dir, name strin
 		if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(df), 0o644); err != nil {
 			return BenchRow{}, err
 		}
-		os.RemoveAll(plan.WorkDir)
-		cmd := exec.CommandContext(ctx, "docker", "build", "-q", "-t", "fromscratch-bench/"+j.Cell.Recipe+":"+j.Cell.Variant(), ctxDir)
-		cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(filepath.Join(ctxDir, "obj"))
+		args := []string{"docker", "build", "-q", "-t", "fromscratch-bench/" + j.Cell.Recipe + ":" + j.Cell.Variant(), ctxDir}
+		if out, err := c.run(ctx, toolchain.Command{Args: args}, env); err != nil {
 			return BenchRow{}, fmt.Errorf("docker build %s: %w: %s", j.Cell, err, tail(out, 500))
 		}
 	}
@@ -181,14 +182,14 @@ func dockerfileWay(ctx context.Context, cfg Config, rep *Report, dir, name strin
 
 // lddLibs lists the absolute paths ldd prints for a native binary (for a
 // musl binary, musl's loader with --list, which is musl's ldd).
-func lddLibs(ctx context.Context, bin string) ([]string, error) {
-	out, err := exec.CommandContext(ctx, "ldd", bin).Output()
+func (c *CLI) lddLibs(ctx context.Context, bin string, env []string) ([]string, error) {
+	out, err := c.run(ctx, toolchain.Command{Args: []string{"ldd", bin}}, env)
 	if err != nil {
 		musl, _ := filepath.Glob("/lib/ld-musl-*.so.1")
 		if len(musl) == 0 {
 			return nil, fmt.Errorf("ldd %s: %w", bin, err)
 		}
-		if out, err = exec.CommandContext(ctx, musl[0], "--list", bin).Output(); err != nil {
+		if out, err = c.run(ctx, toolchain.Command{Args: []string{musl[0], "--list", bin}}, env); err != nil {
 			return nil, fmt.Errorf("ldd %s: %w", bin, err)
 		}
 	}
@@ -206,14 +207,14 @@ func lddLibs(ctx context.Context, bin string) ([]string, error) {
 // overhead prints what the image format adds over the payload (binary and
 // libraries): registry bytes (compressed layers, config, manifest) and
 // docker bytes.
-func overhead(w io.Writer, rep *Report) error {
+func overhead(w io.Writer, rep *pipeline.Report) error {
 	type o struct {
 		cell                    string
 		payload, tar, reg, meta int64
 	}
 	var all []o
-	for _, row := range Rows(rep).Rows {
-		if row.Status != "built" {
+	for _, row := range pipeline.Rows(rep).Rows {
+		if row.Status != matrix.StatusBuilt {
 			continue
 		}
 		all = append(all, o{row.Key().String(), row.Sizes.Binary + row.Sizes.Libraries, row.Sizes.LayersUncompressed,

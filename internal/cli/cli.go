@@ -1,12 +1,12 @@
-package pipeline
+package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
@@ -21,30 +22,25 @@ import (
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
-// CLI is what the mage targets call: one method per target.
+// CLI is what the mage targets and cmd/fromscratch call: one method per
+// target.
 type CLI struct {
 	root string
 	out  io.Writer
+	env  []string
+	run  toolchain.Runner
+	// recipes limits the whole-matrix targets (verify:repro, release) to
+	// some recipes; tests set it.
+	recipes []string
 }
 
-// NewCLI serves the repository at root, writing to out.
-func NewCLI(root string, out io.Writer) *CLI { return &CLI{root: root, out: out} }
-
-func (c *CLI) config() (Config, error) {
-	cache, err := toolchain.CacheDir()
-	if err != nil {
-		return Config{}, err
-	}
-	cfg, err := DefaultConfig(c.root, cache, c.out)
-	if err != nil {
-		return Config{}, err
-	}
-	if f, ok := c.out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "" {
-		cfg.Interactive = true
-	}
-	cfg.Verbose = os.Getenv("FROMSCRATCH_VERBOSE") == "1"
-	return cfg, nil
+// New serves the repository at root, writing to out and reading the
+// process environment.
+func New(root string, out io.Writer) *CLI {
+	return &CLI{root: root, out: out, env: processEnv(), run: toolchain.Exec}
 }
+
+func (c *CLI) config() (Config, error) { return LoadConfig(c.root, c.env) }
 
 func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
 	cfg, err := c.config()
@@ -55,14 +51,52 @@ func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
 	return cfg, defs, err
 }
 
+// options turns a Config into the engine's options.
+func (c *CLI) options(cfg Config) pipeline.Options {
+	return pipeline.Options{
+		Recipes: c.recipes,
+		Root:    cfg.Root, OutDir: cfg.OutDir, CacheDir: cfg.CacheDir, Jobs: cfg.Jobs,
+		Platforms: cfg.Platforms, RequireAll: cfg.RequireAll, Smoke: cfg.Smoke, NoCache: cfg.NoCache,
+		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink,
+		Progress: newProgress(c.out, c.interactive(cfg), cfg.Verbose),
+	}
+}
+
+// interactive: a terminal, outside CI, gets a live progress line.
+func (c *CLI) interactive(cfg Config) bool {
+	f, ok := c.out.(*os.File)
+	return ok && !cfg.CI && term.IsTerminal(int(f.Fd()))
+}
+
+// build runs the engine with opts while holding out/'s lock, then prints
+// the summary and appends the matrix to the GitHub step summary.
+func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run toolchain.Runner) (*pipeline.Report, error) {
+	unlock, err := lockOut(cfg.OutDir, c.out)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	rep, err := pipeline.New(opts, pipeline.WithRunner(run)).Build(ctx)
+	if rep != nil && rep.Matrix != nil {
+		summary(c.out, cfg, rep)
+		if serr := appendStepSummary(cfg.StepSummary, rep.Matrix); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
+	return rep, err
+}
+
 // Build builds the matrix (all recipes, or the named ones).
 func (c *CLI) Build(ctx context.Context, recipes []string) error {
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	cfg.Recipes = recipes
-	_, err = BuildAll(ctx, cfg, toolchain.Exec)
+	opts := c.options(cfg)
+	if len(recipes) > 0 {
+		opts.Recipes = recipes
+	}
+	_, err = c.build(ctx, cfg, opts, c.run)
 	return err
 }
 
@@ -72,20 +106,21 @@ func (c *CLI) Images(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.ReuseBinaries = true
-	_, err = BuildAll(ctx, cfg, toolchain.Exec)
+	opts := c.options(cfg)
+	opts.ReuseBinaries, opts.Smoke = true, false
+	_, err = c.build(ctx, cfg, opts, c.run)
 	return err
 }
 
-// Smoke builds (reusing binaries) and smoke-runs every image.
+// Smoke packs (reusing binaries) and smoke-runs every image.
 func (c *CLI) Smoke(ctx context.Context) error {
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	cfg.ReuseBinaries = true
-	cfg.Smoke = true
-	_, err = BuildAll(ctx, cfg, toolchain.Exec)
+	opts := c.options(cfg)
+	opts.ReuseBinaries, opts.Smoke = true, true
+	_, err = c.build(ctx, cfg, opts, c.run)
 	return err
 }
 
@@ -97,9 +132,9 @@ func (c *CLI) ListToolchains(ctx context.Context) error {
 	}
 	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOOLCHAIN\tPLATFORM\tVERSION\tLIBC (static/dynamic)\tSTATE")
-	dirs := toolchain.SearchDirs(defs, cfg.CacheDir)
+	dirs := toolchain.SearchDirs(defs, cfg.CacheDir, cfg.HostPath)
 	for _, d := range defs {
-		for _, s := range toolchain.Detect(ctx, toolchain.Exec, d, dirs, envConfig(cfg, nil)) {
+		for _, s := range toolchain.Detect(ctx, c.run, d, dirs, envConfig(cfg, nil)) {
 			state := "available"
 			if !s.Available {
 				state = fmt.Sprintf("unavailable: %s; get it with: %s", s.Reason, s.Hint)
@@ -137,7 +172,7 @@ func (c *CLI) History(_ context.Context, ref string) error {
 	}
 	img, err := image.Lookup(filepath.Join(cfg.OutDir, "oci", name), variant, string(p))
 	if err != nil {
-		return fmt.Errorf("finding %s (run go tool mage build:all first): %w", ref, err)
+		return fmt.Errorf("finding %s (is it a built cell? see out/matrix.md; run go tool mage build:all first): %w", ref, err)
 	}
 	hist, err := image.History(img)
 	if err != nil {
@@ -147,7 +182,7 @@ func (c *CLI) History(_ context.Context, ref string) error {
 	fmt.Fprintln(tw, "CREATED BY\tSIZE")
 	for _, h := range hist {
 		by := h.CreatedBy
-		if len(by) > 60 && os.Getenv("FROMSCRATCH_NO_TRUNC") == "" {
+		if len(by) > 60 && !cfg.NoTrunc {
 			by = by[:59] + "…" // like docker; FROMSCRATCH_NO_TRUNC=1 shows it whole
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", by, matrix.HumanBytes(h.Size))
@@ -196,10 +231,7 @@ func (c *CLI) DiffMatrix(_ context.Context, oldPath, newPath string) error {
 	if err != nil {
 		return err
 	}
-	gate, err := GateFromEnv()
-	if err != nil {
-		return err
-	}
+	gate := cfg.Gate
 	rep := matrix.Diff(oldM, newM)
 	rep.Write(c.out)
 	if v := gate.Check(rep); len(v) > 0 {
@@ -213,35 +245,6 @@ func (c *CLI) DiffMatrix(_ context.Context, oldPath, newPath string) error {
 	return nil
 }
 
-// GateFromEnv reads the size gate: FROMSCRATCH_GATE names a JSON config,
-// FROMSCRATCH_MAX_GROWTH (percent) overrides it; default 5 %.
-func GateFromEnv() (matrix.Gate, error) {
-	g := matrix.Gate{MaxGrowthPercent: 5}
-	if p := os.Getenv("FROMSCRATCH_GATE"); p != "" {
-		var err error
-		if g, err = matrix.LoadGate(p); err != nil {
-			return g, err
-		}
-	}
-	if s := os.Getenv("FROMSCRATCH_MAX_GROWTH"); s != "" {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || v < 0 {
-			return g, fmt.Errorf("FROMSCRATCH_MAX_GROWTH=%q: want a non-negative percentage such as 5", s)
-		}
-		g.MaxGrowthPercent = v
-	}
-	return g, nil
-}
-
-// Clean removes out/.
-func (c *CLI) Clean() error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	return os.RemoveAll(cfg.OutDir)
-}
-
 // PruneCache removes action-cache entries unused for longer than
 // FROMSCRATCH_CACHE_MAX_AGE (default 720h) and prints what is left.
 func (c *CLI) PruneCache(_ context.Context) error {
@@ -249,12 +252,7 @@ func (c *CLI) PruneCache(_ context.Context) error {
 	if err != nil {
 		return err
 	}
-	age := 720 * time.Hour
-	if s := os.Getenv("FROMSCRATCH_CACHE_MAX_AGE"); s != "" {
-		if age, err = time.ParseDuration(s); err != nil || age < 0 {
-			return fmt.Errorf("FROMSCRATCH_CACHE_MAX_AGE=%q: want a duration such as 720h", s)
-		}
-	}
+	age := cfg.CacheMaxAge
 	store := cache.Store{Dir: filepath.Join(cfg.CacheDir, "actions")}
 	removed, freed, err := store.Prune(age, time.Now())
 	if err != nil {
@@ -267,4 +265,21 @@ func (c *CLI) PruneCache(_ context.Context) error {
 	fmt.Fprintf(c.out, "cache: removed %d entries (%s) unused for %s; %d entries (%s) left in %s\n",
 		removed, matrix.HumanBytes(freed), age, n, matrix.HumanBytes(size), store.Dir)
 	return nil
+}
+
+// relTo names p relative to root when it is inside it.
+func relTo(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
+		return r
+	}
+	return p
+}
+
+func envConfig(cfg Config, pathDirs []string) toolchain.EnvConfig {
+	return toolchain.EnvConfig{
+		PathDirs:        pathDirs,
+		SourceDateEpoch: cfg.BuildDate.Unix(),
+		CacheDir:        cfg.CacheDir,
+		TempDir:         filepath.Join(cfg.CacheDir, "tmp"),
+	}
 }

@@ -1,4 +1,4 @@
-package pipeline
+package cli
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -49,41 +49,40 @@ type ReproResult struct {
 	Report    string // diffoscope's report, when diffoscope exists
 }
 
-// Repro copies the recipes and toolchains of cfg.Root into each
+// repro copies the recipes and toolchains of cfg.Root into each
 // variation's dir, builds there under its conditions (sequentially: umask
 // and time zone are process-wide), and compares every output per cell.
-func Repro(ctx context.Context, cfg Config, run toolchain.Runner, vars [2]Variation) ([]ReproResult, error) {
-	var reps [2]*Report
+func (c *CLI) repro(ctx context.Context, cfg Config, vars [2]Variation) ([]ReproResult, error) {
+	var reps [2]*pipeline.Report
 	var cfgs [2]Config
 	for i, v := range vars {
 		if err := os.MkdirAll(v.Dir, 0o755); err != nil {
 			return nil, err
 		}
 		for _, d := range []string{"recipes", "toolchains"} {
-			if err := copySources(filepath.Join(cfg.Root, d), filepath.Join(v.Dir, d), i == 1); err != nil {
+			if err := copyTree(filepath.Join(cfg.Root, d), filepath.Join(v.Dir, d), i == 1); err != nil {
 				return nil, err
 			}
 		}
-		c := cfg
-		c.Root, c.OutDir, c.Jobs, c.Smoke, c.NoCache = v.Dir, filepath.Join(v.Dir, "out"), v.Jobs, false, true
-		restore := vary(v)
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, "repro: %s build in %s (umask %04o, TZ=%s, LC_ALL=%s, %d jobs)\n", v.Name, v.Dir, v.Umask, v.TZ, v.Lang, v.Jobs)
-		}
-		rep, err := BuildAll(ctx, c, run)
+		vc := cfg
+		vc.Root, vc.OutDir, vc.Jobs, vc.Smoke, vc.NoCache, vc.CI = v.Dir, filepath.Join(v.Dir, "out"), v.Jobs, false, true, true
+		restore := vary(v, cfg.Environ)
+		fmt.Fprintf(c.out, "repro: %s build in %s (umask %04o, TZ=%s, LC_ALL=%s, %d jobs)\n", v.Name, v.Dir, v.Umask, v.TZ, v.Lang, v.Jobs)
+		rep, err := c.build(ctx, vc, c.options(vc), c.run)
 		restore()
 		if err != nil && rep == nil {
 			return nil, err
 		}
-		reps[i], cfgs[i] = rep, c
+		reps[i], cfgs[i] = rep, vc
 	}
-	return compareBuilds(cfgs, reps), nil
+	return c.compareBuilds(ctx, cfgs, reps), nil
 }
 
-// vary sets the process-wide conditions of v and returns how to undo them.
-func vary(v Variation) func() {
+// vary sets the process-wide conditions of v and returns how to undo them
+// (environ holds the values to go back to).
+func vary(v Variation, environ []string) func() {
 	old := syscall.Umask(v.Umask)
-	tz, lang := os.Getenv("TZ"), os.Getenv("LC_ALL")
+	tz, lang := lookup(environ, "TZ"), lookup(environ, "LC_ALL")
 	os.Setenv("TZ", v.TZ)
 	os.Setenv("LC_ALL", v.Lang)
 	return func() {
@@ -93,9 +92,18 @@ func vary(v Variation) func() {
 	}
 }
 
-// copySources copies a tree; reverse creates the files in reverse order,
+func lookup(environ []string, key string) string {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// copyTree copies a tree; reverse creates the files in reverse order,
 // so directory listing order differs between the two builds.
-func copySources(src, dst string, reverse bool) error {
+func copyTree(src, dst string, reverse bool) error {
 	var files []string
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
@@ -128,10 +136,10 @@ func copySources(src, dst string, reverse bool) error {
 
 // cellOutputs lists a cell's outputs relative to out/: the binary, the
 // docker archive and its recipe's OCI layout files.
-func cellOutputs(out string, j Job) []string {
+func cellOutputs(out string, j pipeline.Job) []string {
 	list := []string{
-		rel2(out, filepath.Join(Dir(out, j.Cell), j.Recipe.Name)),
-		rel2(out, ArchivePath(out, j.Cell)),
+		j.Cell.BinDir() + "/" + j.Recipe.Name,
+		j.Cell.ArchiveFile(),
 	}
 	layout := filepath.Join(out, "oci", j.Cell.Recipe)
 	_ = filepath.WalkDir(layout, func(p string, d fs.DirEntry, err error) error {
@@ -146,7 +154,7 @@ func cellOutputs(out string, j Job) []string {
 
 func rel2(base, p string) string { r, _ := filepath.Rel(base, p); return r }
 
-func compareBuilds(cfgs [2]Config, reps [2]*Report) []ReproResult {
+func (c *CLI) compareBuilds(ctx context.Context, cfgs [2]Config, reps [2]*pipeline.Report) []ReproResult {
 	var out []ReproResult
 	for _, j := range reps[0].Jobs {
 		a, b := reps[0].Results[j.Cell.String()], reps[1].Results[j.Cell.String()]
@@ -162,7 +170,7 @@ func compareBuilds(cfgs [2]Config, reps [2]*Report) []ReproResult {
 			for _, f := range files {
 				if !sameFile(filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f)) {
 					res.Identical, res.FirstDiff = false, f
-					res.Report = diffoscope(cfgs, f)
+					res.Report = c.diffoscope(ctx, cfgs, f)
 					break
 				}
 			}
@@ -172,11 +180,11 @@ func compareBuilds(cfgs [2]Config, reps [2]*Report) []ReproResult {
 	return out
 }
 
-func errText(r *Result) string {
+func errText(r *pipeline.Result) string {
 	if r == nil || r.Err == nil {
 		return "ok"
 	}
-	return firstLine(r.Err.Error())
+	return reasonLine(r.Err.Error())
 }
 
 func sameFile(a, b string) bool {
@@ -187,16 +195,15 @@ func sameFile(a, b string) bool {
 
 // diffoscope writes a report of the difference next to the first build's
 // out/, when diffoscope is installed.
-func diffoscope(cfgs [2]Config, f string) string {
-	bin, err := exec.LookPath("diffoscope")
+func (c *CLI) diffoscope(ctx context.Context, cfgs [2]Config, f string) string {
+	bin, err := toolchain.LookPath("diffoscope", cfgs[0].HostPath)
 	if err != nil {
 		return ""
 	}
 	report := filepath.Join(cfgs[0].OutDir, "repro", strings.ReplaceAll(f, string(filepath.Separator), "_")+".diffoscope.txt")
 	_ = os.MkdirAll(filepath.Dir(report), 0o755)
-	cmd := exec.Command(bin, "--text", report, filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f))
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "HOME=" + os.TempDir()}
-	_ = cmd.Run() // exit 1 means "differ"
+	env := []string{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "HOME=" + os.TempDir()}
+	_, _ = c.run(ctx, toolchain.Command{Args: []string{bin, "--text", report, filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f)}}, env) // exit 1 means "differ"
 	return report
 }
 
@@ -208,7 +215,7 @@ func (c *CLI) VerifyRepro(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.Interactive = false
+	cfg.CI = true
 	base, err := os.MkdirTemp("", "fromscratch-repro-")
 	if err != nil {
 		return err
@@ -219,7 +226,7 @@ func (c *CLI) VerifyRepro(ctx context.Context) error {
 			os.RemoveAll(base)
 		}
 	}()
-	results, err := Repro(ctx, cfg, toolchain.Exec, DefaultVariations(base))
+	results, err := c.repro(ctx, cfg, DefaultVariations(base))
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,10 @@
-package pipeline
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -28,32 +27,32 @@ func (c *CLI) Setup(ctx context.Context) error {
 		return err
 	}
 	extra := append([]string{}, HostPackages...)
-	if _, err := exec.LookPath("npm"); err != nil {
+	if _, err := toolchain.LookPath("npm", cfg.HostPath); err != nil {
 		extra = append(extra, "npm")
 	}
 	pkgs := toolchain.AptPackages(defs, extra...)
-	missing := missingPackages(ctx, pkgs)
+	missing := c.missingPackages(ctx, pkgs)
 	root := os.Geteuid() == 0
-	_, aptErr := exec.LookPath("apt-get")
+	_, aptErr := toolchain.LookPath("apt-get", append(cfg.HostPath, "/usr/bin"))
 	var errs []error
 	switch {
 	case len(missing) == 0:
 		fmt.Fprintf(c.out, "setup: %d Debian packages present\n", len(pkgs))
 	case root && aptErr == nil:
 		fmt.Fprintf(c.out, "setup: installing %d Debian packages: %s\n", len(missing), strings.Join(missing, " "))
-		if err := aptInstall(ctx, missing); err != nil {
+		if err := c.aptInstall(ctx, missing); err != nil {
 			errs = append(errs, err)
 		}
 	default:
 		fmt.Fprintf(c.out, "setup: not root or no apt-get: cannot install %s\n  as root: apt-get install %s\n",
 			strings.Join(missing, " "), strings.Join(missing, " "))
 	}
-	env := toolchain.Env(envConfig(cfg, append([]string{}, filepath.SplitList(os.Getenv("PATH"))...)))
+	env := toolchain.Env(envConfig(cfg, cfg.HostPath))
 	for _, d := range defs {
 		if d.Provision.Npm == "" {
 			continue
 		}
-		dir, err := toolchain.InstallNpm(ctx, toolchain.Exec, d, cfg.CacheDir, env)
+		dir, err := toolchain.InstallNpm(ctx, c.run, d, cfg.CacheDir, env)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -76,10 +75,13 @@ func (c *CLI) Setup(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func missingPackages(ctx context.Context, pkgs []string) []string {
+// sysEnv is the environment of the system tools setup runs.
+var sysEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"}
+
+func (c *CLI) missingPackages(ctx context.Context, pkgs []string) []string {
 	var missing []string
 	for _, p := range pkgs {
-		out, err := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Status}", p).Output()
+		out, err := c.run(ctx, toolchain.Command{Args: []string{"dpkg-query", "-W", "-f=${Status}", p}}, sysEnv)
 		if err != nil || !strings.Contains(string(out), "install ok installed") {
 			missing = append(missing, p)
 		}
@@ -87,15 +89,12 @@ func missingPackages(ctx context.Context, pkgs []string) []string {
 	return missing
 }
 
-func aptInstall(ctx context.Context, pkgs []string) error {
-	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"}
+func (c *CLI) aptInstall(ctx context.Context, pkgs []string) error {
 	for _, args := range [][]string{
 		{"apt-get", "update", "-qq"},
 		append([]string{"apt-get", "install", "-y", "-qq", "--no-install-recommends"}, pkgs...),
 	} {
-		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := c.run(ctx, toolchain.Command{Args: args}, sysEnv); err != nil {
 			return fmt.Errorf("%s: %w: %s", strings.Join(args[:2], " "), err, tail(out, 2000))
 		}
 	}
@@ -109,22 +108,23 @@ func tail(b []byte, n int) string {
 	return strings.TrimSpace(string(b))
 }
 
-// Test runs go vet on the packages and the magefiles, then the test suite.
+// Test runs go vet on the packages and the magefiles, then the test suite,
+// streaming their output.
 func (c *CLI) Test(ctx context.Context) error {
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
+	run := toolchain.ExecTo(c.out)
 	for _, args := range [][]string{
 		{"go", "vet", "./..."},
 		{"go", "vet", "-tags", "mage", "./magefiles"},
 		{"go", "test", "-count=1", "-timeout", "60m", "./..."},
 	} {
 		fmt.Fprintf(c.out, "$ %s\n", strings.Join(args, " "))
-		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-		cmd.Dir = cfg.Root
-		cmd.Stdout, cmd.Stderr = c.out, c.out
-		if err := cmd.Run(); err != nil {
+		// go and its tests get the caller's environment: the tests read
+		// FROMSCRATCH_* themselves.
+		if _, err := run(ctx, toolchain.Command{Args: args, Dir: cfg.Root}, cfg.Environ); err != nil {
 			return fmt.Errorf("%s: %w", strings.Join(args, " "), err)
 		}
 	}
@@ -139,11 +139,12 @@ func (c *CLI) Load(ctx context.Context) error {
 	}
 	archives, _ := filepath.Glob(filepath.Join(cfg.OutDir, "docker", "*.tar"))
 	if len(archives) == 0 {
-		return fmt.Errorf("no archives in %s (run go tool mage build:all first)", rel(cfg, filepath.Join(cfg.OutDir, "docker")))
+		return fmt.Errorf("no archives in %s (run go tool mage build:all first)", relTo(cfg.Root, filepath.Join(cfg.OutDir, "docker")))
 	}
+	env := []string{"PATH=" + strings.Join(cfg.HostPath, ":"), "HOME=" + cfg.Home}
 	var errs []error
 	for _, a := range archives {
-		out, err := exec.CommandContext(ctx, "docker", "load", "-q", "-i", a).CombinedOutput()
+		out, err := c.run(ctx, toolchain.Command{Args: []string{"docker", "load", "-q", "-i", a}}, env)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("docker load %s: %w: %s", filepath.Base(a), err, tail(out, 500)))
 			continue

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/release"
+	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/testutil"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// image:wrap packs a distribution program with a few dozen libraries and
+// the image runs.
+func TestWrapDistributionBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an image")
+	}
+	const prog = "/usr/bin/curl"
+	needFile(t, prog)
+	root := repoRoot(t)
+	c, out, cfg := testCLI(t, root)
+	if err := c.Wrap(t.Context(), prog); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	dir := filepath.Join(cfg.OutDir, "wrap", "curl")
+	img, err := image.Lookup(filepath.Join(dir, "oci"), "wrap", "linux/amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatal(err)
+	}
+	engine := needEngine(t)
+	res := smoke.Run(t.Context(), engine, smoke.Spec{
+		Name: "curl:wrap", Archive: filepath.Join(dir, "image.tar"), Tag: "curl:wrap", Platform: "linux/amd64",
+		Args: []string{"--version"}, Entrypoint: []string{"/curl"},
+		Unpack: func(d string) error { return image.Unpack(img, d) }, Timeout: 60e9,
+	}, smoke.Expect{Match: func(s string) bool { return strings.HasPrefix(s, "curl ") }, Want: "curl <version> ..."})
+	if res.Status != smoke.StatusPass {
+		t.Fatalf("curl --version in its scratch image: %s: %s", res.Status, res.Reason)
+	}
+}
+
+// matrix:diff catches a deliberate growth past the threshold.
+func TestDiffMatrixGate(t *testing.T) {
+	dir := t.TempDir()
+	row := matrix.Row{Recipe: "hello", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static",
+		Status: matrix.StatusBuilt, Sizes: matrix.Sizes{Binary: 1000, ImageDocker: 2000, ImageRegistry: 1500}}
+	write := func(name string, r matrix.Row) string {
+		p := filepath.Join(dir, name)
+		b, _ := json.Marshal(matrix.Matrix{SchemaVersion: matrix.SchemaVersion, Rows: []matrix.Row{r}})
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	old := write("old.json", row)
+	grown := row
+	grown.Sizes.Binary = 1100 // +10 %
+	newer := write("new.json", grown)
+	c, out, _ := testCLI(t, repoRoot(t))
+	err := c.DiffMatrix(t.Context(), old, newer)
+	if err == nil || !strings.Contains(err.Error(), "size gate") {
+		t.Fatalf("DiffMatrix of a 10 %% growth = %v, want the gate to fail", err)
+	}
+	if !strings.Contains(out.String(), "hello") {
+		t.Errorf("no delta printed:\n%s", out.String())
+	}
+	c, _, _ = testCLI(t, repoRoot(t), "FROMSCRATCH_MAX_GROWTH=15")
+	if err := c.DiffMatrix(t.Context(), old, newer); err != nil {
+		t.Fatalf("with a 15 %% threshold: %v", err)
+	}
+}
+
+// Two builds in two directories under different paths, umask, time zone,
+// locale, job counts and file order give the same bytes: binaries, docker
+// archives, and every blob of the OCI layouts.
+func TestReproducibleAcrossEnvironments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds twice")
+	}
+	c, _, cfg := testCLI(t, repoRoot(t))
+	c.recipes = []string{"hello", "multifile"}
+	results, err := c.repro(t.Context(), cfg, DefaultVariations(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) == 0 {
+		t.Fatal("no cell compared")
+	}
+	for _, r := range results {
+		if !r.Identical {
+			t.Errorf("%s differs: first differing file %s %s", r.Cell, r.FirstDiff, r.Report)
+		}
+	}
+	t.Logf("%d cells compared", len(results))
+}
+
+// release writes the same bytes twice, and SHA256SUMS verifies.
+func TestReleaseIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds twice")
+	}
+	c, _, cfg := testCLI(t, repoRoot(t), "FROMSCRATCH_SMOKE=0")
+	c.recipes = []string{"hello", "cppcontainers"}
+	var trees [2]map[string][]byte
+	for i := range trees {
+		if err := c.Release(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(cfg.OutDir, "release")
+		if err := release.VerifySHA256SUMS(dir); err != nil {
+			t.Fatal(err)
+		}
+		trees[i] = testutil.ReadTree(t, dir)
+	}
+	if len(trees[0]) != len(trees[1]) {
+		t.Fatalf("%d files, then %d", len(trees[0]), len(trees[1]))
+	}
+	sboms := 0
+	for name, data := range trees[0] {
+		if !bytes.Equal(data, trees[1][name]) {
+			t.Errorf("%s differs between two releases", name)
+		}
+		if strings.HasPrefix(name, "sbom/") {
+			sboms++
+			if strings.Contains(string(data), cfg.Root) || strings.Contains(string(data), cfg.OutDir) {
+				t.Errorf("%s carries a machine path", name)
+			}
+		}
+	}
+	if sboms == 0 || trees[0]["SHA256SUMS"] == nil || trees[0]["matrix.json"] == nil {
+		t.Fatalf("release holds %d SBOMs, SHA256SUMS %v, matrix %v", sboms, trees[0]["SHA256SUMS"] != nil, trees[0]["matrix.json"] != nil)
+	}
+	// A dynamic C++ image names the Debian packages of its libraries.
+	doc := string(trees[0]["sbom/cppcontainers_gcc-dynamic_arm64.spdx.json"])
+	if !strings.Contains(doc, `"name": "libstdc++6-arm64-cross"`) || !strings.Contains(doc, "pkg:deb/debian/libstdc%2B%2B6-arm64-cross@") {
+		t.Errorf("the arm64 C++ SBOM does not name libstdc++6-arm64-cross:\n%.2000s", doc)
+	}
+}
+
+func TestSplitTag(t *testing.T) {
+	for tag, want := range map[string][2]string{
+		"gcc-dynamic-amd64":     {"gcc-dynamic", "amd64"},
+		"musl-gcc-static-amd64": {"musl-gcc-static", "amd64"},
+		"zig-static-arm-v7":     {"zig-static", "arm-v7"},
+		"gcc-static-riscv64":    {"gcc-static", "riscv64"},
+	} {
+		v, a, err := splitTag(tag)
+		if err != nil || v != want[0] || a != want[1] {
+			t.Errorf("splitTag(%q) = %q, %q, %v; want %q", tag, v, a, err, want)
+		}
+	}
+	if _, _, err := splitTag("gcc-amd64"); err == nil {
+		t.Error("splitTag without a linkage: want an error")
+	}
+}
+
+
+// repoRoot is the repository holding recipes/ and toolchains/.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	abs, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// testCLI is a CLI on root whose environment is the test's PATH, HOME,
+// cache and CI settings, a fresh FROMSCRATCH_OUT, and extra (KEY=VALUE).
+func testCLI(t *testing.T, root string, extra ...string) (*CLI, *bytes.Buffer, Config) {
+	t.Helper()
+	env := []string{"CI=true", "FROMSCRATCH_OUT=" + filepath.Join(t.TempDir(), "out")}
+	for _, k := range []string{"PATH", "HOME", "FROMSCRATCH_CACHE", "FROMSCRATCH_REQUIRE_ALL"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	env = append(env, extra...)
+	var out bytes.Buffer
+	c := &CLI{root: root, out: &out, env: env, run: toolchain.Exec}
+	cfg, err := c.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &out, cfg
+}

@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+)
+
+// Config is everything fromscratch takes from its environment. This file
+// is the only place that reads environment variables; every other package
+// gets what it needs from a Config.
+type Config struct {
+	Root     string // repository root, holding recipes/ and toolchains/
+	OutDir   string // FROMSCRATCH_OUT, else <root>/out
+	CacheDir string // FROMSCRATCH_CACHE, else the user cache dir
+	Jobs     int    // FROMSCRATCH_JOBS, else the number of CPUs
+	// Platforms limits a run to these platforms (FROMSCRATCH_PLATFORMS,
+	// comma-separated); empty = all.
+	Platforms []recipe.Platform
+	// BuildDate is SOURCE_DATE_EPOCH, else DefaultEpoch.
+	BuildDate   time.Time
+	RequireAll  bool // FROMSCRATCH_REQUIRE_ALL
+	Smoke       bool // FROMSCRATCH_SMOKE (default on)
+	NoCache     bool // FROMSCRATCH_NO_CACHE
+	Verbose     bool // FROMSCRATCH_VERBOSE
+	NoTrunc     bool // FROMSCRATCH_NO_TRUNC: image:history shows whole commands
+	CacheLink   bool // FROMSCRATCH_CACHE_LINK: restore by hard link instead of copy
+	CI          bool // CI: no live progress line
+	CacheMaxAge time.Duration
+	Gate        matrix.Gate
+	// HostPath is $PATH, where toolchains are looked for after their own
+	// provisioned directories.
+	HostPath []string
+	// StepSummary is $GITHUB_STEP_SUMMARY: the matrix is appended there.
+	StepSummary string
+	// Home is $HOME, for the tools (docker) that read their configuration there.
+	Home string
+	// Environ is the whole environment, handed on as it is only to go test
+	// (whose tests read FROMSCRATCH_* themselves).
+	Environ []string
+}
+
+// Variables documents every environment variable fromscratch reads, for
+// the README and for errors.
+var Variables = []struct{ Name, Meaning string }{
+	{"SOURCE_DATE_EPOCH", "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)"},
+	{"FROMSCRATCH_OUT", "output directory instead of out/"},
+	{"FROMSCRATCH_CACHE", "cache directory (default ~/.cache/fromscratch)"},
+	{"FROMSCRATCH_JOBS", "parallel cells (default: the number of CPUs)"},
+	{"FROMSCRATCH_PLATFORMS", "comma-separated platforms to build (default: all)"},
+	{"FROMSCRATCH_REQUIRE_ALL", "boolean: an unavailable toolchain fails the run, as in CI"},
+	{"FROMSCRATCH_SMOKE", "boolean, default true: smoke-run every image"},
+	{"FROMSCRATCH_NO_CACHE", "boolean: compile everything, ignoring the action cache"},
+	{"FROMSCRATCH_VERBOSE", "boolean: a line per cell"},
+	{"FROMSCRATCH_NO_TRUNC", "boolean: image:history prints whole commands"},
+	{"FROMSCRATCH_CACHE_LINK", "boolean: restore from the action cache by hard link instead of copy"},
+	{"FROMSCRATCH_CACHE_MAX_AGE", "cache:prune removes entries unused for this long (default 720h)"},
+	{"FROMSCRATCH_MAX_GROWTH", "size gate of matrix:diff, in percent (default 5)"},
+	{"FROMSCRATCH_GATE", `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
+	{"CI", "set (to anything) in CI: no live progress line"},
+	{"GITHUB_STEP_SUMMARY", "set by GitHub Actions: the matrix is appended to it"},
+}
+
+// DefaultEpoch is the build date when SOURCE_DATE_EPOCH is not set:
+// 2024-01-01T00:00:00Z. It is a constant, not the clock and not a file's
+// mtime (a fresh clone's mtimes are the checkout time), so two builds of the
+// same inputs agree without any setting. Release builds set
+// SOURCE_DATE_EPOCH, usually to the commit time.
+const DefaultEpoch = 1704067200
+
+// MaxEpoch is the largest build date every artifact can carry: a USTAR
+// header's mtime has 11 octal digits (8^11-1 s, in the year 2242).
+const MaxEpoch = 1<<33 - 1
+
+// BuildDate is the one function that decides the build date: the value of
+// SOURCE_DATE_EPOCH if set, else DefaultEpoch.
+func BuildDate(sourceDateEpoch string) (time.Time, error) {
+	if sourceDateEpoch == "" {
+		return time.Unix(DefaultEpoch, 0).UTC(), nil
+	}
+	n, err := strconv.ParseInt(sourceDateEpoch, 10, 64)
+	if err != nil || n < 0 || n > MaxEpoch {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970, from 0 to %d (%s, the latest date a tar header holds)",
+			sourceDateEpoch, int64(MaxEpoch), time.Unix(MaxEpoch, 0).UTC().Format(time.RFC3339))
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+// ParseBool reads a boolean variable: 1/0, true/false, yes/no, on/off
+// (any case); empty is def.
+func ParseBool(name, value string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(value)) {
+	case "":
+		return def, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s=%q: want a boolean: 1, true, yes, on or 0, false, no, off", name, value)
+}
+
+// processEnv is the process environment: this is the one place that
+// reads it.
+func processEnv() []string { return os.Environ() }
+
+// LoadConfig reads the environment (KEY=VALUE entries, as os.Environ
+// gives them) for the repository at root. Every bad value is reported,
+// naming its variable.
+func LoadConfig(root string, environ []string) (Config, error) {
+	vars := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	getenv := func(k string) string { return vars[k] }
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return Config{}, fmt.Errorf("resolving root: %w", err)
+	}
+	c := Config{Root: abs, Jobs: runtime.NumCPU(), CacheMaxAge: 720 * time.Hour, Gate: matrix.DefaultGate(),
+		CI: getenv("CI") != "", StepSummary: getenv("GITHUB_STEP_SUMMARY"), Home: getenv("HOME"), Environ: environ}
+	var errs []string
+	fail := func(err error) {
+		if err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	c.BuildDate, err = BuildDate(getenv("SOURCE_DATE_EPOCH"))
+	fail(err)
+	for _, b := range []struct {
+		name string
+		dst  *bool
+		def  bool
+	}{
+		{"FROMSCRATCH_REQUIRE_ALL", &c.RequireAll, false},
+		{"FROMSCRATCH_SMOKE", &c.Smoke, true},
+		{"FROMSCRATCH_NO_CACHE", &c.NoCache, false},
+		{"FROMSCRATCH_VERBOSE", &c.Verbose, false},
+		{"FROMSCRATCH_NO_TRUNC", &c.NoTrunc, false},
+		{"FROMSCRATCH_CACHE_LINK", &c.CacheLink, false},
+	} {
+		*b.dst, err = ParseBool(b.name, getenv(b.name), b.def)
+		fail(err)
+	}
+	if s := getenv("FROMSCRATCH_JOBS"); s != "" {
+		if c.Jobs, err = strconv.Atoi(s); err != nil || c.Jobs < 1 {
+			fail(fmt.Errorf("FROMSCRATCH_JOBS=%q: want a positive number of parallel cells", s))
+		}
+	}
+	c.OutDir = filepath.Join(abs, "out")
+	if o := getenv("FROMSCRATCH_OUT"); o != "" {
+		c.OutDir, err = filepath.Abs(o)
+		fail(err)
+	}
+	if d := getenv("FROMSCRATCH_CACHE"); d != "" {
+		c.CacheDir, err = filepath.Abs(d)
+		fail(err)
+	} else if base, err := os.UserCacheDir(); err == nil {
+		c.CacheDir = filepath.Join(base, "fromscratch")
+	} else {
+		fail(fmt.Errorf("finding the user cache dir (set FROMSCRATCH_CACHE): %w", err))
+	}
+	if s := getenv("FROMSCRATCH_PLATFORMS"); s != "" {
+		for _, f := range strings.Split(s, ",") {
+			p, err := recipe.ParsePlatform(strings.TrimSpace(f))
+			if err != nil {
+				fail(fmt.Errorf("FROMSCRATCH_PLATFORMS=%q: %w", s, err))
+				continue
+			}
+			c.Platforms = append(c.Platforms, p)
+		}
+	}
+	if s := getenv("FROMSCRATCH_CACHE_MAX_AGE"); s != "" {
+		if c.CacheMaxAge, err = time.ParseDuration(s); err != nil || c.CacheMaxAge < 0 {
+			fail(fmt.Errorf("FROMSCRATCH_CACHE_MAX_AGE=%q: want a duration such as 720h", s))
+		}
+	}
+	if p := getenv("FROMSCRATCH_GATE"); p != "" {
+		c.Gate, err = matrix.LoadGate(p)
+		fail(err)
+	}
+	if s := getenv("FROMSCRATCH_MAX_GROWTH"); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v < 0 {
+			fail(fmt.Errorf("FROMSCRATCH_MAX_GROWTH=%q: want a non-negative percentage such as 5", s))
+		}
+		c.Gate.MaxGrowthPercent = v
+	}
+	c.HostPath = filepath.SplitList(getenv("PATH"))
+	if len(errs) > 0 {
+		return c, fmt.Errorf("environment: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}

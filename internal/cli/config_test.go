@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseBool(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		def  bool
+		want bool
+	}{
+		{"", true, true}, {"", false, false},
+		{"1", false, true}, {"true", false, true}, {"TRUE", false, true}, {"yes", false, true}, {"on", false, true},
+		{"0", true, false}, {"false", true, false}, {"No", true, false}, {"off", true, false},
+	} {
+		got, err := ParseBool("FROMSCRATCH_X", tc.in, tc.def)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseBool(%q, default %v) = %v, %v; want %v", tc.in, tc.def, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"2", "y", "enable", "truee"} {
+		if _, err := ParseBool("FROMSCRATCH_SMOKE", bad, true); err == nil || !strings.Contains(err.Error(), "FROMSCRATCH_SMOKE") {
+			t.Errorf("ParseBool(%q) = %v, want an error naming the variable", bad, err)
+		}
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	root := t.TempDir()
+	cfg, err := LoadConfig(root, []string{
+		"FROMSCRATCH_NO_CACHE=true", "FROMSCRATCH_SMOKE=false", "FROMSCRATCH_JOBS=3",
+		"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_OUT=/o", "FROMSCRATCH_PLATFORMS=arm64, linux/riscv64",
+		"FROMSCRATCH_MAX_GROWTH=7.5", "PATH=/a:/b", "SOURCE_DATE_EPOCH=1700000000",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.NoCache || cfg.Smoke || cfg.Jobs != 3 || cfg.CacheDir != "/c" || cfg.OutDir != "/o" ||
+		len(cfg.Platforms) != 2 || cfg.Platforms[1] != "linux/riscv64" || cfg.Gate.MaxGrowthPercent != 7.5 ||
+		strings.Join(cfg.HostPath, ":") != "/a:/b" || cfg.BuildDate.Unix() != 1700000000 {
+		t.Errorf("config = %+v", cfg)
+	}
+	def, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !def.Smoke || def.NoCache || def.RequireAll || def.Gate.MaxGrowthPercent != 5 || def.BuildDate.Unix() != DefaultEpoch {
+		t.Errorf("defaults = %+v", def)
+	}
+	// Every bad value is named, all at once.
+	_, err = LoadConfig(root, []string{"FROMSCRATCH_SMOKE=maybe", "FROMSCRATCH_JOBS=0", "FROMSCRATCH_PLATFORMS=s390x", "FROMSCRATCH_CACHE=/c"})
+	for _, want := range []string{"FROMSCRATCH_SMOKE", "FROMSCRATCH_JOBS", "FROMSCRATCH_PLATFORMS"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad environment: %v, want %s named", err, want)
+		}
+	}
+}
+
+// Every variable LoadConfig reads is documented.
+func TestVariablesDocumented(t *testing.T) {
+	var env []string
+	for _, v := range Variables {
+		env = append(env, v.Name+"=")
+	}
+	if _, err := LoadConfig(t.TempDir(), append(env, "FROMSCRATCH_CACHE=/c")); err != nil {
+		t.Fatal(err)
+	}
+	src := mustRead(t, "config.go")
+	for _, name := range quotedVars(src) {
+		found := false
+		for _, v := range Variables {
+			found = found || v.Name == name
+		}
+		if !found {
+			t.Errorf("%s is read in config.go but not in Variables", name)
+		}
+	}
+}
+
+func TestBuildDateBounds(t *testing.T) {
+	d, err := BuildDate("")
+	if err != nil || d.Unix() != DefaultEpoch || d.Location() != time.UTC {
+		t.Fatalf("BuildDate(\"\") = %v, %v; want the default epoch in UTC", d, err)
+	}
+	if d, err := BuildDate("8589934591"); err != nil || d.Year() != 2242 {
+		t.Errorf("the largest tar date: %v, %v", d, err)
+	}
+	for _, bad := range []string{"-1", "abc", "8589934592", "253402300800", "99999999999999"} {
+		if _, err := BuildDate(bad); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
+			t.Errorf("BuildDate(%q) = %v, want an error naming SOURCE_DATE_EPOCH", bad, err)
+		}
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// quotedVars finds the variable names config.go reads: getenv("NAME").
+func quotedVars(src string) []string {
+	var out []string
+	for _, part := range strings.Split(src, `getenv("`)[1:] {
+		if i := strings.IndexByte(part, '"'); i > 0 {
+			out = append(out, part[:i])
+		}
+	}
+	for _, part := range strings.Split(src, `{"FROMSCRATCH_`)[1:] {
+		if i := strings.IndexByte(part, '"'); i > 0 {
+			out = append(out, "FROMSCRATCH_"+part[:i])
+		}
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/smoke"
+)
+
+// summary prints counts per status, the failed cells with their reasons,
+// and the unavailable toolchains with how to get them.
+func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
+	counts := map[matrix.Status]int{}
+	origins := map[pipeline.Origin]int{}
+	smokes := map[smoke.Status]int{}
+	var failed []string
+	unavailable := map[string]bool{}
+	packed := 0
+	for _, j := range rep.Jobs {
+		status := j.Status
+		if r := rep.Results[j.Cell.String()]; r != nil {
+			status = matrix.StatusBuilt
+			origins[r.Origin]++
+			if r.Err == nil && !r.ImageReused {
+				packed++
+			}
+			if r.Err != nil {
+				status = matrix.StatusFailed
+				failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, reasonLine(r.Err.Error())))
+			} else if r.Smoke.Status != "" {
+				smokes[r.Smoke.Status]++
+				if r.Smoke.Status == smoke.StatusFail {
+					failed = append(failed, fmt.Sprintf("  %s: smoke run: %s", j.Cell, reasonLine(r.Smoke.Reason)))
+				}
+			}
+		} else if j.Status == matrix.StatusFailed {
+			failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, reasonLine(j.Reason)))
+		}
+		if j.Status == matrix.StatusUnavailable {
+			unavailable[fmt.Sprintf("  %s for %s: %s", j.Cell.Toolchain, j.Cell.Platform, j.Reason)] = true
+		}
+		counts[status]++
+	}
+	fmt.Fprintf(w, "cells: %d built, %d failed, %d not applicable, %d unavailable",
+		counts[matrix.StatusBuilt], counts[matrix.StatusFailed], counts[matrix.StatusNotApplicable], counts[matrix.StatusUnavailable])
+	if len(smokes) > 0 {
+		fmt.Fprintf(w, "; smoke runs: %d passed, %d failed, %d skipped", smokes[smoke.StatusPass], smokes[smoke.StatusFail], smokes[smoke.StatusSkipped])
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "binaries: %d compiled, %d restored from the cache, %d up to date, %d taken as they are; images: %d packed, %d unchanged\n",
+		origins[pipeline.OriginCompiled], origins[pipeline.OriginRestored], origins[pipeline.OriginKept], origins[pipeline.OriginTaken],
+		packed, counts[matrix.StatusBuilt]-packed)
+	if len(unavailable) > 0 {
+		lines := make([]string, 0, len(unavailable))
+		for l := range unavailable {
+			lines = append(lines, l)
+		}
+		sort.Strings(lines)
+		fmt.Fprintf(w, "unavailable toolchains (their cells were not built):\n%s\n", strings.Join(lines, "\n"))
+	}
+	if len(failed) > 0 {
+		if len(failed) > 20 {
+			failed = append(failed[:20], fmt.Sprintf("  ... and %d more (see %s)", len(failed)-20, relTo(cfg.Root, cfg.OutDir)+"/matrix.md"))
+		}
+		fmt.Fprintf(w, "failed:\n%s\n", strings.Join(failed, "\n"))
+	}
+	out := relTo(cfg.Root, cfg.OutDir)
+	fmt.Fprintf(w, "outputs: %s/{bin,docker,oci}, matrix: %s/matrix.{md,json,csv,svg}\n", out, out)
+}
+
+// reasonLine is the line of an error a person needs: a compiler's own
+// "error:" line when there is one (not "main.c: In function 'main':"),
+// else the first line, with the log's path when the error names one.
+func reasonLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	first := lines[0]
+	for _, l := range lines {
+		if strings.Contains(l, "error:") || strings.Contains(l, "Error:") {
+			first = strings.TrimSpace(l)
+			break
+		}
+	}
+	if i := strings.LastIndex(s, "(log: "); i >= 0 && !strings.Contains(first, "(log: ") {
+		if j := strings.IndexByte(s[i:], ')'); j > 0 {
+			first += " " + s[i:i+j+1]
+		}
+	}
+	return first
+}
+
+// appendStepSummary appends the Markdown rendering of m to path (GitHub
+// Actions' $GITHUB_STEP_SUMMARY); nothing when path is empty.
+func appendStepSummary(path string, m *matrix.Matrix) error { return m.AppendMarkdown(path) }

@@ -1,0 +1,190 @@
+package depcheck
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/fromscratch/fromscratch/"
+
+// leaves are the packages of one noun each. They import no project
+// package but recipe (the vocabulary) and atomicfile (a helper without
+// imports of its own).
+var leaves = []string{"cache", "elfdeps", "image", "matrix", "release", "smoke", "toolchain", "workspace", "bazelcheck"}
+
+// rules says, per package (relative to the module), which project
+// packages it may import. A package not listed may import none.
+var rules = map[string][]string{
+	"internal/recipe":     {},
+	"internal/atomicfile": {},
+	"internal/testutil":   {},
+	"internal/depcheck":   {},
+	"internal/pipeline":   append(slices.Clone(leaves), "recipe", "atomicfile"),
+	"internal/cli":        append(slices.Clone(leaves), "recipe", "atomicfile", "pipeline"),
+	"magefiles":           {"cli", "workspace", "bazelcheck"},
+	"cmd/fromscratch":     {"cli", "workspace"},
+}
+
+func init() {
+	for _, l := range leaves {
+		rules["internal/"+l] = []string{"recipe", "atomicfile"}
+	}
+}
+
+// processStarters may import os/exec; everyone else goes through a
+// toolchain.Runner.
+var processStarters = []string{"internal/toolchain", "internal/smoke"}
+
+// envReaders may read environment variables.
+var envReaders = []string{"internal/cli"}
+
+type file struct {
+	pkg  string // relative to the module: internal/cli
+	path string
+	ast  *ast.File
+}
+
+// sources parses every non-test Go file of the repository (tests may
+// import what they need to check the real thing).
+func sources(t *testing.T) []file {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []file
+	fset := token.NewFileSet()
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "out") && p != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.ImportsOnly|parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		full, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			return err
+		}
+		full.Imports = f.Imports
+		rel, _ := filepath.Rel(root, filepath.Dir(p))
+		files = append(files, file{pkg: filepath.ToSlash(rel), path: filepath.ToSlash(mustRel(root, p)), ast: full})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 20 {
+		t.Fatalf("found only %d Go files: is the test run from internal/depcheck?", len(files))
+	}
+	return files
+}
+
+func mustRel(root, p string) string { r, _ := filepath.Rel(root, p); return r }
+
+func imports(f file) []string {
+	var out []string
+	for _, im := range f.ast.Imports {
+		p, _ := strconv.Unquote(im.Path.Value)
+		out = append(out, p)
+	}
+	return out
+}
+
+func TestProjectImports(t *testing.T) {
+	for _, f := range sources(t) {
+		allowed, known := rules[f.pkg]
+		for _, im := range imports(f) {
+			rest, ok := strings.CutPrefix(im, module)
+			if !ok {
+				continue
+			}
+			if !known {
+				t.Errorf("%s imports %s, but package %s has no import rule in depcheck_test.go", f.path, im, f.pkg)
+				continue
+			}
+			name := strings.TrimPrefix(rest, "internal/")
+			if !slices.Contains(allowed, name) {
+				t.Errorf("%s imports %s: %s may import only %v", f.path, im, f.pkg, allowed)
+			}
+		}
+	}
+}
+
+func TestOnlyImageImportsGoContainerregistry(t *testing.T) {
+	for _, f := range sources(t) {
+		for _, im := range imports(f) {
+			if strings.HasPrefix(im, "github.com/google/go-containerregistry") && f.pkg != "internal/image" {
+				t.Errorf("%s imports %s: only internal/image imports go-containerregistry (use image.Image)", f.path, im)
+			}
+		}
+	}
+}
+
+func TestOnlyMagefilesImportMage(t *testing.T) {
+	for _, f := range sources(t) {
+		for _, im := range imports(f) {
+			if strings.HasPrefix(im, "github.com/magefile/mage") && f.pkg != "magefiles" {
+				t.Errorf("%s imports %s: only magefiles import mage", f.path, im)
+			}
+		}
+	}
+}
+
+func TestOnlyRunnersStartProcesses(t *testing.T) {
+	for _, f := range sources(t) {
+		if slices.Contains(processStarters, f.pkg) {
+			continue
+		}
+		for _, im := range imports(f) {
+			if im == "os/exec" {
+				t.Errorf("%s imports os/exec: only %v start processes; go through a toolchain.Runner", f.path, processStarters)
+			}
+		}
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && isPkg(sel.X, "os") && sel.Sel.Name == "StartProcess" {
+				t.Errorf("%s calls os.StartProcess: only %v start processes", f.path, processStarters)
+			}
+			return true
+		})
+	}
+}
+
+func TestOnlyCLIReadsTheEnvironment(t *testing.T) {
+	readers := map[string][]string{"os": {"Getenv", "LookupEnv", "Environ", "ExpandEnv"}, "syscall": {"Getenv", "Environ"}}
+	for _, f := range sources(t) {
+		if slices.Contains(envReaders, f.pkg) || f.pkg == "internal/testutil" {
+			continue
+		}
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			for pkg, names := range readers {
+				if isPkg(sel.X, pkg) && slices.Contains(names, sel.Sel.Name) {
+					t.Errorf("%s calls %s.%s: only %v read the environment; take the value from cli.Config", f.path, pkg, sel.Sel.Name, envReaders)
+				}
+			}
+			return true
+		})
+	}
+}
+
+func isPkg(x ast.Expr, name string) bool {
+	id, ok := x.(*ast.Ident)
+	return ok && id.Name == name && id.Obj == nil
+}

@@ -1,0 +1,274 @@
+// Package pipeline is fromscratch's engine: it turns the matrix of cells
+// (recipe x platform x toolchain x linkage) into binaries, checks their
+// linkage, resolves their shared-library closure, packs scratch images,
+// smoke-runs them and makes the size rows. Each cell goes through a fixed,
+// ordered list of small steps; one failing cell never stops the others.
+//
+// A Builder carries everything a run depends on: its Options, the runner
+// that starts compilers, the action cache and the digest memo. Nothing is
+// read from the environment or the context besides cancellation.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// Options say where things are and how to run. They are read-only once a
+// run starts; steps pass results forward in the Result.
+type Options struct {
+	Root     string // holds recipes/ and toolchains/
+	OutDir   string // out/
+	CacheDir string // outside the repository
+	Jobs     int    // parallel cells; 0 = 1
+	// Recipes and Platforms limit the run; empty = all.
+	Recipes   []string
+	Platforms []recipe.Platform
+	// RequireAll turns an unavailable toolchain into a failure (CI).
+	RequireAll bool
+	// Smoke runs every image after building it.
+	Smoke bool
+	// ReuseBinaries packs images from the binaries already in out/bin
+	// instead of compiling (image:all, image:run).
+	ReuseBinaries bool
+	// NoCache compiles every cell even when the action cache has it.
+	NoCache bool
+	// CacheLink restores from the action cache by hard link.
+	CacheLink bool
+	// BuildDate is the one date every artifact carries.
+	BuildDate time.Time
+	// HostPath is the PATH toolchains are looked for in, after their own
+	// provisioned directories.
+	HostPath []string
+	// Progress hears about each phase and cell; nil is silent.
+	Progress Progress
+}
+
+// Progress is told what a run is doing. Calls may come from several
+// goroutines at once.
+type Progress interface {
+	Phase(name string, total int)
+	Start(cell string)
+	Done(cell string, err error)
+	EndPhase()
+}
+
+// Builder runs the engine. Construct it with New.
+type Builder struct {
+	opts  Options
+	run   toolchain.Runner
+	store *cache.Store // nil: no action cache
+	memo  *digestMemo
+}
+
+// Option changes a Builder made by New.
+type Option func(*Builder)
+
+// WithRunner makes the Builder start compilers through run (tests pass a
+// fake, bench a timed runner). The default is toolchain.Exec.
+func WithRunner(run toolchain.Runner) Option { return func(b *Builder) { b.run = run } }
+
+// New returns a Builder for opts. The action cache and the digest memo
+// live in opts.CacheDir.
+func New(opts Options, options ...Option) *Builder {
+	b := &Builder{opts: opts, run: toolchain.Exec, memo: loadDigestMemo(opts.CacheDir)}
+	if !opts.NoCache {
+		b.store = &cache.Store{Dir: filepath.Join(opts.CacheDir, "actions")}
+	}
+	if b.opts.Jobs < 1 {
+		b.opts.Jobs = 1
+	}
+	if b.opts.Progress == nil {
+		b.opts.Progress = silent{}
+	}
+	for _, o := range options {
+		o(b)
+	}
+	return b
+}
+
+type silent struct{}
+
+func (silent) Phase(string, int)  {}
+func (silent) Start(string)       {}
+func (silent) Done(string, error) {}
+func (silent) EndPhase()          {}
+
+// Report is the outcome of a run: every cell, built or not.
+type Report struct {
+	Jobs    []Job
+	Results map[string]*Result // by Cell.String(), cells that ran only
+	Matrix  *matrix.Matrix
+}
+
+// Failed lists the cells that failed, including unavailable toolchains
+// when they are required.
+func (rep *Report) Failed(requireAll bool) []string {
+	var out []string
+	for _, j := range rep.Jobs {
+		r := rep.Results[j.Cell.String()]
+		switch {
+		case j.Status == matrix.StatusFailed:
+			out = append(out, j.Cell.String())
+		case r != nil && (r.Err != nil || r.Smoke.Status == smoke.StatusFail):
+			out = append(out, j.Cell.String())
+		case j.Status == matrix.StatusUnavailable && requireAll:
+			out = append(out, j.Cell.String())
+		}
+	}
+	return out
+}
+
+// Build builds every selected cell in parallel, writes the docker
+// archives, one OCI layout per recipe and the matrix, smoke-runs the images
+// when asked, and returns an error naming how many cells failed.
+func (b *Builder) Build(ctx context.Context) (*Report, error) {
+	inv, err := b.Inventory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Jobs: inv.Jobs(b.opts.Platforms), Results: map[string]*Result{}}
+	var todo []Job
+	for _, j := range rep.Jobs {
+		if j.Status == "" {
+			todo = append(todo, j)
+		}
+	}
+	b.forEach(ctx, "build", todo, func(ctx context.Context, j Job) *Result {
+		r := b.runCell(ctx, j)
+		rep.put(r)
+		return r
+	}, func(r *Result) error { return r.Err })
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("building: %w", err)
+	}
+	var errs []error
+	if err := b.memo.save(); err != nil {
+		errs = append(errs, fmt.Errorf("saving file digests: %w", err))
+	}
+	if err := b.writeLayouts(rep); err != nil {
+		errs = append(errs, err)
+	}
+	if b.opts.Smoke {
+		b.smokeAll(ctx, rep)
+	}
+	rep.Matrix = Rows(rep)
+	if len(b.opts.Recipes) > 0 || len(b.opts.Platforms) > 0 {
+		keepOtherRows(filepath.Join(b.opts.OutDir, "matrix.json"), rep.Matrix)
+	}
+	if err := matrix.WriteAll(b.opts.OutDir, rep.Matrix); err != nil {
+		errs = append(errs, fmt.Errorf("writing the matrix: %w", err))
+	}
+	if failed := rep.Failed(b.opts.RequireAll); len(failed) > 0 {
+		errs = append(errs, fmt.Errorf("%d cell(s) failed: see the summary above and %s", len(failed), filepath.Join(filepath.Base(b.opts.OutDir), "matrix.md")))
+	}
+	return rep, errors.Join(errs...)
+}
+
+var repMu sync.Mutex
+
+func (rep *Report) put(r *Result) {
+	repMu.Lock()
+	defer repMu.Unlock()
+	rep.Results[r.Job.Cell.String()] = r
+}
+
+// forEach runs fn on every job, b.opts.Jobs at a time, telling Progress.
+func (b *Builder) forEach(ctx context.Context, phase string, jobs []Job, fn func(context.Context, Job) *Result, failure func(*Result) error) {
+	if len(jobs) == 0 {
+		return
+	}
+	p := b.opts.Progress
+	p.Phase(phase, len(jobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.opts.Jobs)
+	for _, j := range jobs {
+		g.Go(func() error {
+			p.Start(j.Cell.String())
+			r := fn(gctx, j)
+			p.Done(j.Cell.String(), failure(r))
+			return nil // one failing cell never stops the others
+		})
+	}
+	_ = g.Wait()
+	p.EndPhase()
+}
+
+// writeLayouts writes out/oci/<recipe>/: per toolchain-linkage one
+// multi-arch index over the platforms that built. A recipe whose images
+// were all reused keeps its layout.
+func (b *Builder) writeLayouts(rep *Report) error {
+	byRecipe := map[string]map[string][]image.Image{}
+	changed := map[string]bool{}
+	var recipes []string
+	for _, j := range rep.Jobs {
+		r := rep.Results[j.Cell.String()]
+		if r == nil || r.Err != nil || r.Image == nil {
+			changed[j.Cell.Recipe] = changed[j.Cell.Recipe] || (r != nil && r.Err != nil)
+			continue
+		}
+		changed[j.Cell.Recipe] = changed[j.Cell.Recipe] || !r.ImageReused
+		if byRecipe[j.Cell.Recipe] == nil {
+			byRecipe[j.Cell.Recipe] = map[string][]image.Image{}
+			recipes = append(recipes, j.Cell.Recipe)
+		}
+		byRecipe[j.Cell.Recipe][j.Cell.Variant()] = append(byRecipe[j.Cell.Recipe][j.Cell.Variant()], r.Image)
+	}
+	sort.Strings(recipes)
+	var errs []error
+	for _, name := range recipes {
+		if !changed[name] {
+			continue
+		}
+		var indexes []image.Index
+		for variant, imgs := range byRecipe[name] {
+			indexes = append(indexes, image.Index{Name: variant, Images: imgs})
+		}
+		sort.Slice(indexes, func(a, b int) bool { return indexes[a].Name < indexes[b].Name })
+		dir := filepath.Join(b.opts.OutDir, "oci", name)
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := image.WriteLayout(dir, indexes); err != nil {
+			errs = append(errs, fmt.Errorf("writing OCI layout of %s: %w", name, err))
+			continue
+		}
+		b.recordLayout(rep, name)
+	}
+	return errors.Join(errs...)
+}
+
+// keepOtherRows adds to m the rows of an existing matrix that m does not
+// cover: build:recipe NAME updates its recipe's rows and keeps the others.
+func keepOtherRows(path string, m *matrix.Matrix) {
+	old, err := matrix.Load(path)
+	if err != nil {
+		return // no matrix yet, or one of another schema: start afresh
+	}
+	have := map[matrix.Key]bool{}
+	for _, r := range m.Rows {
+		have[r.Key()] = true
+	}
+	for _, r := range old.Rows {
+		if !have[r.Key()] {
+			m.Rows = append(m.Rows, r)
+		}
+	}
+	m.Sort()
+}

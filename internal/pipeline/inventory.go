@@ -1,0 +1,150 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// Job is one cell with everything needed to build it.
+type Job struct {
+	Cell   recipe.Cell
+	Recipe *recipe.Recipe
+	Def    *toolchain.Definition
+	Tool   toolchain.Status
+	// Status is empty for a cell to build; otherwise not-applicable,
+	// unavailable or failed (a recipe that does not load), with Reason.
+	Status matrix.Status
+	Reason string
+}
+
+// Inventory is what a run works on: recipes, toolchains and their
+// detected state.
+type Inventory struct {
+	Recipes []*recipe.Recipe
+	// Broken are the recipes that did not load, by folder name: their
+	// cells are failed with the error, and the others still build.
+	Broken map[string]error
+	Defs   []*toolchain.Definition
+	Tools  map[string]map[recipe.Platform]toolchain.Status
+}
+
+// Inventory reads recipes and toolchains and detects the toolchains.
+func (b *Builder) Inventory(ctx context.Context) (*Inventory, error) {
+	defs, err := toolchain.LoadAll(filepath.Join(b.opts.Root, "toolchains"))
+	if err != nil {
+		return nil, err
+	}
+	recipes, broken, err := loadRecipes(filepath.Join(b.opts.Root, "recipes"), b.opts.Recipes, defs)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Recipes: recipes, Broken: broken, Defs: defs, Tools: map[string]map[recipe.Platform]toolchain.Status{}}
+	dirs := toolchain.SearchDirs(defs, b.opts.CacheDir, b.opts.HostPath)
+	for _, d := range defs {
+		inv.Tools[d.Name] = map[recipe.Platform]toolchain.Status{}
+		for _, s := range toolchain.Detect(ctx, b.run, d, dirs, b.envConfig(nil)) {
+			inv.Tools[d.Name][s.Target.Platform] = s
+		}
+	}
+	return inv, nil
+}
+
+// loadRecipes loads the recipes of root (only the named ones when names is
+// not empty). A recipe that does not load is returned in broken; a named
+// recipe that does not exist is an error.
+func loadRecipes(root string, names []string, defs []*toolchain.Definition) ([]*recipe.Recipe, map[string]error, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing recipes: %w", err)
+	}
+	var have []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(root, e.Name(), recipe.FileName)); e.IsDir() && err == nil {
+			have = append(have, e.Name())
+		}
+	}
+	for _, n := range names {
+		if !slices.Contains(have, n) {
+			return nil, nil, fmt.Errorf("recipe %q not found in %s (have %v)", n, root, have)
+		}
+	}
+	known := []string{PrebuiltToolchain}
+	for _, d := range defs {
+		known = append(known, d.Name)
+	}
+	var out []*recipe.Recipe
+	broken := map[string]error{}
+	for _, n := range have {
+		if len(names) > 0 && !slices.Contains(names, n) {
+			continue
+		}
+		r, err := recipe.Load(filepath.Join(root, n))
+		if err == nil {
+			err = r.CheckToolchains(known)
+		}
+		if err != nil {
+			broken[n] = err
+			continue
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, broken, nil
+}
+
+// Jobs lists every cell of the matrix on the given platforms (all when
+// empty) in order, with not-applicable, unavailable and broken cells
+// marked.
+func (inv *Inventory) Jobs(platforms []recipe.Platform) []Job {
+	if len(platforms) == 0 {
+		platforms = recipe.Platforms
+	}
+	var jobs []Job
+	for name, err := range inv.Broken {
+		for _, p := range platforms {
+			for _, d := range inv.Defs {
+				for _, l := range recipe.Linkages {
+					jobs = append(jobs, Job{
+						Cell:   recipe.Cell{Recipe: name, Platform: p, Toolchain: d.Name, Linkage: l},
+						Recipe: &recipe.Recipe{Name: name}, Def: d,
+						Status: matrix.StatusFailed, Reason: err.Error(),
+					})
+				}
+			}
+		}
+	}
+	for _, r := range inv.Recipes {
+		if r.Prebuilt != "" {
+			if j := prebuiltJob(r, inv.Defs); slices.Contains(platforms, j.Cell.Platform) {
+				jobs = append(jobs, j)
+			}
+			continue
+		}
+		for _, p := range platforms {
+			for _, d := range inv.Defs {
+				for _, l := range recipe.Linkages {
+					j := Job{Cell: recipe.Cell{Recipe: r.Name, Platform: p, Toolchain: d.Name, Linkage: l}, Recipe: r, Def: d}
+					if reason, ok := toolchain.Applicable(d, r, p, l); !ok {
+						j.Status, j.Reason = matrix.StatusNotApplicable, reason
+					} else if s := inv.Tools[d.Name][p]; !s.Available {
+						j.Status, j.Reason = matrix.StatusUnavailable, fmt.Sprintf("%s (%s)", s.Reason, s.Hint)
+						j.Tool = s
+					} else {
+						j.Tool = s
+					}
+					jobs = append(jobs, j)
+				}
+			}
+		}
+	}
+	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].Cell.Less(jobs[b].Cell) })
+	return jobs
+}

@@ -1,0 +1,196 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// digestMemo remembers file digests across runs, keyed by path and
+// (size, mtime, device, inode), so that a no-op build does not read the
+// 150 MB zig binary again. It lives in the cache directory.
+type digestMemo struct {
+	path  string
+	mu    sync.Mutex
+	m     map[string]memoEntry
+	dirty bool
+}
+
+type memoEntry struct {
+	Size    int64  `json:"size"`
+	MtimeNS int64  `json:"mtime_ns"`
+	Dev     uint64 `json:"dev"`
+	Ino     uint64 `json:"ino"`
+	Digest  string `json:"sha256"`
+}
+
+func loadDigestMemo(cacheDir string) *digestMemo {
+	d := &digestMemo{path: filepath.Join(cacheDir, "digests.json"), m: map[string]memoEntry{}}
+	if data, err := os.ReadFile(d.path); err == nil {
+		_ = json.Unmarshal(data, &d.m) // a damaged memo is only a slower run
+	}
+	return d
+}
+
+func statEntry(p string) (memoEntry, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return memoEntry{}, err
+	}
+	e := memoEntry{Size: st.Size(), MtimeNS: st.ModTime().UnixNano()}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		e.Dev, e.Ino = uint64(sys.Dev), sys.Ino
+	}
+	return e, nil
+}
+
+// digest returns the hex sha256 of the file at p.
+func (d *digestMemo) digest(p string) (string, error) {
+	e, err := statEntry(p)
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", p, err)
+	}
+	d.mu.Lock()
+	old, ok := d.m[p]
+	d.mu.Unlock()
+	if ok && old.Size == e.Size && old.MtimeNS == e.MtimeNS && old.Dev == e.Dev && old.Ino == e.Ino {
+		return old.Digest, nil
+	}
+	if e.Digest, err = cache.FileDigest(p); err != nil {
+		return "", err
+	}
+	d.mu.Lock()
+	d.m[p], d.dirty = e, true
+	d.mu.Unlock()
+	return e.Digest, nil
+}
+
+// save writes the memo back atomically.
+func (d *digestMemo) save() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.dirty {
+		return nil
+	}
+	data, err := json.Marshal(d.m)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(d.path, data, 0o644)
+}
+
+// Placeholders stand for the machine's directories in cache keys: the key
+// of a cell is the same wherever the repository and the cache are.
+const (
+	keySrc   = "/fromscratch/src"
+	keyWork  = "/fromscratch/work"
+	keyCache = "/fromscratch/cache"
+)
+
+// plan is the one place a toolchain.Plan is assembled: the job's
+// toolchain, target, linkage and recipe, objects in workDir, the program
+// at output.
+func (j Job) plan(workDir, output string) toolchain.Plan {
+	return toolchain.Plan{
+		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
+		Resolved: j.Tool.Resolved, WorkDir: workDir, Output: output,
+	}
+}
+
+func (b *Builder) envConfig(pathDirs []string) toolchain.EnvConfig {
+	return toolchain.EnvConfig{
+		PathDirs:        pathDirs,
+		SourceDateEpoch: b.opts.BuildDate.Unix(),
+		CacheDir:        b.opts.CacheDir,
+		TempDir:         filepath.Join(b.opts.CacheDir, "tmp"),
+	}
+}
+
+// compileKey is the action-cache key of a cell's compilation: toolchain
+// identity (version and the digests of its commands), target, linkage,
+// libc, the exact commands and environment (with placeholder paths), every
+// input file of the recipe and the build date.
+func (b *Builder) compileKey(j Job) (cache.Key, error) {
+	rc := *j.Recipe
+	rc.Dir = keySrc
+	kj := j
+	kj.Recipe = &rc
+	kj.Tool.Resolved = nil // commands by name: the key holds no machine path
+	plan := kj.plan(keyWork+"/obj", keyWork+"/"+rc.Name)
+	in := cache.Inputs{
+		Toolchain:        j.Def.Name,
+		ToolchainVersion: j.Tool.Version,
+		ToolchainDigests: map[string]string{},
+		Platform:         string(j.Cell.Platform),
+		Linkage:          string(j.Cell.Linkage),
+		Libc:             j.Def.Linkage(j.Cell.Linkage).Libc,
+		Env: toolchain.Env(toolchain.EnvConfig{
+			PathDirs: []string{keyCache + "/bin"}, SourceDateEpoch: b.opts.BuildDate.Unix(),
+			CacheDir: keyCache, TempDir: keyCache + "/tmp",
+		}),
+		Files: map[string]string{},
+		Extra: map[string]string{"schema": "1", "build_date": strconv.FormatInt(b.opts.BuildDate.Unix(), 10)},
+	}
+	for _, s := range plan.Steps() {
+		in.Argv = append(in.Argv, s.Args)
+	}
+	for _, n := range slices.Sorted(maps.Keys(j.Tool.Resolved)) {
+		d, err := b.memo.digest(j.Tool.Resolved[n])
+		if err != nil {
+			return cache.Key{}, err
+		}
+		in.ToolchainDigests[n] = d
+	}
+	inputs, err := j.Recipe.Inputs()
+	if err != nil {
+		return cache.Key{}, err
+	}
+	for _, f := range inputs {
+		d, err := cache.FileDigest(filepath.Join(j.Recipe.Dir, f))
+		if err != nil {
+			return cache.Key{}, err
+		}
+		in.Files[f] = d
+	}
+	return in.Key(), nil
+}
+
+// imageKey covers what an image is made of besides the binary: the
+// closure files (by path and stat, so a Debian update of a library
+// invalidates it), the recipe's smoke arguments (the image's Cmd) and the
+// labels' inputs.
+func (b *Builder) imageKey(r *Result) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "image/v1\x00%s\x00%s\x00%d\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(), r.Job.Recipe.Smoke.Args)
+	if r.Closure != nil {
+		for _, f := range r.Closure.Files {
+			e, _ := statEntry(f.Source)
+			fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d\x00", f.ImagePath, f.Source, e.Size, e.MtimeNS, e.Ino)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// smokeKey covers what a smoke run checks: the image and the expectation.
+func smokeKey(digest string, r *Result) string {
+	s := r.Job.Recipe.Smoke
+	want := s.StdoutRegexp
+	if s.Stdout != nil {
+		want = "=" + *s.Stdout
+	}
+	h := sha256.Sum256([]byte(strings.Join([]string{"smoke/v1", digest, want, strconv.Itoa(s.ExitCode), fmt.Sprint(s.Args)}, "\x00")))
+	return hex.EncodeToString(h[:])
+}
