@@ -2,74 +2,97 @@ package release
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Origin is the Debian package that installed a host file. Arch is empty
-// when dpkg's list file carries no architecture qualifier (the cross
-// libraries, e.g. libc6-arm64-cross, which are Architecture: all).
+// Origin is a Debian package: the one that installed a host file, or one
+// named by the caller. Version is empty when dpkg could not tell it; Arch
+// is the package's Architecture ("amd64", or "all" for the cross
+// libraries such as libc6-arm64-cross), empty when unknown.
 type Origin struct{ Package, Version, Arch string }
 
-// Resolver finds the package origin of a host file.
+// Resolver finds Debian packages: the origin of a host file, and an
+// installed package by name ("libc6-dev:amd64", "libc6-dev-arm64-cross").
 type Resolver interface {
 	Origin(hostPath string) (Origin, bool)
+	Package(name string) (Origin, bool)
 }
+
+// DpkgPackage is what dpkg knows of an installed package.
+type DpkgPackage struct{ Version, Architecture string }
 
 // NewDpkgResolver returns a Resolver backed by dpkg's database: the
 // *.list files in dpkgInfoDir (normally /var/lib/dpkg/info) map paths to
-// packages, and version(pkg) gives a package's version (DpkgVersion, or a
-// fake in tests). version is called with the list file's name, e.g.
-// "libc6:amd64", so that a package installed for several architectures is
-// not ambiguous; its results are cached, and a failure leaves Version empty.
+// packages, and query(pkg) gives a package's version and architecture
+// (DpkgQuery, or a fake in tests). query is called with the list file's
+// name, e.g. "libc6:amd64", so that a package installed for several
+// architectures is not ambiguous; its results are cached, and a failure
+// leaves Version empty (and Arch as the list name tells it).
 //
 // The index is built once, on first use. Unreadable list files are skipped:
 // their files resolve to no origin, which an SBOM records as unknown. The
 // Resolver is safe for concurrent use.
-func NewDpkgResolver(dpkgInfoDir string, version func(pkg string) (string, error)) Resolver {
-	return &dpkgResolver{infoDir: dpkgInfoDir, version: version, versions: map[string]string{}}
+func NewDpkgResolver(dpkgInfoDir string, query func(pkg string) (DpkgPackage, error)) Resolver {
+	return &dpkgResolver{infoDir: dpkgInfoDir, query: query, known: map[string]queried{}}
 }
 
 type dpkgResolver struct {
 	infoDir string
-	version func(string) (string, error)
+	query   func(string) (DpkgPackage, error)
 
 	once   sync.Once
 	owners map[string]string // path as listed -> list name without ".list"
 
-	mu       sync.Mutex
-	versions map[string]string // list name -> version, "" when unknown
+	mu    sync.Mutex
+	known map[string]queried // package name as queried -> answer
+}
+
+type queried struct {
+	DpkgPackage
+	ok bool
 }
 
 func (r *dpkgResolver) Origin(hostPath string) (Origin, bool) {
 	r.once.Do(r.index)
 	for _, p := range lookupPaths(hostPath) {
 		if name, ok := r.owners[p]; ok {
-			pkg, arch, _ := strings.Cut(name, ":")
-			return Origin{Package: pkg, Version: r.versionOf(name), Arch: arch}, true
+			o, _ := r.lookup(name)
+			return o, true
 		}
 	}
 	return Origin{}, false
 }
 
-func (r *dpkgResolver) versionOf(name string) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	v, ok := r.versions[name]
-	if !ok {
-		if got, err := r.version(name); err == nil {
-			v = got
-		}
-		r.versions[name] = v
+// Package asks dpkg about name directly; false when it is not installed
+// (or dpkg cannot answer).
+func (r *dpkgResolver) Package(name string) (Origin, bool) {
+	if !validDpkgName(name) {
+		return Origin{}, false
 	}
-	return v
+	return r.lookup(name)
+}
+
+// lookup is the origin of "pkg" or "pkg:arch", querying dpkg once per name.
+func (r *dpkgResolver) lookup(name string) (Origin, bool) {
+	r.mu.Lock()
+	q, done := r.known[name]
+	if !done {
+		got, err := r.query(name)
+		q = queried{got, err == nil}
+		r.known[name] = q
+	}
+	r.mu.Unlock()
+	pkg, arch, _ := strings.Cut(name, ":")
+	if q.Architecture != "" {
+		arch = q.Architecture
+	}
+	return Origin{Package: pkg, Version: q.Version, Arch: arch}, q.ok
 }
 
 // index reads every list file. Glob sorts, and the first list naming a
@@ -131,39 +154,59 @@ func lookupPaths(hostPath string) []string {
 	return out
 }
 
-// DpkgVersion returns the installed version of pkg ("libc6" or
-// "libc6:amd64") from dpkg-query, run with PATH=/usr/bin:/bin and LC_ALL=C
-// only, and a timeout.
-func DpkgVersion(pkg string) (string, error) {
-	if !validDpkgName(pkg) {
-		return "", fmt.Errorf("querying dpkg for %q: not a package name", pkg)
+// Run runs argv with exactly the environment env (nil: an empty one) and
+// returns its output. This package starts no process itself: the caller
+// passes one, e.g. toolchain.Exec wrapped as
+// func(ctx, argv, env) { return toolchain.Exec(ctx, toolchain.Command{Args: argv}, env) }.
+type Run func(ctx context.Context, argv, env []string) ([]byte, error)
+
+// DpkgQuery returns the query function of NewDpkgResolver backed by
+// dpkg-query: it gives the installed version and architecture of pkg
+// ("libc6" or "libc6:amd64"), running
+// /usr/bin/dpkg-query -W --showformat='${Version} ${Architecture}\n' -- pkg
+// through run with PATH=/usr/bin:/bin and LC_ALL=C only, and a timeout.
+func DpkgQuery(run Run) func(pkg string) (DpkgPackage, error) {
+	return func(pkg string) (DpkgPackage, error) {
+		if !validDpkgName(pkg) {
+			return DpkgPackage{}, fmt.Errorf("querying dpkg for %q: not a package name", pkg)
+		}
+		bin, err := findDpkgQuery()
+		if err != nil {
+			return DpkgPackage{}, fmt.Errorf("querying dpkg for %s: %w", pkg, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		out, err := run(ctx, []string{bin, "-W", `--showformat=${Version} ${Architecture}\n`, "--", pkg}, []string{"PATH=/usr/bin:/bin", "LC_ALL=C"})
+		if err != nil {
+			return DpkgPackage{}, fmt.Errorf("dpkg-query -W %s: %w: %s", pkg, err, strings.TrimSpace(string(out)))
+		}
+		return parseDpkgQuery(pkg, string(out))
 	}
-	bin, err := findDpkgQuery()
-	if err != nil {
-		return "", fmt.Errorf("querying dpkg for %s: %w", pkg, err)
+}
+
+// parseDpkgQuery reads DpkgQuery's output: one "<version> <arch>" line
+// per installed instance. A package that is known but not installed has
+// an empty version.
+func parseDpkgQuery(pkg, out string) (DpkgPackage, error) {
+	var found []DpkgPackage
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 {
+			found = append(found, DpkgPackage{Version: f[0], Architecture: f[1]})
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-W", `--showformat=${Version}\n`, "--", pkg)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C"}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("dpkg-query -W %s: %w: %s", pkg, err, strings.TrimSpace(stderr.String()))
-	}
-	versions := strings.Fields(stdout.String())
-	switch len(versions) {
+	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("dpkg-query -W %s: no version (not installed?)", pkg)
+		return DpkgPackage{}, fmt.Errorf("dpkg-query -W %s: no version (not installed?)", pkg)
 	case 1:
-		return versions[0], nil
+		return found[0], nil
 	default:
-		return "", fmt.Errorf("dpkg-query -W %s: %d versions %v, qualify the name with an architecture", pkg, len(versions), versions)
+		return DpkgPackage{}, fmt.Errorf("dpkg-query -W %s: %d instances %v, qualify the name with an architecture", pkg, len(found), found)
 	}
 }
 
 // findDpkgQuery looks dpkg-query up in the PATH the command runs with, not
-// in the caller's PATH (exec.Command would use the latter).
+// in the caller's PATH.
 func findDpkgQuery() (string, error) {
 	for _, dir := range []string{"/usr/bin", "/bin"} {
 		p := filepath.Join(dir, "dpkg-query")

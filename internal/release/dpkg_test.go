@@ -1,9 +1,11 @@
 package release
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -38,21 +40,21 @@ func fakeInfoDir(t *testing.T) string {
 	return dir
 }
 
-// fakeVersions is a version func over a fixed table that counts its calls.
-type fakeVersions struct {
+// fakeDpkg is a query func over a fixed table that counts its calls.
+type fakeDpkg struct {
 	mu    sync.Mutex
-	table map[string]string
+	table map[string]DpkgPackage
 	calls map[string]int
 }
 
-func (f *fakeVersions) version(pkg string) (string, error) {
+func (f *fakeDpkg) query(pkg string) (DpkgPackage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[pkg]++
 	if v, ok := f.table[pkg]; ok {
 		return v, nil
 	}
-	return "", errors.New("no packages found matching " + pkg)
+	return DpkgPackage{}, errors.New("no packages found matching " + pkg)
 }
 
 func TestDpkgResolver(t *testing.T) {
@@ -67,13 +69,14 @@ func TestDpkgResolver(t *testing.T) {
 	if err := os.Symlink("libz.so.1.2.13", filepath.Join(dir, "host", "libz.so.1")); err != nil {
 		t.Fatal(err)
 	}
-	versions := &fakeVersions{calls: map[string]int{}, table: map[string]string{
-		"libc6:amd64":       "2.36-9+deb12u14",
-		"libc6-arm64-cross": "2.36-8cross1",
-		"zlib1g:amd64":      "1:1.2.13.dfsg-1",
+	versions := &fakeDpkg{calls: map[string]int{}, table: map[string]DpkgPackage{
+		"libc6:amd64":       {"2.36-9+deb12u14", "amd64"},
+		"libc6-arm64-cross": {"2.36-8cross1", "all"},
+		"zlib1g:amd64":      {"1:1.2.13.dfsg-1", "amd64"},
+		"libc6-dev:amd64":   {"2.36-9+deb12u14", "amd64"},
 		// libstdc++6:amd64 is missing: its version lookup fails.
 	}}
-	res := NewDpkgResolver(dir, versions.version)
+	res := NewDpkgResolver(dir, versions.query)
 
 	tests := []struct {
 		path string
@@ -81,9 +84,9 @@ func TestDpkgResolver(t *testing.T) {
 		ok   bool
 	}{
 		{"/lib/x86_64-linux-gnu/libc.so.6", Origin{"libc6", "2.36-9+deb12u14", "amd64"}, true},
-		{"/usr/lib/x86_64-linux-gnu/libc.so.6", Origin{"libc6", "2.36-9+deb12u14", "amd64"}, true},      // /usr stripped
-		{"/lib/x86_64-linux-gnu/libstdc++.so.6", Origin{"libstdc++6", "", "amd64"}, true},               // /usr prefixed, version unknown
-		{"/usr/aarch64-linux-gnu/lib/libc.so.6", Origin{"libc6-arm64-cross", "2.36-8cross1", ""}, true}, // no arch in the list name
+		{"/usr/lib/x86_64-linux-gnu/libc.so.6", Origin{"libc6", "2.36-9+deb12u14", "amd64"}, true},         // /usr stripped
+		{"/lib/x86_64-linux-gnu/libstdc++.so.6", Origin{"libstdc++6", "", "amd64"}, true},                  // /usr prefixed, version unknown
+		{"/usr/aarch64-linux-gnu/lib/libc.so.6", Origin{"libc6-arm64-cross", "2.36-8cross1", "all"}, true}, // arch from dpkg, not the list name
 		{filepath.Join(dir, "host", "libz.so.1"), Origin{"zlib1g", "1:1.2.13.dfsg-1", "amd64"}, true},
 		{"/lib/x86_64-linux-gnu/libnothere.so.1", Origin{}, false},
 		{"/usr/share/doc/libc6/changelog.gz", Origin{}, false}, // only in md5sums, which is not read
@@ -95,6 +98,21 @@ func TestDpkgResolver(t *testing.T) {
 		}
 	}
 
+	t.Run("packages by name", func(t *testing.T) {
+		for name, want := range map[string]Origin{
+			"libc6-dev:amd64":   {"libc6-dev", "2.36-9+deb12u14", "amd64"},
+			"libc6-arm64-cross": {"libc6-arm64-cross", "2.36-8cross1", "all"},
+		} {
+			if got, ok := res.Package(name); !ok || got != want {
+				t.Errorf("Package(%s) = %+v, %v; want %+v", name, got, ok, want)
+			}
+		}
+		for _, name := range []string{"musl-dev:amd64", "--admindir=/tmp"} {
+			if got, ok := res.Package(name); ok {
+				t.Errorf("Package(%s) = %+v, true; want not found", name, got)
+			}
+		}
+	})
 	t.Run("concurrent use, versions cached", func(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 8 {
@@ -116,9 +134,9 @@ func TestDpkgResolver(t *testing.T) {
 }
 
 func TestDpkgResolverMissingDir(t *testing.T) {
-	res := NewDpkgResolver(filepath.Join(t.TempDir(), "absent"), func(string) (string, error) {
-		t.Error("version called without an index")
-		return "", nil
+	res := NewDpkgResolver(filepath.Join(t.TempDir(), "absent"), func(string) (DpkgPackage, error) {
+		t.Error("query called without an index")
+		return DpkgPackage{}, nil
 	})
 	if o, ok := res.Origin("/lib/x86_64-linux-gnu/libc.so.6"); ok {
 		t.Errorf("Origin = %+v, true; want no origin", o)
@@ -148,10 +166,33 @@ func TestValidDpkgName(t *testing.T) {
 	}
 }
 
-func TestDpkgVersionRejectsOptions(t *testing.T) {
-	if _, err := DpkgVersion("--admindir=/tmp"); err == nil {
-		t.Error("DpkgVersion accepted an option as a package name")
+func TestDpkgQueryRejectsOptions(t *testing.T) {
+	if _, err := DpkgQuery(execRun)("--admindir=/tmp"); err == nil {
+		t.Error("DpkgQuery accepted an option as a package name")
 	}
+}
+
+func TestParseDpkgQuery(t *testing.T) {
+	for out, want := range map[string]DpkgPackage{
+		"2.36-9+deb12u14 amd64\n": {"2.36-9+deb12u14", "amd64"},
+		"2.36-8cross1 all\n":      {"2.36-8cross1", "all"},
+	} {
+		if got, err := parseDpkgQuery("p", out); err != nil || got != want {
+			t.Errorf("parseDpkgQuery(%q) = %+v, %v; want %+v", out, got, err, want)
+		}
+	}
+	for _, out := range []string{"", " amd64\n", "2.36 amd64\n2.36 i386\n"} {
+		if got, err := parseDpkgQuery("p", out); err == nil {
+			t.Errorf("parseDpkgQuery(%q) = %+v, want an error", out, got)
+		}
+	}
+}
+
+// execRun is Run with os/exec (tests may start processes; the package may not).
+func execRun(ctx context.Context, argv, env []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append([]string{}, env...)
+	return cmd.CombinedOutput()
 }
 
 // The real database: skipped where there is no dpkg.
@@ -163,16 +204,17 @@ func TestDpkgResolverOnThisMachine(t *testing.T) {
 	if _, err := findDpkgQuery(); err != nil {
 		t.Skip(err)
 	}
-	res := NewDpkgResolver(infoDir, DpkgVersion)
+	res := NewDpkgResolver(infoDir, DpkgQuery(execRun))
 
 	t.Run("libc6", func(t *testing.T) {
 		const libc = "/lib/x86_64-linux-gnu/libc.so.6"
 		if _, err := os.Stat(libc); err != nil {
 			t.Skipf("not an amd64 Debian host: %v", err)
 		}
-		want, err := DpkgVersion("libc6:amd64")
-		if err != nil || want == "" {
-			t.Fatalf("DpkgVersion(libc6:amd64) = %q, %v", want, err)
+		got, err := DpkgQuery(execRun)("libc6:amd64")
+		want := got.Version
+		if err != nil || want == "" || got.Architecture != "amd64" {
+			t.Fatalf("DpkgQuery(libc6:amd64) = %+v, %v", got, err)
 		}
 		paths := []string{libc}
 		if target, err := filepath.EvalSymlinks(libc); err == nil && target != libc {
@@ -191,12 +233,12 @@ func TestDpkgResolverOnThisMachine(t *testing.T) {
 			t.Skipf("libc6-arm64-cross not installed: %v", err)
 		}
 		o, ok := res.Origin(lib)
-		if !ok || o.Package != "libc6-arm64-cross" || o.Version == "" {
-			t.Errorf("Origin(%s) = %+v, %v; want libc6-arm64-cross with a version", lib, o, ok)
+		if !ok || o.Package != "libc6-arm64-cross" || o.Version == "" || o.Arch != "all" {
+			t.Errorf("Origin(%s) = %+v, %v; want libc6-arm64-cross, all, with a version", lib, o, ok)
 		}
 	})
 	t.Run("unknown package", func(t *testing.T) {
-		_, err := DpkgVersion("fromscratch-no-such-package")
+		_, err := DpkgQuery(execRun)("fromscratch-no-such-package")
 		if err == nil || !strings.Contains(err.Error(), "dpkg-query") {
 			t.Errorf("error = %v, want a dpkg-query error", err)
 		}

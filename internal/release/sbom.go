@@ -2,42 +2,94 @@ package release
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // SBOMInput describes one image for SBOM.
 type SBOMInput struct {
-	Name             string    // document and image name, e.g. "hello-gcc-dynamic-linux-arm64"
-	Namespace        string    // documentNamespace, deterministic: "https://fromscratch.invalid/spdx/<name>-<digest>"
-	Created          time.Time // the build date (SOURCE_DATE_EPOCH), never the clock
-	ImageDigest      string    // manifest digest, "sha256:…"
-	Binary           FileRef   // the program
-	Libraries        []FileRef // its shared-library closure, interpreter included
-	Recipe           string
-	Toolchain        string
-	ToolchainVersion string
+	Name        string    // document and image name, e.g. "hello-gcc-dynamic-linux-arm64"
+	Namespace   string    // documentNamespace, deterministic: "https://fromscratch.invalid/spdx/<name>-<digest>"
+	Created     time.Time // the build date (SOURCE_DATE_EPOCH), never the clock
+	ImageDigest string    // manifest digest, "sha256:…"
+	// FromscratchVersion is this tool's version, written as the creator
+	// "Tool: fromscratch-<version>".
+	FromscratchVersion string
+
+	Recipe         string // the program package's name
+	ProgramVersion string // its version: the recipe's, or the Debian source version
+	// ProgramSource is the Debian source package the program was built
+	// from ("hello"), empty for the project's own programs. It makes the
+	// program's purl pkg:deb/debian/<source>@<version>?arch=source&…
+	// instead of pkg:generic/<recipe>@<version>.
+	ProgramSource    string
+	Toolchain        string // e.g. "gcc", "musl-gcc", "zig"
+	ToolchainVersion string // e.g. "12.2.0"; empty when unknown
+
+	Linkage recipe.Linkage
+	// StaticLibc is the C library linked into a static binary; it must be
+	// set for a static image and left zero for a dynamic one.
+	StaticLibc StaticLibc
+	// Distro is the distribution every Debian package comes from, e.g.
+	// {ID: "debian", VersionID: "12"}.
+	Distro Distro
+
+	Binary    FileRef   // the program
+	Libraries []FileRef // its shared-library closure, interpreter included
 }
 
-// FileRef is one file of an image.
+// StaticLibc names a C library linked into a binary: either a Debian
+// package that the Resolver looks up ("libc6-dev:amd64",
+// "libc6-dev-arm64-cross", "musl-dev:amd64"), or a library the toolchain
+// bundles, by upstream name and version ({Name: "musl", Version: "1.2.4"}
+// for zig 0.11).
+type StaticLibc struct {
+	Debian        string
+	Name, Version string
+}
+
+// Distro is a distribution as /etc/os-release names it (ID, VERSION_ID).
+type Distro struct{ ID, VersionID string }
+
+// FileRef is one file of an image. Binary and Libraries together must be
+// every file of the image: the image package's verification code covers them.
 type FileRef struct {
 	ImagePath string // path inside the image, e.g. /lib/x86_64-linux-gnu/libc.so.6
 	HostPath  string // where it was copied from: only used to find its origin, never written
+	SHA1      string // 40 lowercase hex digits
 	SHA256    string // 64 lowercase hex digits
 	Size      int64  // bytes; SPDX 2.3 files have no size field, so not written either
 }
 
-// SBOM returns the SPDX 2.3 JSON document of one image: packages for the
-// image (CONTAINER), the program (APPLICATION, built from in.Recipe) and
-// each Debian package providing a library (LIBRARY, with a deb purl); a
-// library whose origin res cannot tell gets a package of its own with
-// versionInfo NOASSERTION. res may be nil: every library is then unknown.
+// SBOM returns the SPDX 2.3 JSON document of one image. It describes the
+// image (CONTAINER), which contains every file and every package below:
+//
+//   - the program (APPLICATION, versioned, with a purl), which the binary
+//     file is GENERATED_FROM;
+//   - each Debian package providing a library (LIBRARY, deb purl with
+//     arch and distro qualifiers), which the program DYNAMIC_LINKs and its
+//     files are EXPANDED_FROM_ARCHIVE;
+//   - for a static image the C library, which the program STATIC_LINKs:
+//     a Debian package (resolved through res) or one the toolchain bundles;
+//   - when there is a Debian package, the distribution (OPERATING-SYSTEM),
+//     which CONTAINS the Debian packages.
+//
+// glibc and musl packages and the distribution carry CPEs. Only the image
+// has filesAnalyzed true; a library file whose origin res cannot tell is
+// written with a comment saying so. res may be nil: libraries are then of
+// unknown origin and a Debian static libc has no version.
 //
 // The output is a function of in and res only: arrays sorted by SPDX
 // identifier, Created the only timestamp, no HostPath, two-space indent and
@@ -46,72 +98,161 @@ func SBOM(in SBOMInput, res Resolver) ([]byte, error) {
 	if err := in.validate(); err != nil {
 		return nil, fmt.Errorf("building SBOM for %s: %w", in.Name, err)
 	}
-	const docID, imageID, programID = "SPDXRef-DOCUMENT", "SPDXRef-Image", "SPDXRef-Program"
-	ids := idAllocator{docID: true, imageID: true, programID: true}
+	b := newSBOMBuilder(in)
+	b.files(in, res)
+	switch {
+	case in.StaticLibc.Debian != "":
+		o, ok := Origin{}, false
+		if res != nil {
+			o, ok = res.Package(in.StaticLibc.Debian)
+		}
+		if !ok {
+			o.Package, o.Arch, _ = strings.Cut(in.StaticLibc.Debian, ":")
+			o.Version = ""
+		}
+		b.rel(b.program, relStaticLink, b.debPackage(o))
+	case in.StaticLibc.Name != "":
+		b.rel(b.program, relStaticLink, b.bundledLibc(in.StaticLibc, in.Toolchain, in.ToolchainVersion))
+	}
+	return b.encode()
+}
 
-	doc := spdxDocument{
-		SPDXVersion:       "SPDX-2.3",
-		DataLicense:       "CC0-1.0",
-		SPDXID:            docID,
-		Name:              in.Name,
+// sbomBuilder collects one document; its methods add elements and the
+// relationships that come with them.
+type sbomBuilder struct {
+	doc     *spdx.Document
+	ids     idAllocator
+	image   common.ElementID
+	program common.ElementID
+	distro  Distro
+	os      common.ElementID            // "" until a Debian package needs it
+	debs    map[Origin]common.ElementID // Debian package -> its id
+	relSeen map[spdx.Relationship]bool  // no relationship twice
+}
+
+const (
+	docID     common.ElementID = "DOCUMENT"
+	imageID   common.ElementID = "Image"
+	programID common.ElementID = "Program"
+	osID      common.ElementID = "OperatingSystem"
+)
+
+func newSBOMBuilder(in SBOMInput) *sbomBuilder {
+	b := &sbomBuilder{
+		ids:     idAllocator{docID: true, imageID: true, programID: true, osID: true},
+		image:   imageID,
+		program: programID,
+		distro:  in.Distro,
+		debs:    map[Origin]common.ElementID{},
+		relSeen: map[spdx.Relationship]bool{},
+	}
+	b.doc = &spdx.Document{
+		SPDXVersion:       spdx.Version,
+		DataLicense:       spdx.DataLicense,
+		SPDXIdentifier:    docID,
+		DocumentName:      in.Name,
 		DocumentNamespace: in.Namespace,
-		CreationInfo: spdxCreationInfo{
+		CreationInfo: &spdx.CreationInfo{
 			Created:  in.Created.UTC().Format(time.RFC3339),
-			Creators: []string{"Tool: fromscratch"},
+			Creators: []common.Creator{{CreatorType: "Tool", Creator: "fromscratch-" + in.FromscratchVersion}},
 		},
 	}
-	doc.Packages = append(doc.Packages,
-		spdxPackage{
-			SPDXID: imageID, Name: in.Name, VersionInfo: in.ImageDigest,
-			Supplier: noAssertion, DownloadLocation: noAssertion, PrimaryPackagePurpose: "CONTAINER",
-		},
-		spdxPackage{
-			SPDXID: programID, Name: in.Recipe,
-			Supplier: noAssertion, DownloadLocation: noAssertion, PrimaryPackagePurpose: "APPLICATION",
-			Comment: programComment(in),
-		})
-	rel := func(a, typ, b string) {
-		doc.Relationships = append(doc.Relationships, spdxRelationship{a, typ, b})
-	}
-	rel(docID, "DESCRIBES", imageID)
-	rel(imageID, "CONTAINS", programID)
+	b.rel(docID, relDescribes, imageID)
 
-	// Files, in image-path order so that colliding identifiers are
-	// suffixed deterministically.
+	image := newPackage(imageID, in.Name, in.ImageDigest, "CONTAINER")
+	image.FilesAnalyzed = true // every file of the image is listed
+	b.add(image)
+
+	program := newPackage(programID, in.Recipe, in.ProgramVersion, "APPLICATION")
+	if in.ProgramSource != "" {
+		program.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(debPURL(
+			Origin{Package: in.ProgramSource, Version: in.ProgramVersion, Arch: "source"}, in.Distro))}
+	} else {
+		program.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(genericPURL(in.Recipe, in.ProgramVersion))}
+	}
+	program.PackageComment = programComment(in)
+	b.add(program)
+	return b
+}
+
+// add puts a package into the document and the image.
+func (b *sbomBuilder) add(p *spdx.Package) {
+	b.doc.Packages = append(b.doc.Packages, p)
+	if p.PackageSPDXIdentifier != b.image {
+		b.rel(b.image, relContains, p.PackageSPDXIdentifier)
+	}
+}
+
+func (b *sbomBuilder) rel(a common.ElementID, typ string, c common.ElementID) {
+	r := spdx.Relationship{
+		RefA:         common.DocElementID{ElementRefID: a},
+		RefB:         common.DocElementID{ElementRefID: c},
+		Relationship: typ,
+	}
+	if !b.relSeen[r] {
+		b.relSeen[r] = true
+		b.doc.Relationships = append(b.doc.Relationships, &r)
+	}
+}
+
+// files adds the binary and the libraries, in image-path order so that
+// colliding identifiers are suffixed deterministically, and the Debian
+// packages the libraries come from.
+func (b *sbomBuilder) files(in SBOMInput, res Resolver) {
 	libs := append([]FileRef(nil), in.Libraries...)
 	sort.Slice(libs, func(i, j int) bool { return libs[i].ImagePath < libs[j].ImagePath })
-	fileIDs := map[string]string{} // image path -> SPDXID
-	for _, f := range append([]FileRef{in.Binary}, libs...) {
-		id := ids.next("File-", f.ImagePath)
-		fileIDs[f.ImagePath] = id
-		doc.Files = append(doc.Files, spdxFile{
-			SPDXID: id, FileName: f.ImagePath, FileTypes: []string{"BINARY"},
-			Checksums: []spdxChecksum{{Algorithm: "SHA256", ChecksumValue: f.SHA256}},
+	var sha1s []string
+	add := func(f FileRef, comment string) common.ElementID {
+		id := b.ids.next("File-", f.ImagePath)
+		b.doc.Files = append(b.doc.Files, &spdx.File{
+			FileSPDXIdentifier: id,
+			FileName:           "." + f.ImagePath, // SPDX file names are relative: "./hello"
+			FileTypes:          []string{"BINARY"},
+			Checksums: []common.Checksum{
+				{Algorithm: common.SHA1, Value: f.SHA1},
+				{Algorithm: common.SHA256, Value: f.SHA256},
+			},
+			FileCopyrightText: noAssertion,
+			FileComment:       comment,
 		})
+		b.rel(b.image, relContains, id)
+		sha1s = append(sha1s, f.SHA1)
+		return id
 	}
-	rel(programID, "CONTAINS", fileIDs[in.Binary.ImagePath])
+	b.rel(add(in.Binary, ""), relGeneratedFrom, b.program)
 
-	// Library packages: one per Debian package, one per unknown library.
-	byOrigin := map[Origin][]string{} // origin -> image paths
-	var unknown []string
-	for _, f := range libs {
-		var o Origin
-		ok := false
+	// Origins are looked up first so that package ids do not depend on
+	// which file of a package comes first.
+	origins := make([]Origin, len(libs))
+	found := make([]bool, len(libs))
+	var pkgs []Origin
+	for i, f := range libs {
 		if res != nil && f.HostPath != "" {
-			o, ok = res.Origin(f.HostPath)
+			origins[i], found[i] = res.Origin(f.HostPath)
 		}
-		if !ok || o.Package == "" {
-			unknown = append(unknown, f.ImagePath)
+		found[i] = found[i] && origins[i].Package != ""
+		if found[i] {
+			pkgs = append(pkgs, origins[i])
+		}
+	}
+	sortOrigins(pkgs)
+	for _, o := range pkgs {
+		b.rel(b.program, relDynamicLink, b.debPackage(o))
+	}
+	for i, f := range libs {
+		if !found[i] {
+			id := add(f, "origin unknown: no Debian package found for "+f.ImagePath)
+			b.rel(b.program, relDynamicLink, id)
 			continue
 		}
-		byOrigin[o] = append(byOrigin[o], f.ImagePath)
+		b.rel(add(f, ""), relExpandedFromArchive, b.debs[origins[i]])
 	}
-	origins := make([]Origin, 0, len(byOrigin))
-	for o := range byOrigin {
-		origins = append(origins, o)
-	}
-	sort.Slice(origins, func(i, j int) bool {
-		a, b := origins[i], origins[j]
+	b.doc.Packages[0].PackageVerificationCode = &common.PackageVerificationCode{Value: verificationCode(sha1s)}
+}
+
+func sortOrigins(os []Origin) {
+	sort.Slice(os, func(i, j int) bool {
+		a, b := os[i], os[j]
 		if a.Package != b.Package {
 			return a.Package < b.Package
 		}
@@ -120,58 +261,75 @@ func SBOM(in SBOMInput, res Resolver) ([]byte, error) {
 		}
 		return a.Version < b.Version
 	})
-	for _, o := range origins {
-		key := o.Package
-		if o.Arch != "" {
-			key += "-" + o.Arch
-		}
-		p := spdxPackage{
-			SPDXID: ids.next("Package-deb-", key), Name: o.Package, VersionInfo: o.Version,
-			Supplier: noAssertion, DownloadLocation: noAssertion, PrimaryPackagePurpose: "LIBRARY",
-			ExternalRefs: []spdxExternalRef{{
-				ReferenceCategory: "PACKAGE-MANAGER", ReferenceType: "purl", ReferenceLocator: debPURL(o),
-			}},
-		}
-		if o.Version == "" {
-			p.VersionInfo = noAssertion
-			p.Comment = "dpkg lists this package but reported no version"
-		}
-		doc.Packages = append(doc.Packages, p)
-		rel(imageID, "CONTAINS", p.SPDXID)
-		for _, ip := range byOrigin[o] {
-			rel(p.SPDXID, "CONTAINS", fileIDs[ip])
-		}
-	}
-	for _, ip := range unknown {
-		p := spdxPackage{
-			SPDXID: ids.next("Package-unknown-", ip), Name: path.Base(ip), VersionInfo: noAssertion,
-			Supplier: noAssertion, DownloadLocation: noAssertion, PrimaryPackagePurpose: "LIBRARY",
-			Comment: "origin unknown: no Debian package found for " + ip,
-		}
-		doc.Packages = append(doc.Packages, p)
-		rel(imageID, "CONTAINS", p.SPDXID)
-		rel(p.SPDXID, "CONTAINS", fileIDs[ip])
-	}
+}
 
-	sort.Slice(doc.Packages, func(i, j int) bool { return doc.Packages[i].SPDXID < doc.Packages[j].SPDXID })
-	sort.Slice(doc.Files, func(i, j int) bool { return doc.Files[i].SPDXID < doc.Files[j].SPDXID })
-	sort.Slice(doc.Relationships, func(i, j int) bool {
-		a, b := doc.Relationships[i], doc.Relationships[j]
-		if a.SPDXElementID != b.SPDXElementID {
-			return a.SPDXElementID < b.SPDXElementID
+// debPackage returns the id of the Debian package o, adding it (and the
+// distribution that contains it) on first use.
+func (b *sbomBuilder) debPackage(o Origin) common.ElementID {
+	if id, ok := b.debs[o]; ok {
+		return id
+	}
+	if b.os == "" {
+		b.os = osID
+		d := newPackage(osID, b.distro.ID, b.distro.VersionID, "OPERATING-SYSTEM")
+		if cpe := osCPE(b.distro); cpe != "" {
+			d.PackageExternalReferences = []*spdx.PackageExternalReference{cpeRef(cpe)}
 		}
-		if a.RelationshipType != b.RelationshipType {
-			return a.RelationshipType < b.RelationshipType
-		}
-		return a.RelatedSPDXElement < b.RelatedSPDXElement
+		d.PackageComment = "the distribution of the packages it contains; the image has no package manager or package database"
+		b.add(d)
+	}
+	key := o.Package
+	if o.Arch != "" {
+		key += "-" + o.Arch
+	}
+	id := b.ids.next("Package-deb-", key)
+	b.debs[o] = id
+	p := newPackage(id, o.Package, o.Version, "LIBRARY")
+	p.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(debPURL(o, b.distro))}
+	if o.Version == "" {
+		p.PackageComment = "dpkg reported no version for this package"
+	} else if cpe := libcCPE(o.Package, upstreamVersion(o.Version)); cpe != "" {
+		p.PackageExternalReferences = append(p.PackageExternalReferences, cpeRef(cpe))
+	}
+	b.add(p)
+	b.rel(b.os, relContains, id)
+	return id
+}
+
+// bundledLibc adds a C library that comes with the toolchain rather than
+// from Debian (zig's musl).
+func (b *sbomBuilder) bundledLibc(l StaticLibc, toolchain, toolchainVersion string) common.ElementID {
+	id := b.ids.next("Package-", l.Name+"-"+l.Version)
+	p := newPackage(id, l.Name, l.Version, "LIBRARY")
+	p.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(genericPURL(l.Name, l.Version))}
+	if cpe := libcCPE(l.Name, l.Version); cpe != "" {
+		p.PackageExternalReferences = append(p.PackageExternalReferences, cpeRef(cpe))
+	}
+	p.PackageComment = strings.TrimSpace("bundled with " + toolchain + " " + toolchainVersion)
+	b.add(p)
+	return id
+}
+
+// encode sorts everything and writes the JSON document.
+func (b *sbomBuilder) encode() ([]byte, error) {
+	doc := b.doc
+	sort.Slice(doc.Packages, func(i, j int) bool {
+		return doc.Packages[i].PackageSPDXIdentifier < doc.Packages[j].PackageSPDXIdentifier
 	})
-
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf) // Encode ends with the trailing newline
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("encoding SBOM for %s: %w", in.Name, err)
+	sort.Slice(doc.Files, func(i, j int) bool { return doc.Files[i].FileSPDXIdentifier < doc.Files[j].FileSPDXIdentifier })
+	sort.Slice(doc.Relationships, func(i, j int) bool {
+		a, c := doc.Relationships[i], doc.Relationships[j]
+		if a.RefA.ElementRefID != c.RefA.ElementRefID {
+			return a.RefA.ElementRefID < c.RefA.ElementRefID
+		}
+		if a.Relationship != c.Relationship {
+			return a.Relationship < c.Relationship
+		}
+		return a.RefB.ElementRefID < c.RefB.ElementRefID
+	})
+	var buf bytes.Buffer // Write ends with the trailing newline
+	if err := spdxjson.Write(doc, &buf, spdxjson.Indent("  "), spdxjson.EscapeHTML(false)); err != nil {
+		return nil, fmt.Errorf("encoding SBOM for %s: %w", doc.DocumentName, err)
 	}
 	return buf.Bytes(), nil
 }
@@ -181,8 +339,12 @@ func programComment(in SBOMInput) string {
 	if version == "" {
 		version = "(version unknown)"
 	}
-	return fmt.Sprintf("%s built from recipe %s with %s %s", in.Binary.ImagePath, in.Recipe, in.Toolchain, version)
+	return fmt.Sprintf("%s built from recipe %s with %s %s, %s", in.Binary.ImagePath, in.Recipe, in.Toolchain, version, in.Linkage)
 }
+
+// distroField is what an os-release ID or VERSION_ID may hold, and what a
+// purl qualifier can carry unescaped.
+var distroField = regexp.MustCompile(`^[a-z0-9][a-z0-9._~-]*$`)
 
 func (in SBOMInput) validate() error {
 	var errs []error
@@ -193,13 +355,39 @@ func (in SBOMInput) validate() error {
 	}
 	need(in.Name, "Name")
 	need(in.ImageDigest, "ImageDigest")
+	need(in.FromscratchVersion, "FromscratchVersion")
 	need(in.Recipe, "Recipe")
+	need(in.ProgramVersion, "ProgramVersion")
 	need(in.Toolchain, "Toolchain")
 	if u, err := url.Parse(in.Namespace); err != nil || u.Scheme == "" || u.Fragment != "" || strings.Contains(in.Namespace, "#") {
 		errs = append(errs, fmt.Errorf("Namespace %q is not an absolute URI without '#'", in.Namespace))
 	}
 	if in.Created.IsZero() {
 		errs = append(errs, errors.New("Created is zero: pass the build date"))
+	}
+	if !distroField.MatchString(in.Distro.ID) || !distroField.MatchString(in.Distro.VersionID) {
+		errs = append(errs, fmt.Errorf("Distro %+v: want an os-release ID and VERSION_ID such as debian and 12", in.Distro))
+	}
+	if in.ProgramSource != "" && !validDpkgName(in.ProgramSource) {
+		errs = append(errs, fmt.Errorf("ProgramSource %q is not a Debian package name", in.ProgramSource))
+	}
+	l := in.StaticLibc
+	switch in.Linkage {
+	case recipe.Static:
+		switch {
+		case l.Debian != "" && (l.Name != "" || l.Version != ""):
+			errs = append(errs, fmt.Errorf("StaticLibc %+v: set either Debian or Name and Version", l))
+		case l.Debian != "" && !validDpkgName(l.Debian):
+			errs = append(errs, fmt.Errorf("StaticLibc.Debian %q is not a Debian package name", l.Debian))
+		case l.Debian == "" && (l.Name == "" || l.Version == ""):
+			errs = append(errs, fmt.Errorf("StaticLibc %+v: a static image needs its libc, a Debian package or a name and version", l))
+		}
+	case recipe.Dynamic:
+		if l != (StaticLibc{}) {
+			errs = append(errs, fmt.Errorf("StaticLibc %+v is set for a dynamic image", l))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("Linkage %q: want static or dynamic", in.Linkage))
 	}
 	seen := map[string]bool{}
 	for i, f := range append([]FileRef{in.Binary}, in.Libraries...) {
@@ -210,10 +398,14 @@ func (in SBOMInput) validate() error {
 		switch {
 		case f.ImagePath == "":
 			errs = append(errs, fmt.Errorf("%s has no ImagePath", what))
+		case !strings.HasPrefix(f.ImagePath, "/") || path.Clean(f.ImagePath) != f.ImagePath || f.ImagePath == "/":
+			errs = append(errs, fmt.Errorf("%s: ImagePath %q is not a clean absolute file path", what, f.ImagePath))
 		case seen[f.ImagePath]:
 			errs = append(errs, fmt.Errorf("%s: %s listed twice", what, f.ImagePath))
-		case !isHexSHA256(f.SHA256):
+		case !isLowerHex(f.SHA256, 64):
 			errs = append(errs, fmt.Errorf("%s: SHA256 of %s is not 64 lowercase hex digits", what, f.ImagePath))
+		case !isLowerHex(f.SHA1, 40):
+			errs = append(errs, fmt.Errorf("%s: SHA1 of %s is not 40 lowercase hex digits", what, f.ImagePath))
 		}
 		seen[f.ImagePath] = true
 	}

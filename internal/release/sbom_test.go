@@ -1,50 +1,117 @@
 package release
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
-type mapResolver map[string]Origin
+// mapResolver is a Resolver over fixed tables: origins by host path,
+// packages by (qualified) name.
+type mapResolver struct {
+	origins  map[string]Origin
+	packages map[string]Origin
+}
 
 func (m mapResolver) Origin(hostPath string) (Origin, bool) {
-	o, ok := m[hostPath]
+	o, ok := m.origins[hostPath]
 	return o, ok
 }
 
-func sum(c byte) string { return strings.Repeat(string(c), 64) }
+func (m mapResolver) Package(name string) (Origin, bool) {
+	o, ok := m.packages[name]
+	return o, ok
+}
+
+func sum(c byte) string  { return strings.Repeat(string(c), 64) }
+func sum1(c byte) string { return strings.Repeat(string(c), 40) }
+
+func file(imagePath, hostPath string, c byte) FileRef {
+	return FileRef{ImagePath: imagePath, HostPath: hostPath, SHA1: sum1(c), SHA256: sum(c), Size: 1}
+}
+
+var bookworm = Distro{ID: "debian", VersionID: "12"}
+
+// hostPackages is this machine's dpkg as the fixtures see it.
+var hostPackages = mapResolver{
+	origins: map[string]Origin{
+		"/host/usr/lib/x86_64-linux-gnu/libc.so.6":              {"libc6", "2.36-9+deb12u14", "amd64"},
+		"/host/lib64/ld-linux-x86-64.so.2":                      {"libc6", "2.36-9+deb12u14", "amd64"},
+		"/host/lib/x86_64-linux-gnu/libm.so.6":                  {"libc6", "2.36-9+deb12u14", "amd64"},
+		"/host/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30":    {"libstdc++6", "12.2.0-14", "amd64"},
+		"/host/usr/aarch64-linux-gnu/lib/libc.so.6":             {"libc6-arm64-cross", "2.36-8cross1", "all"},
+		"/host/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1": {"libc6-arm64-cross", "2.36-8cross1", "all"},
+		"/host/lib/x86_64-linux-musl/libc.so":                   {"musl", "1.2.3-1", "amd64"},
+	},
+	packages: map[string]Origin{
+		"libc6-dev:amd64":       {"libc6-dev", "2.36-9+deb12u14", "amd64"},
+		"libc6-dev-arm64-cross": {"libc6-dev-arm64-cross", "2.36-8cross1", "all"},
+		"musl-dev:amd64":        {"musl-dev", "1.2.3-1", "amd64"},
+	},
+}
+
+// cell is the input for one image of the hello recipe.
+func cell(variant string, p recipe.Platform, l recipe.Linkage, libc StaticLibc, libs ...FileRef) SBOMInput {
+	name := "hello-" + variant + "-" + p.Dir()
+	return SBOMInput{
+		Name:               name,
+		Namespace:          "https://fromscratch.invalid/spdx/" + name + "-" + sum('d'),
+		Created:            time.Date(2024, 5, 1, 12, 0, 0, 0, time.FixedZone("CEST", 2*3600)),
+		ImageDigest:        "sha256:" + sum('d'),
+		FromscratchVersion: "v0.4.0",
+		Recipe:             "hello",
+		ProgramVersion:     "1.0.0",
+		Toolchain:          strings.TrimSuffix(variant, "-"+string(l)),
+		ToolchainVersion:   "12.2.0",
+		Linkage:            l,
+		StaticLibc:         libc,
+		Distro:             bookworm,
+		Binary:             file("/hello", "/build/out/hello", '0'),
+		Libraries:          libs,
+	}
+}
 
 // sbomFixture is a dynamic amd64 C++ image: three files from libc6, one
 // from libstdc++6 (a '+' in name and version), one library of unknown
 // origin. Libraries are deliberately unsorted.
 func sbomFixture() (SBOMInput, Resolver) {
-	in := SBOMInput{
-		Name:        "hello-cpp-gcc-dynamic-linux-amd64",
-		Namespace:   "https://fromscratch.invalid/spdx/hello-cpp-gcc-dynamic-linux-amd64-sha256:" + sum('d'),
-		Created:     time.Date(2024, 5, 1, 12, 0, 0, 0, time.FixedZone("CEST", 2*3600)),
-		ImageDigest: "sha256:" + sum('d'),
-		Binary:      FileRef{ImagePath: "/hello-cpp", HostPath: "/build/out/hello-cpp", SHA256: sum('0'), Size: 16000},
-		Libraries: []FileRef{
-			{ImagePath: "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", HostPath: "/host/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30", SHA256: sum('4'), Size: 2},
-			{ImagePath: "/lib/x86_64-linux-gnu/libc.so.6", HostPath: "/host/usr/lib/x86_64-linux-gnu/libc.so.6", SHA256: sum('1'), Size: 1},
-			{ImagePath: "/opt/vendor/lib/libvendor.so.1", HostPath: "/host/opt/vendor/libvendor.so.1", SHA256: sum('5'), Size: 5},
-			{ImagePath: "/lib64/ld-linux-x86-64.so.2", HostPath: "/host/lib64/ld-linux-x86-64.so.2", SHA256: sum('2'), Size: 3},
-			{ImagePath: "/lib/x86_64-linux-gnu/libm.so.6", HostPath: "/host/lib/x86_64-linux-gnu/libm.so.6", SHA256: sum('3'), Size: 4},
-		},
-		Recipe:           "hello-cpp",
-		Toolchain:        "gcc",
-		ToolchainVersion: "12.2.0",
+	in := cell("gcc-dynamic", recipe.AMD64, recipe.Dynamic, StaticLibc{},
+		file("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/host/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30", '4'),
+		file("/lib/x86_64-linux-gnu/libc.so.6", "/host/usr/lib/x86_64-linux-gnu/libc.so.6", '1'),
+		file("/opt/vendor/lib/libvendor.so.1", "/host/opt/vendor/libvendor.so.1", '5'),
+		file("/lib64/ld-linux-x86-64.so.2", "/host/lib64/ld-linux-x86-64.so.2", '2'),
+		file("/lib/x86_64-linux-gnu/libm.so.6", "/host/lib/x86_64-linux-gnu/libm.so.6", '3'),
+	)
+	in.Name, in.Recipe, in.Binary = "hello-cpp-gcc-dynamic-linux-amd64", "hello-cpp", file("/hello-cpp", "/build/out/hello-cpp", '0')
+	in.Namespace = "https://fromscratch.invalid/spdx/" + in.Name + "-" + sum('d')
+	return in, hostPackages
+}
+
+// representative are the kinds of image the release writes, each with the
+// resolver it is built with.
+func representative() map[string]SBOMInput {
+	dyn, _ := sbomFixture()
+	return map[string]SBOMInput{
+		"static glibc amd64":   cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"}),
+		"static glibc arm64":   cell("gcc-static", recipe.ARM64, recipe.Static, StaticLibc{Debian: "libc6-dev-arm64-cross"}),
+		"static musl-gcc":      cell("musl-gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "musl-dev:amd64"}),
+		"static zig":           cell("zig-static", recipe.RISCV64, recipe.Static, StaticLibc{Name: "musl", Version: "1.2.4"}),
+		"dynamic glibc amd64":  dyn,
+		"dynamic musl-gcc":     cell("musl-gcc-dynamic", recipe.AMD64, recipe.Dynamic, StaticLibc{}, file("/lib/ld-musl-x86_64.so.1", "/host/lib/x86_64-linux-musl/libc.so", '1')),
+		"dynamic arm64 cross":  cell("gcc-dynamic", recipe.ARM64, recipe.Dynamic, StaticLibc{}, file("/usr/aarch64-linux-gnu/lib/libc.so.6", "/host/usr/aarch64-linux-gnu/lib/libc.so.6", '1'), file("/lib/ld-linux-aarch64.so.1", "/host/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1", '2')),
+		"static, unresolvable": cell("gcc-static", recipe.ARMv7, recipe.Static, StaticLibc{Debian: "libc6-dev-armhf-cross"}),
 	}
-	libc := Origin{"libc6", "2.36-9+deb12u14", "amd64"}
-	res := mapResolver{
-		"/host/usr/lib/x86_64-linux-gnu/libc.so.6":           libc,
-		"/host/lib64/ld-linux-x86-64.so.2":                   libc,
-		"/host/lib/x86_64-linux-gnu/libm.so.6":               libc,
-		"/host/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30": {"libstdc++6", "12.2.0-14", "amd64"},
-	}
-	return in, res
 }
 
 func TestSBOM(t *testing.T) {
@@ -89,37 +156,193 @@ func TestSBOM(t *testing.T) {
 		if doc.CreationInfo.Created != "2024-05-01T10:00:00Z" {
 			t.Errorf("created = %s, want the build date in UTC", doc.CreationInfo.Created)
 		}
-		pkgs := map[string]spdxPackage{}
-		for _, p := range doc.Packages {
-			pkgs[p.SPDXID] = p
+		if c := doc.CreationInfo.Creators; len(c) != 1 || c[0].CreatorType != "Tool" || c[0].Creator != "fromscratch-v0.4.0" {
+			t.Errorf("creators = %+v, want Tool: fromscratch-v0.4.0", c)
 		}
+		pkgs := packages(doc)
 		if len(pkgs) != 5 || len(doc.Files) != 6 {
-			t.Fatalf("%d packages, %d files; want 5 (image, program, libc6, libstdc++6, unknown) and 6", len(pkgs), len(doc.Files))
+			t.Fatalf("%d packages, %d files; want 5 (image, program, debian, libc6, libstdc++6) and 6", len(pkgs), len(doc.Files))
 		}
-		libc := pkgs["SPDXRef-Package-deb-libc6-amd64"]
-		if libc.ExternalRefs[0].ReferenceLocator != "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64" {
-			t.Errorf("libc6 purl = %+v", libc.ExternalRefs)
+		if p := pkgs["Program"]; p.PackageVersion != "1.0.0" || refs(p)["purl"] != "pkg:generic/hello-cpp@1.0.0" {
+			t.Errorf("program = %s %+v, want version 1.0.0 and a generic purl", p.PackageVersion, refs(p))
 		}
-		unknown := pkgs["SPDXRef-Package-unknown-opt-vendor-lib-libvendor.so.1"]
-		if unknown.VersionInfo != noAssertion || !strings.Contains(unknown.Comment, "origin unknown") {
-			t.Errorf("unknown-origin package = %+v", unknown)
+		if r := refs(pkgs["Package-deb-libc6-amd64"]); r["purl"] != "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12" ||
+			r["cpe23Type"] != "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*" {
+			t.Errorf("libc6 refs = %+v", r)
 		}
-		contains := map[string]int{}
-		for _, r := range doc.Relationships {
-			if r.RelationshipType == "CONTAINS" {
-				contains[r.SPDXElementID]++
+		if r := refs(pkgs["Package-deb-libstdc--6-amd64"]); r["purl"] != "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=amd64&distro=debian-12" || r["cpe23Type"] != "" {
+			t.Errorf("libstdc++6 refs = %+v, want a purl and no CPE", r)
+		}
+		if p := pkgs["OperatingSystem"]; p.PackageName != "debian" || p.PackageVersion != "12" || p.PrimaryPackagePurpose != "OPERATING-SYSTEM" ||
+			refs(p)["cpe23Type"] != "cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*" {
+			t.Errorf("operating system = %+v", p)
+		}
+		for _, f := range doc.Files {
+			if !strings.HasPrefix(f.FileName, "./") {
+				t.Errorf("file name %s is not relative", f.FileName)
 			}
 		}
-		want := map[string]int{
-			"SPDXRef-Image": 4, "SPDXRef-Program": 1, "SPDXRef-Package-deb-libc6-amd64": 3,
-			"SPDXRef-Package-deb-libstdc--6-amd64": 1, "SPDXRef-Package-unknown-opt-vendor-lib-libvendor.so.1": 1,
+		vendor := fileNamed(doc, "./opt/vendor/lib/libvendor.so.1")
+		if vendor == nil || !strings.Contains(vendor.FileComment, "origin unknown") {
+			t.Errorf("unknown-origin file = %+v", vendor)
 		}
-		for id, n := range want {
-			if contains[id] != n {
-				t.Errorf("%s CONTAINS %d elements, want %d", id, contains[id], n)
+		count := map[string]int{}
+		for _, r := range doc.Relationships {
+			count[string(r.RefA.ElementRefID)+" "+r.Relationship]++
+		}
+		for rel, n := range map[string]int{
+			"DOCUMENT DESCRIBES":            1,
+			"Image CONTAINS":                6 + 4, // files; program, debian, libc6, libstdc++6
+			"OperatingSystem CONTAINS":      2,
+			"Program DYNAMIC_LINK":          3, // libc6, libstdc++6, the unknown file
+			"File-hello-cpp GENERATED_FROM": 1,
+			"File-lib-x86-64-linux-gnu-libc.so.6 EXPANDED_FROM_ARCHIVE": 1,
+		} {
+			if count[rel] != n {
+				t.Errorf("%d × %s, want %d", count[rel], rel, n)
 			}
 		}
 	})
+}
+
+// The issue's done-when: a static glibc image's SBOM names libc6-dev with
+// STATIC_LINK.
+func TestSBOMStaticGlibc(t *testing.T) {
+	got, err := SBOM(representative()["static glibc amd64"], hostPackages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := decode(t, got)
+	libc := linked(t, doc, "STATIC_LINK")
+	if libc.PackageName != "libc6-dev" || libc.PackageVersion != "2.36-9+deb12u14" {
+		t.Errorf("program STATIC_LINKs %s %s, want libc6-dev 2.36-9+deb12u14", libc.PackageName, libc.PackageVersion)
+	}
+	if r := refs(libc); r["purl"] != "pkg:deb/debian/libc6-dev@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12" ||
+		r["cpe23Type"] != "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*" {
+		t.Errorf("libc6-dev refs = %+v", r)
+	}
+	if len(doc.Files) != 1 || fileNamed(doc, "./hello") == nil {
+		t.Errorf("files = %d, want ./hello alone", len(doc.Files))
+	}
+}
+
+func TestSBOMStaticLibcs(t *testing.T) {
+	for name, want := range map[string]struct{ pkg, version, purl, cpe string }{
+		"static glibc arm64": {"libc6-dev-arm64-cross", "2.36-8cross1",
+			"pkg:deb/debian/libc6-dev-arm64-cross@2.36-8cross1?arch=all&distro=debian-12", "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*"},
+		"static musl-gcc": {"musl-dev", "1.2.3-1",
+			"pkg:deb/debian/musl-dev@1.2.3-1?arch=amd64&distro=debian-12", "cpe:2.3:a:musl-libc:musl:1.2.3:*:*:*:*:*:*:*"},
+		"static zig": {"musl", "1.2.4", "pkg:generic/musl@1.2.4", "cpe:2.3:a:musl-libc:musl:1.2.4:*:*:*:*:*:*:*"},
+		// dpkg does not know the package: still named, without a version.
+		"static, unresolvable": {"libc6-dev-armhf-cross", "", "pkg:deb/debian/libc6-dev-armhf-cross?distro=debian-12", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := SBOM(representative()[name], hostPackages)
+			if err != nil {
+				t.Fatal(err)
+			}
+			libc := linked(t, decode(t, got), "STATIC_LINK")
+			r := refs(libc)
+			if libc.PackageName != want.pkg || libc.PackageVersion != want.version || r["purl"] != want.purl || r["cpe23Type"] != want.cpe {
+				t.Errorf("static libc = %s %q %+v, want %s %q %s %s", libc.PackageName, libc.PackageVersion, r, want.pkg, want.version, want.purl, want.cpe)
+			}
+		})
+	}
+}
+
+// Every kind of image the release writes passes the SPDX project's own
+// validator.
+func TestSBOMPassesSPDXValidator(t *testing.T) {
+	validator := findValidator(t)
+	dir := t.TempDir()
+	check := func(t *testing.T, doc []byte) {
+		t.Helper()
+		f, err := os.CreateTemp(dir, "*.spdx.json") // the validator goes by the extension
+		if err == nil {
+			_, err = f.Write(doc)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(validator, "-i", f.Name()).CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("pyspdxtools -i %s: %v\n%s", filepath.Base(f.Name()), err, out)
+		}
+	}
+	for name, in := range representative() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each run is mostly Python starting up
+			doc, err := SBOM(in, hostPackages)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, doc)
+		})
+	}
+	t.Run("this machine's dpkg", func(t *testing.T) {
+		t.Parallel()
+		const libc = "/lib/x86_64-linux-gnu/libc.so.6"
+		if _, err := os.Stat(libc); err != nil {
+			t.Skipf("not an amd64 Debian host: %v", err)
+		}
+		if _, err := findDpkgQuery(); err != nil {
+			t.Skip(err)
+		}
+		lib, err := NewFileRef(libc, libc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := NewDpkgResolver("/var/lib/dpkg/info", DpkgQuery(execRun))
+		for _, in := range []SBOMInput{
+			cell("gcc-dynamic", recipe.AMD64, recipe.Dynamic, StaticLibc{}, lib),
+			cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"}),
+		} {
+			doc, err := SBOM(in, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(doc), "cpe:2.3:a:gnu:glibc:") {
+				t.Errorf("%s: no glibc CPE", in.Name)
+			}
+			check(t, doc)
+		}
+	})
+	t.Run("without resolver", func(t *testing.T) {
+		t.Parallel()
+		doc, err := SBOM(representative()["dynamic glibc amd64"], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, doc)
+	})
+}
+
+// findValidator looks for pyspdxtools in shared/, the repository's sibling.
+func findValidator(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := wd
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			t.Fatalf("no go.mod above %s", wd)
+		}
+		root = parent
+	}
+	p := filepath.Join(root, "..", "shared", "tools", "spdx-validate", "pyspdxtools")
+	if _, err := os.Stat(p); err != nil {
+		testutil.Missing(t, "the SPDX validator: %v", err)
+	}
+	return p
 }
 
 func TestSBOMWithoutResolver(t *testing.T) {
@@ -129,29 +352,55 @@ func TestSBOMWithoutResolver(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := decode(t, got)
+	if n := len(doc.Packages); n != 2 {
+		t.Errorf("%d packages, want the image and the program", n)
+	}
 	unknown := 0
-	for _, p := range doc.Packages {
-		if strings.HasPrefix(p.SPDXID, "SPDXRef-Package-unknown-") {
+	for _, f := range doc.Files {
+		if strings.Contains(f.FileComment, "origin unknown") {
 			unknown++
-		}
-		if len(p.ExternalRefs) > 0 {
-			t.Errorf("package %s has a purl without a resolver", p.SPDXID)
 		}
 	}
 	if unknown != len(in.Libraries) {
-		t.Errorf("%d unknown-origin packages, want %d", unknown, len(in.Libraries))
+		t.Errorf("%d unknown-origin files, want %d", unknown, len(in.Libraries))
+	}
+}
+
+func TestSBOMProgramFromDebianSource(t *testing.T) {
+	in := cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"})
+	in.ProgramSource, in.ProgramVersion = "hello", "2.10-3"
+	got, err := SBOM(in, hostPackages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := packages(decode(t, got))["Program"]
+	if p.PackageVersion != "2.10-3" || refs(p)["purl"] != "pkg:deb/debian/hello@2.10-3?arch=source&distro=debian-12" {
+		t.Errorf("program = %s %+v", p.PackageVersion, refs(p))
 	}
 }
 
 func TestSBOMRejectsBadInput(t *testing.T) {
 	for name, mutate := range map[string]func(*SBOMInput){
-		"no build date":   func(in *SBOMInput) { in.Created = time.Time{} },
-		"namespace":       func(in *SBOMInput) { in.Namespace = "hello#1" },
-		"no recipe":       func(in *SBOMInput) { in.Recipe = "" },
-		"digest prefix":   func(in *SBOMInput) { in.Libraries[0].SHA256 = "sha256:" + sum('1') },
-		"duplicate path":  func(in *SBOMInput) { in.Libraries[1].ImagePath = in.Libraries[0].ImagePath },
-		"no binary path":  func(in *SBOMInput) { in.Binary.ImagePath = "" },
-		"no image digest": func(in *SBOMInput) { in.ImageDigest = "" },
+		"no build date":       func(in *SBOMInput) { in.Created = time.Time{} },
+		"namespace":           func(in *SBOMInput) { in.Namespace = "hello#1" },
+		"no recipe":           func(in *SBOMInput) { in.Recipe = "" },
+		"no program version":  func(in *SBOMInput) { in.ProgramVersion = "" },
+		"no tool version":     func(in *SBOMInput) { in.FromscratchVersion = "" },
+		"no distro":           func(in *SBOMInput) { in.Distro = Distro{} },
+		"digest prefix":       func(in *SBOMInput) { in.Libraries[0].SHA256 = "sha256:" + sum('1') },
+		"no sha1":             func(in *SBOMInput) { in.Libraries[0].SHA1 = "" },
+		"duplicate path":      func(in *SBOMInput) { in.Libraries[1].ImagePath = in.Libraries[0].ImagePath },
+		"relative path":       func(in *SBOMInput) { in.Binary.ImagePath = "hello" },
+		"no binary path":      func(in *SBOMInput) { in.Binary.ImagePath = "" },
+		"no image digest":     func(in *SBOMInput) { in.ImageDigest = "" },
+		"no linkage":          func(in *SBOMInput) { in.Linkage = "" },
+		"static without libc": func(in *SBOMInput) { in.Linkage = recipe.Static },
+		"static libc twice": func(in *SBOMInput) {
+			in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{"musl-dev", "musl", "1.2.4"}
+		},
+		"static libc option":      func(in *SBOMInput) { in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{Debian: "--admindir=/x"} },
+		"dynamic, static libc":    func(in *SBOMInput) { in.StaticLibc = StaticLibc{Name: "musl", Version: "1.2.4"} },
+		"bundled libc no version": func(in *SBOMInput) { in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{Name: "musl"} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			in, res := sbomFixture()
@@ -166,13 +415,13 @@ func TestSBOMRejectsBadInput(t *testing.T) {
 func TestIDAllocator(t *testing.T) {
 	ids := idAllocator{}
 	for _, tc := range []struct{ prefix, key, want string }{
-		{"File-", "/lib/x86_64-linux-gnu/libc.so.6", "SPDXRef-File-lib-x86-64-linux-gnu-libc.so.6"}, // SPDX ids allow no "_",
-		{"File-", "/lib/a+b", "SPDXRef-File-lib-a-b"},
-		{"File-", "/lib/a-b", "SPDXRef-File-lib-a-b-2"}, // collides after replacement
-		{"File-", "/lib/a_b", "SPDXRef-File-lib-a-b-3"},
-		{"File-", "/", "SPDXRef-File--"},
+		{"File-", "/lib/x86_64-linux-gnu/libc.so.6", "File-lib-x86-64-linux-gnu-libc.so.6"}, // SPDX ids allow no "_",
+		{"File-", "/lib/a+b", "File-lib-a-b"},
+		{"File-", "/lib/a-b", "File-lib-a-b-2"}, // collides after replacement
+		{"File-", "/lib/a_b", "File-lib-a-b-3"},
+		{"File-", "/", "File--"},
 	} {
-		if got := ids.next(tc.prefix, tc.key); got != tc.want {
+		if got := ids.next(tc.prefix, tc.key); string(got) != tc.want {
 			t.Errorf("next(%q, %q) = %s, want %s", tc.prefix, tc.key, got, tc.want)
 		}
 	}
@@ -180,23 +429,99 @@ func TestIDAllocator(t *testing.T) {
 
 func TestDebPURL(t *testing.T) {
 	for o, want := range map[Origin]string{
-		{"libc6", "2.36-9+deb12u14", "amd64"}:     "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64",
-		{"libstdc++6", "12.2.0-14", "arm64"}:      "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=arm64",
-		{"zlib1g", "1:1.2.13.dfsg-1", "amd64"}:    "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64",
-		{"libc6-arm64-cross", "2.36-8cross1", ""}: "pkg:deb/debian/libc6-arm64-cross@2.36-8cross1",
-		{"libc6", "", "amd64"}:                    "pkg:deb/debian/libc6?arch=amd64",
+		{"libc6", "2.36-9+deb12u14", "amd64"}:        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12",
+		{"libstdc++6", "12.2.0-14", "arm64"}:         "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=arm64&distro=debian-12",
+		{"zlib1g", "1:1.2.13.dfsg-1", "amd64"}:       "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12",
+		{"libc6-arm64-cross", "2.36-8cross1", "all"}: "pkg:deb/debian/libc6-arm64-cross@2.36-8cross1?arch=all&distro=debian-12",
+		{"libc6", "", ""}:                            "pkg:deb/debian/libc6?distro=debian-12",
 	} {
-		if got := debPURL(o); got != want {
+		if got := debPURL(o, bookworm); got != want {
 			t.Errorf("debPURL(%+v) = %s, want %s", o, got, want)
 		}
 	}
 }
 
-func decode(t *testing.T, data []byte) spdxDocument {
+func TestLibcCPE(t *testing.T) {
+	for _, tc := range []struct{ name, debianVersion, want string }{
+		{"libc6", "2.36-9+deb12u14", "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*"},
+		{"libc6-dev", "2.36-9+deb12u14", "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*"},
+		{"libc6-riscv64-cross", "2.36-8cross1", "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*"},
+		{"libc6-dev-armhf-cross", "2.36-8cross1", "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*"},
+		{"musl", "1.2.3-1", "cpe:2.3:a:musl-libc:musl:1.2.3:*:*:*:*:*:*:*"},
+		{"musl-dev", "1.2.3-1", "cpe:2.3:a:musl-libc:musl:1.2.3:*:*:*:*:*:*:*"},
+		{"musl", "1.2.4", "cpe:2.3:a:musl-libc:musl:1.2.4:*:*:*:*:*:*:*"},
+		{"musl", "1:1.2.3+x-1", `cpe:2.3:a:musl-libc:musl:1.2.3\+x:*:*:*:*:*:*:*`},
+		{"libc6-dbg", "2.36-9", ""},
+		{"libstdc++6", "12.2.0-14", ""},
+		{"musl-tools", "1.2.3-1", ""},
+		{"libc6", "", ""},
+	} {
+		if got := libcCPE(tc.name, upstreamVersion(tc.debianVersion)); got != tc.want {
+			t.Errorf("libcCPE(%s, %s) = %q, want %q", tc.name, tc.debianVersion, got, tc.want)
+		}
+	}
+}
+
+func TestVerificationCode(t *testing.T) {
+	// SHA1 of the empty string: a package without files.
+	if got := verificationCode(nil); got != "da39a3ee5e6b4b0d3255bfef95601890afd80709" {
+		t.Errorf("verificationCode(nil) = %s", got)
+	}
+	a, b := verificationCode([]string{sum1('b'), sum1('a')}), verificationCode([]string{sum1('a'), sum1('b')})
+	if a != b {
+		t.Error("verification code depends on the order of the files")
+	}
+}
+
+func decode(t *testing.T, data []byte) *spdx.Document {
 	t.Helper()
-	var doc spdxDocument
-	if err := json.Unmarshal(data, &doc); err != nil {
+	doc, err := spdxjson.Read(bytes.NewReader(data))
+	if err != nil {
 		t.Fatal(err)
 	}
 	return doc
+}
+
+func packages(doc *spdx.Document) map[string]*spdx.Package {
+	m := map[string]*spdx.Package{}
+	for _, p := range doc.Packages {
+		m[string(p.PackageSPDXIdentifier)] = p
+	}
+	return m
+}
+
+// refs is a package's external references by type (purl, cpe23Type).
+func refs(p *spdx.Package) map[string]string {
+	m := map[string]string{}
+	if p == nil {
+		return m
+	}
+	for _, r := range p.PackageExternalReferences {
+		m[r.RefType] = r.Locator
+	}
+	return m
+}
+
+func fileNamed(doc *spdx.Document, name string) *spdx.File {
+	for _, f := range doc.Files {
+		if f.FileName == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// linked is the one package the program has a relationship typ with.
+func linked(t *testing.T, doc *spdx.Document, typ string) *spdx.Package {
+	t.Helper()
+	var found []*spdx.Package
+	for _, r := range doc.Relationships {
+		if r.RefA.ElementRefID == "Program" && r.Relationship == typ {
+			found = append(found, packages(doc)[string(r.RefB.ElementRefID)])
+		}
+	}
+	if len(found) != 1 || found[0] == nil {
+		t.Fatalf("program has %d %s relationships to packages, want 1", len(found), typ)
+	}
+	return found[0]
 }

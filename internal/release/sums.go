@@ -209,8 +209,11 @@ func parseSums(data []byte) (map[string]string, error) {
 }
 
 // isHexSHA256 reports whether s is 64 lowercase hex digits.
-func isHexSHA256(s string) bool {
-	if len(s) != 64 {
+func isHexSHA256(s string) bool { return isLowerHex(s, 64) }
+
+// isLowerHex reports whether s is n lowercase hex digits.
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
 		return false
 	}
 	for _, c := range []byte(s) {
