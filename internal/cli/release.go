@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
-	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
@@ -44,14 +45,20 @@ func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) err
 	if err := copyTree(filepath.Join(cfg.OutDir, "oci"), filepath.Join(tmp, "oci"), false); err != nil {
 		return err
 	}
-	res := release.NewDpkgResolver("/var/lib/dpkg/info", release.DpkgVersion)
+	res := release.NewDpkgResolver("/var/lib/dpkg/info", release.DpkgQuery(func(ctx context.Context, argv, env []string) ([]byte, error) {
+		return run(ctx, toolchain.Command{Args: argv}, env)
+	}))
+	distro, err := hostDistro()
+	if err != nil {
+		return err
+	}
 	n := 0
 	for _, j := range rep.Jobs {
 		r := rep.Results[j.Cell.String()]
 		if r == nil || r.Err != nil {
 			continue
 		}
-		doc, err := sbomOf(cfg, r, res)
+		doc, err := sbomOf(cfg, r, res, distro)
 		if err != nil {
 			return fmt.Errorf("SBOM of %s: %w", j.Cell, err)
 		}
@@ -76,28 +83,47 @@ func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) err
 	return nil
 }
 
-func sbomOf(cfg Config, r *pipeline.Result, res release.Resolver) ([]byte, error) {
+// Version is fromscratch's version, named as the creator of every SBOM.
+const Version = "0.3.0"
+
+func sbomOf(cfg Config, r *pipeline.Result, res release.Resolver, distro release.Distro) ([]byte, error) {
 	digest, err := r.Image.Digest()
 	if err != nil {
 		return nil, err
 	}
-	bin, err := fileRef("/"+r.Job.Recipe.Name, r.Binary)
+	bin, err := release.NewFileRef("/"+r.Job.Recipe.Name, r.Binary)
+	if err != nil {
+		return nil, err
+	}
+	src, err := pipeline.SourceDigest(r.Job.Recipe)
 	if err != nil {
 		return nil, err
 	}
 	in := release.SBOMInput{
-		Name:             r.Job.Cell.SBOMName(),
-		Namespace:        fmt.Sprintf("https://fromscratch.invalid/spdx/%s-%s", r.Job.Cell.SBOMName(), digest.Hex),
-		Created:          cfg.BuildDate,
-		ImageDigest:      digest.String(),
-		Binary:           bin,
-		Recipe:           r.Job.Recipe.Name,
-		Toolchain:        r.Job.Def.Name,
-		ToolchainVersion: r.Job.Tool.Version,
+		Name:               r.Job.Cell.SBOMName(),
+		Namespace:          fmt.Sprintf("https://fromscratch.invalid/spdx/%s-%s", r.Job.Cell.SBOMName(), digest.Hex),
+		Created:            cfg.BuildDate,
+		ImageDigest:        digest.String(),
+		FromscratchVersion: Version,
+		Binary:             bin,
+		Recipe:             r.Job.Recipe.Name,
+		ProgramVersion:     "0+src." + strings.TrimPrefix(src, "sha256:")[:12],
+		Toolchain:          r.Job.Def.Name,
+		ToolchainVersion:   r.Job.Tool.Version,
+		Linkage:            r.Job.Cell.Linkage,
+		Distro:             distro,
+	}
+	if r.Job.Cell.Linkage == recipe.Static {
+		if b := r.Job.Def.Static.BundledLibc; b != "" {
+			name, ver, _ := strings.Cut(b, "@")
+			in.StaticLibc = release.StaticLibc{Name: name, Version: ver}
+		} else {
+			in.StaticLibc = release.StaticLibc{Debian: r.Job.Tool.Target.StaticLibcPackage}
+		}
 	}
 	if r.Closure != nil {
 		for _, f := range r.Closure.Files {
-			ref, err := fileRef(f.ImagePath, f.Source)
+			ref, err := release.NewFileRef(f.ImagePath, f.Source)
 			if err != nil {
 				return nil, err
 			}
@@ -107,14 +133,12 @@ func sbomOf(cfg Config, r *pipeline.Result, res release.Resolver) ([]byte, error
 	return release.SBOM(in, res)
 }
 
-func fileRef(imagePath, host string) (release.FileRef, error) {
-	sum, err := cache.FileDigest(host)
+// hostDistro reads /etc/os-release: the distribution whose packages the
+// images' libraries come from.
+func hostDistro() (release.Distro, error) {
+	data, err := os.ReadFile("/etc/os-release")
 	if err != nil {
-		return release.FileRef{}, err
+		return release.Distro{}, fmt.Errorf("reading the distribution: %w", err)
 	}
-	st, err := os.Stat(host)
-	if err != nil {
-		return release.FileRef{}, err
-	}
-	return release.FileRef{ImagePath: imagePath, HostPath: host, SHA256: sum, Size: st.Size()}, nil
+	return release.ParseOSRelease(data)
 }

@@ -45,6 +45,10 @@ type LinkageDef struct {
 	Libc          string   `toml:"libc"`
 	Flags         []string `toml:"flags"`
 	NotApplicable string   `toml:"not_applicable"` // reason, if it cannot link this way
+	// BundledLibc is the C library the toolchain itself ships and links
+	// statically, as name@version (zig: "musl@1.2.4"); empty when the
+	// target's Debian package provides it (Target.StaticLibcPackage).
+	BundledLibc string `toml:"bundled_libc"`
 }
 
 // Provision says how to get the toolchain besides Debian packages.
@@ -65,6 +69,10 @@ type Target struct {
 	Sysroot string   `toml:"sysroot"`
 	LibDirs []string `toml:"lib_dirs"` // where DT_NEEDED libraries are looked for
 	Apt     []string `toml:"apt"`      // Debian packages that provide the target
+	// StaticLibcPackage is the Debian package whose libc.a static cells
+	// link (e.g. "libc6-dev:amd64", "libc6-dev-arm64-cross"): the SBOM
+	// names it.
+	StaticLibcPackage string `toml:"static_libc_package"`
 	// NotApplicable marks what this target cannot build, keyed by "static",
 	// "dynamic" or "c++", with the reason.
 	NotApplicable map[string]string `toml:"not_applicable"`
