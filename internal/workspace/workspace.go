@@ -1,0 +1,138 @@
+// Package workspace finds the directory that holds recipes/ and toolchains/:
+// the runfiles of a Bazel-built binary, or else the fromscratch repository
+// that the working directory is in.
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/bazelbuild/rules_go/go/runfiles"
+	"golang.org/x/mod/modfile"
+)
+
+// Module is the module path that marks the repository's go.mod.
+const Module = "github.com/fromscratch/fromscratch"
+
+// repos are the names the repository's runfiles directory can have, in the
+// order they are tried: its module name, which the repository mapping
+// resolves under bzlmod (also when fromscratch is another module's
+// dependency) and which is the directory itself in WORKSPACE mode
+// (workspace(name = "fromscratch")); "_main", bzlmod's main repository;
+// "__main__", an unnamed WORKSPACE.
+var repos = []string{"fromscratch", "_main", "__main__"}
+
+// Root returns the directory that holds recipes/ and toolchains/.
+//
+// Under Bazel (bazel run, bazel test) it is the directory that the
+// runfiles' recipe files lead to (the checkout, or Bazel's copy of an
+// external repository), the runfiles found as rules_go's runfiles library
+// finds them: the
+// RUNFILES_MANIFEST_FILE or RUNFILES_DIR variable read through getenv, or
+// program (os.Args[0]) with ".runfiles_manifest" or ".runfiles" appended.
+// Otherwise it is the nearest directory at or above wd whose go.mod
+// declares Module. Root reads no environment itself: the caller passes
+// os.Getenv, or a map's lookup in tests.
+func Root(getenv func(string) string, wd, program string) (string, error) {
+	rf, err := openRunfiles(getenv, program)
+	if err != nil {
+		return "", err
+	}
+	if rf != nil {
+		if dir, ok := inRunfiles(rf); ok {
+			return dir, nil
+		}
+	}
+	dir, err := repository(wd)
+	if err != nil && rf != nil {
+		return "", fmt.Errorf("no recipes/ in the runfiles (declare //:recipes and //:toolchains as data) and %w", err)
+	}
+	return dir, err
+}
+
+// openRunfiles returns the runfiles of this process, or nil when it has
+// none. Every option is passed explicitly, so that the library never falls
+// back to reading the environment or os.Args itself.
+func openRunfiles(getenv func(string) string, program string) (*runfiles.Runfiles, error) {
+	var opt runfiles.Option
+	switch {
+	case getenv("RUNFILES_MANIFEST_FILE") != "":
+		opt = runfiles.ManifestFile(getenv("RUNFILES_MANIFEST_FILE"))
+	case getenv("RUNFILES_DIR") != "":
+		opt = runfiles.Directory(getenv("RUNFILES_DIR"))
+	case program != "" && isFile(program+".runfiles_manifest"):
+		opt = runfiles.ManifestFile(program + ".runfiles_manifest")
+	case program != "" && isDir(program+".runfiles"):
+		opt = runfiles.Directory(program + ".runfiles")
+	default:
+		return nil, nil
+	}
+	rf, err := runfiles.New(opt)
+	if err != nil {
+		return nil, fmt.Errorf("opening the runfiles: %w", err)
+	}
+	return rf, nil
+}
+
+// inRunfiles finds the repository's directory through one recipe file of
+// the runfiles, followed through its symlinks: the source tree that the
+// runfiles tree links to, or that the manifest's entries name. The
+// runfiles tree itself would not do: each of its files is a symlink out of
+// its folder, which recipe.Load refuses.
+func inRunfiles(rf *runfiles.Runfiles) (string, bool) {
+	for _, repo := range repos {
+		matches, err := fs.Glob(rf, repo+"/recipes/*/recipe.toml")
+		if err != nil || len(matches) == 0 {
+			continue
+		}
+		p, err := rf.Rlocation(matches[0])
+		if err != nil {
+			continue
+		}
+		if p, err = filepath.EvalSymlinks(p); err != nil {
+			continue
+		}
+		dir := filepath.Dir(filepath.Dir(filepath.Dir(p)))
+		if isDir(filepath.Join(dir, "recipes")) && isDir(filepath.Join(dir, "toolchains")) {
+			return dir, true
+		}
+	}
+	return "", false
+}
+
+// repository walks up from wd to the directory whose go.mod declares Module.
+func repository(wd string) (string, error) {
+	dir, err := filepath.Abs(wd)
+	if err != nil {
+		return "", fmt.Errorf("finding the repository: %w", err)
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		switch {
+		case err == nil:
+			if modfile.ModulePath(b) == Module {
+				return dir, nil
+			}
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", fmt.Errorf("finding the repository: %w", err)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod declaring module %s in %s or its parents: run fromscratch inside its repository, or with bazel run", Module, wd)
+		}
+		dir = parent
+	}
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
