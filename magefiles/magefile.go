@@ -111,3 +111,10 @@ func Bench(ctx context.Context) error { return front().Bench(ctx) }
 
 // Clean removes out/.
 func Clean() error { return front().Clean() }
+
+// Bazel namespace: the Bazel build files.
+type Bazel mg.Namespace
+
+// Check runs gazelle in diff mode, buildifier in check mode and actionlint,
+// and checks that go.mod, MODULE.bazel and WORKSPACE name one rules_go.
+func (Bazel) Check(ctx context.Context) error { return front().BazelCheck(ctx) }

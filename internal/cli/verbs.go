@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/fromscratch/fromscratch/internal/bazelcheck"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // verb is one target: its words ("build all"), its arguments and its body.
@@ -35,6 +39,7 @@ var verbs = []verb{
 	{"cache prune", nil, "remove action-cache entries unused for FROMSCRATCH_CACHE_MAX_AGE", func(c *CLI, ctx context.Context, _ []string) error { return c.PruneCache(ctx) }},
 	{"setup", nil, "provision toolchains, qemu binfmt and a Docker engine", func(c *CLI, ctx context.Context, _ []string) error { return c.Setup(ctx) }},
 	{"test", nil, "go vet and the test suite", func(c *CLI, ctx context.Context, _ []string) error { return c.Test(ctx) }},
+	{"bazel check", nil, "gazelle, buildifier and actionlint in check mode; rules_go and gazelle versions agree", func(c *CLI, ctx context.Context, _ []string) error { return c.BazelCheck(ctx) }},
 	{"clean", nil, "remove what fromscratch wrote in out/", func(c *CLI, ctx context.Context, _ []string) error { return c.Clean() }},
 }
 
@@ -55,11 +60,11 @@ func (c *CLI) Run(ctx context.Context, args []string) error {
 		}
 		rest := args[len(words):]
 		if len(rest) != len(v.args) {
-			return fmt.Errorf("%s: want %d argument(s) %s, got %d (%q)", v.words, len(v.args), strings.Join(v.args, " "), len(rest), rest)
+			return usageError{fmt.Errorf("%s: want %d argument(s) %s, got %d (%q)", v.words, len(v.args), strings.Join(v.args, " "), len(rest), rest)}
 		}
 		return v.run(c, ctx, rest)
 	}
-	return fmt.Errorf("unknown command %q (fromscratch help lists them)", strings.Join(args, " "))
+	return usageError{fmt.Errorf("unknown command %q (fromscratch help lists them)", strings.Join(args, " "))}
 }
 
 // Usage lists the targets and the environment variables.
@@ -76,4 +81,52 @@ func Usage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Meaning)
 	}
 	tw.Flush()
+}
+
+// Main is cmd/fromscratch: it finds the repository (Bazel's runfiles, or
+// the repository the working directory is in), runs the command of
+// args[1:], and returns the exit code: 0, 1 for a failure, 2 for a bad
+// command line.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	env := processEnv()
+	cfgEnv := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			cfgEnv[k] = v
+		}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(stderr, "fromscratch:", err)
+		return 1
+	}
+	root, err := workspace.Root(func(k string) string { return cfgEnv[k] }, wd, args[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "fromscratch:", err)
+		return 1
+	}
+	c := New(root, stdout)
+	if err := c.Run(ctx, args[1:]); err != nil {
+		fmt.Fprintln(stderr, "fromscratch:", err)
+		if _, ok := err.(usageError); ok {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// usageError is a bad command line.
+type usageError struct{ error }
+
+// BazelCheck checks the Bazel files against the code and go.mod (gazelle
+// -mode=diff), formats and lints the Starlark (buildifier), lints the
+// GitHub workflows (actionlint), and compares the rules_go and gazelle
+// versions of go.mod, MODULE.bazel and WORKSPACE.
+func (c *CLI) BazelCheck(ctx context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	return bazelcheck.Check(ctx, cfg.Root, c.run, cfg.Environ, c.out)
 }

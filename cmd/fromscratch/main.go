@@ -1,0 +1,23 @@
+// Command fromscratch is the plain command line of fromscratch, with the
+// same verbs as the mage targets: fromscratch build all, fromscratch build
+// recipe hello, fromscratch matrix show, ... Both are thin shells over
+// internal/cli. Under `bazel run //cmd/fromscratch` it finds recipes/ and
+// toolchains/ through the runfiles; run any other way, it uses the
+// repository it stands in.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/fromscratch/fromscratch/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
