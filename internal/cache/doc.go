@@ -16,6 +16,16 @@
 // costs a rebuild. Paths of the build directory must be replaced by
 // placeholders before they reach Inputs; the package cannot tell them apart.
 //
+// # File digests
+//
+// Memo remembers file digests by absolute path and trusts a record only
+// while the file's size, mtime, device and inode are unchanged. NewMemo's
+// memo lives for the process (FileDigest uses one); LoadMemo's is also
+// saved to a file (the pipeline keeps digests.json in its cache
+// directory), which Save replaces atomically and merges with what other
+// processes saved meanwhile, under an flock on <file>.lock. A damaged memo
+// file reads as an empty memo.
+//
 // # Store layout
 //
 //	<Dir>/v1/<aa>/<key>/manifest.json    version, key, meta, and per file: sha256, size, mode

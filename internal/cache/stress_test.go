@@ -40,6 +40,9 @@ func helperMain(args []string) int {
 		if hits == 0 {
 			errs = append(errs, errors.New("no Get hit"))
 		}
+	case len(args) == 4 && args[0] == "memo":
+		rounds, _ := strconv.Atoi(args[3])
+		errs = memoWorker(args[1], args[2], rounds)
 	default:
 		errs = []error{fmt.Errorf("unknown helper arguments %q", args)}
 	}
