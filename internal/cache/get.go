@@ -32,17 +32,53 @@ func (e *cacheFault) Unwrap() error { return e.err }
 // (bad manifest, missing, short or changed file) is a miss too, and is
 // removed so the caller rebuilds it. The error is non-nil only for
 // problems writing dstDir.
+//
+// Get is safe against other processes using the store: it reads the entry
+// through a handle on its directory, so an entry removed or replaced
+// meanwhile shows up as a missing or wrong file, never as a mix of two
+// entries, and it removes an entry it found damaged only if the path
+// still names that same directory (checked under the store lock). When
+// the entry changed under it, Get tries again, a few times at most.
 func (s Store) Get(k Key, dstDir string) (Entry, bool, error) {
+	link := os.Getenv(LinkEnv) == "1"
+	for attempt := 1; ; attempt++ {
+		e, ok, changed, err := s.get(k, dstDir, link)
+		if !changed || attempt == 3 {
+			return e, ok, err
+		}
+	}
+}
+
+// get is one attempt of Get. changed reports a miss because the entry was
+// removed or replaced while it was being read.
+func (s Store) get(k Key, dstDir string, link bool) (_ Entry, ok, changed bool, _ error) {
 	dir := s.entryDir(k)
-	m, err := readManifest(dir, k)
+	r, err := os.OpenRoot(dir)
 	if err != nil {
-		s.discard(dir)
-		return Entry{}, false, nil
+		// Absent, or not a directory (Put replaces that), or unreadable.
+		return Entry{}, false, false, nil
+	}
+	defer r.Close() // after any removal: keeps the inode from being reused
+	seen, err := r.Stat(".")
+	if err != nil {
+		return Entry{}, false, false, nil
+	}
+	// fault removes the damaged entry if dir still names it.
+	fault := func() (Entry, bool, bool, error) {
+		removed, _, err := s.removeEntry(dir, func(fi fs.FileInfo) bool { return os.SameFile(fi, seen) })
+		return Entry{}, false, !removed && err == nil, nil
+	}
+	data, err := r.ReadFile(manifestName)
+	if err != nil {
+		return fault()
+	}
+	m, err := decodeManifest(data, k)
+	if err != nil {
+		return fault()
 	}
 	if err := os.MkdirAll(dstDir, 0o755); err != nil {
-		return Entry{}, false, fmt.Errorf("creating %s: %w", dstDir, err)
+		return Entry{}, false, false, fmt.Errorf("creating %s: %w", dstDir, err)
 	}
-	link := os.Getenv(LinkEnv) == "1"
 	names := slices.Sorted(maps.Keys(m.Files))
 	var staged []string
 	defer func() {
@@ -53,38 +89,37 @@ func (s Store) Get(k Key, dstDir string) (Entry, bool, error) {
 		}
 	}()
 	for _, name := range names {
-		src := filepath.Join(dir, filesDir, filepath.FromSlash(name))
-		tmp, err := stage(src, filepath.Join(dstDir, filepath.FromSlash(name)), m.Files[name], link)
+		src := filepath.Join(filesDir, filepath.FromSlash(name))
+		tmp, err := stage(r, src, filepath.Join(dstDir, filepath.FromSlash(name)), m.Files[name], link)
 		if err != nil {
 			if _, ok := errors.AsType[*cacheFault](err); ok {
-				s.discard(dir)
-				return Entry{}, false, nil
+				return fault()
 			}
-			return Entry{}, false, fmt.Errorf("restoring %s: %w", name, err)
+			return Entry{}, false, false, fmt.Errorf("restoring %s: %w", name, err)
 		}
 		staged = append(staged, tmp)
 	}
 	for i, name := range names {
 		if err := os.Rename(staged[i], filepath.Join(dstDir, filepath.FromSlash(name))); err != nil {
-			return Entry{}, false, fmt.Errorf("restoring %s: %w", name, err)
+			return Entry{}, false, false, fmt.Errorf("restoring %s: %w", name, err)
 		}
 		staged[i] = ""
 	}
 	// Record the use for Prune. Best effort: a read-only cache still hits.
 	now := time.Now()
-	os.Chtimes(filepath.Join(dir, manifestName), now, now)
+	r.Chtimes(manifestName, now, now)
 
 	e := Entry{Files: make(map[string]string, len(m.Files)), Meta: m.Meta}
 	for name, f := range m.Files {
 		e.Files[name] = f.SHA256
 	}
-	return e, true, nil
+	return e, true, false, nil
 }
 
-// stage puts a verified copy (or hard link) of the cache file src next to
-// target under a hidden temporary name and returns that name. Problems
-// with src are *cacheFault.
-func stage(src, target string, f manifestFile, link bool) (string, error) {
+// stage puts a verified copy (or hard link) of the cache file src (a path
+// inside the entry r) next to target under a hidden temporary name and
+// returns that name. Problems with src are *cacheFault.
+func stage(r *os.Root, src, target string, f manifestFile, link bool) (string, error) {
 	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -92,7 +127,10 @@ func stage(src, target string, f manifestFile, link bool) (string, error) {
 	prefix := "." + filepath.Base(target) + ".tmp-"
 	if link {
 		tmp := filepath.Join(dir, prefix+rand.Text())
-		if err := os.Link(src, tmp); err == nil {
+		// os.Link needs a path, which may name another entry by now:
+		// what was linked is verified against the manifest read, so it
+		// is the right bytes or a fault.
+		if err := os.Link(filepath.Join(r.Name(), src), tmp); err == nil {
 			// tmp is the cache's inode: hash what was linked.
 			if err := verifyFile(tmp, f); err != nil {
 				os.Remove(tmp)
@@ -102,7 +140,7 @@ func stage(src, target string, f manifestFile, link bool) (string, error) {
 		}
 		// Another file system, or no hard links: copy.
 	}
-	in, err := os.Open(src)
+	in, err := r.Open(src)
 	if err != nil {
 		return "", &cacheFault{err}
 	}
@@ -116,12 +154,12 @@ func stage(src, target string, f manifestFile, link bool) (string, error) {
 		os.Remove(out.Name())
 		return "", err
 	}
-	r := &faultReader{r: in}
+	fr := &faultReader{r: in}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(r, f.Size+1))
+	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(fr, f.Size+1))
 	if err != nil {
-		if r.err != nil {
-			return fail(&cacheFault{r.err})
+		if fr.err != nil {
+			return fail(&cacheFault{fr.err})
 		}
 		return fail(err)
 	}

@@ -21,6 +21,7 @@ const (
 	manifestName    = "manifest.json"
 	filesDir        = "files"
 	tmpPrefix       = "tmp-"
+	lockName        = "lock"
 )
 
 // Store is a cache directory, outside the repository. The zero Store is
@@ -57,8 +58,9 @@ func (s Store) entryDir(k Key) string {
 
 // Put stores files (output name -> host path) and meta under k. The entry
 // is written to a temporary directory and renamed into place, so readers
-// see all of it or nothing. If an entry for k appears meanwhile (a
-// concurrent Put), that entry is kept and Put returns nil.
+// see all of it or nothing. If a usable entry for k appears meanwhile (a
+// concurrent Put, in this process or another), that entry is kept and Put
+// returns nil; a damaged one (its manifest does not parse) is replaced.
 func (s Store) Put(k Key, files map[string]string, meta map[string]string) error {
 	for name := range files {
 		if !validName(name) {
@@ -69,7 +71,7 @@ func (s Store) Put(k Key, files map[string]string, meta map[string]string) error
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("creating cache directory: %w", err)
 	}
-	tmp, err := os.MkdirTemp(root, tmpPrefix)
+	tmp, unlockTmp, err := s.tempDir(tmpPrefix)
 	if err != nil {
 		return fmt.Errorf("creating cache entry: %w", err)
 	}
@@ -78,6 +80,7 @@ func (s Store) Put(k Key, files map[string]string, meta map[string]string) error
 		if !published {
 			os.RemoveAll(tmp)
 		}
+		unlockTmp()
 	}()
 
 	m := manifest{Version: manifestVersion, Key: k.String(), Files: map[string]manifestFile{}, Meta: meta}
@@ -96,25 +99,72 @@ func (s Store) Put(k Key, files map[string]string, meta map[string]string) error
 		return fmt.Errorf("writing manifest of %s: %w", k, err)
 	}
 
-	final := s.entryDir(k)
-	// Two attempts: Prune may remove the empty shard directory between
-	// MkdirAll and Rename.
-	for attempt := 0; ; attempt++ {
-		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-			return fmt.Errorf("creating cache shard: %w", err)
-		}
-		err := os.Rename(tmp, final)
-		if err == nil {
-			published = true
-			return nil
-		}
-		if _, serr := os.Lstat(final); serr == nil {
-			return nil // a concurrent Put won; keep its entry
-		}
-		if attempt == 1 {
-			return fmt.Errorf("publishing cache entry %s: %w", k, err)
-		}
+	published, trash, err := s.publish(tmp, k)
+	if trash != "" {
+		os.RemoveAll(trash) // a failure leaves a tmp-* directory for Prune
 	}
+	if err != nil {
+		return fmt.Errorf("publishing cache entry %s: %w", k, err)
+	}
+	return nil
+}
+
+// publish renames the complete entry tmp to the place of k, under the
+// store lock. It reports whether tmp was renamed (false: a usable entry
+// was there and is kept), and returns the tmp-* directory holding a
+// damaged entry it replaced, for the caller to remove after the lock is
+// released.
+func (s Store) publish(tmp string, k Key) (published bool, trash string, err error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return false, "", err
+	}
+	defer unlock()
+	final := s.entryDir(k)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return false, "", err
+	}
+	err = os.Rename(tmp, final)
+	if err == nil {
+		return true, "", nil
+	}
+	if _, serr := os.Lstat(final); serr != nil {
+		return false, "", err // not a clash with an existing entry
+	}
+	if _, merr := readManifest(final, k); merr == nil {
+		return false, "", nil // a concurrent Put won; keep its entry
+	}
+	if trash, err = s.retire(final); err != nil {
+		return false, "", err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return false, trash, err
+	}
+	return true, trash, nil
+}
+
+// lock takes the store lock (<root>/lock, flock(2)), which orders every
+// change of what an entry path names: Put's rename into place, the
+// removals by Get, Prune and Clear, and the removal of empty shards. The
+// lock is held for a few renames, never while files are copied or
+// hashed, and Get takes it only to remove a damaged entry.
+func (s Store) lock() (unlock func(), err error) {
+	return lockFile(filepath.Join(s.root(), lockName))
+}
+
+// tempDir creates a tmp-* directory under the layout root and locks it
+// (flock on the directory) until unlock: Prune and Clear skip a locked
+// one however old it looks.
+func (s Store) tempDir(prefix string) (dir string, unlock func(), err error) {
+	dir, err = os.MkdirTemp(s.root(), prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	if unlock, err = lockDir(dir); err != nil {
+		os.Remove(dir)
+		return "", nil, err
+	}
+	return dir, unlock, nil
 }
 
 // storeFile copies the regular file src to dst, makes dst read-only
@@ -163,6 +213,11 @@ func readManifest(dir string, k Key) (manifest, error) {
 	if err != nil {
 		return manifest{}, err
 	}
+	return decodeManifest(data, k)
+}
+
+// decodeManifest parses and checks the manifest of the entry for k.
+func decodeManifest(data []byte, k Key) (manifest, error) {
 	var m manifest
 	if err := json.Unmarshal(data, &m); err != nil {
 		return manifest{}, fmt.Errorf("decoding manifest: %w", err)
@@ -183,23 +238,48 @@ func validName(name string) bool {
 	return name != "" && path.Clean(name) == name && filepath.IsLocal(filepath.FromSlash(name))
 }
 
-// discard removes the entry directory dir: it is first renamed into a
-// tmp-* directory so no reader sees half an entry. It returns an error
-// matching fs.ErrNotExist if dir was already gone.
-func (s Store) discard(dir string) error {
-	if _, err := os.Lstat(dir); err != nil {
-		return err
-	}
-	trash, err := os.MkdirTemp(s.root(), tmpPrefix+"rm-")
+// removeEntry removes the entry directory dir if it is still there and
+// still(its Lstat) holds, both checked under the store lock, so that an
+// entry published after the caller looked is not removed in its place.
+// The entry is renamed into a tmp-rm-* directory under the lock, which
+// readers never see half of, and deleted after the lock is released. It
+// reports whether it removed dir, and the bytes freed.
+func (s Store) removeEntry(dir string, still func(fs.FileInfo) bool) (removed bool, freed int64, err error) {
+	unlock, err := s.lock()
 	if err != nil {
-		return os.RemoveAll(dir)
+		return false, 0, err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil || !still(fi) {
+		unlock()
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
+		return false, 0, err
+	}
+	trash, err := s.retire(dir)
+	unlock()
+	if err != nil {
+		return false, 0, err
+	}
+	freed = dirSize(trash)
+	os.RemoveAll(trash) // a failure leaves a tmp-* directory for Prune
+	return true, freed, nil
+}
+
+// retire renames the entry directory dir into a new tmp-rm-* directory
+// and returns that directory. The caller holds the store lock and removes
+// the returned directory after releasing it. No one else writes into it,
+// and Prune leaves it alone for an hour, so its removal cannot fail with
+// "directory not empty" or race another removal.
+func (s Store) retire(dir string) (trash string, err error) {
+	trash, err = os.MkdirTemp(s.root(), tmpPrefix+"rm-")
+	if err != nil {
+		return "", err
 	}
 	if err := os.Rename(dir, filepath.Join(trash, "entry")); err != nil {
 		os.Remove(trash)
-		if errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return os.RemoveAll(dir)
+		return "", err
 	}
-	return os.RemoveAll(trash)
+	return trash, nil
 }
