@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// LinkEnv names the environment variable that makes Get restore files by
-// hard link instead of copying ("1" turns it on).
+// LinkEnv names the environment variable that sets Store.Link
+// (FROMSCRATCH_CACHE_LINK); internal/cli reads it, tests pass it on.
 const LinkEnv = "FROMSCRATCH_CACHE_LINK"
 
 // cacheFault is a problem with a cache entry rather than with the
@@ -40,7 +40,7 @@ func (e *cacheFault) Unwrap() error { return e.err }
 // still names that same directory (checked under the store lock). When
 // the entry changed under it, Get tries again, a few times at most.
 func (s Store) Get(k Key, dstDir string) (Entry, bool, error) {
-	link := os.Getenv(LinkEnv) == "1"
+	link := s.Link
 	for attempt := 1; ; attempt++ {
 		e, ok, changed, err := s.get(k, dstDir, link)
 		if !changed || attempt == 3 {

@@ -27,7 +27,11 @@ const (
 // Store is a cache directory, outside the repository. The zero Store is
 // not usable: Dir must be set. See the package documentation for the
 // layout.
-type Store struct{ Dir string }
+type Store struct {
+	Dir string
+	// Link makes Get restore files by hard link instead of copying.
+	Link bool
+}
 
 // Entry is what Get restored.
 type Entry struct {

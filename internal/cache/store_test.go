@@ -100,7 +100,7 @@ func (f fixture) getHit(t *testing.T) string {
 		if e.Files[name] != sha(want) {
 			t.Errorf("Entry.Files[%s] = %s, want %s", name, e.Files[name], sha(want))
 		}
-		if os.Getenv(LinkEnv) != "1" {
+		if !f.s.Link {
 			if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != f.modes[name] {
 				t.Errorf("restored %s has mode %v, want %v", name, fi.Mode().Perm(), f.modes[name])
 			}
@@ -283,8 +283,8 @@ func TestRestoredIsIndependent(t *testing.T) {
 }
 
 func TestLinkMode(t *testing.T) {
-	t.Setenv(LinkEnv, "1")
 	f := newFixture(t, "gcc")
+	f.s.Link = true
 	f.put(t)
 	dst := f.getHit(t)
 	p := filepath.Join(dst, "hello")

@@ -114,7 +114,7 @@ func stressCase(i int) (Key, map[string][]byte, map[string]string) {
 // failed call and every Get hit whose bytes were wrong, and counts the hits
 // (a run without hits would have tested nothing).
 func hammer(dir string, seed uint64, ops, workers int, corruptFiles bool) (hits int, errs []error) {
-	s := Store{Dir: dir}
+	s := Store{Dir: dir, Link: os.Getenv(LinkEnv) == "1"}
 	scratch, err := os.MkdirTemp(filepath.Dir(dir), "hammer-")
 	if err != nil {
 		return 0, []error{err}
@@ -266,7 +266,7 @@ func checkRestored(dst string, e Entry, data map[string][]byte, meta map[string]
 // left, and every key can be Put and restored.
 func checkQuiet(t *testing.T, dir string) {
 	t.Helper()
-	s := Store{Dir: dir}
+	s := Store{Dir: dir, Link: os.Getenv(LinkEnv) == "1"}
 	leftTmp(t, s)
 	src := t.TempDir()
 	for i := range stressKeys {

@@ -73,7 +73,7 @@ type Builder struct {
 	opts  Options
 	run   toolchain.Runner
 	store *cache.Store // nil: no action cache
-	memo  *digestMemo
+	memo  *cache.Memo // file digests, kept across runs in the cache dir
 }
 
 // Option changes a Builder made by New.
@@ -86,9 +86,9 @@ func WithRunner(run toolchain.Runner) Option { return func(b *Builder) { b.run =
 // New returns a Builder for opts. The action cache and the digest memo
 // live in opts.CacheDir.
 func New(opts Options, options ...Option) *Builder {
-	b := &Builder{opts: opts, run: toolchain.Exec, memo: loadDigestMemo(opts.CacheDir)}
+	b := &Builder{opts: opts, run: toolchain.Exec, memo: cache.LoadMemo(filepath.Join(opts.CacheDir, "digests.json"))}
 	if !opts.NoCache {
-		b.store = &cache.Store{Dir: filepath.Join(opts.CacheDir, "actions")}
+		b.store = &cache.Store{Dir: filepath.Join(opts.CacheDir, "actions"), Link: opts.CacheLink}
 	}
 	if b.opts.Jobs < 1 {
 		b.opts.Jobs = 1
@@ -158,7 +158,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 		return rep, fmt.Errorf("building: %w", err)
 	}
 	var errs []error
-	if err := b.memo.save(); err != nil {
+	if err := b.memo.Save(); err != nil {
 		errs = append(errs, fmt.Errorf("saving file digests: %w", err))
 	}
 	if err := b.writeLayouts(rep); err != nil {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -11,85 +10,23 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
-	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
-// digestMemo remembers file digests across runs, keyed by path and
-// (size, mtime, device, inode), so that a no-op build does not read the
-// 150 MB zig binary again. It lives in the cache directory.
-type digestMemo struct {
-	path  string
-	mu    sync.Mutex
-	m     map[string]memoEntry
-	dirty bool
-}
-
-type memoEntry struct {
-	Size    int64  `json:"size"`
-	MtimeNS int64  `json:"mtime_ns"`
-	Dev     uint64 `json:"dev"`
-	Ino     uint64 `json:"ino"`
-	Digest  string `json:"sha256"`
-}
-
-func loadDigestMemo(cacheDir string) *digestMemo {
-	d := &digestMemo{path: filepath.Join(cacheDir, "digests.json"), m: map[string]memoEntry{}}
-	if data, err := os.ReadFile(d.path); err == nil {
-		_ = json.Unmarshal(data, &d.m) // a damaged memo is only a slower run
-	}
-	return d
-}
-
-func statEntry(p string) (memoEntry, error) {
+// statOf is what imageKey records of a closure file: size, mtime and
+// inode, so a Debian update of a library invalidates the image.
+func statOf(p string) (size, mtimeNS int64, ino uint64) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return memoEntry{}, err
+		return -1, 0, 0
 	}
-	e := memoEntry{Size: st.Size(), MtimeNS: st.ModTime().UnixNano()}
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		e.Dev, e.Ino = uint64(sys.Dev), sys.Ino
+		ino = sys.Ino
 	}
-	return e, nil
-}
-
-// digest returns the hex sha256 of the file at p.
-func (d *digestMemo) digest(p string) (string, error) {
-	e, err := statEntry(p)
-	if err != nil {
-		return "", fmt.Errorf("hashing %s: %w", p, err)
-	}
-	d.mu.Lock()
-	old, ok := d.m[p]
-	d.mu.Unlock()
-	if ok && old.Size == e.Size && old.MtimeNS == e.MtimeNS && old.Dev == e.Dev && old.Ino == e.Ino {
-		return old.Digest, nil
-	}
-	if e.Digest, err = cache.FileDigest(p); err != nil {
-		return "", err
-	}
-	d.mu.Lock()
-	d.m[p], d.dirty = e, true
-	d.mu.Unlock()
-	return e.Digest, nil
-}
-
-// save writes the memo back atomically.
-func (d *digestMemo) save() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.dirty {
-		return nil
-	}
-	data, err := json.Marshal(d.m)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(d.path, data, 0o644)
+	return st.Size(), st.ModTime().UnixNano(), ino
 }
 
 // Placeholders stand for the machine's directories in cache keys: the key
@@ -148,7 +85,7 @@ func (b *Builder) compileKey(j Job) (cache.Key, error) {
 		in.Argv = append(in.Argv, s.Args)
 	}
 	for _, n := range slices.Sorted(maps.Keys(j.Tool.Resolved)) {
-		d, err := b.memo.digest(j.Tool.Resolved[n])
+		d, err := b.memo.Digest(j.Tool.Resolved[n])
 		if err != nil {
 			return cache.Key{}, err
 		}
@@ -177,8 +114,8 @@ func (b *Builder) imageKey(r *Result) string {
 	fmt.Fprintf(h, "image/v1\x00%s\x00%s\x00%d\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(), r.Job.Recipe.Smoke.Args)
 	if r.Closure != nil {
 		for _, f := range r.Closure.Files {
-			e, _ := statEntry(f.Source)
-			fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d\x00", f.ImagePath, f.Source, e.Size, e.MtimeNS, e.Ino)
+			size, mtime, ino := statOf(f.Source)
+			fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d\x00", f.ImagePath, f.Source, size, mtime, ino)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
