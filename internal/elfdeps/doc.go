@@ -9,6 +9,12 @@
 // against the same model of the loader. Resolve and Verify share that
 // model (loader.go), so Verify accepts what Resolve produces.
 //
+// Program checks that a file is something the kernel can start before any
+// of that happens: not a text file, an object file (.o), a shared library
+// or a core dump. A static-pie is ET_DYN without PT_INTERP, like a shared
+// library; the DF_1_PIE flag its linker sets tells them apart (see
+// Info.ProgramError).
+//
 // # Image layout
 //
 // The program is /<basename> (Options.ImagePath to change it). The

@@ -13,12 +13,16 @@ import (
 type Info struct {
 	Class   elf.Class
 	Machine elf.Machine
-	Type    elf.Type // ET_EXEC or ET_DYN
+	Type    elf.Type // ET_EXEC or ET_DYN for programs and libraries; see Program
+	Entry   uint64   // e_entry, 0 for most shared libraries and object files
 	Interp  string   // PT_INTERP, "" if none
 	Needed  []string // DT_NEEDED in order
 	RPath   []string // DT_RPATH entries split on ':'
 	RunPath []string // DT_RUNPATH entries split on ':'
 	SOName  string
+	// PIE is DF_1_PIE in DT_FLAGS_1: the linker built a position-independent
+	// executable (GNU ld since 2.33, LLD). A static-pie has it and no PT_INTERP.
+	PIE bool
 
 	// Sizes from the .text, .data and .bss section headers, 0 if absent.
 	Text, Data, BSS uint64
@@ -33,7 +37,7 @@ func Inspect(r io.ReaderAt) (*Info, error) {
 		return nil, fmt.Errorf("parsing ELF header: %w", err)
 	}
 	defer f.Close()
-	info := &Info{Class: f.Class, Machine: f.Machine, Type: f.Type}
+	info := &Info{Class: f.Class, Machine: f.Machine, Type: f.Type, Entry: f.Entry}
 	for _, p := range f.Progs {
 		if p.Type != elf.PT_INTERP {
 			continue
@@ -77,8 +81,8 @@ func InspectFile(path string) (*Info, error) {
 // but has neither PT_INTERP nor DT_NEEDED.
 func (i *Info) Static() bool { return i.Interp == "" && len(i.Needed) == 0 }
 
-// readDynamic fills the DT_NEEDED, DT_SONAME, DT_RPATH and DT_RUNPATH fields
-// from the PT_DYNAMIC segment. A file without one is left as is.
+// readDynamic fills the DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH and
+// DT_FLAGS_1 fields from the PT_DYNAMIC segment. A file without one is left as is.
 func readDynamic(f *elf.File, info *Info) error {
 	var dyn *elf.Prog
 	for _, p := range f.Progs {
@@ -118,6 +122,8 @@ func readDynamic(f *elf.File, info *Info) error {
 			strtab = e.val
 		case elf.DT_STRSZ:
 			strsz = e.val
+		case elf.DT_FLAGS_1:
+			info.PIE = e.val&uint64(elf.DF_1_PIE) != 0
 		case elf.DT_NEEDED, elf.DT_SONAME, elf.DT_RPATH, elf.DT_RUNPATH:
 			entries = append(entries, e)
 		}

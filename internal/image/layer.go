@@ -28,7 +28,8 @@ const (
 	dirMode   = 0o755
 )
 
-// checkLayers rejects paths that are relative or unclean, paths that appear twice in the image,
+// checkLayers rejects paths that are relative or unclean, paths (and their parent directories)
+// that a plain USTAR header cannot hold, paths that appear twice in the image,
 // paths that are both a file and a parent directory, and modes that are not permission bits.
 func checkLayers(layers []Layer) error {
 	files := map[string]string{} // image path -> "Layers[i].Files[j]"
@@ -42,6 +43,9 @@ func checkLayers(layers []Layer) error {
 			if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path || f.Path == "/" {
 				return fmt.Errorf("%w: %s.Path %q is not an absolute, clean file path: use one like %q",
 					ErrInvalidSpec, field, f.Path, suggestPath(f.Path))
+			}
+			if why := ustarProblem(strings.TrimPrefix(f.Path, "/")); why != "" {
+				return fmt.Errorf("%w: %s.Path %q cannot be written in a USTAR tar header: %s", ErrInvalidSpec, field, f.Path, why)
 			}
 			if f.Mode == 0 || f.Mode&^os.ModePerm != 0 {
 				return fmt.Errorf("%w: %s.Mode %#o (%s) is not allowed: use permission bits only, such as 0o755 or 0o644",
@@ -68,6 +72,10 @@ func checkLayers(layers []Layer) error {
 	}
 	sort.Strings(names) // report the same conflict every run
 	for _, d := range names {
+		if why := ustarProblem(strings.TrimPrefix(d, "/") + "/"); why != "" {
+			return fmt.Errorf("%w: %s.Path needs the directory %s, which cannot be written in a USTAR tar header: %s",
+				ErrInvalidSpec, dirs[d], d, why)
+		}
 		if f, ok := files[d]; ok {
 			by := dirs[d]
 			return fmt.Errorf("%w: %s.Path %q is a file, but %s needs it as a directory",
@@ -75,6 +83,28 @@ func checkLayers(layers []Layer) error {
 		}
 	}
 	return nil
+}
+
+// ustarProblem says why the tar name cannot be written in a plain USTAR header, "" if it can.
+// Layers are plain USTAR so that no PAX record (which would carry atime and ctime) is ever
+// written; archive/tar then refuses a name it would need PAX for. A name fits when it is ASCII
+// without NUL and either has at most 100 bytes or splits at a '/' into a prefix of at most 155
+// bytes and a rest of at most 100. archive/tar itself decides; the text explains its refusal.
+func ustarProblem(name string) string {
+	hdr := &tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Format: tar.FormatUSTAR}
+	if strings.HasSuffix(name, "/") {
+		hdr.Typeflag = tar.TypeDir
+	}
+	if tar.NewWriter(io.Discard).WriteHeader(hdr) == nil {
+		return ""
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] == 0 || name[i] >= 0x80 {
+			return fmt.Sprintf("it has the byte %#x: use ASCII characters other than NUL", name[i])
+		}
+	}
+	return fmt.Sprintf("its tar name (without the leading '/') is %d bytes long and does not split at a '/' "+
+		"into at most 155 bytes before and 100 after", len(name))
 }
 
 // suggestPath turns a rejected path into the absolute, clean path the caller probably meant.

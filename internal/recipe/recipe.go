@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -106,6 +107,8 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.File, e.Field, e.Problem)
 }
 
+// nameRE is the rule for static library names, which become file names
+// lib<name>.a only; recipe names follow ValidName.
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // Load reads and validates the recipe in dir (recipes/<name>).
@@ -115,8 +118,7 @@ func Load(dir string) (*Recipe, error) {
 		return nil, fmt.Errorf("resolving recipe dir %s: %w", dir, err)
 	}
 	file := filepath.Join(abs, FileName)
-	// Named as recipes/<name>/recipe.toml: where it is, without the machine's path.
-	shown := filepath.Join(filepath.Base(filepath.Dir(abs)), filepath.Base(abs), FileName)
+	shown := shownFile(abs)
 	var r Recipe
 	md, err := toml.DecodeFile(file, &r)
 	if err != nil {
@@ -137,6 +139,35 @@ func Load(dir string) (*Recipe, error) {
 	return &r, nil
 }
 
+// shownFile names the recipe file in dir as recipes/<name>/recipe.toml:
+// where it is, without the machine's path.
+func shownFile(dir string) string {
+	return filepath.Join(filepath.Base(filepath.Dir(dir)), filepath.Base(dir), FileName)
+}
+
+// CheckToolchains reports every [[exclude]] whose toolchain is not one of
+// known (the toolchain names of the project), as a *FieldError for the
+// field exclude[i].toolchain; an empty toolchain matches every toolchain
+// and is fine. Load cannot check this itself: the toolchains are defined
+// outside this package.
+func (r *Recipe) CheckToolchains(known []string) error {
+	allowed := append([]string(nil), known...)
+	sort.Strings(allowed)
+	file := filepath.Join("recipes", r.Name, FileName)
+	if r.Dir != "" {
+		file = shownFile(r.Dir)
+	}
+	var errs []error
+	for i, e := range r.Exclude {
+		if e.Toolchain == "" || slices.Contains(allowed, e.Toolchain) {
+			continue
+		}
+		errs = append(errs, &FieldError{file, fmt.Sprintf("exclude[%d].toolchain", i),
+			fmt.Sprintf("unknown toolchain %q (allowed: %s)", e.Toolchain, strings.Join(allowed, ", "))})
+	}
+	return errors.Join(errs...)
+}
+
 const allowedKeys = "description, language, sources, include_dirs, defines, cflags, ldflags, libraries, " +
 	"static_libraries.{name,sources}, prebuilt, smoke.{args,stdout,stdout_regexp,exit_code,timeout}, " +
 	"exclude.{platform,toolchain,linkage,reason}"
@@ -146,8 +177,8 @@ func (r *Recipe) validate(file string) error {
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, &FieldError{file, field, fmt.Sprintf(format, a...)})
 	}
-	if !nameRE.MatchString(r.Name) {
-		bad("name", "folder name %q is not allowed (lower-case letters, digits, '.', '_', '-')", r.Name)
+	if why := nameProblem(r.Name); why != "" {
+		bad("name", "folder name %q is not allowed: %s (allowed: %s)", r.Name, why, NameRule)
 	}
 	switch r.Language {
 	case C, CXX:
