@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,53 +12,30 @@ import (
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
-	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
-// compileC builds a tiny program with the given compiler and flags.
-func compileC(t *testing.T, cc string, flags ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath(cc); err != nil {
-		testutil.Missing(t, "%s is not installed", cc)
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "p.c")
-	if err := os.WriteFile(src, []byte("#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "p")
-	args := append(append([]string{}, flags...), src, "-o", out)
-	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %v: %v\n%s", cc, args, err, b)
-	}
-	return out
-}
-
 func TestCheckLinkage(t *testing.T) {
 	tests := []struct {
-		name     string
-		cc       string
-		flags    []string
+		file     string // in internal/elfdeps/testdata
 		platform recipe.Platform
 		linkage  recipe.Linkage
 		wantErr  string
 	}{
-		{"gcc static", "gcc", []string{"-static"}, recipe.AMD64, recipe.Static, ""},
-		{"gcc static-pie counts as static", "gcc", []string{"-static-pie"}, recipe.AMD64, recipe.Static, ""},
-		{"gcc dynamic", "gcc", nil, recipe.AMD64, recipe.Dynamic, ""},
-		{"dynamic binary in a static cell", "gcc", nil, recipe.AMD64, recipe.Static, "static cell links dynamically"},
-		{"static binary in a dynamic cell", "gcc", []string{"-static"}, recipe.AMD64, recipe.Dynamic, "not dynamically linked"},
-		{"musl dynamic", "musl-gcc", nil, recipe.AMD64, recipe.Dynamic, ""},
-		{"arm64 static", "aarch64-linux-gnu-gcc", []string{"-static"}, recipe.ARM64, recipe.Static, ""},
-		{"arm64 binary for amd64", "aarch64-linux-gnu-gcc", []string{"-static"}, recipe.AMD64, recipe.Static, "ELF is EM_AARCH64"},
-		{"armhf dynamic", "arm-linux-gnueabihf-gcc", nil, recipe.ARMv7, recipe.Dynamic, ""},
-		{"riscv64 dynamic", "riscv64-linux-gnu-gcc", nil, recipe.RISCV64, recipe.Dynamic, ""},
-		{"riscv64 binary for arm64", "riscv64-linux-gnu-gcc", nil, recipe.ARM64, recipe.Dynamic, "needs EM_AARCH64"},
+		{"hello-amd64-static", recipe.AMD64, recipe.Static, ""},
+		{"hello-amd64-static-pie", recipe.AMD64, recipe.Static, ""}, // static-pie counts as static
+		{"hello-amd64-dynamic", recipe.AMD64, recipe.Dynamic, ""},
+		{"hello-amd64-dynamic", recipe.AMD64, recipe.Static, "static cell links dynamically"},
+		{"hello-amd64-static", recipe.AMD64, recipe.Dynamic, "not dynamically linked"},
+		{"hello-arm64-static", recipe.ARM64, recipe.Static, ""},
+		{"hello-arm64-static", recipe.AMD64, recipe.Static, "ELF is EM_AARCH64"},
+		{"hello-arm-v7-dynamic", recipe.ARMv7, recipe.Dynamic, ""},
+		{"hello-riscv64-dynamic", recipe.RISCV64, recipe.Dynamic, ""},
+		{"hello-riscv64-dynamic", recipe.ARM64, recipe.Dynamic, "needs EM_AARCH64"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			info, err := elfdeps.InspectFile(compileC(t, tt.cc, tt.flags...))
+		t.Run(tt.file+" as "+string(tt.platform)+" "+string(tt.linkage), func(t *testing.T) {
+			info, err := elfdeps.InspectFile(filepath.Join(repoRoot(t), "internal", "elfdeps", "testdata", tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +50,7 @@ func TestCheckLinkage(t *testing.T) {
 	}
 }
 
-// staticHelloJob is the hello recipe's gcc amd64 cell with a fake
+// fakeJob is the hello recipe's gcc amd64 cell with a fake
 // compiler: the ko pattern, so image assembly is tested without compiling.
 func fakeJob(t *testing.T, linkage recipe.Linkage) (Options, Job, toolchain.Runner) {
 	t.Helper()
@@ -95,12 +71,9 @@ func fakeJob(t *testing.T, linkage recipe.Linkage) (Options, Job, toolchain.Runn
 		}
 	}
 	target, _ := gcc.Target(recipe.AMD64)
-	flags := []string{"-static"}
-	if linkage == recipe.Dynamic {
-		flags = nil
-	}
-	prebuilt := compileC(t, "gcc", flags...)
-	// The fake compiler copies a binary built beforehand to its -o path.
+	// The fake compiler copies a checked-in tiny program to its -o path:
+	// no compiler is needed.
+	prebuilt := filepath.Join(root, "internal", "elfdeps", "testdata", "hello-amd64-"+string(linkage))
 	fake := func(_ context.Context, c toolchain.Command, _ []string) ([]byte, error) {
 		out := c.Args[len(c.Args)-1]
 		data, err := os.ReadFile(prebuilt)

@@ -32,7 +32,7 @@ func prebuiltJob(r *recipe.Recipe, defs []*toolchain.Definition) Job {
 // TargetFor reads an ELF program and finds its platform, linkage and where
 // its libraries are.
 func TargetFor(path string, defs []*toolchain.Definition) (toolchain.Target, recipe.Linkage, error) {
-	info, err := elfdeps.InspectFile(path)
+	info, err := elfdeps.Program(path)
 	if err != nil {
 		return toolchain.Target{}, "", err
 	}
