@@ -262,6 +262,7 @@ func (r *Recipe) validate(file string) error {
 			bad(f+".reason", "missing: every exclusion says why")
 		}
 	}
+	errs = append(errs, r.checkSymlinks(file)...)
 	return errors.Join(errs...)
 }
 
@@ -342,12 +343,19 @@ func (r *Recipe) Inputs() ([]string, error) {
 	}
 	// Headers anywhere in the folder, and every file under the include
 	// dirs (whatever its extension), are inputs too.
+	// Symlinks count as the files they point to, inside the folder only.
+	real, err := filepath.EvalSymlinks(r.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("listing inputs of recipe %s: %w", r.Name, err)
+	}
 	walk := func(root string, all bool) error {
 		return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if d.Type().IsRegular() {
+			if ok, err := r.isInputFile(real, path, d); err != nil {
+				return err
+			} else if ok {
 				rel, _ := filepath.Rel(r.Dir, path)
 				switch filepath.Ext(rel) {
 				case ".h", ".hpp", ".hh", ".inc":

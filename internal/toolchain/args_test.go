@@ -126,15 +126,25 @@ func TestPlanSteps(t *testing.T) {
 		work = "/out/obj/calc"
 		out  = "/out/bin/calc"
 	)
-	// steps is the expected build: two objects, the archive, the program.
+	// steps is the expected build: two library objects (each writing its
+	// -MD file), the archive, a dependency scan of each program source,
+	// the program.
 	steps := func(cc, ar, flags []string) []toolchain.Command {
 		cmd := func(parts ...[]string) toolchain.Command {
 			return toolchain.Command{Args: slices.Concat(parts...), Dir: dir}
 		}
+		compile := func(src, obj string) toolchain.Command {
+			return cmd(cc, flags, []string{"-MD", "-MF", work + "/" + obj + ".d", "-c", src, "-o", work + "/" + obj + ".o"})
+		}
+		scan := func(src, dep string) toolchain.Command {
+			return cmd(cc, flags, []string{src, "-M", "-MF", work + "/" + dep + ".d", "-o", "/dev/null"})
+		}
 		return []toolchain.Command{
-			cmd(cc, flags, []string{"-c", "lib/area.c", "-o", work + "/geometry/0-area.o"}),
-			cmd(cc, flags, []string{"-c", "lib/perimeter.c", "-o", work + "/geometry/1-perimeter.o"}),
+			compile("lib/area.c", "geometry/0-area"),
+			compile("lib/perimeter.c", "geometry/1-perimeter"),
 			cmd(ar, []string{"rcsD", work + "/libgeometry.a", work + "/geometry/0-area.o", work + "/geometry/1-perimeter.o"}),
+			scan("main.c", "_program/0-main"),
+			scan("report.c", "_program/1-report"),
 			cmd(cc, flags, []string{"main.c", "report.c", work + "/libgeometry.a", "-Wl,--gc-sections", "-lm", "-lpthread", "-o", out}),
 		}
 	}
@@ -260,6 +270,30 @@ func checkStepInvariants(t *testing.T, steps []toolchain.Command, l recipe.Linka
 	if archiving != 1 {
 		t.Errorf("%d archive steps with rcsD, want 1", archiving)
 	}
+	// Every source's dependency file is written, after the recipe's
+	// flags so that they cannot redirect it: by the compile of a library
+	// source, by a scan for a program source.
+	deps := 0
+	for i, s := range steps {
+		mf := slices.Index(s.Args, "-MF")
+		if mf < 0 {
+			continue
+		}
+		deps++
+		mode := s.Args[mf-1]
+		if !strings.HasSuffix(s.Args[mf+1], ".d") || (mode != "-MD" || !slices.Contains(s.Args, "-c")) && mode != "-M" {
+			t.Errorf("step %d: want -MD -MF <obj>.d with -c, or -M -MF <src>.d: %q", i, s.Args)
+		}
+		if mode == "-M" && !slices.Equal(s.Args[len(s.Args)-2:], []string{"-o", "/dev/null"}) {
+			t.Errorf("scan step %d writes something: %q", i, s.Args)
+		}
+		if o := slices.Index(s.Args, "-O2"); o > mf {
+			t.Errorf("step %d: the recipe's flags come after -MF: %q", i, s.Args)
+		}
+	}
+	if deps != 4 {
+		t.Errorf("%d steps write a dependency file, want 4 (one per source)", deps)
+	}
 }
 
 func commands(cs []toolchain.Command) string {
@@ -275,11 +309,12 @@ func TestPlanStepsCXX(t *testing.T) {
 	tg, _ := gcc.Target(recipe.ARM64)
 	r := &recipe.Recipe{Name: "wc", Dir: "/r/wc", Language: recipe.CXX, Sources: []string{"wc.cpp"}}
 	plan := toolchain.Plan{Def: gcc, Target: tg, Linkage: recipe.Static, Recipe: r, WorkDir: "/w", Output: "/o/wc"}
-	want := []toolchain.Command{{
-		Args: []string{"aarch64-linux-gnu-g++", "-s", "-Wl,--build-id=sha1", "-static",
-			"-ffile-prefix-map=/r/wc=.", "-ffile-prefix-map=/w=.", "wc.cpp", "-o", "/o/wc"},
-		Dir: "/r/wc",
-	}}
+	flags := []string{"aarch64-linux-gnu-g++", "-s", "-Wl,--build-id=sha1", "-static",
+		"-ffile-prefix-map=/r/wc=.", "-ffile-prefix-map=/w=."}
+	want := []toolchain.Command{
+		{Args: slices.Concat(flags, []string{"wc.cpp", "-M", "-MF", "/w/_program/0-wc.d", "-o", "/dev/null"}), Dir: "/r/wc"},
+		{Args: slices.Concat(flags, []string{"wc.cpp", "-o", "/o/wc"}), Dir: "/r/wc"},
+	}
 	if got := plan.Steps(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Steps() = %+v, want %+v", got, want)
 	}

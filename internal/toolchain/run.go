@@ -3,6 +3,7 @@ package toolchain
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,7 +32,11 @@ func Exec(ctx context.Context, c Command, env []string) ([]byte, error) {
 
 // Build runs the plan's steps in order and returns the log of everything
 // that ran (commands and their output). The error of a failing step carries
-// the step and its output.
+// the step and its output. After the steps it checks what the compiler
+// read (the dependency files of Steps, see CheckDeps): a file the cache key
+// does not cover fails the build with a *DepError and removes the binary,
+// so a caller that caches only successful builds never caches or serves a
+// binary built from it.
 func Build(ctx context.Context, run Runner, p Plan, env []string) ([]byte, error) {
 	var log bytes.Buffer
 	for _, d := range []string{p.WorkDir, filepath.Dir(p.Output)} {
@@ -39,8 +44,8 @@ func Build(ctx context.Context, run Runner, p Plan, env []string) ([]byte, error
 			return nil, fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
-	for _, lib := range p.Recipe.StaticLibraries {
-		if err := os.MkdirAll(filepath.Join(p.WorkDir, lib.Name), 0o755); err != nil {
+	for _, s := range p.sources() {
+		if err := os.MkdirAll(filepath.Dir(s.dep), 0o755); err != nil {
 			return nil, fmt.Errorf("creating object dir: %w", err)
 		}
 	}
@@ -51,6 +56,16 @@ func Build(ctx context.Context, run Runner, p Plan, env []string) ([]byte, error
 		if err != nil {
 			return log.Bytes(), fmt.Errorf("%s: %w: %s", filepath.Base(step.Args[0]), err, strings.TrimSpace(string(out)))
 		}
+	}
+	// A binary built from files the cache key does not cover must never
+	// be cached or served: the build fails instead, and leaves no binary
+	// for a later step (image:all reuses out/bin) to pick up.
+	if err := p.checkDeps(env); err != nil {
+		fmt.Fprintf(&log, "checking what the compiler read: %v\n", err)
+		if rerr := os.Remove(p.Output); rerr != nil && !os.IsNotExist(rerr) {
+			err = errors.Join(err, fmt.Errorf("removing the unchecked binary: %w", rerr))
+		}
+		return log.Bytes(), err
 	}
 	return log.Bytes(), nil
 }

@@ -265,6 +265,9 @@ func buildPlan(t *testing.T) toolchain.Plan {
 	tmp := t.TempDir()
 	r := stepsRecipe()
 	r.Dir = filepath.Join(tmp, "recipes", "calc")
+	for _, f := range []string{"main.c", "report.c", "lib/area.c", "lib/perimeter.c", "lib/geometry.h"} {
+		writeFile(t, filepath.Join(r.Dir, f), "")
+	}
 	return toolchain.Plan{
 		Def: gcc, Target: tg, Linkage: recipe.Static, Recipe: r,
 		Resolved: map[string]string{"gcc": "/usr/bin/gcc", "ar": "/usr/bin/ar"},
@@ -273,9 +276,41 @@ func buildPlan(t *testing.T) toolchain.Plan {
 	}
 }
 
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // fakeCompiler writes the file after -o (or the archive after rcsD) as the
-// real tools would, so Build is tested without compiling.
+// real tools would, and for a compile the -MF file (the source, a header
+// of the recipe and a system header), so Build is tested without compiling.
 func fakeCompiler(c toolchain.Command) ([]byte, error) {
+	return fakeCompilerReading("lib/geometry.h")(c)
+}
+
+// fakeCompilerReading is fakeCompiler whose compiles read header.
+func fakeCompilerReading(header string) func(toolchain.Command) ([]byte, error) {
+	return func(c toolchain.Command) ([]byte, error) {
+		if i := slices.Index(c.Args, "-MF"); i >= 0 {
+			src := c.Args[i-2] // a scan: <src> -M -MF <file>
+			if j := slices.Index(c.Args, "-c"); j >= 0 {
+				src = c.Args[j+1]
+			}
+			rule := "x.o: " + src + " \\\n " + header + " /usr/include/stdio.h\n"
+			if err := os.WriteFile(c.Args[i+1], []byte(rule), 0o644); err != nil {
+				return nil, err
+			}
+		}
+		return writeOutput(c)
+	}
+}
+
+func writeOutput(c toolchain.Command) ([]byte, error) {
 	out := ""
 	if i := slices.Index(c.Args, "-o"); i >= 0 {
 		out = c.Args[i+1]
@@ -284,6 +319,9 @@ func fakeCompiler(c toolchain.Command) ([]byte, error) {
 	}
 	if out == "" {
 		return nil, errors.New("fake compiler: no output named")
+	}
+	if out == os.DevNull {
+		return nil, nil
 	}
 	if err := os.WriteFile(out, []byte(strings.Join(c.Args, " ")), 0o755); err != nil {
 		return nil, err // the directory Build should have created is missing
@@ -308,6 +346,9 @@ func TestBuild(t *testing.T) {
 		}
 	}
 	for _, p := range []string{
+		filepath.Join(plan.WorkDir, "_program", "0-main.d"),
+		filepath.Join(plan.WorkDir, "_program", "1-report.d"),
+		filepath.Join(plan.WorkDir, "geometry", "0-area.d"),
 		filepath.Join(plan.WorkDir, "geometry", "0-area.o"),
 		filepath.Join(plan.WorkDir, "geometry", "1-perimeter.o"),
 		filepath.Join(plan.WorkDir, "libgeometry.a"),
@@ -393,5 +434,58 @@ func TestExec(t *testing.T) {
 	cancel()
 	if _, err := toolchain.Exec(cancelled, toolchain.Command{Args: []string{sh, "-c", "exit 0"}, Dir: dir}, nil); err == nil {
 		t.Error("Exec with a cancelled context: no error")
+	}
+}
+
+// TestBuildChecksDeps: a build whose compiler read a file the cache key does
+// not cover fails after the steps, with the DepError in the error and the log.
+func TestBuildChecksDeps(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(toolchain.Command) ([]byte, error)
+		want   string // error substring
+		dep    bool   // a *DepError
+	}{
+		{name: "header of ../shared", answer: fakeCompilerReading("../shared/msg.h"), dep: true,
+			want: "compiling lib/area.c read ../shared/msg.h (resolves to "},
+		{name: "recipe file that is not an input", answer: fakeCompilerReading("data/table.txt"), dep: true,
+			want: "compiling lib/area.c read data/table.txt"},
+		{name: "compiler that ignores -MF", answer: writeOutput,
+			want: "reading what compiling lib/area.c read (the compiler wrote no -MF file)"},
+		{name: "dependency file that is no Make rule", answer: func(c toolchain.Command) ([]byte, error) {
+			if i := slices.Index(c.Args, "-MF"); i >= 0 {
+				os.WriteFile(c.Args[i+1], []byte("fatal error\n"), 0o644)
+			}
+			return writeOutput(c)
+		}, want: "0-area.d: line 1: no ':' after the targets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := buildPlan(t)
+			shared := filepath.Join(filepath.Dir(plan.Recipe.Dir), "shared", "msg.h")
+			writeFile(t, shared, "#define MSG \"hi\"\n")
+			writeFile(t, filepath.Join(plan.Recipe.Dir, "data", "table.txt"), "1, 2, 3\n")
+			rec := &recorder{answer: tt.answer}
+			log, err := toolchain.Build(context.Background(), rec.run, plan, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Build error = %v, want %q", err, tt.want)
+			}
+			var de *toolchain.DepError
+			if errors.As(err, &de) != tt.dep {
+				t.Errorf("Build error %v: is a *DepError = %v, want %v", err, !tt.dep, tt.dep)
+			}
+			if tt.dep && de.Outside && de.Resolved != shared {
+				t.Errorf("DepError resolves to %s, want %s", de.Resolved, shared)
+			}
+			if len(rec.cmds) != len(plan.Steps()) {
+				t.Errorf("ran %d steps, want all %d (the check comes after)", len(rec.cmds), len(plan.Steps()))
+			}
+			if !strings.Contains(string(log), "checking what the compiler read: ") {
+				t.Errorf("log does not say why the build failed:\n%s", log)
+			}
+			if _, err := os.Stat(plan.Output); !os.IsNotExist(err) {
+				t.Errorf("the unchecked binary is left behind: %v", err)
+			}
+		})
 	}
 }
