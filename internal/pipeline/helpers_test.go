@@ -46,14 +46,7 @@ func needEngine(t *testing.T) smoke.Engine {
 // builds are reused): FROMSCRATCH_CACHE, else ~/.cache/fromscratch.
 func testOptions(t *testing.T, root string) Options {
 	t.Helper()
-	cache := os.Getenv("FROMSCRATCH_CACHE")
-	if cache == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(base, "fromscratch")
-	}
+	cache := testutil.CacheDir(t)
 	return Options{
 		Root:       root,
 		OutDir:     filepath.Join(t.TempDir(), "out"),

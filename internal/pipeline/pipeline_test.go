@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,7 +76,15 @@ func fakeJob(t *testing.T, linkage recipe.Linkage) (Options, Job, toolchain.Runn
 	// no compiler is needed.
 	prebuilt := filepath.Join(root, "internal", "elfdeps", "testdata", "hello-amd64-"+string(linkage))
 	fake := func(_ context.Context, c toolchain.Command, _ []string) ([]byte, error) {
+		if i := slices.Index(c.Args, "-MF"); i >= 0 { // the dependency file: hello.c only
+			if err := os.WriteFile(c.Args[i+1], []byte("x.o: hello.c\n"), 0o644); err != nil {
+				return nil, err
+			}
+		}
 		out := c.Args[len(c.Args)-1]
+		if out == "/dev/null" {
+			return nil, nil
+		}
 		data, err := os.ReadFile(prebuilt)
 		if err != nil {
 			return nil, err

@@ -39,3 +39,22 @@ func ReadTree(t testing.TB, root string) map[string][]byte {
 	}
 	return files
 }
+
+// CacheDir is the cache the tests share with the tool (zig's libc builds
+// take about 15 s per target the first time): FROMSCRATCH_CACHE, else the
+// user cache dir's fromscratch folder.
+func CacheDir(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("FROMSCRATCH_CACHE"); d != "" {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(base, "fromscratch")
+}

@@ -21,10 +21,7 @@ func TestIntegrationDeps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds real binaries; skipped with -short")
 	}
-	cache, err := toolchain.CacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := testutil.CacheDir(t)
 	root := filepath.Join(t.TempDir(), "recipes")
 	shared := filepath.Join(root, "shared", "msg.h")
 	writeFile(t, shared, "#define MSG \"shared\"\n")

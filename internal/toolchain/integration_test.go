@@ -34,10 +34,7 @@ func TestIntegrationHello(t *testing.T) {
 	repoRoot := filepath.Dir(filepath.Dir(hello.Dir))
 	// The cache the pipeline uses, so zig's libc builds (about 15 s per
 	// target the first time) are reused across runs.
-	cache, err := toolchain.CacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := testutil.CacheDir(t)
 	for _, d := range defs {
 		t.Run(d.Name, func(t *testing.T) {
 			// Toolchains build side by side; their targets one at a time.
