@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,57 +29,60 @@ type Docker struct {
 func (d *Docker) Name() string { return "docker" }
 
 // Run loads s.Archive if this Docker has not yet, then runs
-// `docker run --rm --pull never --network none --platform P TAG ARGS...`. A container the engine
-// could not start (exit 125-127 with docker's own message, or the kernel refusing to exec the
-// entrypoint) is an error carrying docker's stderr.
-func (d *Docker) Run(ctx context.Context, s Spec) (stdout, stderr string, exit int, err error) {
+// `docker run --rm --pull never --network none --init --ulimit core=0 --platform P TAG ARGS...`.
+// --init puts tini in front of the program as PID 1, so that a program that signals itself
+// (qemu-user does when a foreign program crashes) dies of it; core=0 spares writing the
+// crashed program's and qemu's core dumps into the container. A container the engine could not
+// start (exit 125-127 with docker's own message, or the program's exec refused) is an error
+// carrying docker's stderr.
+func (d *Docker) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit int, err error) {
 	tag, err := d.load(ctx, s)
 	if err != nil {
-		return "", "", -1, err
+		return -1, err
 	}
 	name := "fromscratch-smoke-" + randomID()
-	args := []string{"run", "--rm", "--pull", "never", "--network", "none", "--name", name}
+	args := []string{"run", "--rm", "--pull", "never", "--network", "none", "--init", "--ulimit", "core=0", "--name", name}
 	if s.Platform != "" {
 		args = append(args, "--platform", s.Platform)
 	}
 	args = append(append(args, tag), s.Args...)
 	cmd := exec.CommandContext(ctx, "docker", args...)
 	cmd.Env = dockerEnv()
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	out, errOut := newStream(Expect{}), newStream(Expect{})
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, out), io.MultiWriter(stderr, errOut)
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
 		// Killing the client leaves the container running: remove it.
 		d.remove(name)
-		return out.String(), errOut.String(), -1, fmt.Errorf("running %s: %w", tag, ctx.Err())
+		return -1, fmt.Errorf("running %s: %w", tag, ctx.Err())
 	}
 	var exitErr *exec.ExitError
 	if runErr != nil && !errors.As(runErr, &exitErr) {
-		return out.String(), errOut.String(), -1, fmt.Errorf("running docker run %s: %w", tag, runErr)
+		return -1, fmt.Errorf("running docker run %s: %w", tag, runErr)
 	}
 	exit = cmd.ProcessState.ExitCode()
-	if notStarted(exit, out.String(), errOut.String()) {
-		msg := strings.TrimSpace(strings.Replace(errOut.String(), "Run 'docker run --help' for more information", "", 1))
-		return out.String(), errOut.String(), exit, fmt.Errorf("docker run %s: the container did not start (exit %d): %s", tag, exit, msg)
+	if notStarted(exit, out.n, string(errOut.head)) {
+		msg := strings.TrimSpace(strings.Replace(string(errOut.head), "Run 'docker run --help' for more information", "", 1))
+		return exit, fmt.Errorf("docker run %s: the container did not start (exit %d): %s", tag, exit, msg)
 	}
-	return out.String(), errOut.String(), exit, nil
+	return exit, nil
 }
 
-// execFailed is runc's message when the kernel refuses the entrypoint after the container
-// started, e.g. a dynamic binary without its loader: "exec /hello: no such file or directory".
-// Docker 20.10 (runc 1.1) then exits with 1, not 127.
-var execFailed = regexp.MustCompile(`^exec /\S*: [^\n]+\n?$`)
+// execFailed is how a refused exec of the entrypoint is reported once the container started,
+// e.g. for a dynamic binary without its loader: by tini, the init of both engines, as
+// "[FATAL tini (7)] exec /hello failed: No such file or directory" (exit 127 for ENOENT, 126
+// for EACCES, else 1), and without an init by runc as "exec /hello: no such file or directory"
+// (Docker 20.10 with runc 1.1 then exits with 1).
+var execFailed = regexp.MustCompile(`^(?:\[FATAL tini \(\d+\)\] exec \S* failed|exec /\S*): [^\n]+\n?$`)
 
-// notStarted tells a container that never ran its program from a program that exited.
-func notStarted(exit int, stdout, stderr string) bool {
-	switch exit {
-	case 125, 126, 127:
-		return strings.Contains(stderr, "docker: ") || strings.Contains(stderr, "Error response from daemon")
-	case 1:
-		return stdout == "" && execFailed.MatchString(stderr)
+// notStarted tells a container that never ran its program from a program that exited, from
+// the exit code, how many bytes the program wrote to stdout and the start of its stderr.
+func notStarted(exit int, stdoutBytes int64, stderr string) bool {
+	if (exit == 125 || exit == 126 || exit == 127) && (strings.Contains(stderr, "docker: ") || strings.Contains(stderr, "Error response from daemon")) {
+		return true
 	}
-	return false
+	return exit != 0 && stdoutBytes == 0 && execFailed.MatchString(stderr)
 }
 
 // load runs `docker load -i` once per archive (path, size and modification time) and returns
@@ -168,8 +172,8 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Detect picks an engine: docker when `docker info` answers, else runc when it is installed and
-// we are root. With neither it returns nil and the reason.
+// Detect picks an engine: docker when `docker info` answers, else runc when it is installed, we
+// are root and a static init is found (FindInit). With neither it returns nil and the reason.
 func Detect(ctx context.Context) (Engine, string) {
 	dockerErr := dockerInfo(ctx)
 	if dockerErr == nil {
@@ -182,7 +186,11 @@ func Detect(ctx context.Context) (Engine, string) {
 	case os.Geteuid() != 0:
 		return nil, fmt.Sprintf("no container engine: %v; runc needs root", dockerErr)
 	}
-	return &Runc{}, ""
+	init, err := FindInit()
+	if err != nil {
+		return nil, fmt.Sprintf("no container engine: %v; runc needs %v", dockerErr, err)
+	}
+	return &Runc{Init: init}, ""
 }
 
 // dockerInfo reports whether a docker engine answers, within 20 s.

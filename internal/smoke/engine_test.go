@@ -2,11 +2,15 @@ package smoke
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -126,7 +130,50 @@ func testEngine(t *testing.T, e Engine, leftovers func(t *testing.T, tag string)
 	t.Run("dynamic without loader", func(t *testing.T) {
 		dyn := newImage(t, compile(t, "gcc", false), "linux/amd64")
 		res := Run(ctx, e, dyn.spec, dyn.want)
-		wantFail(t, res, "no such file or directory")
+		// tini (the init) says "exec /hi failed: No such file or directory".
+		wantFail(t, res, "the container did not start")
+		if !strings.Contains(strings.ToLower(res.Reason), "exec /hi failed: no such file or directory") {
+			t.Errorf("reason %q does not say that exec /hi found no such file", res.Reason)
+		}
+	})
+	t.Run("crash", func(t *testing.T) {
+		wantCrash(t, e, img.spec)
+	})
+	t.Run("8 MiB of output", func(t *testing.T) {
+		const n = 8 << 20
+		s := img.spec
+		s.Args = []string{"print", strconv.Itoa(n)}
+		dir := t.TempDir()
+		s.StdoutFile, s.StderrFile = filepath.Join(dir, "stdout"), filepath.Join(dir, "stderr")
+		want := "hello from smoke\n" + printed(n)
+		res := Run(ctx, e, s, Equal(want, 0))
+		if res.Status != StatusPass {
+			t.Fatalf("got %s (%.500s), want pass", res.Status, res.Reason)
+		}
+		if cut := strings.LastIndex(res.Stdout, "\n["); cut < excerptBytes-3 || cut > excerptBytes || res.Stdout != want[:cut]+fmt.Sprintf("\n[%d bytes left out]", len(want)-cut) {
+			t.Errorf("Result.Stdout is %d bytes ending %q, want about %d bytes and a note", len(res.Stdout), res.Stdout[max(0, len(res.Stdout)-40):], excerptBytes)
+		}
+		if !utf8.ValidString(res.Stdout) {
+			t.Error("Result.Stdout is cut inside a UTF-8 character")
+		}
+		if got, err := os.ReadFile(s.StdoutFile); err != nil || string(got) != want {
+			t.Errorf("%s: %d bytes, %v; want the whole %d bytes", s.StdoutFile, len(got), err, len(want))
+		}
+		if got, err := os.ReadFile(s.StderrFile); err != nil || len(got) != 0 {
+			t.Errorf("%s: %q, %v; want it empty", s.StderrFile, got, err)
+		}
+
+		// One byte off at the end is found, and the reason stays short.
+		res = Run(ctx, e, s, Equal(want[:len(want)-1]+"!", 0))
+		wantFail(t, res, "stdout differs")
+		if len(res.Reason) > 4*maxShown+500 {
+			t.Errorf("reason is %d bytes, want it cut", len(res.Reason))
+		}
+		// A pattern sees the whole text.
+		res = Run(ctx, e, s, Contains("\nsmoke é\nsmo"+"ke é\n", 0))
+		if res.Status != StatusPass {
+			t.Errorf("got %s (%.500s), want pass", res.Status, res.Reason)
+		}
 	})
 	for _, platform := range []string{"linux/arm64", "linux/arm/v7", "linux/riscv64"} {
 		t.Run(platform, func(t *testing.T) {
@@ -138,8 +185,34 @@ func testEngine(t *testing.T, e Engine, leftovers func(t *testing.T, tag string)
 			if res.Status != StatusPass {
 				t.Errorf("got %s (%s), want pass", res.Status, res.Reason)
 			}
+			t.Run("crash", func(t *testing.T) {
+				wantCrash(t, e, foreign.spec)
+			})
 		})
 	}
+}
+
+// wantCrash checks that a program of spec that segfaults is reported as killed by SIGSEGV, with
+// exit 139, not as a time-out: under qemu, a crashed program that is its container's PID 1
+// hangs until the time limit (a minute here) instead of dying.
+func wantCrash(t *testing.T, e Engine, spec Spec) {
+	t.Helper()
+	s := spec
+	s.Args = []string{"segv"}
+	res := Run(context.Background(), e, s, Equal("hello from smoke\n", 0))
+	wantFail(t, res, "exit code differs: want 0, got 139 (killed by SIGSEGV)")
+	if res.ExitCode != 139 || strings.Contains(res.Reason, "timed out") {
+		t.Errorf("exit %d, reason %q: want exit 139 and no time-out", res.ExitCode, res.Reason)
+	}
+	if strings.Contains(res.Reason, "stdout differs") {
+		t.Errorf("reason %q: the output before the crash is lost", res.Reason)
+	}
+}
+
+// printed is what `hi print n` prints after its first line.
+func printed(n int) string {
+	const pattern = "smoke é\n"
+	return strings.Repeat(pattern, n/len(pattern)+1)[:n]
 }
 
 // wantFail checks that res failed with a reason containing reason.
@@ -151,5 +224,43 @@ func wantFail(t *testing.T, res Result, reason string) {
 	t.Logf("reason: %s", res.Reason)
 	if !strings.Contains(res.Reason, reason) {
 		t.Errorf("reason %q does not contain %q", res.Reason, reason)
+	}
+}
+
+func TestNotStarted(t *testing.T) {
+	for _, tc := range []struct {
+		exit        int
+		stdoutBytes int64
+		stderr      string
+		want        bool
+	}{
+		{127, 0, "[FATAL tini (7)] exec /hello failed: No such file or directory\n", true},
+		{126, 0, "[FATAL tini (7)] exec /hello failed: Permission denied\n", true},
+		{1, 0, "exec /hello: no such file or directory\n", true},
+		{125, 0, "docker: Error response from daemon: image with reference x was found but does not match the specified platform\n", true},
+		{127, 5, "[FATAL tini (7)] exec /hello failed: No such file or directory\n", false}, // the program ran and printed
+		{127, 0, "sh: frob: not found\n", false},                                            // the program's own 127
+		{139, 0, "qemu: uncaught target signal 11 (Segmentation fault) - core dumped\n", false},
+		{0, 0, "", false},
+	} {
+		if got := notStarted(tc.exit, tc.stdoutBytes, tc.stderr); got != tc.want {
+			t.Errorf("notStarted(%d, %d, %q) = %v, want %v", tc.exit, tc.stdoutBytes, tc.stderr, got, tc.want)
+		}
+		if got := runcFailed(tc.exit, tc.stdoutBytes, tc.stderr); got != tc.want && tc.exit != 125 {
+			t.Errorf("runcFailed(%d, %d, %q) = %v, want %v", tc.exit, tc.stdoutBytes, tc.stderr, got, tc.want)
+		}
+	}
+}
+
+func TestFindInit(t *testing.T) {
+	init, err := FindInit()
+	if err != nil {
+		testutil.Missing(t, "%v", err)
+	}
+	if err := checkStatic(init); err != nil {
+		t.Errorf("FindInit = %s: %v", init, err)
+	}
+	if err := checkStatic(compile(t, "gcc", false)); err == nil || !strings.Contains(err.Error(), "dynamically linked") {
+		t.Errorf("checkStatic(a dynamic hi) = %v, want it refused as dynamically linked", err)
 	}
 }

@@ -1,11 +1,12 @@
 package smoke
 
 import (
-	"bytes"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,48 +16,64 @@ import (
 
 // Runc runs an image's root filesystem as an OCI bundle with `runc run`, without a daemon. It
 // needs root. Foreign platforms run through binfmt_misc entries with the F flag.
-type Runc struct{}
+//
+// Like `docker run --init`, the program runs under a static init (tini) as PID 1, bound
+// read-only into the container at /sbin/docker-init: a program that is PID 1 does not die of a
+// signal it sends itself, and qemu-user ends a crashed foreign program that way.
+type Runc struct {
+	// Init is the static init binary on the host; "" finds docker-init or tini-static.
+	Init string
+}
 
 // Name is "runc".
 func (Runc) Name() string { return "runc" }
 
-// Run unpacks s into a temporary bundle, runs entrypoint plus Args (or Cmd) in it and deletes
-// bundle and container. runc's own failures (it could not create or start the container) are
-// errors carrying its stderr.
-func (Runc) Run(ctx context.Context, s Spec) (stdout, stderr string, exit int, err error) {
+// initPath is where both engines put the init in the container (Docker's own choice).
+const initPath = "/sbin/docker-init"
+
+// Run unpacks s into a temporary bundle, runs entrypoint plus Args (or Cmd) in it under the
+// init and deletes bundle and container. runc's own failures (it could not create or start the
+// container, or the program's exec was refused) are errors carrying its stderr.
+func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit int, err error) {
 	argv := s.argv()
 	if len(argv) == 0 {
-		return "", "", -1, fmt.Errorf("running %s with runc: the image has neither entrypoint nor cmd", s.Name)
+		return -1, fmt.Errorf("running %s with runc: the image has neither entrypoint nor cmd", s.Name)
 	}
 	if s.Unpack == nil {
-		return "", "", -1, fmt.Errorf("running %s with runc: the spec cannot unpack its root filesystem", s.Name)
+		return -1, fmt.Errorf("running %s with runc: the spec cannot unpack its root filesystem", s.Name)
+	}
+	init := r.Init
+	if init == "" {
+		if init, err = FindInit(); err != nil {
+			return -1, fmt.Errorf("running %s with runc: %w", s.Name, err)
+		}
 	}
 	bundle, err := os.MkdirTemp("", "fromscratch-smoke-runc-")
 	if err != nil {
-		return "", "", -1, fmt.Errorf("making a runc bundle: %w", err)
+		return -1, fmt.Errorf("making a runc bundle: %w", err)
 	}
 	defer os.RemoveAll(bundle)
 	rootfs := filepath.Join(bundle, "rootfs")
 	if err := os.Mkdir(rootfs, 0o755); err != nil {
-		return "", "", -1, fmt.Errorf("making a runc bundle: %w", err)
+		return -1, fmt.Errorf("making a runc bundle: %w", err)
 	}
 	if err := s.Unpack(rootfs); err != nil {
-		return "", "", -1, fmt.Errorf("unpacking %s: %w", s.Name, err)
+		return -1, fmt.Errorf("unpacking %s: %w", s.Name, err)
 	}
-	config, err := json.MarshalIndent(runcConfig(argv), "", "\t")
+	config, err := json.MarshalIndent(runcConfig(init, argv), "", "\t")
 	if err != nil {
-		return "", "", -1, fmt.Errorf("encoding the runc config: %w", err)
+		return -1, fmt.Errorf("encoding the runc config: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), config, 0o644); err != nil {
-		return "", "", -1, fmt.Errorf("writing the runc config: %w", err)
+		return -1, fmt.Errorf("writing the runc config: %w", err)
 	}
 
 	id := "fromscratch-smoke-" + randomID()
 	cmd := exec.CommandContext(ctx, "runc", "run", "--bundle", bundle, id)
 	cmd.Env = []string{"PATH=" + daemonPath()}
 	cmd.Dir = bundle
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	out, errOut := newStream(Expect{}), newStream(Expect{})
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, out), io.MultiWriter(stderr, errOut)
 	// Killing `runc run` would leave the container running: kill the container first.
 	cmd.Cancel = func() error {
 		runcDelete(id)
@@ -66,31 +83,84 @@ func (Runc) Run(ctx context.Context, s Spec) (stdout, stderr string, exit int, e
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
 		runcDelete(id)
-		return out.String(), errOut.String(), -1, fmt.Errorf("running %s with runc: %w", s.Name, ctx.Err())
+		return -1, fmt.Errorf("running %s with runc: %w", s.Name, ctx.Err())
 	}
 	var exitErr *exec.ExitError
 	if runErr != nil && !errors.As(runErr, &exitErr) {
-		return out.String(), errOut.String(), -1, fmt.Errorf("running runc run: %w", runErr)
+		return -1, fmt.Errorf("running runc run: %w", runErr)
 	}
 	exit = cmd.ProcessState.ExitCode()
-	if runcFailed(exit, out.String(), errOut.String()) {
+	if runcFailed(exit, out.n, string(errOut.head)) {
 		runcDelete(id)
-		return out.String(), errOut.String(), exit, fmt.Errorf("runc run %s: the container did not start (exit %d): %s", s.Name, exit, strings.TrimSpace(errOut.String()))
+		return exit, fmt.Errorf("runc run %s: the container did not start (exit %d): %s", s.Name, exit, strings.TrimSpace(string(errOut.head)))
 	}
-	return out.String(), errOut.String(), exit, nil
+	return exit, nil
+}
+
+// initNames are the static inits looked for, in order: Docker's name for its init (Debian's
+// docker.io links it to tini-static), and Debian tini's static build.
+var initNames = []string{"docker-init", "tini-static"}
+
+// FindInit is the host's static init for runc containers: the first of docker-init and
+// tini-static on PATH (and the sbin directories) that is a statically linked ELF, since it runs
+// inside a scratch image.
+func FindInit() (string, error) {
+	var tried []string
+	for _, name := range initNames {
+		path, err := lookPath(name, daemonPath())
+		if err != nil {
+			continue
+		}
+		if err := checkStatic(path); err != nil {
+			tried = append(tried, err.Error())
+			continue
+		}
+		return path, nil
+	}
+	msg := "no static init to run as the containers' PID 1 (apt-get install tini)"
+	if len(tried) > 0 {
+		msg += ": " + strings.Join(tried, "; ")
+	}
+	return "", errors.New(msg)
+}
+
+// lookPath finds an executable name in the directories of path.
+func lookPath(name, path string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s is not in %s", name, path)
+}
+
+// checkStatic reports an error unless path is an ELF executable without an interpreter.
+func checkStatic(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s is dynamically linked", path)
+		}
+	}
+	return nil
 }
 
 // runcFailed tells runc's own failure from a program's exit: runc reports failures on stderr
-// as "runc run failed: ..." (or logrus lines), and runc 1.1's init reports a refused exec as
-// "exec /hi: no such file or directory".
-func runcFailed(exit int, stdout, stderr string) bool {
+// as "runc run failed: ..." (or logrus lines), and a refused exec of the program as execFailed
+// says.
+func runcFailed(exit int, stdoutBytes int64, stderr string) bool {
 	if exit == 0 {
 		return false
 	}
 	if strings.Contains(stderr, "runc run failed: ") || strings.Contains(stderr, "level=error") {
 		return true
 	}
-	return stdout == "" && execFailed.MatchString(stderr)
+	return stdoutBytes == 0 && execFailed.MatchString(stderr)
 }
 
 // runcDelete force-deletes a container (it may already be gone).
@@ -102,28 +172,31 @@ func runcDelete(id string) {
 	cmd.Run()
 }
 
-// runcConfig is a minimal OCI runtime config for a scratch image: the process runs as root in
-// "/" with only PATH set and no capabilities, on a read-only root filesystem, in new pid, mount,
-// ipc, uts and network namespaces (so no network at all, like `docker run --network none`).
-// Like docker it mounts /proc and a /dev tmpfs, where runc creates the standard device nodes
-// (/dev/null, ...); programs, and qemu for foreign platforms, expect both.
-func runcConfig(argv []string) map[string]any {
+// runcConfig is a minimal OCI runtime config for a scratch image: init (bound read-only at
+// initPath) runs argv as root in "/" with only PATH set, no capabilities and no core dumps, on a
+// read-only root filesystem, in new pid, mount, ipc, uts and network namespaces (so no network
+// at all, like `docker run --network none`). Like docker it mounts /proc and a /dev tmpfs, where
+// runc creates the standard device nodes (/dev/null, ...); programs, and qemu for foreign
+// platforms, expect both.
+func runcConfig(init string, argv []string) map[string]any {
 	ns := func(t string) map[string]string { return map[string]string{"type": t} }
 	return map[string]any{
 		"ociVersion": "1.0.2",
 		"process": map[string]any{
 			"terminal":        false,
 			"user":            map[string]int{"uid": 0, "gid": 0},
-			"args":            argv,
+			"args":            append([]string{initPath, "--"}, argv...),
 			"env":             []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 			"cwd":             "/",
 			"noNewPrivileges": true,
+			"rlimits":         []map[string]any{{"type": "RLIMIT_CORE", "hard": 0, "soft": 0}},
 		},
 		"root":     map[string]any{"path": "rootfs", "readonly": true},
 		"hostname": "smoke",
 		"mounts": []map[string]any{
 			{"destination": "/proc", "type": "proc", "source": "proc", "options": []string{"nosuid", "noexec", "nodev"}},
 			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+			{"destination": initPath, "type": "bind", "source": init, "options": []string{"bind", "ro", "nosuid", "nodev"}},
 		},
 		"linux": map[string]any{
 			"namespaces": []map[string]string{ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount")},

@@ -2,12 +2,14 @@ package smoke
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -21,8 +23,10 @@ type printer struct {
 
 func (printer) Name() string { return "printer" }
 
-func (p printer) Run(context.Context, Spec) (string, string, int, error) {
-	return p.stdout, p.stderr, p.exit, nil
+func (p printer) Run(_ context.Context, _ Spec, stdout, stderr io.Writer) (int, error) {
+	io.WriteString(stdout, p.stdout)
+	io.WriteString(stderr, p.stderr)
+	return p.exit, nil
 }
 
 func TestRunTruncatesLongOutput(t *testing.T) {
@@ -40,9 +44,120 @@ func TestRunTruncatesLongOutput(t *testing.T) {
 			t.Errorf("reason %.200q... does not contain %q", res.Reason, want)
 		}
 	}
-	if res.Stdout != long {
-		t.Error("Result.Stdout is cut too; only the reason should be")
+	if want := long[:excerptBytes] + "\n[11904 bytes left out]"; res.Stdout != want {
+		t.Errorf("Result.Stdout is %d bytes ending %q, want the first %d bytes and a note", len(res.Stdout), res.Stdout[max(0, len(res.Stdout)-40):], excerptBytes)
 	}
+	if res.Stderr != "warning\n" {
+		t.Errorf("Result.Stderr = %q, want it whole", res.Stderr)
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		text  string
+		limit int
+		want  string
+	}{
+		{"empty", "", 4, ""},
+		{"short", "abc", 4, "abc"},
+		{"exactly the limit", "abcd", 4, "abcd"},
+		{"one byte over", "abcde", 4, "abcd\n[1 bytes left out]"},
+		{"cut before a 2-byte character", "abcé", 4, "abc\n[2 bytes left out]"},
+		{"cut after a 2-byte character", "abéd", 4, "abé\n[1 bytes left out]"},
+		{"cut inside a 4-byte character", "a😀bcdef", 4, "a\n[9 bytes left out]"},
+		{"4-byte character first", "😀😀", 5, "😀\n[4 bytes left out]"},
+		{"not UTF-8", "\x80\x80\x80\x80\x80\x80\x80\x80", 5, "\x80\x80\x80\x80\x80\n[3 bytes left out]"},
+		{"newline kept", "ab\ncd\nef", 6, "ab\ncd\n\n[2 bytes left out]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Give excerpt what a stream keeps: the first limit+UTFMax bytes.
+			head := []byte(tc.text[:min(len(tc.text), tc.limit+utf8.UTFMax)])
+			if got := excerpt(head, int64(len(tc.text)), tc.limit); got != tc.want {
+				t.Errorf("excerpt(%q, %d) = %q, want %q", tc.text, tc.limit, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStream(t *testing.T) {
+	want := "hello, world\n"
+	// write feeds text to st in pieces of every size up to 5 bytes, as pipes deliver it.
+	write := func(st *stream, text string) {
+		for i, n := 0, 1; i < len(text); i, n = i+n, n%5+1 {
+			st.Write([]byte(text[i:min(len(text), i+n)]))
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		expect Expect
+		out    string
+		ok     bool
+		why    string
+	}{
+		{"exact", Equal(want, 0), want, true, ""},
+		{"exact, shorter", Equal(want, 0), want[:5], false, ""},
+		{"exact, longer", Equal(want, 0), want + "!", false, ""},
+		{"exact, one byte differs", Equal(want, 0), "hello, World\n", false, ""},
+		{"exact, empty", Equal("", 0), "", true, ""},
+		{"match", Contains("world", 0), want, true, ""},
+		{"match fails", Contains("moon", 0), want, false, ""},
+		{"match over the limit", Contains("world", 0), want + strings.Repeat("x", 100), false, "(113 bytes, more than the 64 that a pattern is matched against)"},
+		{"no expectation", Expect{}, want, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newStream(tc.expect)
+			st.limit = 64
+			write(st, tc.out)
+			ok, why := st.matches()
+			if ok != tc.ok || !strings.Contains(why, tc.why) {
+				t.Errorf("matches() = %v, %q; want %v, %q", ok, why, tc.ok, tc.why)
+			}
+			if st.n != int64(len(tc.out)) || st.excerpt() != tc.out {
+				t.Errorf("stream counted %d bytes, excerpt %q; want %d, %q", st.n, st.excerpt(), len(tc.out), tc.out)
+			}
+			if tc.expect.Stdout != nil && st.held.Len() != 0 {
+				t.Errorf("an exact expectation held %d bytes; it should compare on the fly", st.held.Len())
+			}
+		})
+	}
+}
+
+func TestKilledBy(t *testing.T) {
+	for exit, want := range map[int]string{0: "", 1: "", 128: "", 134: " (killed by SIGABRT)", 137: " (killed by SIGKILL)", 139: " (killed by SIGSEGV)", 255: ""} {
+		if got := killedBy(exit); got != want {
+			t.Errorf("killedBy(%d) = %q, want %q", exit, got, want)
+		}
+	}
+}
+
+func TestRunSavesOutput(t *testing.T) {
+	dir := t.TempDir()
+	s := Spec{Name: "saver", Platform: "linux/" + runtime.GOARCH,
+		StdoutFile: filepath.Join(dir, "cell", "stdout.txt"), StderrFile: filepath.Join(dir, "cell", "stderr.txt")}
+	long := strings.Repeat("é", 10000)
+	res := Run(context.Background(), printer{stdout: long, stderr: "oops\n", exit: 3}, s, Equal(long, 0))
+	if res.Status != StatusFail || !strings.Contains(res.Reason, "exit code differs: want 0, got 3") || strings.Contains(res.Reason, "stdout differs") {
+		t.Errorf("got %s (%s), want fail on the exit code alone", res.Status, res.Reason)
+	}
+	if !utf8.ValidString(res.Stdout) || !strings.HasSuffix(res.Stdout, "\n[15904 bytes left out]") {
+		t.Errorf("Result.Stdout ends %q, want a valid UTF-8 excerpt and a note", res.Stdout[max(0, len(res.Stdout)-40):])
+	}
+	for path, want := range map[string]string{s.StdoutFile: long, s.StderrFile: "oops\n"} {
+		if got, err := os.ReadFile(path); err != nil || string(got) != want {
+			t.Errorf("%s: %d bytes, %v; want the whole %d bytes", path, len(got), err, len(want))
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(s.StdoutFile)); len(entries) != 2 {
+		t.Errorf("%s holds %d files, want only the two outputs (no temporary files)", filepath.Dir(s.StdoutFile), len(entries))
+	}
+
+	t.Run("unwritable", func(t *testing.T) {
+		s := s
+		s.StdoutFile = filepath.Join(dir, "cell", "stderr.txt", "stdout.txt") // under a file
+		res := Run(context.Background(), printer{stdout: "hi\n"}, s, Equal("hi\n", 0))
+		wantFail(t, res, "saving its output")
+	})
 }
 
 func TestRunWithoutEngine(t *testing.T) {
