@@ -8,6 +8,12 @@ load("@bazel_gazelle//:deps.bzl", "go_repository")
 def go_dependencies():
     """Declares every module that go.mod requires."""
     go_repository(
+        name = "com_github_anchore_go_struct_converter",
+        importpath = "github.com/anchore/go-struct-converter",
+        sum = "h1:2rDRssAl6mgKBSLNiVCMADgZRhoqtw9dedlWa0OhD30=",
+        version = "v0.1.0",
+    )
+    go_repository(
         name = "com_github_aymanbagabas_go_udiff",
         importpath = "github.com/aymanbagabas/go-udiff",
         sum = "h1:OEIrQ8maEeDBXQDoGCbbTTXYJMYRCRO1fnodZ12Gv5o=",
@@ -78,6 +84,12 @@ def go_dependencies():
         importpath = "github.com/cpuguy83/go-md2man/v2",
         sum = "h1:zbFlGlXEAKlwXpmvle3d8Oe3YnkKIK4xSRTd3sHPnBo=",
         version = "v2.0.7",
+    )
+    go_repository(
+        name = "com_github_davecgh_go_spew",
+        importpath = "github.com/davecgh/go-spew",
+        sum = "h1:vj9j/u1bqnvCEfJOwUhtlOARqs3+rkHYY13jYWTU97c=",
+        version = "v1.1.1",
     )
     go_repository(
         name = "com_github_distribution_reference",
@@ -260,6 +272,12 @@ def go_dependencies():
         version = "v1.1.1",
     )
     go_repository(
+        name = "com_github_package_url_packageurl_go",
+        importpath = "github.com/package-url/packageurl-go",
+        sum = "h1:iFWg6tzAjLA6F/qX3M5nZaiMHJgc+p2zxVyr/fY+sZY=",
+        version = "v0.1.7",
+    )
+    go_repository(
         name = "com_github_pmezard_go_difflib",
         importpath = "github.com/pmezard/go-difflib",
         sum = "h1:4DBwDE0NGyQoBHbLQYPwSUPoCMWR5BEzIk/f1lZbAQM=",
@@ -302,6 +320,18 @@ def go_dependencies():
         version = "v1.9.4",
     )
     go_repository(
+        name = "com_github_spdx_gordf",
+        importpath = "github.com/spdx/gordf",
+        sum = "h1:bLo8hvc8XFm9J47r690TUKBzcjSWdJDxmjXJZ+/f92U=",
+        version = "v0.0.0-20201111095634-7098f93598fb",
+    )
+    go_repository(
+        name = "com_github_spdx_tools_golang",
+        importpath = "github.com/spdx/tools-golang",
+        sum = "h1:+sWcKGnhwp3vLdMqPcLdA6QK679vd86cK9hQWH3AwCg=",
+        version = "v0.5.7",
+    )
+    go_repository(
         name = "com_github_spf13_cobra",
         importpath = "github.com/spf13/cobra",
         sum = "h1:DMTTonx5m65Ic0GOoRY2c16WCbHxOOw6xxezuLaBpcU=",
@@ -312,6 +342,12 @@ def go_dependencies():
         importpath = "github.com/spf13/pflag",
         sum = "h1:4EBh2KAYBwaONj6b2Ye1GiHfwjqyROoF4RwYO+vPwFk=",
         version = "v1.0.10",
+    )
+    go_repository(
+        name = "com_github_stretchr_testify",
+        importpath = "github.com/stretchr/testify",
+        sum = "h1:7s2iGBzp5EwR7/aIZr8ao5+dra3wiQyKjjFuvgVKu7U=",
+        version = "v1.11.1",
     )
     go_repository(
         name = "com_github_yuin_goldmark",
@@ -326,6 +362,18 @@ def go_dependencies():
         version = "v0.7.0",
     )
     go_repository(
+        name = "in_gopkg_yaml_v3",
+        importpath = "gopkg.in/yaml.v3",
+        sum = "h1:fxVm/GzAzEWqLHuvctI91KS9hhNmmWOoWu0XTYJS7CA=",
+        version = "v3.0.1",
+    )
+    go_repository(
+        name = "in_yaml_go_yaml_v2",
+        importpath = "go.yaml.in/yaml/v2",
+        sum = "h1:DzmwEr2rDGHl7lsFgAHxmNz/1NlQ7xLIrlN2h5d1eGI=",
+        version = "v2.4.2",
+    )
+    go_repository(
         name = "in_yaml_go_yaml_v3",
         importpath = "go.yaml.in/yaml/v3",
         sum = "h1:tfq32ie2Jv2UxXFdLJdh3jXuOzWiL1fo0bu/FbuKpbc=",
@@ -336,6 +384,12 @@ def go_dependencies():
         importpath = "go.yaml.in/yaml/v4",
         sum = "h1:3h1fjsh1CTAPjW7q/EMe+C8shx5d8ctzZTrLcs/j8Go=",
         version = "v4.0.0-rc.3",
+    )
+    go_repository(
+        name = "io_k8s_sigs_yaml",
+        importpath = "sigs.k8s.io/yaml",
+        sum = "h1:G8fkbMSAFqgEFgh4b1wmtzDnioxFCUgTZhlbj5P9QYs=",
+        version = "v1.6.0",
     )
     go_repository(
         name = "io_opentelemetry_go_auto_sdk",

@@ -57,7 +57,7 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 		Recipes: c.recipes,
 		Root:    cfg.Root, OutDir: cfg.OutDir, CacheDir: cfg.CacheDir, Jobs: cfg.Jobs,
 		Platforms: cfg.Platforms, RequireAll: cfg.RequireAll, Smoke: cfg.Smoke, NoCache: cfg.NoCache,
-		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink,
+		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink, EngineEnv: cfg.Environ,
 		Progress: newProgress(c.out, c.interactive(cfg), cfg.Verbose),
 	}
 }

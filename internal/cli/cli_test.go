@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
@@ -167,7 +166,6 @@ func TestSplitTag(t *testing.T) {
 	}
 }
 
-
 // repoRoot is the repository holding recipes/ and toolchains/.
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -196,4 +194,22 @@ func testCLI(t *testing.T, root string, extra ...string) (*CLI, *bytes.Buffer, C
 		t.Fatal(err)
 	}
 	return c, &out, cfg
+}
+
+// needFile stops the test when path does not exist.
+func needFile(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		testutil.Missing(t, "%s is not installed", path)
+	}
+}
+
+// needEngine returns a usable container engine or stops the test.
+func needEngine(t *testing.T) smoke.Engine {
+	t.Helper()
+	e, why := smoke.Detect(t.Context(), os.Environ())
+	if e == nil {
+		testutil.Missing(t, "no container engine: %s", why)
+	}
+	return e
 }

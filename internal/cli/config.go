@@ -65,6 +65,9 @@ var Variables = []struct{ Name, Meaning string }{
 	{"FROMSCRATCH_MAX_GROWTH", "size gate of matrix:diff, in percent (default 5)"},
 	{"FROMSCRATCH_GATE", `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
 	{"CI", "set (to anything) in CI: no live progress line"},
+	{"PATH", "where toolchains are looked for after their provisioned directories"},
+	{"HOME", "handed to docker, for its configuration"},
+	{"DOCKER_HOST", "handed to docker: the engine smoke runs use"},
 	{"GITHUB_STEP_SUMMARY", "set by GitHub Actions: the matrix is appended to it"},
 }
 

@@ -28,12 +28,11 @@ func TestCleanKeepsForeignFiles(t *testing.T) {
 	})
 	t.Run("marker: only fromscratch's entries go", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
-		if err := claimOut(out); err == nil {
-			t.Fatal("claimOut of a missing dir succeeded without creating it")
-		}
-		os.MkdirAll(out, 0o755)
 		if err := claimOut(out); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(out, markerFile)); err != nil {
+			t.Fatalf("claimOut of a new dir wrote no marker: %v", err)
 		}
 		for _, f := range []string{"bin/x/y", "docker/a.tar", "matrix.json"} {
 			os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755)
@@ -49,8 +48,8 @@ func TestCleanKeepsForeignFiles(t *testing.T) {
 		for _, e := range ents {
 			names = append(names, e.Name())
 		}
-		if strings.Join(names, ",") != ".fromscratch,notes.txt" {
-			t.Errorf("after clean out/ holds %v, want the marker and notes.txt", names)
+		if strings.Join(names, ",") != ".fromscratch,.lock,notes.txt" {
+			t.Errorf("after clean out/ holds %v, want the marker, the lock and notes.txt", names)
 		}
 		if !strings.Contains(log.String(), "notes.txt") {
 			t.Errorf("clean did not say what it kept: %s", log)

@@ -26,7 +26,7 @@ func TestCompareBuildsNamesTheDifference(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		reps[i] = &Report{Jobs: []pipeline.Job{j}, Results: map[string]*Result{j.Cell.String(): {Job: j}}}
+		reps[i] = &pipeline.Report{Jobs: []pipeline.Job{j}, Results: map[string]*pipeline.Result{j.Cell.String(): {Job: j}}}
 	}
 	if res := c.compareBuilds(t.Context(), cfgs, reps); len(res) != 1 || !res[0].Identical {
 		t.Fatalf("identical outputs: %+v", res)

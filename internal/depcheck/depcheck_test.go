@@ -17,7 +17,7 @@ const module = "github.com/fromscratch/fromscratch/"
 // leaves are the packages of one noun each. They import no project
 // package but recipe (the vocabulary) and atomicfile (a helper without
 // imports of its own).
-var leaves = []string{"cache", "elfdeps", "image", "matrix", "release", "smoke", "toolchain", "workspace", "bazelcheck"}
+var leaves = []string{"cache", "elfdeps", "image", "matrix", "release", "smoke", "toolchain", "workspace"}
 
 // rules says, per package (relative to the module), which project
 // packages it may import. A package not listed may import none.
@@ -27,7 +27,10 @@ var rules = map[string][]string{
 	"internal/testutil":   {},
 	"internal/depcheck":   {},
 	"internal/pipeline":   append(slices.Clone(leaves), "recipe", "atomicfile"),
-	"internal/cli":        append(slices.Clone(leaves), "recipe", "atomicfile", "pipeline"),
+	"internal/cli":        append(slices.Clone(leaves), "recipe", "atomicfile", "pipeline", "bazelcheck"),
+	// bazelcheck starts gazelle, buildifier and actionlint through a
+	// toolchain.Runner.
+	"internal/bazelcheck": {"toolchain"},
 	"magefiles":           {"cli", "workspace", "bazelcheck"},
 	"cmd/fromscratch":     {"cli", "workspace"},
 }

@@ -34,7 +34,7 @@ func csvRecord(r Row) []string {
 		i(s.Binary), u(s.Text), u(s.Data), u(s.BSS), i(s.Libraries), strconv.Itoa(s.LibraryCount),
 		i(s.LayersUncompressed), i(s.LayersCompressed), i(s.ImageRegistry), i(s.ImageDocker),
 		r.Digest,
-		r.Smoke.Status, r.Smoke.Output, r.Smoke.Reason, i(r.Smoke.DurationMS), r.Smoke.Engine,
+		string(r.Smoke.Status), r.Smoke.Output, r.Smoke.Reason, i(r.Smoke.DurationMS), r.Smoke.Engine,
 		repro, r.ReproNote, strings.Join(r.Warnings, "\n"),
 	}
 }

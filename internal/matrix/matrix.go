@@ -35,18 +35,18 @@ func (s Status) valid() bool {
 
 // Smoke statuses.
 const (
-	SmokePass    = "pass"
-	SmokeFail    = "fail"
-	SmokeSkipped = "skipped"
+	SmokePass    = recipe.SmokePass
+	SmokeFail    = recipe.SmokeFail
+	SmokeSkipped = recipe.SmokeSkipped
 )
 
 // Smoke is the result of running the image once.
 type Smoke struct {
-	Status     string `json:"status"` // "pass", "fail", "skipped" or "" (not run)
-	Output     string `json:"output"`
-	Reason     string `json:"reason"`
-	DurationMS int64  `json:"duration_ms"`
-	Engine     string `json:"engine"` // "docker", "runc" or ""
+	Status     recipe.SmokeStatus `json:"status"` // "pass", "fail", "skipped" or "" (not run)
+	Output     string             `json:"output"`
+	Reason     string             `json:"reason"`
+	DurationMS int64              `json:"duration_ms"`
+	Engine     string             `json:"engine"` // "docker", "runc" or ""
 }
 
 // Sizes are the measurements of one cell, all in bytes except LibraryCount.

@@ -55,6 +55,9 @@ type Options struct {
 	// HostPath is the PATH toolchains are looked for in, after their own
 	// provisioned directories.
 	HostPath []string
+	// EngineEnv is where the docker CLI's PATH, HOME and DOCKER_HOST come
+	// from (KEY=VALUE entries).
+	EngineEnv []string
 	// Progress hears about each phase and cell; nil is silent.
 	Progress Progress
 }
@@ -73,7 +76,7 @@ type Builder struct {
 	opts  Options
 	run   toolchain.Runner
 	store *cache.Store // nil: no action cache
-	memo  *cache.Memo // file digests, kept across runs in the cache dir
+	memo  *cache.Memo  // file digests, kept across runs in the cache dir
 }
 
 // Option changes a Builder made by New.

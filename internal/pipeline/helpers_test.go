@@ -35,7 +35,7 @@ func needFile(t *testing.T, path string) {
 // needEngine returns a usable container engine or stops the test.
 func needEngine(t *testing.T) smoke.Engine {
 	t.Helper()
-	e, why := smoke.Detect(t.Context())
+	e, why := smoke.Detect(t.Context(), os.Environ())
 	if e == nil {
 		testutil.Missing(t, "no container engine: %s", why)
 	}

@@ -272,7 +272,7 @@ func TestPrebuiltRecipe(t *testing.T) {
 	if n := len(r.Closure.Files); n < 12 {
 		t.Errorf("curl's closure has %d files, want a dozen or more", n)
 	}
-	if e, _ := smoke.Detect(t.Context()); e != nil && r.Smoke.Status != smoke.StatusPass {
+	if e, _ := smoke.Detect(t.Context(), os.Environ()); e != nil && r.Smoke.Status != smoke.StatusPass {
 		t.Errorf("smoke run: %s: %s", r.Smoke.Status, r.Smoke.Reason)
 	}
 }

@@ -128,6 +128,6 @@ func smokeKey(digest string, r *Result) string {
 	if s.Stdout != nil {
 		want = "=" + *s.Stdout
 	}
-	h := sha256.Sum256([]byte(strings.Join([]string{"smoke/v1", digest, want, strconv.Itoa(s.ExitCode), fmt.Sprint(s.Args)}, "\x00")))
+	h := sha256.Sum256([]byte(strings.Join([]string{"smoke/v2", digest, want, strconv.Itoa(s.ExitCode), fmt.Sprint(s.Args)}, "\x00")))
 	return hex.EncodeToString(h[:])
 }

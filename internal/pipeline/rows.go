@@ -64,7 +64,7 @@ func fill(row *matrix.Row, r *Result) {
 	row.Sizes.ImageDocker = s.Content
 	row.Digest = r.Digest
 	row.Smoke = matrix.Smoke{
-		Status:     string(r.Smoke.Status),
+		Status:     r.Smoke.Status,
 		Output:     r.Smoke.Stdout,
 		Reason:     r.Smoke.Reason,
 		DurationMS: r.Smoke.Duration.Milliseconds(),

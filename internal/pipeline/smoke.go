@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/smoke"
@@ -28,7 +29,7 @@ func (b *Builder) smokeAll(ctx context.Context, rep *Report) {
 	if len(todo) == 0 {
 		return
 	}
-	engine, why := smoke.Detect(ctx)
+	engine, why := smoke.Detect(ctx, b.opts.EngineEnv)
 	b.forEach(ctx, "smoke", todo, func(ctx context.Context, j Job) *Result {
 		r := rep.Results[j.Cell.String()]
 		if engine == nil {
@@ -66,16 +67,16 @@ func (b *Builder) smokeSpec(r *Result) smoke.Spec {
 		Cmd:        rc.Smoke.Args,
 		Unpack:     func(dir string) error { return image.Unpack(img, dir) },
 		Timeout:    rc.Smoke.TimeoutOrDefault(),
-		// OutputFile: filepath.Join(b.cellDir(r.Job.Cell), "smoke.out"), (pending)
+		StdoutFile: filepath.Join(b.cellDir(r.Job.Cell), "smoke.stdout"),
+		StderrFile: filepath.Join(b.cellDir(r.Job.Cell), "smoke.stderr"),
 	}
 }
 
 // expect is the recipe's expectation of a run.
 func expect(r *Result) smoke.Expect {
 	s := r.Job.Recipe.Smoke
-	want := s.StdoutRegexp
-	if s.Stdout != nil {
-		want = *s.Stdout
+	if s.Stdout != nil { // compared as it streams: nothing held in memory
+		return smoke.Expect{Stdout: s.Stdout, Want: *s.Stdout, ExitCode: s.ExitCode}
 	}
-	return smoke.Expect{Match: s.Matches, Want: want, ExitCode: s.ExitCode}
+	return smoke.Expect{Match: s.Matches, Want: s.StdoutRegexp, ExitCode: s.ExitCode}
 }

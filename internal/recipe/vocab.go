@@ -142,3 +142,13 @@ func (c Cell) SBOMFile() string { return "sbom/" + c.Stem() + ".spdx.json" }
 // SBOMName is the SPDX document name of the cell's image:
 // <recipe>-<toolchain>-<linkage>-linux-<arch>.
 func (c Cell) SBOMName() string { return c.Recipe + "-" + c.Variant() + "-" + c.Platform.Dir() }
+
+// SmokeStatus is the outcome of running an image once: the one type for
+// it, used by smoke (which decides it) and matrix (which records it).
+type SmokeStatus string
+
+const (
+	SmokePass    SmokeStatus = "pass"
+	SmokeFail    SmokeStatus = "fail"
+	SmokeSkipped SmokeStatus = "skipped" // no engine or no binfmt handler here: never a pass
+)

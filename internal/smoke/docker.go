@@ -20,6 +20,11 @@ import (
 // Docker runs images with the docker CLI and a running engine. Its zero value is ready; it loads
 // each archive once and remembers the tags it loaded for Cleanup.
 type Docker struct {
+	// Env is the environment the docker CLI's settings are taken from:
+	// PATH, HOME and DOCKER_HOST (KEY=VALUE entries, as os.Environ gives
+	// them); nil means the system PATH and the default engine.
+	Env []string
+
 	mu     sync.Mutex
 	loaded map[string]string // archive identity -> loaded tag
 	tags   []string
@@ -47,7 +52,7 @@ func (d *Docker) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exi
 	}
 	args = append(append(args, tag), s.Args...)
 	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Env = dockerEnv()
+	cmd.Env = dockerEnv(d.Env)
 	out, errOut := newStream(Expect{}), newStream(Expect{})
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, out), io.MultiWriter(stderr, errOut)
 	cmd.WaitDelay = 5 * time.Second
@@ -102,7 +107,7 @@ func (d *Docker) load(ctx context.Context, s Spec) (string, error) {
 	if tag, ok := d.loaded[key]; ok && (s.Tag == "" || s.Tag == tag) {
 		return tag, nil
 	}
-	out, err := dockerOutput(ctx, "load", "-i", abs)
+	out, err := dockerOutput(ctx, d.Env, "load", "-i", abs)
 	if err != nil {
 		return "", fmt.Errorf("loading %s: %w", s.Archive, err)
 	}
@@ -128,7 +133,7 @@ func (d *Docker) Cleanup(ctx context.Context) error {
 	defer d.mu.Unlock()
 	var errs []error
 	for _, tag := range d.tags {
-		if _, err := dockerOutput(ctx, "rmi", "--force", tag); err != nil {
+		if _, err := dockerOutput(ctx, d.Env, "rmi", "--force", tag); err != nil {
 			errs = append(errs, fmt.Errorf("removing image %s: %w", tag, err))
 		}
 	}
@@ -140,13 +145,13 @@ func (d *Docker) Cleanup(ctx context.Context) error {
 func (d *Docker) remove(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	dockerOutput(ctx, "rm", "--force", name) // the container may already be gone
+	dockerOutput(ctx, d.Env, "rm", "--force", name) // the container may already be gone
 }
 
 // dockerOutput runs the docker CLI and returns its stdout; a failure carries its output.
-func dockerOutput(ctx context.Context, args ...string) (string, error) {
+func dockerOutput(ctx context.Context, env []string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Env = dockerEnv()
+	cmd.Env = dockerEnv(env)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.WaitDelay = 5 * time.Second
@@ -156,11 +161,24 @@ func dockerOutput(ctx context.Context, args ...string) (string, error) {
 	return out.String(), nil
 }
 
-// dockerEnv is the docker CLI's whole environment: PATH, HOME and DOCKER_HOST if set.
-func dockerEnv() []string {
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	if h, ok := os.LookupEnv("DOCKER_HOST"); ok {
-		env = append(env, "DOCKER_HOST="+h)
+// dockerEnv is the docker CLI's whole environment, taken from from: PATH
+// (else the system's), HOME and DOCKER_HOST if set.
+func dockerEnv(from []string) []string {
+	vars := map[string]string{}
+	for _, kv := range from {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	path := vars["PATH"]
+	if path == "" {
+		path = daemonPath()
+	}
+	env := []string{"PATH=" + path}
+	for _, k := range []string{"HOME", "DOCKER_HOST"} {
+		if v, ok := vars[k]; ok {
+			env = append(env, k+"="+v)
+		}
 	}
 	return env
 }
@@ -174,10 +192,11 @@ func randomID() string {
 
 // Detect picks an engine: docker when `docker info` answers, else runc when it is installed, we
 // are root and a static init is found (FindInit). With neither it returns nil and the reason.
-func Detect(ctx context.Context) (Engine, string) {
-	dockerErr := dockerInfo(ctx)
+// env is where the docker CLI's settings come from (see Docker.Env).
+func Detect(ctx context.Context, env []string) (Engine, string) {
+	dockerErr := dockerInfo(ctx, env)
 	if dockerErr == nil {
-		return &Docker{}, ""
+		return &Docker{Env: env}, ""
 	}
 	_, runcErr := exec.LookPath("runc")
 	switch {
@@ -194,13 +213,13 @@ func Detect(ctx context.Context) (Engine, string) {
 }
 
 // dockerInfo reports whether a docker engine answers, within 20 s.
-func dockerInfo(ctx context.Context) error {
+func dockerInfo(ctx context.Context, env []string) error {
 	if _, err := exec.LookPath("docker"); err != nil {
 		return errors.New("the docker CLI is not installed (apt-get install docker.io)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if _, err := dockerOutput(ctx, "info", "--format", "{{.ServerVersion}}"); err != nil {
+	if _, err := dockerOutput(ctx, env, "info", "--format", "{{.ServerVersion}}"); err != nil {
 		return fmt.Errorf("no docker engine answers: %w", err)
 	}
 	return nil

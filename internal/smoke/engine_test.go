@@ -18,10 +18,10 @@ import (
 // dockerEngine is a Docker for t, or a skip when no engine answers `docker info`.
 func dockerEngine(t *testing.T) *Docker {
 	t.Helper()
-	if err := dockerInfo(context.Background()); err != nil {
+	if err := dockerInfo(context.Background(), os.Environ()); err != nil {
 		testutil.Missing(t, "%v (start one with `go tool mage setup` or dockerd --iptables=false --bridge=none)", err)
 	}
-	d := &Docker{}
+	d := &Docker{Env: os.Environ()}
 	t.Cleanup(func() {
 		if err := d.Cleanup(context.Background()); err != nil {
 			t.Errorf("cleaning up: %v", err)
@@ -45,7 +45,7 @@ func runcEngine(t *testing.T) Runc {
 func TestDocker(t *testing.T) {
 	d := dockerEngine(t)
 	testEngine(t, d, func(t *testing.T, tag string) {
-		out, err := dockerOutput(context.Background(), "ps", "--all", "--quiet", "--filter", "ancestor="+tag)
+		out, err := dockerOutput(context.Background(), os.Environ(), "ps", "--all", "--quiet", "--filter", "ancestor="+tag)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // Spec is one image to run.
@@ -50,13 +51,13 @@ func (s Spec) argv() []string {
 }
 
 // Status is the verdict of a run.
-type Status string
+type Status = recipe.SmokeStatus
 
 // The values of Result.Status.
 const (
-	StatusPass    Status = "pass"
-	StatusFail    Status = "fail"
-	StatusSkipped Status = "skipped"
+	StatusPass    = recipe.SmokePass
+	StatusFail    = recipe.SmokeFail
+	StatusSkipped = recipe.SmokeSkipped
 )
 
 // Result is the outcome of one run.

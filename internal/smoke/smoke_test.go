@@ -168,8 +168,8 @@ func TestRunWithoutEngine(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	dockerErr := dockerInfo(context.Background())
-	e, why := Detect(context.Background())
+	dockerErr := dockerInfo(context.Background(), os.Environ())
+	e, why := Detect(context.Background(), os.Environ())
 	switch {
 	case dockerErr == nil && (e == nil || e.Name() != "docker"):
 		t.Errorf("Detect = %v, %q; want docker while `docker info` answers", e, why)
@@ -181,7 +181,7 @@ func TestDetect(t *testing.T) {
 // TestStartDockerRunning checks that StartDocker leaves a running engine alone. Starting one is
 // left to `go tool mage setup`: a test must not leave a daemon behind.
 func TestStartDockerRunning(t *testing.T) {
-	if err := dockerInfo(context.Background()); err != nil {
+	if err := dockerInfo(context.Background(), os.Environ()); err != nil {
 		testutil.Missing(t, "%v", err)
 	}
 	log := filepath.Join(t.TempDir(), "dockerd.log")

@@ -19,7 +19,7 @@ const dockerdStartup = 60 * time.Second
 // as root, it starts `dockerd --iptables=false --bridge=none` in its own session (so it outlives
 // the caller) with its output appended to logPath, and waits up to 60 s for it to answer.
 func StartDocker(ctx context.Context, logPath string) error {
-	infoErr := dockerInfo(ctx)
+	infoErr := dockerInfo(ctx, nil)
 	if infoErr == nil {
 		return nil
 	}
@@ -64,23 +64,17 @@ func StartDocker(ctx context.Context, logPath string) error {
 		case <-deadline.C:
 			return fmt.Errorf("waiting for dockerd (pid %d): no answer to `docker info` after %s; its log %s ends with: %s", cmd.Process.Pid, dockerdStartup, logPath, tail(logPath))
 		case <-tick.C:
-			if dockerInfo(ctx) == nil {
+			if dockerInfo(ctx, nil) == nil {
 				return nil
 			}
 		}
 	}
 }
 
-// daemonPath is the caller's PATH plus the sbin directories where Debian puts dockerd,
-// containerd and runc.
+// daemonPath is the system PATH, with the sbin directories where Debian
+// puts dockerd, containerd and runc.
 func daemonPath() string {
-	path := os.Getenv("PATH")
-	for _, dir := range []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"} {
-		if !strings.Contains(":"+path+":", ":"+dir+":") {
-			path += ":" + dir
-		}
-	}
-	return strings.TrimPrefix(path, ":")
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 }
 
 // tail is the last 1 kB of a log file, for errors.
