@@ -213,3 +213,63 @@ func needEngine(t *testing.T) smoke.Engine {
 	}
 	return e
 }
+
+// Two builds of one out/ at once take turns and leave a correct out/.
+func TestConcurrentBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles")
+	}
+	root := repoRoot(t)
+	out := filepath.Join(t.TempDir(), "out")
+	var logs [2]*bytes.Buffer
+	var clis [2]*CLI
+	for i := range clis {
+		clis[i], logs[i], _ = testCLI(t, root, "FROMSCRATCH_OUT="+out, "FROMSCRATCH_PLATFORMS=linux/amd64", "FROMSCRATCH_SMOKE=0")
+	}
+	errs := make(chan error, 2)
+	for i := range clis {
+		go func() { errs <- clis[i].Build(t.Context(), []string{"hello"}) }()
+	}
+	for range clis {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(logs[0].String()+logs[1].String(), "waiting for") {
+		t.Error("neither run said it waited for the other")
+	}
+	m, err := matrix.Load(filepath.Join(out, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := 0
+	for _, row := range m.Rows {
+		if row.Status != matrix.StatusBuilt {
+			continue
+		}
+		built++
+		img, err := image.Lookup(filepath.Join(out, "oci", row.Recipe), row.Toolchain+"-"+row.Linkage, row.Platform)
+		if err != nil {
+			t.Fatalf("%s: %v", row.Key(), err)
+		}
+		if d, _ := img.Digest(); d.String() != row.Digest {
+			t.Errorf("%s: layout digest %s, matrix %s", row.Key(), d, row.Digest)
+		}
+		if err := image.Validate(img); err != nil {
+			t.Errorf("%s: %v", row.Key(), err)
+		}
+	}
+	if built == 0 {
+		t.Fatal("nothing built")
+	}
+	var temps []string
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-") {
+			temps = append(temps, p)
+		}
+		return nil
+	})
+	if len(temps) > 0 {
+		t.Errorf("temporary files left: %v", temps)
+	}
+}
