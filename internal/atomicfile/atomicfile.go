@@ -1,7 +1,9 @@
 // Package atomicfile writes files so that a reader, a second process or a
 // kill in the middle never sees a half-written one: the bytes go to a
 // temporary file in the same directory, are synced, and the file is renamed
-// into place. It imports no other project package.
+// into place. Every temporary name it makes starts with "." and holds
+// ".tmp-", so what a killed process left can be recognised and removed. It
+// imports no other project package.
 package atomicfile
 
 import (
@@ -78,7 +80,7 @@ func ReplaceDir(tmp, final string) error {
 	}
 	aside := ""
 	if _, err := os.Lstat(final); err == nil {
-		a, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+".old-")
+		a, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-old-")
 		if err != nil {
 			return fmt.Errorf("replacing %s: %w", final, err)
 		}

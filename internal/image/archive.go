@@ -2,12 +2,13 @@ package image
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 )
 
 // WriteDockerArchive writes img as a `docker load`-able archive tagged tag (e.g.
@@ -19,27 +20,10 @@ func WriteDockerArchive(path, tag string, img v1.Image) error {
 	if err != nil {
 		return fmt.Errorf("parsing tag %q: %w", tag, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("creating directory for %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-")
-	if err != nil {
-		return fmt.Errorf("creating temporary archive: %w", err)
-	}
-	defer os.Remove(f.Name()) // a no-op once renamed
-	if err := tarball.Write(t, img, f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing docker archive %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("setting mode of %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("closing docker archive %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("moving docker archive into %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFrom(path, 0o644, func(w io.Writer) error {
+		if err := tarball.Write(t, img, w); err != nil {
+			return fmt.Errorf("writing docker archive: %w", err)
+		}
+		return nil
+	})
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 )
 
 // RefNameAnnotation names an entry of a layout's index.json.
@@ -48,7 +50,7 @@ func WriteLayout(dir string, indexes []Index) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return fmt.Errorf("creating parent of layout %s: %w", dir, err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".new-")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
 		return fmt.Errorf("creating temporary layout: %w", err)
 	}
@@ -59,7 +61,7 @@ func WriteLayout(dir string, indexes []Index) error {
 	if err := normalizeModes(tmp); err != nil {
 		return err
 	}
-	return swapDir(tmp, dir)
+	return atomicfile.ReplaceDir(tmp, dir)
 }
 
 // topIndex builds index.json's content: one child index per Index, annotated with its name.
@@ -169,37 +171,6 @@ func normalizeModes(root string) error {
 		}
 		return nil
 	})
-}
-
-// swapDir moves tmp to dir. An existing dir is first moved aside, and removed only once tmp is in
-// place; if that rename fails, the old dir is moved back.
-func swapDir(tmp, dir string) error {
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(tmp, dir); err != nil {
-			return fmt.Errorf("moving new layout into %s: %w", dir, err)
-		}
-		return nil
-	}
-	old, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".old-")
-	if err != nil {
-		return fmt.Errorf("replacing layout %s: %w", dir, err)
-	}
-	aside := filepath.Join(old, "layout")
-	if err := os.Rename(dir, aside); err != nil {
-		os.Remove(old)
-		return fmt.Errorf("moving old layout %s aside: %w", dir, err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if rerr := os.Rename(aside, dir); rerr != nil {
-			return fmt.Errorf("moving new layout into %s: %w (and restoring the old one: %v; it is at %s)", dir, err, rerr, aside)
-		}
-		os.Remove(old)
-		return fmt.Errorf("moving new layout into %s: %w", dir, err)
-	}
-	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("removing old layout: %w", err)
-	}
-	return nil
 }
 
 // ReadLayout lists the named indexes of a layout written by WriteLayout, in index.json order.

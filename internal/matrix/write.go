@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 )
 
 // outputs are the files WriteAll produces, in the order it writes them.
@@ -32,36 +34,9 @@ func WriteAll(dir string, m *Matrix) error {
 		if err := o.render(&buf, m); err != nil {
 			return fmt.Errorf("rendering %s: %w", o.name, err)
 		}
-		if err := writeFileAtomic(filepath.Join(dir, o.name), buf.Bytes()); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, o.name), buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; the outputs are meant to be shared.
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("renaming into %s: %w", path, err)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 )
 
 // SumsFile is the name of the checksum file at the root of a release tree.
@@ -26,30 +28,7 @@ func WriteSHA256SUMS(root string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(root, "."+SumsFile+"-*")
-	if err != nil {
-		return fmt.Errorf("creating temporary %s: %w", SumsFile, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename this is a no-op
-	if _, err := tmp.Write(formatSums(sums)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("setting mode of %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("syncing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(root, SumsFile)); err != nil {
-		return fmt.Errorf("renaming %s into place: %w", SumsFile, err)
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(root, SumsFile), formatSums(sums), 0o644)
 }
 
 // VerifyError lists how a tree differs from its SHA256SUMS. Each list is
