@@ -52,7 +52,7 @@ type Result struct {
 	Origin       Origin
 	// ImageReused: the image in out/ is the one this run would write.
 	ImageReused bool
-	stamp       *Stamp
+	stamp       *stamp
 }
 
 // cellDir is the cell's folder in out/bin.
@@ -101,13 +101,13 @@ func (b *Builder) checkELF(_ context.Context, r *Result) error {
 		return err
 	}
 	r.Info = info
-	return CheckLinkage(info, r.Job.Cell.Platform, r.Job.Cell.Linkage)
+	return checkLinkage(info, r.Job.Cell.Platform, r.Job.Cell.Linkage)
 }
 
-// CheckLinkage verifies from the ELF that a binary is what its cell says:
+// checkLinkage verifies from the ELF that a binary is what its cell says:
 // static means no PT_INTERP and no DT_NEEDED (static-pie included), dynamic
 // means both, and the machine and class match the platform.
-func CheckLinkage(info *elfdeps.Info, p recipe.Platform, l recipe.Linkage) error {
+func checkLinkage(info *elfdeps.Info, p recipe.Platform, l recipe.Linkage) error {
 	m, c, err := elfdeps.MachineFor(string(p))
 	if err != nil {
 		return err
@@ -141,9 +141,9 @@ func (b *Builder) closure(_ context.Context, r *Result) error {
 	return nil
 }
 
-// ImageFiles lays out the image of a binary and its closure: the binary at
+// imageFiles lays out the image of a binary and its closure: the binary at
 // /<name> in the first layer, the loader and libraries in the second.
-func ImageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
+func imageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
 	layers := []image.Layer{{
 		CreatedBy: fmt.Sprintf("COPY %s /", name),
 		Files:     []image.File{{Path: "/" + name, Source: binary, Mode: 0o755}},
@@ -185,7 +185,7 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 			}
 		}
 	}
-	r.stamp = &Stamp{CompileKey: r.CompileKey, ImageKey: ikey, BinarySHA256: r.BinarySHA256}
+	r.stamp = &stamp{CompileKey: r.CompileKey, ImageKey: ikey, BinarySHA256: r.BinarySHA256}
 	digest, err := SourceDigest(j.Recipe)
 	if err != nil {
 		return err
@@ -217,11 +217,11 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	return err
 }
 
-// Pack lays out the image of a binary and its closure (see ImageFiles),
+// Pack lays out the image of a binary and its closure (see imageFiles),
 // refuses it if it could not start, and builds it: spec gives the platform,
 // Cmd, labels and date; the layers and the entrypoint are filled in.
 func Pack(name, binary string, c *elfdeps.Closure, spec image.Spec) (image.Image, error) {
-	spec.Layers = ImageFiles(name, binary, c)
+	spec.Layers = imageFiles(name, binary, c)
 	spec.Entrypoint = []string{"/" + name}
 	// Refuse an image that would fail with "exec /<name>: no such file or
 	// directory": the loader and every library must be inside it.

@@ -76,7 +76,7 @@ func loadRecipes(root string, names []string, defs []*toolchain.Definition) ([]*
 			return nil, nil, fmt.Errorf("recipe %q not found in %s (have %v)", n, root, have)
 		}
 	}
-	known := []string{PrebuiltToolchain}
+	known := []string{prebuiltToolchain}
 	for _, d := range defs {
 		known = append(known, d.Name)
 	}

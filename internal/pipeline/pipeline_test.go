@@ -40,12 +40,12 @@ func TestCheckLinkage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = CheckLinkage(info, tt.platform, tt.linkage)
+			err = checkLinkage(info, tt.platform, tt.linkage)
 			if tt.wantErr == "" && err != nil {
-				t.Fatalf("CheckLinkage: %v", err)
+				t.Fatalf("checkLinkage: %v", err)
 			}
 			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Fatalf("CheckLinkage = %v, want an error containing %q", err, tt.wantErr)
+				t.Fatalf("checkLinkage = %v, want an error containing %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -9,16 +9,16 @@ import (
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
-// PrebuiltToolchain is the toolchain name of cells packed from an existing
+// prebuiltToolchain is the toolchain name of cells packed from an existing
 // ELF file instead of sources.
-const PrebuiltToolchain = "prebuilt"
+const prebuiltToolchain = "prebuilt"
 
 // prebuiltJob is the one cell of a prebuilt recipe: its platform and
 // linkage are read from the ELF file, its libraries are looked for where
 // the toolchains' targets for that platform keep them.
 func prebuiltJob(r *recipe.Recipe, defs []*toolchain.Definition) Job {
-	j := Job{Recipe: r, Def: &toolchain.Definition{Name: PrebuiltToolchain}}
-	j.Cell = recipe.Cell{Recipe: r.Name, Toolchain: PrebuiltToolchain, Platform: recipe.AMD64, Linkage: recipe.Static}
+	j := Job{Recipe: r, Def: &toolchain.Definition{Name: prebuiltToolchain}}
+	j.Cell = recipe.Cell{Recipe: r.Name, Toolchain: prebuiltToolchain, Platform: recipe.AMD64, Linkage: recipe.Static}
 	target, linkage, err := TargetFor(r.Prebuilt, defs)
 	if err != nil {
 		j.Status, j.Reason = matrix.StatusFailed, fmt.Sprintf("recipes/%s/%s: field prebuilt: %v", r.Name, recipe.FileName, err)

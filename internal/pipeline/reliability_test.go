@@ -159,3 +159,16 @@ func TestTempDirsAreMarked(t *testing.T) {
 		t.Errorf("temp dir %s: want it next to the cell's folder with %q in its name", tmp, TempMark)
 	}
 }
+
+// Warnings about the toolchain's own files (zig building its libc while
+// its cache is cold) are not the recipe's: the matrix must not depend on
+// the state of a compiler's cache.
+func TestWarningsAreTheRecipes(t *testing.T) {
+	log := []byte("zig cc ...\n" +
+		"$CACHE/zig/0.11.0/package/lib/libc/musl/crt/../ldso/dlstart.c:146:20: warning: a function declaration without a prototype is deprecated\n" +
+		"hello.c:3:9: warning: unused variable 'x' [-Wunused-variable]\n")
+	got := warnings(log)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "hello.c:3:9: warning:") {
+		t.Errorf("warnings = %q, want only the recipe's", got)
+	}
+}

@@ -38,7 +38,7 @@ func (b *Builder) smokeAll(ctx context.Context, rep *Report) {
 			r.Smoke = smoke.Run(ctx, engine, b.smokeSpec(r), expect(r))
 		}
 		if r.Smoke.Status == smoke.StatusPass && r.stamp != nil && r.stamp.Digest == r.Digest {
-			r.stamp.Smoke = &SmokeStamp{Key: smokeKey(r.Digest, r), Result: r.Smoke}
+			r.stamp.Smoke = &smokeStamp{Key: smokeKey(r.Digest, r), Result: r.Smoke}
 			_ = r.stamp.record(b.cellDir(j.Cell)) // losing it only costs a run
 		}
 		return r

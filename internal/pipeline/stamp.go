@@ -25,8 +25,8 @@ import (
 // only a file whose size or mtime differs is hashed again.
 const stampFile = "cell.json"
 
-// Stamp is the content of cell.json.
-type Stamp struct {
+// stamp is the content of cell.json.
+type stamp struct {
 	CompileKey   string      `json:"compile_key"`
 	ImageKey     string      `json:"image_key"`
 	BinarySHA256 string      `json:"binary_sha256"`
@@ -34,32 +34,32 @@ type Stamp struct {
 	Sizes        image.Sizes `json:"sizes"`
 	// Outputs are the docker archive and the image's blobs in out/oci,
 	// relative to out/.
-	Outputs []Output    `json:"outputs,omitempty"`
-	Smoke   *SmokeStamp `json:"smoke,omitempty"`
+	Outputs []output    `json:"outputs,omitempty"`
+	Smoke   *smokeStamp `json:"smoke,omitempty"`
 }
 
-// Output is what an output file was when it was written.
-type Output struct {
+// output is what an output file was when it was written.
+type output struct {
 	Path    string `json:"path"`
 	Size    int64  `json:"size"`
 	MtimeNS int64  `json:"mtime_ns"`
 	SHA256  string `json:"sha256"`
 }
 
-// SmokeStamp is a passed smoke run and what it ran.
-type SmokeStamp struct {
+// smokeStamp is a passed smoke run and what it ran.
+type smokeStamp struct {
 	Key    string       `json:"key"`
 	Result smoke.Result `json:"result"`
 }
 
 // readStamp returns the stamp of a cell's folder; a missing or damaged
 // stamp is no stamp.
-func readStamp(dir string) *Stamp {
+func readStamp(dir string) *stamp {
 	data, err := os.ReadFile(filepath.Join(dir, stampFile))
 	if err != nil {
 		return nil
 	}
-	var s Stamp
+	var s stamp
 	if json.Unmarshal(data, &s) != nil {
 		return nil
 	}
@@ -67,7 +67,7 @@ func readStamp(dir string) *Stamp {
 }
 
 // upToDate says whether bin is what compileKey made last time.
-func (s *Stamp) upToDate(compileKey, bin string) (sha string, ok bool) {
+func (s *stamp) upToDate(compileKey, bin string) (sha string, ok bool) {
 	if s == nil || s.CompileKey != compileKey {
 		return "", false
 	}
@@ -77,7 +77,7 @@ func (s *Stamp) upToDate(compileKey, bin string) (sha string, ok bool) {
 
 // imageReusable says whether out/ still holds, undamaged, the image that
 // imageKey made last time.
-func (s *Stamp) imageReusable(out, imageKey string) bool {
+func (s *stamp) imageReusable(out, imageKey string) bool {
 	if s == nil || s.ImageKey != imageKey || len(s.Outputs) == 0 {
 		return false
 	}
@@ -89,7 +89,7 @@ func (s *Stamp) imageReusable(out, imageKey string) bool {
 	return true
 }
 
-func (o Output) intact(out string) bool {
+func (o output) intact(out string) bool {
 	p := filepath.Join(out, filepath.FromSlash(o.Path))
 	fi, err := os.Stat(p)
 	if err != nil || fi.Size() != o.Size {
@@ -103,7 +103,7 @@ func (o Output) intact(out string) bool {
 }
 
 // smokePassed returns the recorded pass of the same run.
-func (s *Stamp) smokePassed(key string) (smoke.Result, bool) {
+func (s *stamp) smokePassed(key string) (smoke.Result, bool) {
 	if s == nil || s.Smoke == nil || s.Smoke.Key != key {
 		return smoke.Result{}, false
 	}
@@ -111,7 +111,7 @@ func (s *Stamp) smokePassed(key string) (smoke.Result, bool) {
 }
 
 // record writes the stamp into the cell's folder.
-func (s *Stamp) record(dir string) error {
+func (s *stamp) record(dir string) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
@@ -120,17 +120,17 @@ func (s *Stamp) record(dir string) error {
 }
 
 // fingerprint describes out/<rel> as it is now.
-func fingerprint(out, rel string) (Output, error) {
+func fingerprint(out, rel string) (output, error) {
 	p := filepath.Join(out, filepath.FromSlash(rel))
 	fi, err := os.Stat(p)
 	if err != nil {
-		return Output{}, err
+		return output{}, err
 	}
 	sum, err := cache.FileDigest(p)
 	if err != nil {
-		return Output{}, err
+		return output{}, err
 	}
-	return Output{Path: rel, Size: fi.Size(), MtimeNS: fi.ModTime().UnixNano(), SHA256: sum}, nil
+	return output{Path: rel, Size: fi.Size(), MtimeNS: fi.ModTime().UnixNano(), SHA256: sum}, nil
 }
 
 // recordLayout adds the blobs of each image of recipe, just written to
@@ -145,7 +145,7 @@ func (b *Builder) recordLayout(rep *Report, recipeName string) {
 		if err != nil {
 			continue // without a complete record the image is packed again next time
 		}
-		outs := []Output{}
+		outs := []output{}
 		if o, err := fingerprint(b.opts.OutDir, j.Cell.ArchiveFile()); err == nil {
 			outs = append(outs, o)
 		} else {
