@@ -267,7 +267,11 @@ func TestSBOMPassesSPDXValidator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Command(validator, "-i", f.Name()).CombinedOutput()
+		cmd := exec.Command(validator, "-i", f.Name())
+		// The validator is a shell script over Debian's python3: it needs
+		// the system PATH whatever the test's is.
+		cmd.Env = append(os.Environ(), "PATH=/usr/local/bin:/usr/bin:/bin")
+		out, err := cmd.CombinedOutput()
 		if err != nil || len(bytes.TrimSpace(out)) > 0 {
 			t.Errorf("pyspdxtools -i %s: %v\n%s", filepath.Base(f.Name()), err, out)
 		}
