@@ -118,3 +118,13 @@ type Bazel mg.Namespace
 // Check runs gazelle in diff mode, buildifier in check mode and actionlint,
 // and checks that go.mod, MODULE.bazel and WORKSPACE name one rules_go.
 func (Bazel) Check(ctx context.Context) error { return front().BazelCheck(ctx) }
+
+// Publish namespace: the release in a registry. (A Release namespace would
+// clash with the Release target above: Go allows one Release per package.)
+type Publish mg.Namespace
+
+// Push pushes every recipe's multi-arch indexes and images from out/oci to
+// PREFIX/<recipe>:<toolchain>-<linkage> (PREFIX is REGISTRY/PATH, e.g.
+// ghcr.io/owner/fromscratch), attaches each image's SBOM from out/release
+// as an OCI referrer, and prints each reference with its digest.
+func (Publish) Push(ctx context.Context, prefix string) error { return front().Push(ctx, prefix) }

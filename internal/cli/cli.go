@@ -32,6 +32,9 @@ type CLI struct {
 	// recipes limits the whole-matrix targets (verify:repro, release) to
 	// some recipes; tests set it.
 	recipes []string
+	// registry is how release:push and the remote cache reach registries;
+	// tests count or cut its traffic.
+	registry image.Registry
 }
 
 // New serves the repository at root, writing to out and reading the
@@ -76,7 +79,7 @@ func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run 
 		return nil, err
 	}
 	defer unlock()
-	rep, err := pipeline.New(opts, pipeline.WithRunner(run)).Build(ctx)
+	rep, err := pipeline.New(opts, pipeline.WithRunner(run), remoteCache(cfg, c.registry, c.out)).Build(ctx)
 	if rep != nil && rep.Matrix != nil {
 		summary(c.out, cfg, rep)
 		if serr := appendStepSummary(cfg.StepSummary, rep.Matrix); serr != nil {

@@ -38,6 +38,9 @@ type Config struct {
 	// HostPath is $PATH, where toolchains are looked for after their own
 	// provisioned directories.
 	HostPath []string
+	// RemoteCache is FROMSCRATCH_REMOTE_CACHE: HOST/REPOSITORY of an OCI
+	// registry that shares the action cache; empty = none.
+	RemoteCache string
 	// StepSummary is $GITHUB_STEP_SUMMARY: the matrix is appended there.
 	StepSummary string
 	// Home is $HOME, for the tools (docker) that read their configuration there.
@@ -61,6 +64,7 @@ var Variables = []struct{ Name, Meaning string }{
 	{"FROMSCRATCH_VERBOSE", "boolean: a line per cell"},
 	{"FROMSCRATCH_NO_TRUNC", "boolean: image:history prints whole commands"},
 	{"FROMSCRATCH_CACHE_LINK", "boolean: restore from the action cache by hard link instead of copy"},
+	{"FROMSCRATCH_REMOTE_CACHE", "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
 	{"FROMSCRATCH_CACHE_MAX_AGE", "cache:prune removes entries unused for this long (default 720h)"},
 	{"FROMSCRATCH_MAX_GROWTH", "size gate of matrix:diff, in percent (default 5)"},
 	{"FROMSCRATCH_GATE", `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
@@ -171,6 +175,12 @@ func LoadConfig(root string, environ []string) (Config, error) {
 		c.CacheDir = filepath.Join(base, "fromscratch")
 	} else {
 		fail(fmt.Errorf("finding the user cache dir (set FROMSCRATCH_CACHE): %w", err))
+	}
+	if s := getenv("FROMSCRATCH_REMOTE_CACHE"); s != "" {
+		if host, repo, ok := strings.Cut(s, "/"); !ok || host == "" || repo == "" || strings.Contains(s, "://") || strings.ContainsAny(repo, ":@") {
+			fail(fmt.Errorf("FROMSCRATCH_REMOTE_CACHE=%q: want HOST/REPOSITORY without scheme or tag, e.g. ghcr.io/owner/fromscratch-cache", s))
+		}
+		c.RemoteCache = s
 	}
 	if s := getenv("FROMSCRATCH_PLATFORMS"); s != "" {
 		for _, f := range strings.Split(s, ",") {

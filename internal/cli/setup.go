@@ -13,8 +13,10 @@ import (
 )
 
 // HostPackages are the Debian packages the images are run with.
-// curl is the distribution program the tests pack with image:wrap.
-var HostPackages = []string{"binutils", "curl", "docker.io", "qemu-user-static", "runc"}
+// curl is the distribution program the tests pack with image:wrap;
+// docker-registry and skopeo are the registry the push and remote-cache
+// tests use and a second opinion on what they pushed.
+var HostPackages = []string{"binutils", "curl", "docker-registry", "docker.io", "qemu-user-static", "runc", "skopeo"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the

@@ -75,8 +75,8 @@ type Progress interface {
 type Builder struct {
 	opts  Options
 	run   toolchain.Runner
-	store *cache.Store // nil: no action cache
-	memo  *cache.Memo  // file digests, kept across runs in the cache dir
+	store *cache.ReadThrough // nil: no action cache
+	memo  *cache.Memo        // file digests, kept across runs in the cache dir
 }
 
 // Option changes a Builder made by New.
@@ -86,12 +86,24 @@ type Option func(*Builder)
 // fake, bench a timed runner). The default is toolchain.Exec.
 func WithRunner(run toolchain.Runner) Option { return func(b *Builder) { b.run = run } }
 
+// WithRemoteCache puts remote (nil: none) behind the action cache: a
+// local miss is looked up there and every compiled entry is written there
+// too. warn hears once that the remote cannot be used, and about each
+// corrupt entry, which is rebuilt; the build never fails for it.
+func WithRemoteCache(remote cache.Remote, warn func(error)) Option {
+	return func(b *Builder) {
+		if b.store != nil {
+			b.store.Remote, b.store.Warn = remote, warn
+		}
+	}
+}
+
 // New returns a Builder for opts. The action cache and the digest memo
 // live in opts.CacheDir.
 func New(opts Options, options ...Option) *Builder {
 	b := &Builder{opts: opts, run: toolchain.Exec, memo: cache.LoadMemo(filepath.Join(opts.CacheDir, "digests.json"))}
 	if !opts.NoCache {
-		b.store = &cache.Store{Dir: filepath.Join(opts.CacheDir, "actions"), Link: opts.CacheLink}
+		b.store = &cache.ReadThrough{Store: cache.Store{Dir: filepath.Join(opts.CacheDir, "actions"), Link: opts.CacheLink}}
 	}
 	if b.opts.Jobs < 1 {
 		b.opts.Jobs = 1

@@ -91,8 +91,8 @@ func (b *Builder) keep(_ context.Context, r *Result) error {
 	return nil
 }
 
-// restore copies the cell's outputs from the action cache.
-func (b *Builder) restore(_ context.Context, r *Result) error {
+// restore copies the cell's outputs from the action cache (local, then remote).
+func (b *Builder) restore(ctx context.Context, r *Result) error {
 	if b.store == nil {
 		return errNotHere
 	}
@@ -101,7 +101,7 @@ func (b *Builder) restore(_ context.Context, r *Result) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	_, hit, err := b.store.Get(r.key, tmp)
+	_, hit, err := b.store.Get(ctx, r.key, tmp)
 	if err != nil {
 		return fmt.Errorf("restoring from the cache: %w", err)
 	}
@@ -133,7 +133,7 @@ func (b *Builder) compileNow(ctx context.Context, r *Result) error {
 	}
 	if berr == nil && b.store != nil {
 		files := map[string]string{j.Recipe.Name: filepath.Join(tmp, j.Recipe.Name), "build.log": filepath.Join(tmp, "build.log")}
-		if err := b.store.Put(r.key, files, map[string]string{"cell": j.Cell.String()}); err != nil {
+		if err := b.store.Put(ctx, r.key, files, map[string]string{"cell": j.Cell.String()}); err != nil {
 			return fmt.Errorf("storing in the cache: %w", err)
 		}
 	}
