@@ -103,7 +103,15 @@ func Test(ctx context.Context) error {
 
 // Release writes out/release/: the OCI layouts, an SPDX SBOM per image,
 // the matrix and SHA256SUMS; two runs give the same bytes.
-func Release(ctx context.Context) error { return front().Release(ctx) }
+//
+// `go tool mage release` runs it (an alias of release:all).
+func (Release) All(ctx context.Context) error { return front().Release(ctx) }
+
+// Release namespace: the release and its publication.
+type Release mg.Namespace
+
+// Aliases keep `go tool mage release` for release:all.
+var Aliases = map[string]interface{}{"release": Release.All}
 
 // Bench measures fromscratch cold, warm and no-op against the Dockerfile
 // way on the same cells and prints the ratios and the image overhead.
@@ -119,12 +127,7 @@ type Bazel mg.Namespace
 // and checks that go.mod, MODULE.bazel and WORKSPACE name one rules_go.
 func (Bazel) Check(ctx context.Context) error { return front().BazelCheck(ctx) }
 
-// Publish namespace: the release in a registry. (A Release namespace would
-// clash with the Release target above: Go allows one Release per package.)
-type Publish mg.Namespace
-
-// Push pushes every recipe's multi-arch indexes and images from out/oci to
-// PREFIX/<recipe>:<toolchain>-<linkage> (PREFIX is REGISTRY/PATH, e.g.
-// ghcr.io/owner/fromscratch), attaches each image's SBOM from out/release
-// as an OCI referrer, and prints each reference with its digest.
-func (Publish) Push(ctx context.Context, prefix string) error { return front().Push(ctx, prefix) }
+// Push pushes every recipe's multi-arch indexes from out/oci to
+// PREFIX/<recipe>:<toolchain>-<linkage>, each image's SBOM attached as an OCI
+// referrer: go tool mage release:push ghcr.io/OWNER/fromscratch.
+func (Release) Push(ctx context.Context, prefix string) error { return front().Push(ctx, prefix) }

@@ -34,6 +34,7 @@ var verbs = []verb{
 	{"matrix diff", []string{"OLD.json"}, "size deltas of out/matrix.json against OLD; fails past the gate", func(c *CLI, ctx context.Context, a []string) error { return c.DiffMatrix(ctx, a[0], "") }},
 	{"matrix compare", []string{"OLD.json", "NEW.json"}, "size deltas between two files; fails past the gate", func(c *CLI, ctx context.Context, a []string) error { return c.DiffMatrix(ctx, a[0], a[1]) }},
 	{"verify repro", nil, "build the matrix twice under varied conditions and compare every output", func(c *CLI, ctx context.Context, _ []string) error { return c.VerifyRepro(ctx) }},
+	{"release push", []string{"REGISTRY/PREFIX"}, "push out/oci's indexes to PREFIX/<recipe>:<toolchain>-<linkage>, each image's SBOM as an OCI referrer", func(c *CLI, ctx context.Context, a []string) error { return c.Push(ctx, a[0]) }},
 	{"release", nil, "out/release/: OCI layouts, SBOMs, the matrix and SHA256SUMS", func(c *CLI, ctx context.Context, _ []string) error { return c.Release(ctx) }},
 	{"bench", nil, "fromscratch cold, warm and no-op against the Dockerfile way", func(c *CLI, ctx context.Context, _ []string) error { return c.Bench(ctx) }},
 	{"cache prune", nil, "remove action-cache entries unused for FROMSCRATCH_CACHE_MAX_AGE", func(c *CLI, ctx context.Context, _ []string) error { return c.PruneCache(ctx) }},
