@@ -13,8 +13,9 @@ import (
 )
 
 // HostPackages are the Debian packages the images are run with.
-// curl is the distribution program the tests pack with image:wrap.
-var HostPackages = []string{"binutils", "curl", "docker.io", "qemu-user-static", "runc"}
+// curl is the distribution program the tests pack with image:wrap; umoci
+// and skopeo read the OCI layouts in the tests, as users downstream do.
+var HostPackages = []string{"binutils", "curl", "docker.io", "qemu-user-static", "runc", "skopeo", "umoci"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the
