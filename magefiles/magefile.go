@@ -53,11 +53,9 @@ func (Build) Recipe(ctx context.Context, name string) error {
 }
 
 // All packs the images of every built cell again from out/bin (after
-// build:all), rewriting out/oci, out/docker and the matrix.
-func (Image) All(ctx context.Context) error {
-	mg.Deps(Build.All)
-	return front().Images(ctx)
-}
+// build:all), rewriting out/oci, out/docker and the matrix. It prints one
+// summary: it does not run build:all first.
+func (Image) All(ctx context.Context) error { return front().Images(ctx) }
 
 // Load loads every archive in out/docker into the Docker engine.
 func (Image) Load(ctx context.Context) error { return front().Load(ctx) }
@@ -80,9 +78,10 @@ func (Toolchains) List(ctx context.Context) error { return front().ListToolchain
 // Show prints the size matrix tables of out/matrix.json.
 func (Matrix) Show(ctx context.Context) error { return front().ShowMatrix(ctx) }
 
-// Diff compares OLD.json with out/matrix.json and fails when a cell's
-// image or binary grew past the threshold (5 % unless FROMSCRATCH_MAX_GROWTH
-// or the file named by FROMSCRATCH_GATE says otherwise).
+// Diff compares OLD.json with out/matrix.json and fails with exit code 3
+// when a cell's image or binary grew past the threshold (5 % unless
+// FROMSCRATCH_MAX_GROWTH or the file named by FROMSCRATCH_GATE says
+// otherwise); any other failure exits 1.
 func (Matrix) Diff(ctx context.Context, old string) error { return front().DiffMatrix(ctx, old, "") }
 
 // Compare is matrix:diff between two files: mage matrix:compare OLD.json NEW.json.

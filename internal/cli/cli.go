@@ -65,6 +65,17 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 	}
 }
 
+// width is the terminal's width when out is one, else 0 (the default, 80
+// columns).
+func (c *CLI) width() int {
+	if f, ok := c.out.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return w
+		}
+	}
+	return 0
+}
+
 // interactive: a terminal, outside CI, gets a live progress line.
 func (c *CLI) interactive(cfg Config) bool {
 	f, ok := c.out.(*os.File)
@@ -79,6 +90,7 @@ func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run 
 		return nil, err
 	}
 	defer unlock()
+	opts.Source, opts.Revision = SourceURL, revision(ctx, run, cfg)
 	rep, err := pipeline.New(opts, pipeline.WithRunner(run), remoteCache(cfg, c.registry, c.out)).Build(ctx)
 	if rep != nil && rep.Matrix != nil {
 		summary(c.out, cfg, rep)
@@ -87,6 +99,48 @@ func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run 
 		}
 	}
 	return rep, err
+}
+
+// SourceURL is the repository every image names as its source (the
+// org.opencontainers.image.source annotation and label): the home of the
+// module github.com/fromscratch/fromscratch.
+const SourceURL = "https://github.com/fromscratch/fromscratch"
+
+// revision is the git commit checked out in the repository, for the
+// images' org.opencontainers.image.revision; "" when the repository is not
+// a git checkout (a source archive, Bazel's runfiles) or git cannot say.
+// It never fails a build.
+func revision(ctx context.Context, run toolchain.Runner, cfg Config) string {
+	if _, err := os.Stat(filepath.Join(cfg.Root, ".git")); err != nil {
+		return ""
+	}
+	git, err := toolchain.LookPath("git", cfg.HostPath)
+	if err != nil {
+		return ""
+	}
+	env := []string{"LC_ALL=C", "GIT_TERMINAL_PROMPT=0"}
+	if cfg.Home != "" {
+		env = append(env, "HOME="+cfg.Home) // where safe.directory may be set
+	}
+	out, err := run(ctx, toolchain.Command{Args: []string{git, "-C", cfg.Root, "rev-parse", "--verify", "HEAD"}}, env)
+	if err != nil {
+		return ""
+	}
+	return commitID(string(out))
+}
+
+// commitID returns s trimmed when it is a SHA-1 or SHA-256 commit id, else "".
+func commitID(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) != 40 && len(s) != 64 {
+		return ""
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return ""
+		}
+	}
+	return s
 }
 
 // Build builds the matrix (all recipes, or the named ones).
@@ -175,7 +229,7 @@ func (c *CLI) History(_ context.Context, ref string) error {
 	}
 	img, err := image.Lookup(filepath.Join(cfg.OutDir, "oci", name), variant, string(p))
 	if err != nil {
-		return fmt.Errorf("finding %s (is it a built cell? see out/matrix.md; run go tool mage build:all first): %w", ref, err)
+		return fmt.Errorf("%s: %s", ref, whyNoImage(cfg, name, variant, string(p), err))
 	}
 	hist, err := image.History(img)
 	if err != nil {
@@ -192,6 +246,37 @@ func (c *CLI) History(_ context.Context, ref string) error {
 	}
 	return tw.Flush()
 }
+
+// whyNoImage explains a cell without an image from its row in
+// out/matrix.json: not applicable, unavailable or failed, with the reason;
+// else lookErr, the layout's own answer.
+func whyNoImage(cfg Config, name, variant, platform string, lookErr error) string {
+	out := relTo(cfg.Root, cfg.OutDir)
+	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		return fmt.Sprintf("no image in %s/oci and no %s/matrix.json: run go tool mage build:all first", out, out)
+	}
+	i := strings.LastIndex(variant, "-")
+	key := matrix.Key{Recipe: name, Platform: platform, Toolchain: variant[:i], Linkage: variant[i+1:]}
+	for _, r := range m.Rows {
+		if r.Key() != key {
+			continue
+		}
+		switch r.Status {
+		case matrix.StatusNotApplicable:
+			return "the cell is not applicable: " + oneLineReason(r.Reason)
+		case matrix.StatusUnavailable:
+			return "the cell was not built, its toolchain is unavailable: " + oneLineReason(r.Reason)
+		case matrix.StatusFailed:
+			return "the cell's build failed: " + reasonLine(r.Reason)
+		}
+		return fmt.Sprintf("%s/matrix.json lists it as built, but %s/oci does not hold it (%v): run go tool mage build:all again", out, out, lookErr)
+	}
+	return fmt.Sprintf("no such cell in %s/matrix.json (see %s/matrix.md for the cells; build:recipe %s builds this recipe's): %v", out, out, name, lookErr)
+}
+
+// oneLineReason joins a reason's lines.
+func oneLineReason(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // splitTag splits "gcc-dynamic-arm-v7" into "gcc-dynamic" and "arm-v7".
 func splitTag(tag string) (string, string, error) {
@@ -213,11 +298,13 @@ func (c *CLI) ShowMatrix(_ context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w (run go tool mage build:all first)", err)
 	}
-	return matrix.Terminal(c.out, m)
+	return matrix.Terminal(c.out, m, c.width())
 }
 
 // DiffMatrix prints per-cell deltas between two matrices and fails past
-// the growth threshold. newPath "" means out/matrix.json.
+// the growth threshold with an *ExitError of code ExitSizeGate (any other
+// failure, such as a missing file, is a plain error: exit code 1).
+// newPath "" means out/matrix.json.
 func (c *CLI) DiffMatrix(_ context.Context, oldPath, newPath string) error {
 	cfg, err := c.config()
 	if err != nil {
@@ -242,7 +329,9 @@ func (c *CLI) DiffMatrix(_ context.Context, oldPath, newPath string) error {
 		for _, x := range v {
 			lines = append(lines, "  "+x.String())
 		}
-		return fmt.Errorf("size gate (max growth %.2f %%): %d violation(s):\n%s", gate.MaxGrowthPercent, len(v), strings.Join(lines, "\n"))
+		// Its own exit code, so that CI tells a growth from a missing file.
+		return &ExitError{Code: ExitSizeGate, Err: fmt.Errorf("size gate (max growth %.2f %%): %d violation(s):\n%s",
+			gate.MaxGrowthPercent, len(v), strings.Join(lines, "\n"))}
 	}
 	fmt.Fprintf(c.out, "size gate passed (max growth %.2f %%)\n", gate.MaxGrowthPercent)
 	return nil

@@ -15,11 +15,13 @@ import (
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
-// Release builds the matrix (without smoke runs, whose timings would make
-// the bytes differ) and writes out/release/: oci/<recipe>/ (the multi-arch
-// layouts), sbom/<recipe>_<variant>_<arch>.spdx.json, the matrix
-// renderings and SHA256SUMS over all of it. It is written into a temp dir
-// and renamed into place; two runs give the same bytes.
+// Release builds the matrix, smoke runs included (unless FROMSCRATCH_SMOKE
+// is off; a pass recorded for the same image is reused), and writes
+// out/release/: oci/<recipe>/ (the multi-arch layouts),
+// sbom/<recipe>_<variant>_<arch>.spdx.json, the matrix renderings with the
+// smoke results but without their durations, and SHA256SUMS over all of
+// it. It is written into a temp dir and renamed into place; two runs give
+// the same bytes.
 func (c *CLI) Release(ctx context.Context) error {
 	cfg, err := c.config()
 	if err != nil {
@@ -30,9 +32,7 @@ func (c *CLI) Release(ctx context.Context) error {
 
 // release is Release for a given configuration and compiler runner.
 func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) error {
-	opts := c.options(cfg)
-	opts.Smoke = false
-	rep, err := c.build(ctx, cfg, opts, run)
+	rep, err := c.build(ctx, cfg, c.options(cfg), run)
 	if err != nil {
 		return fmt.Errorf("building the release: %w", err)
 	}
@@ -67,7 +67,8 @@ func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) err
 		}
 		n++
 	}
-	if err := matrix.WriteAll(tmp, rep.Matrix); err != nil {
+	// Smoke durations vary from run to run; out/matrix.* keep them.
+	if err := matrix.WriteAll(tmp, rep.Matrix.WithoutDurations()); err != nil {
 		return err
 	}
 	if err := release.WriteSHA256SUMS(tmp); err != nil {
@@ -107,7 +108,7 @@ func sbomOf(cfg Config, r *pipeline.Result, res release.Resolver, distro release
 		FromscratchVersion: Version,
 		Binary:             bin,
 		Recipe:             r.Job.Recipe.Name,
-		ProgramVersion:     "0+src." + strings.TrimPrefix(src, "sha256:")[:12],
+		ProgramVersion:     pipeline.ProgramVersion(src),
 		Toolchain:          r.Job.Def.Name,
 		ToolchainVersion:   r.Job.Tool.Version,
 		Linkage:            r.Job.Cell.Linkage,

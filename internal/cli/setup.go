@@ -14,9 +14,10 @@ import (
 
 // HostPackages are the Debian packages the images are run with.
 // curl is the distribution program the tests pack with image:wrap;
-// docker-registry and skopeo are the registry the push and remote-cache
-// tests use and a second opinion on what they pushed.
-var HostPackages = []string{"binutils", "curl", "docker-registry", "docker.io", "qemu-user-static", "runc", "skopeo"}
+// docker-registry is the registry the push and remote-cache tests use;
+// umoci and skopeo read the OCI layouts and registries in the tests, as
+// users downstream do.
+var HostPackages = []string{"binutils", "curl", "docker-registry", "docker.io", "qemu-user-static", "runc", "skopeo", "umoci"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the

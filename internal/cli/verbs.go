@@ -87,7 +87,7 @@ func Usage(w io.Writer) {
 // Main is cmd/fromscratch: it finds the repository (Bazel's runfiles, or
 // the repository the working directory is in), runs the command of
 // args[1:], and returns the exit code: 0, 1 for a failure, 2 for a bad
-// command line.
+// command line, 3 for a size-gate violation (see ExitCode).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := processEnv()
 	cfgEnv := map[string]string{}
@@ -109,12 +109,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := New(root, stdout)
 	if err := c.Run(ctx, args[1:]); err != nil {
 		fmt.Fprintln(stderr, "fromscratch:", err)
-		if _, ok := err.(usageError); ok {
-			return 2
-		}
-		return 1
+		return ExitCode(err)
 	}
-	return 0
+	return ExitOK
 }
 
 // usageError is a bad command line.

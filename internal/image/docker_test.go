@@ -96,7 +96,7 @@ func TestDocker(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []string{`ENTRYPOINT ["/hi"]`, "COPY hi /hi"}
+			want := []string{`ENTRYPOINT ["/hi"]`, "LABEL org.opencontainers.image.created=2024-01-02T03:04:05Z", "COPY hi /hi"}
 			if got := strings.Split(strings.TrimSpace(out), "\n"); !reflect.DeepEqual(got, want) {
 				t.Errorf("docker image history shows %q, want %q", got, want)
 			}

@@ -16,7 +16,7 @@ var checkedInELF = filepath.Join("..", "elfdeps", "testdata", "hello-arm64-stati
 
 // pinnedELFManifest is the manifest digest of elfSpec. It changes only if the checked-in program,
 // the tar/gzip encoding or the config/manifest encoding change: review such a change.
-const pinnedELFManifest = "sha256:b8c0ec732ceb7d5d56d4864b9addf9c16b6840188baa3eb639e8fb9057017fe1"
+const pinnedELFManifest = "sha256:bb0784afe073762a7225e1f22978cf189e61e7ededb598fd293ed3b2daa399ee"
 
 // elfSpec packs src as /hello into a linux/arm64 image that runs it.
 func elfSpec(src string) Spec {

@@ -15,6 +15,15 @@ import (
 // created is the fixed build date of every fixture image.
 var created = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// fixtureMetadata is what the fixture images say about themselves.
+var fixtureMetadata = Metadata{
+	Title:       "hello",
+	Description: "says hello",
+	Source:      "https://example.invalid/hello.git",
+	Revision:    "0123456789abcdef0123456789abcdef01234567",
+	Version:     "0+src.0123456789ab",
+}
+
 // fixtureSpec is a small two-layer image whose sources are testdata/hello and
 // testdata/lib/libfake.so.1 under src.
 func fixtureSpec(src, platform string) Spec {
@@ -31,6 +40,7 @@ func fixtureSpec(src, platform string) Spec {
 		Entrypoint: []string{"/hello"},
 		Cmd:        []string{"--greet", "<world>"},
 		Labels:     map[string]string{"org.opencontainers.image.title": "hello", "fromscratch.cell": "gcc static"},
+		Metadata:   fixtureMetadata,
 		Created:    created,
 	}
 }

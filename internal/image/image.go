@@ -46,7 +46,8 @@ type Spec struct {
 	Entrypoint []string
 	Cmd        []string
 	Labels     map[string]string
-	Created    time.Time // the build date: config.created, history and tar mtimes
+	Metadata   Metadata  // OCI annotations of the manifest, also added to Labels
+	Created    time.Time // the build date: config.created, history and tar mtimes, the created annotation
 }
 
 // Platforms lists the platforms Build accepts, in the order the project presents them.
@@ -69,7 +70,8 @@ func ParsePlatform(s string) (v1.Platform, error) {
 
 // Build assembles the image: empty.Image, plus one gzip layer per Spec.Layers entry (with its
 // history line), plus empty-layer history entries for LABEL, ENTRYPOINT and CMD as a Dockerfile
-// would record them. Manifest, config and layers use OCI media types.
+// would record them. Manifest, config and layers use OCI media types. The manifest carries the
+// OCI annotations of Metadata, created always among them, and the config the same as labels.
 //
 // Created is normalised to UTC and whole seconds, so the host's time zone cannot leak into the
 // config. Sources are read (and compressed, in memory) here: the returned image does not change
@@ -87,6 +89,12 @@ func Build(spec Spec) (v1.Image, error) {
 	if err := checkLayers(spec.Layers); err != nil {
 		return nil, err
 	}
+	annotations := spec.Metadata.annotations(created)
+	labels, err := mergeLabels(spec.Labels, annotations)
+	if err != nil {
+		return nil, err
+	}
+	spec.Labels = labels
 
 	cfg := &v1.ConfigFile{
 		Created:      v1.Time{Time: created},
@@ -127,7 +135,11 @@ func Build(spec Spec) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("appending layers: %w", err)
 	}
-	return img, nil
+	annotated, ok := mutate.Annotations(img, annotations).(v1.Image)
+	if !ok {
+		return nil, fmt.Errorf("annotating the manifest: not an image")
+	}
+	return annotated, nil
 }
 
 // configHistory returns the Dockerfile lines that set the config, in Dockerfile order.

@@ -16,8 +16,8 @@ import (
 // Pinned digests of fixtureSpec("testdata", "linux/arm64"). They change only if the files in
 // testdata, the tar/gzip encoding, or the config/manifest encoding change: review such a change.
 const (
-	pinnedManifest = "sha256:d21e1a2a64dad89f4ffcfa0192bcf2d3253dd07c6ff46f514127623925caf56c"
-	pinnedConfig   = "sha256:91c232303172831f01bdf1d444a62fbaa63160571fce5c12c7245a6b16072562"
+	pinnedManifest = "sha256:c578b8d7d1fd34f1d91919455012562dc6af0470868f119ed522fe0c606f8ea6"
+	pinnedConfig   = "sha256:0f15eb0043e14d4ce16ec2bef1eb3deffb82a9806d7722411d8591a79b70013c"
 )
 
 func TestBuild(t *testing.T) {

@@ -32,7 +32,10 @@ func TestHistory(t *testing.T) {
 	want := []HistoryEntry{ // newest first, like `docker image history`
 		{CreatedBy: `CMD ["--greet","<world>"]`, EmptyLayer: true},
 		{CreatedBy: `ENTRYPOINT ["/hello"]`, EmptyLayer: true},
-		{CreatedBy: `LABEL fromscratch.cell="gcc static" org.opencontainers.image.title=hello`, EmptyLayer: true},
+		{CreatedBy: `LABEL fromscratch.cell="gcc static" org.opencontainers.image.created=2024-01-02T03:04:05Z ` +
+			`org.opencontainers.image.description="says hello" org.opencontainers.image.revision=0123456789abcdef0123456789abcdef01234567 ` +
+			`org.opencontainers.image.source=https://example.invalid/hello.git org.opencontainers.image.title=hello ` +
+			`org.opencontainers.image.version=0+src.0123456789ab`, EmptyLayer: true},
 		{CreatedBy: "COPY lib /usr/lib", Size: 2 * fileSize(t, lib)},
 		{CreatedBy: "COPY hello /", Size: fileSize(t, filepath.Join("testdata", "hello"))},
 	}
@@ -53,13 +56,15 @@ func TestHistory(t *testing.T) {
 
 func TestHistoryWithoutConfigLines(t *testing.T) {
 	spec := fixtureSpec("testdata", "linux/amd64")
-	spec.Labels, spec.Cmd, spec.Entrypoint = nil, nil, nil
+	spec.Labels, spec.Metadata, spec.Cmd, spec.Entrypoint = nil, Metadata{}, nil, nil
 	got, err := History(mustBuild(t, spec))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].CreatedBy != "COPY lib /usr/lib" || got[1].CreatedBy != "COPY hello /" {
-		t.Errorf("History = %+v, want only the two COPY lines", got)
+	// Every image says when it was built; nothing else was asked for.
+	if len(got) != 3 || got[0].CreatedBy != "LABEL org.opencontainers.image.created=2024-01-02T03:04:05Z" ||
+		got[1].CreatedBy != "COPY lib /usr/lib" || got[2].CreatedBy != "COPY hello /" {
+		t.Errorf("History = %+v, want the created label and the two COPY lines", got)
 	}
 }
 

@@ -26,6 +26,9 @@ const RefNameAnnotation = "org.opencontainers.image.ref.name"
 type Index struct {
 	Name   string // e.g. "zig-static"; the ref name in index.json
 	Images []v1.Image
+	// Annotations of the index manifest; nil means those that every
+	// image's manifest carries with one value (created, description, ...).
+	Annotations map[string]string
 }
 
 // Entry is one named index read back from a layout.
@@ -36,7 +39,10 @@ type Entry struct {
 }
 
 // WriteLayout writes one fresh OCI image layout at dir holding every index, named in index.json
-// and sorted by name; the images inside each index are sorted by platform. The layout is written
+// and sorted by name; the images inside each index are sorted by platform. Each index is followed
+// in index.json by one entry per image, named PlatformRef(name, platform) (e.g.
+// "gcc-dynamic-arm64"), so tools that want one image per ref (umoci, skopeo) find it without
+// choosing a platform. The layout is written
 // next to dir and renamed into place, so a failing write leaves the previous layout untouched and
 // a successful one replaces it completely. dir must be absent, empty, or an OCI layout.
 func WriteLayout(dir string, indexes []Index) error {
@@ -64,7 +70,8 @@ func WriteLayout(dir string, indexes []Index) error {
 	return atomicfile.ReplaceDir(tmp, dir)
 }
 
-// topIndex builds index.json's content: one child index per Index, annotated with its name.
+// topIndex builds index.json's content: one child index per Index, annotated with its name, then
+// its images, each annotated with its per-platform name.
 func topIndex(indexes []Index) (v1.ImageIndex, error) {
 	sorted := append([]Index(nil), indexes...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
@@ -84,6 +91,19 @@ func topIndex(indexes []Index) (v1.ImageIndex, error) {
 			Add:        child,
 			Descriptor: v1.Descriptor{Annotations: map[string]string{RefNameAnnotation: ix.Name}},
 		})
+		im, err := child.IndexManifest()
+		if err != nil {
+			return nil, fmt.Errorf("reading index %s: %w", ix.Name, err)
+		}
+		for _, m := range im.Manifests {
+			img, err := child.Image(m.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("reading the %s image of %s: %w", m.Platform, ix.Name, err)
+			}
+			desc := m
+			desc.Annotations = map[string]string{RefNameAnnotation: PlatformRef(ix.Name, m.Platform.String())}
+			adds = append(adds, mutate.IndexAddendum{Add: describedImage{img, desc}})
+		}
 	}
 	return mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex), nil
 }
@@ -105,7 +125,13 @@ func platformIndex(ix Index) (v1.ImageIndex, error) {
 	}
 	sort.Slice(imgs, func(i, j int) bool { return imgs[i].platform.String() < imgs[j].platform.String() })
 	var adds []mutate.IndexAddendum
+	var manifests []*v1.Manifest
 	for i, pi := range imgs {
+		m, err := pi.img.Manifest()
+		if err != nil {
+			return nil, fmt.Errorf("reading the manifest of the %s image of %s: %w", pi.platform, ix.Name, err)
+		}
+		manifests = append(manifests, m)
 		if i > 0 && imgs[i-1].platform.String() == pi.platform.String() {
 			return nil, fmt.Errorf("building index %s: two images for %s: give one image per platform", ix.Name, pi.platform)
 		}
@@ -119,7 +145,38 @@ func platformIndex(ix Index) (v1.ImageIndex, error) {
 		desc.Platform = &pi.platform
 		adds = append(adds, mutate.IndexAddendum{Add: describedImage{pi.img, *desc}})
 	}
-	return mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex), nil
+	idx := mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex)
+	annotations := ix.Annotations
+	if annotations == nil {
+		annotations = sharedAnnotations(manifests)
+	}
+	if len(annotations) == 0 {
+		return idx, nil
+	}
+	annotated, ok := mutate.Annotations(idx, annotations).(v1.ImageIndex)
+	if !ok {
+		return nil, fmt.Errorf("annotating index %s: not an index", ix.Name)
+	}
+	return annotated, nil
+}
+
+// sharedAnnotations are the annotations every manifest carries with the same value.
+func sharedAnnotations(manifests []*v1.Manifest) map[string]string {
+	if len(manifests) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range manifests[0].Annotations {
+		out[k] = v
+	}
+	for _, m := range manifests[1:] {
+		for k, v := range out {
+			if m.Annotations[k] != v {
+				delete(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // describedImage is an image that describes itself in an index with a given descriptor.
@@ -173,7 +230,8 @@ func normalizeModes(root string) error {
 	})
 }
 
-// ReadLayout lists the named indexes of a layout written by WriteLayout, in index.json order.
+// ReadLayout lists the named indexes of a layout written by WriteLayout, in index.json order;
+// the per-platform entries that name single images are left out.
 func ReadLayout(dir string) ([]Entry, error) {
 	top, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
@@ -186,6 +244,9 @@ func ReadLayout(dir string) ([]Entry, error) {
 	var entries []Entry
 	for _, desc := range im.Manifests {
 		name := desc.Annotations[RefNameAnnotation]
+		if desc.MediaType.IsImage() {
+			continue // a per-platform ref to an image of an index
+		}
 		if !desc.MediaType.IsIndex() {
 			return nil, fmt.Errorf("reading layout %s: %s (%s) is a %s, not an image index", dir, name, desc.Digest, desc.MediaType)
 		}

@@ -23,8 +23,8 @@ import (
 
 // Pinned sha256 of the fixture layout's index.json and of the fixture docker archive.
 const (
-	pinnedIndexJSON = "sha256:4840f8936bd5115e3a603c993ace49201fd46dd7b55684aa86020c9d1e6f6292"
-	pinnedArchive   = "sha256:68578bc65ae514ab3dbbb668c4363534d64d8620bf121d18d157523b0987df6f"
+	pinnedIndexJSON = "sha256:dbdd32d331deb24b1df1917fb0ab0a01105ef4f9c4109eee79e3ad8dd94e3380"
+	pinnedArchive   = "sha256:2c85cd02ae897539fb85eae6642286e44bb78d8add14c67823df154ff166a710"
 )
 
 // fixtureIndexes is two named indexes, given out of order: "hello" with three platforms and

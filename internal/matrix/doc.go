@@ -33,7 +33,7 @@
 //	      "status": "pass",             // pass, fail, skipped, or "" when not run
 //	      "output": "hello, world\n",
 //	      "reason": "",                 // why it failed or was skipped
-//	      "duration_ms": 412,
+//	      "duration_ms": 412,           // 0 in a release's copy (out/release/matrix.json): timings vary
 //	      "engine": "docker"            // docker, runc or ""
 //	    },
 //	    "reproducible": true,           // omitted when not checked
@@ -41,6 +41,10 @@
 //	    "warnings": ["..."]             // compiler warning lines; omitted when none
 //	  }]
 //	}
+//
+// The release (out/release/) ships the same matrix with every smoke
+// duration_ms set to 0 (Matrix.WithoutDurations), so that two releases of
+// the same inputs give the same bytes; out/matrix.* keep the durations.
 //
 // Adding a field keeps version 1 (readers ignore fields they do not know);
 // renaming a field or changing its meaning or type bumps SchemaVersion.

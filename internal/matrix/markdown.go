@@ -10,7 +10,8 @@ import (
 
 // legend defines the cell format and every size field of the JSON and CSV.
 const legend = `Each cell shows the **image size as ` + "`docker images`" + ` reports it** (uncompressed) and, in
-parentheses, the size of the binary. ✓ the image ran and printed what the recipe expects, ✗ it did not,
+parentheses, the registry size (` + "`pull`" + `: what a registry stores and a pull downloads) and the size of the
+binary. ✓ the image ran and printed what the recipe expects, ✗ it did not,
 no mark: the smoke test was skipped. ` + "`n/a`" + ` the recipe excludes the combination, ` + "`unavailable`" + ` the
 toolchain is missing on the machine that ran the matrix, ` + "`FAILED`" + ` the build failed (see the numbered notes);
 ` + missingCell + ` the cell was not part of this run.
@@ -23,7 +24,7 @@ Sizes are SI: 1 kB = 1,000 bytes, 1 MB = 1,000,000 bytes.
 | ` + "`libraries`" + ` | shared-library closure copied into the image: ELF interpreter + libraries (` + "`library_count`" + ` files) |
 | ` + "`layers_uncompressed`" + ` | sum of the uncompressed layer tars |
 | ` + "`layers_compressed`" + ` | sum of the gzip-compressed layer blobs |
-| ` + "`image_registry`" + ` | config + manifest + compressed layers: what a registry stores and a pull downloads |
+| ` + "`image_registry`" + ` | config + manifest + compressed layers: what a registry stores and a pull downloads (` + "`pull`" + ` in the cells) |
 | ` + "`image_docker`" + ` | the bytes of the files in all layers: what ` + "`docker images`" + ` reports (shown in the cells) |
 `
 

@@ -151,6 +151,17 @@ func sorted(m *Matrix) []Row {
 	return c.Rows
 }
 
+// WithoutDurations returns a copy of m whose smoke durations are zero: the
+// matrix a release ships, whose bytes must not change with the time a run
+// happened to take. Everything else, smoke results included, is kept.
+func (m *Matrix) WithoutDurations() *Matrix {
+	c := &Matrix{SchemaVersion: m.SchemaVersion, Rows: slices.Clone(m.Rows)}
+	for i := range c.Rows {
+		c.Rows[i].Smoke.DurationMS = 0
+	}
+	return c
+}
+
 // Load reads a matrix written by JSON or WriteAll and checks its schema
 // version, statuses and that no cell appears twice.
 func Load(path string) (*Matrix, error) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -44,7 +45,38 @@ func render(t *testing.T, fn func(io.Writer, *Matrix) error, m *Matrix) []byte {
 func TestJSON(t *testing.T)     { golden(t, render(t, JSON, fixture())) }
 func TestCSV(t *testing.T)      { golden(t, render(t, CSV, fixture())) }
 func TestMarkdown(t *testing.T) { golden(t, render(t, Markdown, fixture())) }
-func TestTerminal(t *testing.T) { golden(t, render(t, Terminal, fixture())) }
+func TestTerminal(t *testing.T) { golden(t, render(t, terminal80, fixture())) }
+
+func terminal80(w io.Writer, m *Matrix) error { return Terminal(w, m, 0) }
+
+// The terminal tables fit the width they are given, on the fixture (long
+// reasons, a failed smoke test) and on a full-size matrix, and show the
+// registry (pull) size.
+func TestTerminalWidth(t *testing.T) {
+	long := fixture()
+	long.Rows = append(long.Rows, Row{Recipe: "cppcontainers", Platform: "linux/riscv64", Toolchain: "musl-gcc",
+		Linkage: "dynamic", Status: StatusUnavailable, Reason: strings.Repeat("a-very-long-unbreakable-word", 5) + " and more"})
+	for name, m := range map[string]*Matrix{"fixture": long, "full": fullMatrix()} {
+		for _, width := range []int{0, 80, 72, 66} {
+			var b bytes.Buffer
+			if err := Terminal(&b, m, width); err != nil {
+				t.Fatal(err)
+			}
+			limit := width
+			if limit == 0 {
+				limit = DefaultWidth
+			}
+			for i, l := range strings.Split(b.String(), "\n") {
+				if n := utf8.RuneCountInString(l); n > limit {
+					t.Errorf("%s at width %d: line %d has %d columns: %q", name, width, i+1, n, l)
+				}
+			}
+			if !strings.Contains(b.String(), "PULL") || !strings.Contains(b.String(), HumanBytes(m.Rows[0].Sizes.ImageRegistry)) {
+				t.Errorf("%s: no registry size:\n%s", name, b.String())
+			}
+		}
+	}
+}
 
 func TestSVG(t *testing.T) {
 	gcc := fixture() // 703 kB to 5.57 MB: a linear axis
@@ -261,5 +293,33 @@ func TestHumanBytes(t *testing.T) {
 		if got := HumanBytes(tc.n); got != tc.want {
 			t.Errorf("HumanBytes(%d) = %q, want %q", tc.n, got, tc.want)
 		}
+	}
+}
+
+// A release's matrix keeps the smoke results but not their durations, and
+// leaves the caller's matrix alone.
+func TestWithoutDurations(t *testing.T) {
+	m := fixture()
+	before := slices.Clone(m.Rows)
+	r := m.WithoutDurations()
+	if !reflect.DeepEqual(m.Rows, before) {
+		t.Error("WithoutDurations changed the caller's rows")
+	}
+	timed := 0
+	for i, row := range r.Rows {
+		if row.Smoke.DurationMS != 0 {
+			t.Errorf("%s: duration_ms %d, want 0", row.Key(), row.Smoke.DurationMS)
+		}
+		if before[i].Smoke.DurationMS != 0 {
+			timed++
+		}
+		want := before[i]
+		want.Smoke.DurationMS = 0
+		if !reflect.DeepEqual(row, want) {
+			t.Errorf("%s: %+v, want %+v", row.Key(), row, want)
+		}
+	}
+	if timed == 0 {
+		t.Fatal("the fixture has no smoke durations to drop")
 	}
 }

@@ -75,7 +75,7 @@ func (n *notes) lines() []string {
 // missingCell marks a cell that is not in the matrix at all.
 const missingCell = "—"
 
-// cellText renders one cell: "2.38 MB (bin 16.0 kB) ✓", "n/a [1]",
+// cellText renders one cell: "2.38 MB (pull 1.00 MB, bin 16.0 kB) ✓", "n/a [1]",
 // "unavailable [2]" or "FAILED [3]".
 // Reasons go to n so the table stays narrow.
 func cellText(r Row, ok bool, n *notes) string {
@@ -90,7 +90,7 @@ func cellText(r Row, ok bool, n *notes) string {
 	case StatusFailed:
 		return withNote("FAILED", "failed: ", r.Reason, n)
 	}
-	s := HumanBytes(r.Sizes.ImageDocker) + " (bin " + HumanBytes(r.Sizes.Binary) + ")"
+	s := HumanBytes(r.Sizes.ImageDocker) + " (pull " + HumanBytes(r.Sizes.ImageRegistry) + ", bin " + HumanBytes(r.Sizes.Binary) + ")"
 	switch r.Smoke.Status {
 	case SmokePass:
 		s += " ✓"

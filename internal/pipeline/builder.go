@@ -52,6 +52,9 @@ type Options struct {
 	CacheLink bool
 	// BuildDate is the one date every artifact carries.
 	BuildDate time.Time
+	// Source (a repository URL) and Revision (a git commit) go into every
+	// image's OCI annotations and labels; empty ones are left out.
+	Source, Revision string
 	// HostPath is the PATH toolchains are looked for in, after their own
 	// provisioned directories.
 	HostPath []string

@@ -194,13 +194,19 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 		Platform: string(j.Cell.Platform),
 		Cmd:      j.Recipe.Smoke.Args,
 		Labels: map[string]string{
-			"org.opencontainers.image.title":    j.Recipe.Name,
 			"dev.fromscratch.recipe":            j.Recipe.Name,
 			"dev.fromscratch.toolchain":         j.Def.Name,
 			"dev.fromscratch.toolchain.version": j.Tool.Version,
 			"dev.fromscratch.linkage":           string(j.Cell.Linkage),
 			"dev.fromscratch.libc":              j.Def.Linkage(j.Cell.Linkage).Libc,
 			"dev.fromscratch.source.digest":     digest,
+		},
+		Metadata: image.Metadata{
+			Title:       j.Recipe.Name,
+			Description: j.Recipe.Description,
+			Source:      b.opts.Source,
+			Revision:    b.opts.Revision,
+			Version:     ProgramVersion(digest),
 		},
 		Created: b.opts.BuildDate,
 	})
@@ -262,6 +268,13 @@ func (b *Builder) archive(_ context.Context, r *Result) error {
 	}
 	r.stamp.Digest, r.stamp.Sizes = r.Digest, r.Sizes
 	return r.stamp.record(b.cellDir(r.Job.Cell))
+}
+
+// ProgramVersion is the version images and SBOMs give a recipe's program:
+// "0+src." and 12 hex digits of its SourceDigest.
+func ProgramVersion(sourceDigest string) string {
+	hex := strings.TrimPrefix(sourceDigest, "sha256:")
+	return "0+src." + hex[:min(12, len(hex))]
 }
 
 // SourceDigest is sha256 over the recipe's inputs (names and contents, in

@@ -111,7 +111,8 @@ func (b *Builder) compileKey(j Job) (cache.Key, error) {
 // labels' inputs.
 func (b *Builder) imageKey(r *Result) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "image/v1\x00%s\x00%s\x00%d\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(), r.Job.Recipe.Smoke.Args)
+	fmt.Fprintf(h, "image/v2\x00%s\x00%s\x00%d\x00%q\x00%q\x00%q\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(),
+		r.Job.Recipe.Smoke.Args, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision)
 	if r.Closure != nil {
 		for _, f := range r.Closure.Files {
 			size, mtime, ino := statOf(f.Source)

@@ -72,11 +72,26 @@ func fill(row *matrix.Row, r *Result) {
 	}
 }
 
-// oneLine keeps the first lines of an error for a table cell.
+// oneLine keeps the first lines of an error for a table cell, led by the
+// compiler's own error line (not "main.c: In function 'main':") and ending
+// with the build log's path when the error names one.
 func oneLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "error:") || strings.Contains(l, "Error:") {
+			if i > 0 {
+				lines = append([]string{strings.TrimSpace(l)}, append(lines[:i:i], lines[i+1:]...)...)
+			}
+			break
+		}
+	}
 	if len(lines) > 6 {
-		lines = append(lines[:6], fmt.Sprintf("... (%d more lines)", len(lines)-6))
+		more := fmt.Sprintf("... (%d more lines)", len(lines)-6)
+		last := lines[len(lines)-1]
+		lines = append(lines[:6], more)
+		if i := strings.LastIndex(last, "(log: "); i >= 0 {
+			lines = append(lines, last[i:])
+		}
 	}
 	return strings.Join(lines, "\n")
 }
