@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -53,6 +54,11 @@ type Result struct {
 	// ImageReused: the image in out/ is the one this run would write.
 	ImageReused bool
 	stamp       *stamp
+
+	// Runtime is the pinned Debian runtime the closure was resolved from
+	// (it names each library's package for the SBOM); nil when the
+	// target keeps its sysroot.
+	Runtime *debian.Runtime
 }
 
 // cellDir is the cell's folder in out/bin.
@@ -128,12 +134,21 @@ func checkLinkage(info *elfdeps.Info, p recipe.Platform, l recipe.Linkage) error
 	return nil
 }
 
-func (b *Builder) closure(_ context.Context, r *Result) error {
+func (b *Builder) closure(ctx context.Context, r *Result) error {
 	if r.Job.Cell.Linkage == recipe.Static {
 		return nil
 	}
 	t := r.Job.Tool.Target
-	c, err := elfdeps.Resolve(r.Binary, elfdeps.Options{Sysroot: t.Sysroot, LibDirs: t.LibDirs, InterpDirs: t.LibDirs})
+	opts := elfdeps.Options{Sysroot: t.Sysroot, LibDirs: t.LibDirs, InterpDirs: t.LibDirs}
+	if t.RuntimeArch != "" { // the pinned target-architecture packages
+		rt, err := b.runtime(ctx, t)
+		if err != nil {
+			return err
+		}
+		r.Runtime = rt
+		opts = elfdeps.Options{Sysroot: rt.Sysroot, LibDirs: rt.LibDirs, InterpDirs: rt.LibDirs}
+	}
+	c, err := elfdeps.Resolve(r.Binary, opts)
 	if err != nil {
 		return err
 	}

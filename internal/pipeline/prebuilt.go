@@ -48,6 +48,9 @@ func TargetFor(path string, defs []*toolchain.Definition) (toolchain.Target, rec
 				if t.Sysroot == "" {
 					t.Sysroot = dt.Sysroot
 				}
+				if t.RuntimeArch == "" {
+					t.RuntimeArch, t.RuntimePackages = dt.RuntimeArch, dt.RuntimePackages
+				}
 				for _, dir := range dt.LibDirs {
 					if !seen[dir] {
 						seen[dir] = true

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -73,6 +74,18 @@ type Target struct {
 	// link (e.g. "libc6-dev:amd64", "libc6-dev-arm64-cross"): the SBOM
 	// names it.
 	StaticLibcPackage string `toml:"static_libc_package"`
+	// RuntimeArch is the Debian architecture whose real packages
+	// (RuntimePackages, pinned in toolchains/runtime.lock.json) dynamic
+	// images take their loader and libraries from, instead of Sysroot and
+	// LibDirs ("arm64", "armhf"); empty keeps Sysroot and LibDirs, with
+	// RuntimeNote saying why.
+	RuntimeArch     string   `toml:"runtime_arch"`
+	RuntimePackages []string `toml:"runtime_packages"` // "libc6", "libgcc-s1", "libstdc++6"
+	// RuntimeNote says where dynamic images' runtime libraries come from
+	// when that is not the pinned packages of RuntimeArch (riscv64: the
+	// cross packages, bookworm has no riscv64 port), for the matrix and
+	// the SBOM.
+	RuntimeNote string `toml:"runtime_note"`
 	// NotApplicable marks what this target cannot build, keyed by "static",
 	// "dynamic" or "c++", with the reason.
 	NotApplicable map[string]string `toml:"not_applicable"`
@@ -120,7 +133,8 @@ func Load(path string) (*Definition, error) {
 	if und := md.Undecoded(); len(und) > 0 {
 		return nil, fieldErr(file, und[0].String(), "unknown key (allowed: name, description, cc, cxx, ar, version, "+
 			"version_constraint, flags, no_cxx_reason, static.{libc,flags,not_applicable}, dynamic.{...}, "+
-			"provision.{npm,integrity,bin}, target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,not_applicable})")
+			"provision.{npm,integrity,bin}, target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,static_libc_package,"+
+			"runtime_arch,runtime_packages,runtime_note,not_applicable})")
 	}
 	if err := d.validate(); err != nil {
 		return nil, err
@@ -202,6 +216,12 @@ func (d *Definition) validate() error {
 		}
 		if len(t.LibDirs) == 0 {
 			bad(f+".lib_dirs", "missing: where the target's runtime libraries are")
+		}
+		switch {
+		case t.RuntimeArch != "" && !slices.Contains(t.RuntimePackages, "libc6"):
+			bad(f+".runtime_packages", "runtime_arch %q needs the packages to pin, libc6 among them", t.RuntimeArch)
+		case t.RuntimeArch == "" && len(t.RuntimePackages) > 0:
+			bad(f+".runtime_arch", "missing: runtime_packages %v need the Debian architecture to pin them for", t.RuntimePackages)
 		}
 	}
 	return errors.Join(errs...)

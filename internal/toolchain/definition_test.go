@@ -142,7 +142,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown key", `description =`, "colour = \"red\"\ndescription =",
 			[]string{"colour: unknown key", "allowed: name, description, cc, cxx"}},
 		{"unknown key in target", `prefix = ""`, "prefix = \"\"\narch = \"x86\"",
-			[]string{"target.arch: unknown key", "target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,not_applicable}"}},
+			[]string{"target.arch: unknown key", "target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,static_libc_package,runtime_arch,runtime_packages,runtime_note,not_applicable}"}},
 		{"unknown key in static", `flags = ["-static"]`, "flags = [\"-static\"]\nldflags = []",
 			[]string{"static.ldflags: unknown key", "static.{libc,flags,not_applicable}"}},
 		{"bad version_constraint", `">= 10, < 15"`, `"ten or newer"`,
@@ -271,5 +271,34 @@ func TestHint(t *testing.T) {
 	if got := zig.Hint(zt); !strings.Contains(got, "apt-get install libc6") || !strings.Contains(got, "go tool mage setup") ||
 		!strings.Contains(got, zig.Provision.Npm) {
 		t.Errorf("zig amd64 Hint = %q, want apt and npm hints", got)
+	}
+}
+
+func TestRuntimeFields(t *testing.T) {
+	base := "name = \"x\"\ncc = [\"cc\"]\nar = [\"ar\"]\nversion = [\"cc\"]\nversion_constraint = \">= 1\"\nno_cxx_reason = \"c only\"\n" +
+		"[static]\nlibc = \"glibc\"\n[dynamic]\nlibc = \"glibc\"\n[[target]]\nplatform = \"linux/arm64\"\nlib_dirs = [\"/l\"]\n"
+	for _, tc := range []struct{ name, extra, want string }{
+		{"pinned", "runtime_arch = \"arm64\"\nruntime_packages = [\"libc6\", \"libgcc-s1\"]\n", ""},
+		{"note only", "runtime_note = \"no port\"\n", ""},
+		{"arch without libc6", "runtime_arch = \"arm64\"\nruntime_packages = [\"libgcc-s1\"]\n", "target[0].runtime_packages"},
+		{"packages without arch", "runtime_packages = [\"libc6\"]\n", "target[0].runtime_arch: missing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "x.toml")
+			if err := os.WriteFile(p, []byte(base+tc.extra), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := toolchain.Load(p)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatal(err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			case tc.want == "" && tc.name == "pinned":
+				if tg, _ := d.Target(recipe.ARM64); tg.RuntimeArch != "arm64" || len(tg.RuntimePackages) != 2 {
+					t.Errorf("target %+v", tg)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/fromscratch/fromscratch/internal/debian"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// Suite is the Debian release whose packages the runtimes are pinned from.
+const Suite = "bookworm"
+
+// LockPath is the runtime lock file of the repository at root.
+func LockPath(root string) string {
+	return filepath.Join(root, "toolchains", debian.LockFileName)
+}
+
+// DebianRun adapts a toolchain.Runner to the debian package's Run.
+func DebianRun(run toolchain.Runner) debian.Run {
+	return func(ctx context.Context, argv []string, dir string, env []string) ([]byte, error) {
+		return run(ctx, toolchain.Command{Args: argv, Dir: dir}, env)
+	}
+}
+
+// RuntimeWants is what the lock pins, per platform in recipe.Platforms
+// order: the union of the runtime packages of the toolchains' targets, or
+// the first runtime note of a platform none of them pins.
+func RuntimeWants(defs []*toolchain.Definition) ([]debian.Want, error) {
+	var wants []debian.Want
+	for _, p := range recipe.Platforms {
+		w := debian.Want{Platform: string(p)}
+		for _, d := range defs {
+			t, ok := d.Target(p)
+			if !ok {
+				continue
+			}
+			if t.RuntimeArch != "" && w.Arch != "" && t.RuntimeArch != w.Arch {
+				return nil, fmt.Errorf("toolchains/%s: %s: runtime_arch %q, but another toolchain says %q", d.File, p, t.RuntimeArch, w.Arch)
+			}
+			if t.RuntimeArch != "" {
+				w.Arch = t.RuntimeArch
+			}
+			for _, pkg := range t.RuntimePackages {
+				if !slices.Contains(w.Packages, pkg) {
+					w.Packages = append(w.Packages, pkg)
+				}
+			}
+			if w.Note == "" {
+				w.Note = t.RuntimeNote
+			}
+		}
+		if w.Arch != "" {
+			w.Note = ""
+		}
+		if w.Arch != "" || w.Note != "" {
+			wants = append(wants, w)
+		}
+	}
+	return wants, nil
+}
+
+// LockRuntime refreshes toolchains/runtime.lock.json of the repository at
+// root (the toolchains:lock target): it pins the current candidates of
+// the toolchains' runtime packages from the mirror named in sources (the
+// machine's apt sources: /etc/apt/sources.list.d/debian.sources and/or
+// /etc/apt/sources.list, concatenated), downloading them into cacheDir.
+func LockRuntime(ctx context.Context, run toolchain.Runner, root, cacheDir string, sources []byte) (*debian.LockFile, error) {
+	defs, err := toolchain.LoadAll(filepath.Join(root, "toolchains"))
+	if err != nil {
+		return nil, err
+	}
+	wants, err := RuntimeWants(defs)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := debian.Lock(ctx, DebianRun(run), cacheDir, sources, Suite, wants)
+	if err != nil {
+		return nil, fmt.Errorf("pinning the runtime packages: %w", err)
+	}
+	return lock, debian.WriteLock(LockPath(root), lock)
+}
+
+// runtime unpacks the pinned runtime packages of target t: the files of
+// its dynamic images. Every toolchain of a platform gets the same ones.
+func (b *Builder) runtime(ctx context.Context, t toolchain.Target) (*debian.Runtime, error) {
+	lock, err := debian.ReadLock(LockPath(b.opts.Root))
+	if err != nil {
+		return nil, err
+	}
+	if pl, ok := lock.Platform(string(t.Platform)); !ok || pl.Arch != t.RuntimeArch {
+		return nil, fmt.Errorf("toolchains/%s pins no %s runtime for %s: run %s", debian.LockFileName, t.RuntimeArch, t.Platform, debian.RefreshTarget)
+	}
+	if _, err := lock.Pins(string(t.Platform), t.RuntimePackages...); err != nil {
+		return nil, err
+	}
+	return debian.Prepare(ctx, DebianRun(b.run), b.opts.CacheDir, lock, string(t.Platform))
+}
