@@ -75,6 +75,12 @@ func (Image) Wrap(ctx context.Context, path string) error { return front().Wrap(
 // serves and, when unavailable, why and how to get it.
 func (Toolchains) List(ctx context.Context) error { return front().ListToolchains(ctx) }
 
+// Lock refreshes toolchains/runtime.lock.json: the exact versions, files
+// and sha256s of the target-architecture Debian packages (libc6, libgcc-s1,
+// libstdc++6 for arm64 and armhf) that dynamic images take their loader and
+// libraries from. A build uses exactly these files.
+func (Toolchains) Lock(ctx context.Context) error { return front().LockToolchains(ctx) }
+
 // Show prints the size matrix tables of out/matrix.json.
 func (Matrix) Show(ctx context.Context) error { return front().ShowMatrix(ctx) }
 

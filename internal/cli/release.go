@@ -58,7 +58,7 @@ func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) err
 		if r == nil || r.Err != nil {
 			continue
 		}
-		doc, err := sbomOf(cfg, r, res, distro)
+		doc, err := sbomOf(ctx, cfg, r, res, distro)
 		if err != nil {
 			return fmt.Errorf("SBOM of %s: %w", j.Cell, err)
 		}
@@ -87,7 +87,13 @@ func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) err
 // Version is fromscratch's version, named as the creator of every SBOM.
 const Version = "0.3.0"
 
-func sbomOf(cfg Config, r *pipeline.Result, res release.Resolver, distro release.Distro) ([]byte, error) {
+func sbomOf(ctx context.Context, cfg Config, r *pipeline.Result, res release.Resolver, distro release.Distro) ([]byte, error) {
+	if rt := r.Runtime; rt != nil { // libraries from the pinned target packages
+		res = release.NewPinnedResolver(func(p string) (release.Origin, bool) {
+			pin, _, ok := rt.Owner(p)
+			return release.Origin{Package: pin.Name, Version: pin.Version, Arch: pin.Architecture}, ok
+		}, res)
+	}
 	digest, err := r.Image.Digest()
 	if err != nil {
 		return nil, err
@@ -127,6 +133,12 @@ func sbomOf(cfg Config, r *pipeline.Result, res release.Resolver, distro release
 			ref, err := release.NewFileRef(f.ImagePath, f.Source)
 			if err != nil {
 				return nil, err
+			}
+			// The file in the image is the one in the package the SBOM names.
+			if r.Runtime != nil {
+				if err := r.Runtime.Verify(ctx, f.Source, ref.SHA256); err != nil {
+					return nil, fmt.Errorf("%s: %w", f.ImagePath, err)
+				}
 			}
 			in.Libraries = append(in.Libraries, ref)
 		}

@@ -39,7 +39,15 @@ func (c *CLI) Wrap(ctx context.Context, path string) error {
 	}
 	var cl *elfdeps.Closure
 	if linkage == recipe.Dynamic {
-		if cl, err = elfdeps.Resolve(abs, elfdeps.Options{Sysroot: target.Sysroot, LibDirs: target.LibDirs, InterpDirs: target.LibDirs}); err != nil {
+		opts := elfdeps.Options{Sysroot: target.Sysroot, LibDirs: target.LibDirs, InterpDirs: target.LibDirs}
+		rt, err := c.runtimeFor(ctx, cfg, string(target.Platform))
+		if err != nil {
+			return err
+		}
+		if rt != nil { // the pinned target-architecture packages, as build:all uses
+			opts = elfdeps.Options{Sysroot: rt.Sysroot, LibDirs: rt.LibDirs, InterpDirs: rt.LibDirs}
+		}
+		if cl, err = elfdeps.Resolve(abs, opts); err != nil {
 			return err
 		}
 	}

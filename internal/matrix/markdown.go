@@ -54,6 +54,7 @@ func Markdown(w io.Writer, m *Matrix) error {
 		mdTable(&b, g.recipeTable(rec))
 	}
 	recipeNotes(&b, sorted(m))
+	runtimeNotes(&b, sorted(m))
 	if checked, differ := repro(sorted(m)); checked > 0 {
 		fmt.Fprintf(&b, "\n## Reproducibility\n\n%d of %d checked cells rebuilt bit for bit.\n",
 			checked-len(differ), checked)
@@ -94,3 +95,25 @@ func mdTable(b *bytes.Buffer, t *table) {
 
 // mdEscape keeps text from breaking a table or being read as markup.
 var mdEscape = strings.NewReplacer("|", `\|`, "\n", " ", "\r", "", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`).Replace
+
+// runtimeNotes lists, per platform, where the dynamic images' loader and
+// libraries come from, when the rows say.
+func runtimeNotes(b *bytes.Buffer, rows []Row) {
+	seen := map[string]bool{}
+	var lines []string
+	for _, r := range rows {
+		if r.Runtime == "" || r.Status != StatusBuilt {
+			continue
+		}
+		line := fmt.Sprintf("- %s: %s", r.Platform, r.Runtime)
+		if !seen[line] {
+			seen[line] = true
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	b.WriteString("\n## Runtime libraries of dynamic images\n\n")
+	b.WriteString(strings.Join(lines, "\n") + "\n")
+}

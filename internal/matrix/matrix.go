@@ -79,6 +79,10 @@ type Row struct {
 	Reproducible     *bool    `json:"reproducible,omitempty"` // nil: not checked
 	ReproNote        string   `json:"repro_note"`
 	Warnings         []string `json:"warnings,omitempty"` // compiler warning lines
+	// Runtime says where a dynamic image's loader and libraries come from:
+	// the pinned target-architecture packages ("libc6:arm64
+	// 2.36-9+deb12u14, ..."), or why not (riscv64: bookworm has no port).
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // Key identifies a cell across runs.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // Rows turns a report into the size matrix: one row per cell.
@@ -38,6 +39,7 @@ func fill(row *matrix.Row, r *Result) {
 		return
 	}
 	row.Warnings = r.Warnings
+	row.Runtime = runtimeOf(r)
 	if r.Binary != "" {
 		if st, err := os.Stat(r.Binary); err == nil {
 			row.Sizes.Binary = st.Size()
@@ -94,4 +96,19 @@ func oneLine(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// runtimeOf says where a dynamic cell's runtime libraries come from.
+func runtimeOf(r *Result) string {
+	if r.Job.Cell.Linkage != recipe.Dynamic {
+		return ""
+	}
+	if r.Runtime != nil {
+		var pins []string
+		for _, p := range r.Runtime.Packages {
+			pins = append(pins, p.Pin.String())
+		}
+		return "pinned Debian " + Suite + " packages " + strings.Join(pins, ", ")
+	}
+	return r.Job.Tool.Target.RuntimeNote
 }

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/fromscratch/fromscratch/internal/debian"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
+)
+
+// aptSources are the machine's apt source files: the mirror and suites the
+// private apt state of toolchains:lock uses (the system's apt
+// configuration itself is never changed).
+var aptSources = []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"}
+
+// LockToolchains refreshes toolchains/runtime.lock.json: the exact
+// versions, files and sha256s of the target-architecture Debian packages
+// dynamic images take their loader and libraries from.
+func (c *CLI) LockToolchains(ctx context.Context) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	var src []byte
+	for _, f := range aptSources {
+		if b, err := os.ReadFile(f); err == nil {
+			src = append(append(src, b...), '\n')
+		}
+	}
+	if len(src) == 0 {
+		return fmt.Errorf("toolchains:lock: no apt sources in %v: the Debian mirror is taken from there", aptSources)
+	}
+	lock, err := pipeline.LockRuntime(ctx, c.run, cfg.Root, cfg.CacheDir, src)
+	if err != nil {
+		return err
+	}
+	for _, p := range lock.Platforms {
+		for _, pin := range p.Packages {
+			fmt.Fprintf(c.out, "%-14s %s (%d bytes, sha256 %.12s)\n", p.Platform, pin, pin.Size, pin.SHA256)
+		}
+		if p.RuntimeNote != "" {
+			fmt.Fprintf(c.out, "%-14s %s\n", p.Platform, p.RuntimeNote)
+		}
+		for _, idx := range p.UnreadableIndexes {
+			fmt.Fprintf(c.out, "warning: %s: apt could not read %s; pinned from the other suites\n", p.Platform, idx)
+		}
+	}
+	fmt.Fprintf(c.out, "wrote %s\n", relTo(cfg.Root, pipeline.LockPath(cfg.Root)))
+	return nil
+}
+
+// runtimeFor prepares the pinned runtime of a platform, or returns nil when
+// the toolchains keep the platform's sysroot (amd64's host libraries,
+// riscv64's cross packages).
+func (c *CLI) runtimeFor(ctx context.Context, cfg Config, platform string) (*debian.Runtime, error) {
+	lock, err := debian.ReadLock(pipeline.LockPath(cfg.Root))
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := lock.Platform(platform); !ok {
+		return nil, nil
+	}
+	if pl, _ := lock.Platform(platform); len(pl.Packages) == 0 {
+		return nil, nil
+	}
+	return debian.Prepare(ctx, pipeline.DebianRun(c.run), cfg.CacheDir, lock, platform)
+}
