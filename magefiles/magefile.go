@@ -118,3 +118,18 @@ type Bazel mg.Namespace
 // Check runs gazelle in diff mode, buildifier in check mode and actionlint,
 // and checks that go.mod, MODULE.bazel and WORKSPACE name one rules_go.
 func (Bazel) Check(ctx context.Context) error { return front().BazelCheck(ctx) }
+
+// CI namespace: the matrix split across CI machines.
+type CI mg.Namespace
+
+// Plan prints the shard matrix as JSON for a GitHub Actions
+// strategy.matrix: one shard per platform, or per platform and toolchain
+// with FROMSCRATCH_SHARDS=toolchain.
+func (CI) Plan(ctx context.Context) error { return front().Plan(ctx) }
+
+// Merge combines shard outputs into out/, digest-identical to a single
+// build:all: mage matrix:merge "shards/a shards/b" (comma- or
+// space-separated).
+func (Matrix) Merge(ctx context.Context, dirs string) error {
+	return front().Merge(ctx, []string{dirs})
+}
