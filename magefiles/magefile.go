@@ -136,3 +136,18 @@ func (Bazel) Check(ctx context.Context) error { return front().BazelCheck(ctx) }
 // PREFIX/<recipe>:<toolchain>-<linkage>, each image's SBOM attached as an OCI
 // referrer: go tool mage release:push ghcr.io/OWNER/fromscratch.
 func (Release) Push(ctx context.Context, prefix string) error { return front().Push(ctx, prefix) }
+
+// CI namespace: the matrix split across CI machines.
+type CI mg.Namespace
+
+// Plan prints the shard matrix as JSON for a GitHub Actions
+// strategy.matrix: one shard per platform, or per platform and toolchain
+// with FROMSCRATCH_SHARDS=toolchain.
+func (CI) Plan(ctx context.Context) error { return front().Plan(ctx) }
+
+// Merge combines shard outputs into out/, digest-identical to a single
+// build:all: mage matrix:merge "shards/a shards/b" (comma- or
+// space-separated).
+func (Matrix) Merge(ctx context.Context, dirs string) error {
+	return front().Merge(ctx, []string{dirs})
+}

@@ -56,13 +56,18 @@ func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
 
 // options turns a Config into the engine's options.
 func (c *CLI) options(cfg Config) pipeline.Options {
-	return pipeline.Options{
+	opts := pipeline.Options{
 		Recipes: c.recipes,
 		Root:    cfg.Root, OutDir: cfg.OutDir, CacheDir: cfg.CacheDir, Jobs: cfg.Jobs,
 		Platforms: cfg.Platforms, RequireAll: cfg.RequireAll, Smoke: cfg.Smoke, NoCache: cfg.NoCache,
 		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink, EngineEnv: cfg.Environ,
 		Progress: newProgress(c.out, c.interactive(cfg), cfg.Verbose),
 	}
+	if opts.Recipes == nil {
+		opts.Recipes = cfg.Recipes // FROMSCRATCH_RECIPES
+	}
+	opts.Toolchains = cfg.Toolchains
+	return opts
 }
 
 // width is the terminal's width when out is one, else 0 (the default, 80
@@ -153,7 +158,10 @@ func (c *CLI) Build(ctx context.Context, recipes []string) error {
 	if len(recipes) > 0 {
 		opts.Recipes = recipes
 	}
-	_, err = c.build(ctx, cfg, opts, c.run)
+	rep, err := c.build(ctx, cfg, opts, c.run)
+	if len(recipes) == 0 && rep != nil {
+		err = errors.Join(err, c.writeManifest(ctx, cfg, opts, rep))
+	}
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/shard"
 )
 
 // Config is everything fromscratch takes from its environment. This file
@@ -24,6 +25,20 @@ type Config struct {
 	// Platforms limits a run to these platforms (FROMSCRATCH_PLATFORMS,
 	// comma-separated); empty = all.
 	Platforms []recipe.Platform
+	// Toolchains limits a run to these toolchains (FROMSCRATCH_TOOLCHAINS,
+	// comma-separated; "prebuilt" names prebuilt recipes); empty = all.
+	Toolchains []string
+	// Recipes limits the whole-matrix targets to these recipes
+	// (FROMSCRATCH_RECIPES, comma-separated); empty = all.
+	Recipes []string
+	// Shards is how ci:plan cuts the matrix (FROMSCRATCH_SHARDS).
+	Shards shard.Split
+	// PartialMerge lets matrix:merge leave cells unaccounted for
+	// (FROMSCRATCH_PARTIAL).
+	PartialMerge bool
+	// Commit is $GITHUB_SHA, the commit a workflow builds; empty outside
+	// GitHub Actions (git rev-parse HEAD is asked then).
+	Commit string
 	// BuildDate is SOURCE_DATE_EPOCH, else DefaultEpoch.
 	BuildDate   time.Time
 	RequireAll  bool // FROMSCRATCH_REQUIRE_ALL
@@ -58,6 +73,10 @@ var Variables = []struct{ Name, Meaning string }{
 	{"FROMSCRATCH_CACHE", "cache directory (default ~/.cache/fromscratch)"},
 	{"FROMSCRATCH_JOBS", "parallel cells (default: the number of CPUs)"},
 	{"FROMSCRATCH_PLATFORMS", "comma-separated platforms to build (default: all)"},
+	{"FROMSCRATCH_TOOLCHAINS", `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`},
+	{"FROMSCRATCH_RECIPES", "comma-separated recipes that build:all, verify:repro and release cover (default: all)"},
+	{"FROMSCRATCH_SHARDS", "how ci:plan cuts the matrix: platform (default, one shard per platform), toolchain (per platform and toolchain) or single"},
+	{"FROMSCRATCH_PARTIAL", "boolean: matrix:merge accepts cells that no shard built"},
 	{"FROMSCRATCH_REQUIRE_ALL", "boolean: an unavailable toolchain fails the run, as in CI"},
 	{"FROMSCRATCH_SMOKE", "boolean, default true: smoke-run every image"},
 	{"FROMSCRATCH_NO_CACHE", "boolean: compile everything, ignoring the action cache"},
@@ -73,6 +92,7 @@ var Variables = []struct{ Name, Meaning string }{
 	{"HOME", "handed to docker, for its configuration"},
 	{"DOCKER_HOST", "handed to docker: the engine smoke runs use"},
 	{"GITHUB_STEP_SUMMARY", "set by GitHub Actions: the matrix is appended to it"},
+	{"GITHUB_SHA", "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)"},
 }
 
 // DefaultEpoch is the build date when SOURCE_DATE_EPOCH is not set:
@@ -154,6 +174,7 @@ func LoadConfig(root string, environ []string) (Config, error) {
 		{"FROMSCRATCH_VERBOSE", &c.Verbose, false},
 		{"FROMSCRATCH_NO_TRUNC", &c.NoTrunc, false},
 		{"FROMSCRATCH_CACHE_LINK", &c.CacheLink, false},
+		{"FROMSCRATCH_PARTIAL", &c.PartialMerge, false},
 	} {
 		*b.dst, err = ParseBool(b.name, getenv(b.name), b.def)
 		fail(err)
@@ -192,6 +213,13 @@ func LoadConfig(root string, environ []string) (Config, error) {
 			c.Platforms = append(c.Platforms, p)
 		}
 	}
+	c.Toolchains = splitList(getenv("FROMSCRATCH_TOOLCHAINS"))
+	c.Recipes = splitList(getenv("FROMSCRATCH_RECIPES"))
+	c.Shards, err = shard.ParseSplit(getenv("FROMSCRATCH_SHARDS"))
+	if err != nil {
+		fail(fmt.Errorf("FROMSCRATCH_SHARDS=%q: %w", getenv("FROMSCRATCH_SHARDS"), err))
+	}
+	c.Commit = strings.TrimSpace(getenv("GITHUB_SHA"))
 	if s := getenv("FROMSCRATCH_CACHE_MAX_AGE"); s != "" {
 		if c.CacheMaxAge, err = time.ParseDuration(s); err != nil || c.CacheMaxAge < 0 {
 			fail(fmt.Errorf("FROMSCRATCH_CACHE_MAX_AGE=%q: want a duration such as 720h", s))
@@ -213,4 +241,16 @@ func LoadConfig(root string, environ []string) (Config, error) {
 		return c, fmt.Errorf("environment: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// splitList reads a comma-separated list, dropping blanks: "gcc, zig" is
+// [gcc zig], "" is nil.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

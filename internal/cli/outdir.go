@@ -13,6 +13,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/shard"
 )
 
 // The output directory is fromscratch's: a marker file says so, a lock
@@ -25,7 +26,7 @@ const (
 
 // ownedEntries are the names fromscratch writes directly in out/.
 var ownedEntries = []string{"bin", "docker", "oci", "wrap", "release", "repro",
-	"matrix.json", "matrix.csv", "matrix.md", "matrix.svg", lockFile, markerFile}
+	"matrix.json", "matrix.csv", "matrix.md", "matrix.svg", shard.ManifestFile, lockFile, markerFile}
 
 // claimOut creates out/ with its marker, or checks that an existing
 // out/ is fromscratch's (or empty).

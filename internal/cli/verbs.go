@@ -42,6 +42,8 @@ var verbs = []verb{
 	{"setup", nil, "provision toolchains, qemu binfmt and a Docker engine", func(c *CLI, ctx context.Context, _ []string) error { return c.Setup(ctx) }},
 	{"test", nil, "go vet and the test suite", func(c *CLI, ctx context.Context, _ []string) error { return c.Test(ctx) }},
 	{"bazel check", nil, "gazelle, buildifier and actionlint in check mode; rules_go and gazelle versions agree", func(c *CLI, ctx context.Context, _ []string) error { return c.BazelCheck(ctx) }},
+	{"ci plan", nil, "the shard matrix as JSON for a GitHub Actions strategy.matrix (FROMSCRATCH_SHARDS)", func(c *CLI, ctx context.Context, _ []string) error { return c.Plan(ctx) }},
+	{"matrix merge", []string{"DIR..."}, "merge shard outputs (out/ dirs with shard.json) into out/, digest-identical to one build:all", func(c *CLI, ctx context.Context, a []string) error { return c.Merge(ctx, a) }},
 	{"clean", nil, "remove what fromscratch wrote in out/", func(c *CLI, ctx context.Context, _ []string) error { return c.Clean() }},
 }
 
@@ -61,6 +63,9 @@ func (c *CLI) Run(ctx context.Context, args []string) error {
 			continue
 		}
 		rest := args[len(words):]
+		if n := len(v.args); n > 0 && strings.HasSuffix(v.args[n-1], "...") && len(rest) >= n {
+			return v.run(c, ctx, rest) // the last argument repeats
+		}
 		if len(rest) != len(v.args) {
 			return usageError{fmt.Errorf("%s: want %d argument(s) %s, got %d (%q)", v.words, len(v.args), strings.Join(v.args, " "), len(rest), rest)}
 		}

@@ -36,9 +36,12 @@ type Options struct {
 	OutDir   string // out/
 	CacheDir string // outside the repository
 	Jobs     int    // parallel cells; 0 = 1
-	// Recipes and Platforms limit the run; empty = all.
-	Recipes   []string
-	Platforms []recipe.Platform
+	// Recipes, Platforms and Toolchains limit the run; empty = all.
+	// Toolchains names toolchain files, or "prebuilt" for the cells of
+	// prebuilt recipes.
+	Recipes    []string
+	Platforms  []recipe.Platform
+	Toolchains []string
 	// RequireAll turns an unavailable toolchain into a failure (CI).
 	RequireAll bool
 	// Smoke runs every image after building it.
@@ -160,7 +163,10 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Jobs: inv.Jobs(b.opts.Platforms), Results: map[string]*Result{}}
+	if err := inv.CheckToolchains(b.opts.Toolchains); err != nil {
+		return nil, err
+	}
+	rep := &Report{Jobs: inv.JobsFor(b.opts.Platforms, b.opts.Toolchains), Results: map[string]*Result{}}
 	var todo []Job
 	for _, j := range rep.Jobs {
 		if j.Status == "" {
@@ -186,7 +192,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 		b.smokeAll(ctx, rep)
 	}
 	rep.Matrix = Rows(rep)
-	if len(b.opts.Recipes) > 0 || len(b.opts.Platforms) > 0 {
+	if len(b.opts.Recipes) > 0 || len(b.opts.Platforms) > 0 || len(b.opts.Toolchains) > 0 {
 		keepOtherRows(filepath.Join(b.opts.OutDir, "matrix.json"), rep.Matrix)
 	}
 	if err := matrix.WriteAll(b.opts.OutDir, rep.Matrix); err != nil {

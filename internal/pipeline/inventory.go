@@ -104,6 +104,42 @@ func loadRecipes(root string, names []string, defs []*toolchain.Definition) ([]*
 // empty) in order, with not-applicable, unavailable and broken cells
 // marked.
 func (inv *Inventory) Jobs(platforms []recipe.Platform) []Job {
+	return inv.JobsFor(platforms, nil)
+}
+
+// JobsFor is Jobs limited to the named toolchains too (all when empty;
+// "prebuilt" names the cells of prebuilt recipes).
+func (inv *Inventory) JobsFor(platforms []recipe.Platform, toolchains []string) []Job {
+	all := inv.jobs(platforms)
+	if len(toolchains) == 0 {
+		return all
+	}
+	var jobs []Job
+	for _, j := range all {
+		if slices.Contains(toolchains, j.Cell.Toolchain) {
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs
+}
+
+// CheckToolchains refuses names that are neither a toolchain file's nor
+// "prebuilt", listing the known ones.
+func (inv *Inventory) CheckToolchains(names []string) error {
+	known := []string{prebuiltToolchain}
+	for _, d := range inv.Defs {
+		known = append(known, d.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			sort.Strings(known)
+			return fmt.Errorf("toolchain %q: no such toolchain (have %v)", n, known)
+		}
+	}
+	return nil
+}
+
+func (inv *Inventory) jobs(platforms []recipe.Platform) []Job {
 	if len(platforms) == 0 {
 		platforms = recipe.Platforms
 	}

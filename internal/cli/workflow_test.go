@@ -1,0 +1,695 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/testutil"
+)
+
+// This file runs .github/workflows/matrix.yml on this machine, the way
+// GitHub Actions would, so the workflow is never dead text.
+//
+// Run for real: every run: step of every job, with bash -eo pipefail (the
+// workflow's default shell), in a fresh copy of the repository per job
+// (its tracked and untracked-but-not-ignored files, no .git), with the
+// workflow, job and step env, ${{ matrix.* }}, ${{ steps.*.outputs.* }},
+// ${{ needs.*.outputs.* }} and the github context substituted, and
+// $GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY, $GITHUB_SHA, $GITHUB_REF provided.
+// The shard jobs run two at a time, each in its own directory; if:
+// conditions are evaluated.
+//
+// Emulated:
+//   - actions/checkout: the fresh copy made when the job starts;
+//   - actions/setup-go: skipped (this Go is used);
+//   - actions/cache: skipped; FROMSCRATCH_CACHE points every job at the
+//     test's warm action cache instead (the test's own variable, else
+//     /var/cache/fromscratch), so shards restore instead of compiling;
+//   - actions/upload-artifact / download-artifact: copies into and out of
+//     an artifacts folder (hidden files left out, as upload-artifact@v4
+//     does by default);
+//   - the step with id "baseline" (gh run download of the base branch's
+//     matrix): the single build's matrix.json is put where it would land,
+//     so the size gate step runs for real against it;
+//   - the GHCR login and release:push: their if: is false (the ref is a
+//     branch, not a tag), so they are not run.
+//
+// The test also restricts the recipes (FROMSCRATCH_RECIPES=hello,multifile)
+// to stay affordable on two cores.
+
+type workflowFile struct {
+	Env  map[string]string       `yaml:"env"`
+	Jobs map[string]*workflowJob `yaml:"jobs"`
+}
+
+type workflowJob struct {
+	Needs    any               `yaml:"needs"`
+	Outputs  map[string]string `yaml:"outputs"`
+	Env      map[string]string `yaml:"env"`
+	Strategy struct {
+		Matrix any `yaml:"matrix"`
+	} `yaml:"strategy"`
+	Steps []workflowStep `yaml:"steps"`
+}
+
+type workflowStep struct {
+	ID   string            `yaml:"id"`
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	If   string            `yaml:"if"`
+	Env  map[string]string `yaml:"env"`
+	With map[string]any    `yaml:"with"`
+}
+
+// with is a with: input as text ("" when absent).
+func with(st workflowStep, key string) string {
+	if v, ok := st.With[key]; ok && v != nil {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+func (j *workflowJob) needs() []string {
+	switch v := j.Needs.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+// runner runs one workflow in a directory tree, keeping job outputs and
+// artifacts.
+type runner struct {
+	t         *testing.T
+	repo      string // the repository copied for each job
+	dir       string // jobs/, artifacts/
+	wf        *workflowFile
+	github    map[string]string
+	overrides []string // KEY=VALUE, applied last
+	baseline  string   // matrix.json standing in for the base branch's
+
+	mu          sync.Mutex
+	jobOutputs  map[string]map[string]string
+	jobDirs     map[string][]string
+	stepSummary map[string]string
+}
+
+// stepContext is what expressions of one step see.
+type stepContext struct {
+	r       *runner
+	matrix  map[string]string
+	steps   map[string]map[string]string
+	env     map[string]string
+	jobName string
+}
+
+var exprRe = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
+
+// subst replaces every ${{ expr }} of s.
+func (sc *stepContext) subst(s string) (string, error) {
+	var err error
+	out := exprRe.ReplaceAllStringFunc(s, func(m string) string {
+		v, e := sc.eval(exprRe.FindStringSubmatch(m)[1])
+		if e != nil && err == nil {
+			err = e
+		}
+		return v
+	})
+	return out, err
+}
+
+// eval evaluates the expressions the workflow uses: contexts, 'literals',
+// a || b. Anything else is an error, so the test has to learn it.
+func (sc *stepContext) eval(e string) (string, error) {
+	e = strings.TrimSpace(e)
+	if parts := strings.Split(e, "||"); len(parts) > 1 {
+		for _, p := range parts {
+			v, err := sc.eval(p)
+			if err != nil || v != "" {
+				return v, err
+			}
+		}
+		return "", nil
+	}
+	if strings.HasPrefix(e, "'") && strings.HasSuffix(e, "'") {
+		return strings.Trim(e, "'"), nil
+	}
+	f := strings.Split(e, ".")
+	switch {
+	case f[0] == "matrix" && len(f) == 2 && sc.matrix != nil:
+		return sc.matrix[f[1]], nil
+	case f[0] == "steps" && len(f) == 4 && f[2] == "outputs":
+		return sc.steps[f[1]][f[3]], nil
+	case f[0] == "needs" && len(f) == 4 && f[2] == "outputs":
+		sc.r.mu.Lock()
+		defer sc.r.mu.Unlock()
+		return sc.r.jobOutputs[f[1]][f[3]], nil
+	case f[0] == "env" && len(f) == 2:
+		return sc.env[f[1]], nil
+	case f[0] == "github":
+		return sc.r.github[strings.Join(f[1:], ".")], nil
+	case e == "secrets.GITHUB_TOKEN":
+		return "emulated-token", nil
+	}
+	return "", fmt.Errorf("the workflow test cannot evaluate ${{ %s }}: teach it (workflow_test.go)", e)
+}
+
+var (
+	startsWithRe = regexp.MustCompile(`^startsWith\((.+),\s*'([^']*)'\)$`)
+	compareRe    = regexp.MustCompile(`^(.+?)\s*(==|!=)\s*(.+)$`)
+)
+
+// cond evaluates an if: condition.
+func (sc *stepContext) cond(c string) (bool, error) {
+	c = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(c), "${{"), "}}"))
+	if c == "" {
+		return true, nil
+	}
+	if m := startsWithRe.FindStringSubmatch(c); m != nil {
+		v, err := sc.eval(m[1])
+		return strings.HasPrefix(v, m[2]), err
+	}
+	if m := compareRe.FindStringSubmatch(c); m != nil {
+		a, err := sc.eval(m[1])
+		if err != nil {
+			return false, err
+		}
+		b, err := sc.eval(m[3])
+		return (a == b) == (m[2] == "=="), err
+	}
+	return false, fmt.Errorf("the workflow test cannot evaluate if: %s: teach it (workflow_test.go)", c)
+}
+
+// copyRepo makes the fresh checkout of a job: the repository's tracked and
+// untracked-but-not-ignored files, as they are in the working tree.
+func (r *runner) copyRepo(dst string) {
+	r.t.Helper()
+	out, err := exec.Command("git", "-C", r.repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		r.t.Fatalf("listing the repository: %v", err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		src := filepath.Join(r.repo, name)
+		info, err := os.Lstat(src)
+		if err != nil || !info.Mode().IsRegular() {
+			continue // deleted in the working tree, or a symlink (none in this repository)
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		target := filepath.Join(dst, name)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
+// runJob runs one job (one matrix entry of it) in a fresh copy.
+func (r *runner) runJob(name string, job *workflowJob, m map[string]string) error {
+	id := name
+	if m != nil {
+		id += "-" + m["name"]
+	}
+	dir := filepath.Join(r.dir, "jobs", id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	meta := filepath.Join(r.dir, "meta", id)
+	if err := os.MkdirAll(meta, 0o755); err != nil {
+		return err
+	}
+	summary := filepath.Join(meta, "step_summary.md")
+	sc := &stepContext{r: r, matrix: m, steps: map[string]map[string]string{}, env: map[string]string{}, jobName: id}
+	for k, v := range r.wf.Env {
+		sc.env[k] = v
+	}
+	for k, v := range job.Env {
+		sc.env[k] = v
+	}
+	for i, st := range job.Steps {
+		label := fmt.Sprintf("%s step %d (%s%s)", id, i+1, st.Name, st.Uses)
+		ok, err := sc.cond(st.If)
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		if !ok {
+			r.t.Logf("%s: skipped, if: %s is false", label, st.If)
+			continue
+		}
+		outputs := map[string]string{}
+		switch action, _, _ := strings.Cut(st.Uses, "@"); {
+		case action == "actions/checkout":
+			r.copyRepo(dir)
+		case action == "actions/setup-go", action == "actions/cache":
+			// this machine's Go; the shared warm cache of FROMSCRATCH_CACHE
+		case action == "actions/upload-artifact":
+			if err := r.upload(sc, dir, st); err != nil {
+				return fmt.Errorf("%s: %w", label, err)
+			}
+		case action == "actions/download-artifact":
+			if err := r.download(sc, dir, st); err != nil {
+				return fmt.Errorf("%s: %w", label, err)
+			}
+		case st.Uses != "":
+			return fmt.Errorf("%s: the workflow test does not know %s: teach it", label, st.Uses)
+		case st.ID == "baseline":
+			// gh run download of the base branch's matrix, emulated.
+			if err := copyFile(r.baseline, filepath.Join(dir, "baseline", "matrix.json")); err != nil {
+				return err
+			}
+			outputs["path"] = "baseline/matrix.json"
+		default:
+			if outputs, err = r.runStep(sc, dir, meta, summary, label, i, st); err != nil {
+				return err
+			}
+		}
+		if st.ID != "" {
+			sc.steps[st.ID] = outputs
+		}
+	}
+	outs := map[string]string{}
+	for k, v := range job.Outputs {
+		if outs[k], _ = sc.subst(v); outs[k] == "" {
+			return fmt.Errorf("%s: output %s is empty", id, k)
+		}
+	}
+	data, _ := os.ReadFile(summary)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(outs) > 0 {
+		r.jobOutputs[name] = outs
+	}
+	r.jobDirs[name] = append(r.jobDirs[name], dir)
+	r.stepSummary[id] = string(data)
+	return nil
+}
+
+// runStep runs one run: step with bash -eo pipefail and returns what it
+// wrote to $GITHUB_OUTPUT.
+func (r *runner) runStep(sc *stepContext, dir, meta, summary, label string, i int, st workflowStep) (map[string]string, error) {
+	script, err := sc.subst(st.Run)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, err)
+	}
+	env := map[string]string{}
+	for k, v := range sc.env {
+		if env[k], err = sc.subst(v); err != nil {
+			return nil, fmt.Errorf("%s: %w", label, err)
+		}
+	}
+	for k, v := range st.Env {
+		if env[k], err = sc.subst(v); err != nil {
+			return nil, fmt.Errorf("%s: %w", label, err)
+		}
+	}
+	outFile := filepath.Join(meta, fmt.Sprintf("output-%d", i))
+	scriptFile := filepath.Join(meta, fmt.Sprintf("step-%d.sh", i))
+	if err := os.WriteFile(scriptFile, []byte(script), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(outFile, nil, 0o644); err != nil {
+		return nil, err
+	}
+	var environ []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "FROMSCRATCH_") || strings.HasPrefix(k, "GITHUB_") || k == "CI" || k == "SOURCE_DATE_EPOCH" {
+			continue
+		}
+		environ = append(environ, kv)
+	}
+	for k, v := range map[string]string{"GITHUB_SHA": r.github["sha"], "GITHUB_REF": r.github["ref"],
+		"GITHUB_REPOSITORY": r.github["repository"], "GITHUB_REPOSITORY_OWNER": r.github["repository_owner"],
+		"GITHUB_WORKSPACE": dir, "GITHUB_OUTPUT": outFile, "GITHUB_STEP_SUMMARY": summary, "RUNNER_TEMP": meta} {
+		environ = append(environ, k+"="+v)
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		environ = append(environ, k+"="+env[k])
+	}
+	environ = append(environ, r.overrides...)
+	cmd := exec.CommandContext(r.t.Context(), "bash", "--noprofile", "--norc", "-eo", "pipefail", scriptFile)
+	cmd.Dir, cmd.Env = dir, environ
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	_ = os.WriteFile(filepath.Join(meta, fmt.Sprintf("log-%d.txt", i)), out, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v:\n%s", label, err, tailLines(string(out), 40))
+	}
+	r.t.Logf("%s: ran in %s", label, time.Since(start).Round(100*time.Millisecond))
+	return readOutputs(outFile)
+}
+
+// readOutputs parses $GITHUB_OUTPUT: name=value lines and name<<DELIM
+// blocks.
+func readOutputs(p string) (map[string]string, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if k, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(k, "=") {
+			var vals []string
+			for sc.Scan() && sc.Text() != delim {
+				vals = append(vals, sc.Text())
+			}
+			out[k] = strings.Join(vals, "\n")
+		} else if k, v, ok := strings.Cut(line, "="); ok {
+			out[k] = v
+		}
+	}
+	return out, sc.Err()
+}
+
+func (r *runner) upload(sc *stepContext, dir string, st workflowStep) error {
+	name, err := sc.subst(with(st, "name"))
+	if err != nil {
+		return err
+	}
+	src := filepath.Join(dir, strings.TrimSuffix(with(st, "path"), "/"))
+	dst := filepath.Join(r.dir, "artifacts", name)
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("artifact %s uploaded twice", name)
+	}
+	info, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("artifact %s: %w", name, err)
+	}
+	if !info.IsDir() {
+		return copyFile(src, filepath.Join(dst, filepath.Base(src)))
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != src {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil // upload-artifact@v4 leaves hidden files out
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(src, p)
+		return copyFile(p, filepath.Join(dst, rel))
+	})
+}
+
+func (r *runner) download(sc *stepContext, dir string, st workflowStep) error {
+	pattern, err := sc.subst(with(st, "pattern"))
+	if err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(filepath.Join(r.dir, "artifacts"))
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, e := range ents {
+		if ok, _ := path.Match(pattern, e.Name()); !ok {
+			continue
+		}
+		n++
+		src := filepath.Join(r.dir, "artifacts", e.Name())
+		dst := filepath.Join(dir, with(st, "path"), e.Name()) // several artifacts: one folder each
+		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			return copyFile(p, filepath.Join(dst, rel))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("no artifact matches %s", pattern)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	info, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, info.Mode().Perm())
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// matrixEntries expands a job's strategy.matrix: ${{ fromJSON(...) }}.
+func (r *runner) matrixEntries(job *workflowJob) ([]map[string]string, error) {
+	expr, ok := job.Strategy.Matrix.(string)
+	if !ok {
+		return nil, fmt.Errorf("strategy.matrix is not a ${{ fromJSON(...) }} expression")
+	}
+	m := regexp.MustCompile(`^\$\{\{\s*fromJSON\((.+)\)\s*\}\}$`).FindStringSubmatch(strings.TrimSpace(expr))
+	if m == nil {
+		return nil, fmt.Errorf("strategy.matrix %q: the test reads only ${{ fromJSON(...) }}", expr)
+	}
+	sc := &stepContext{r: r}
+	text, err := sc.eval(m[1])
+	if err != nil {
+		return nil, err
+	}
+	var plan struct {
+		Include []map[string]string `json:"include"`
+	}
+	if err := json.Unmarshal([]byte(text), &plan); err != nil {
+		return nil, fmt.Errorf("strategy.matrix: %q: %w", text, err)
+	}
+	return plan.Include, nil
+}
+
+// The workflow, run locally: plan, the shards two at a time in separate
+// copies, merge; the merged out/ equals a single build:all of the same
+// recipes byte for byte (the smoke runs' durations aside: they are
+// measured, not built).
+func TestWorkflowRunsLocally(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the matrix of two recipes twice")
+	}
+	root := repoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "matrix.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf workflowFile
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatalf("parsing matrix.yml: %v", err)
+	}
+	for name, needs := range map[string]string{"plan": "", "shard": "plan", "merge": "shard"} {
+		if wf.Jobs[name] == nil {
+			t.Fatalf("matrix.yml has no job %q", name)
+		}
+		if got := strings.Join(wf.Jobs[name].needs(), ","); got != needs {
+			t.Fatalf("job %s needs %q, the test runs it after %q", name, got, needs)
+		}
+	}
+	if len(wf.Jobs) != 3 {
+		t.Fatalf("matrix.yml has %d jobs; the test runs plan, shard and merge", len(wf.Jobs))
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		testutil.Missing(t, "no bash: %v", err)
+	}
+	sha, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		testutil.Missing(t, "not a git checkout: %v", err)
+	}
+	cache := os.Getenv("FROMSCRATCH_CACHE")
+	if cache == "" {
+		cache = "/var/cache/fromscratch"
+	}
+	work := t.TempDir()
+	r := &runner{
+		t: t, repo: root, dir: work, wf: &wf,
+		github: map[string]string{
+			"sha": strings.TrimSpace(string(sha)), "ref": "refs/heads/local", "repository": "fromscratch/fromscratch",
+			"repository_owner": "fromscratch", "base_ref": "", "event.repository.default_branch": "main",
+			"token": "emulated-token", "actor": "local",
+		},
+		overrides:  []string{"FROMSCRATCH_CACHE=" + cache, "FROMSCRATCH_RECIPES=hello,multifile"},
+		jobOutputs: map[string]map[string]string{}, jobDirs: map[string][]string{}, stepSummary: map[string]string{},
+	}
+
+	// The single build, in a fresh copy with the same environment: what
+	// the merge must equal. It also stands in for the base branch's matrix.
+	singleJob := &workflowJob{Steps: []workflowStep{{Uses: "actions/checkout@v4"}, {Name: "single build:all", Run: "go tool mage setup build:all"}}}
+	start := time.Now()
+	if err := r.runJob("single", singleJob, nil); err != nil {
+		t.Fatal(err)
+	}
+	singleWall := time.Since(start)
+	r.baseline = filepath.Join(work, "jobs", "single", "out", "matrix.json")
+
+	start = time.Now()
+	if err := r.runJob("plan", wf.Jobs["plan"], nil); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := r.matrixEntries(wf.Jobs["shard"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 4 {
+		t.Fatalf("the plan has %d shards, want one per platform: %v", len(entries), entries)
+	}
+	shardStart := time.Now()
+	sem := make(chan struct{}, 2) // two cores
+	errs := make(chan error, len(entries))
+	for _, m := range entries {
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs <- r.runJob("shard", wf.Jobs["shard"], m)
+		}()
+	}
+	for range entries {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	shardWall := time.Since(shardStart)
+	if err := r.runJob("merge", wf.Jobs["merge"], nil); err != nil {
+		t.Fatal(err)
+	}
+	workflowWall := time.Since(start)
+	t.Logf("wall time: single build:all %s; the 4 shards (2 at a time) %s; the whole workflow (plan, shards, merge) %s",
+		singleWall.Round(100*time.Millisecond), shardWall.Round(100*time.Millisecond), workflowWall.Round(100*time.Millisecond))
+
+	want := filepath.Join(work, "jobs", "single", "out")
+	got := filepath.Join(work, "jobs", "merge", "out")
+	compareOutputs(t, want, got)
+	summary := r.stepSummary["merge"]
+	for _, s := range []string{"hello", "size gate passed"} {
+		if !strings.Contains(summary, s) {
+			t.Errorf("the merge job's step summary lacks %q:\n%.3000s", s, summary)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "artifacts", "matrix", "matrix.json")); err != nil {
+		t.Errorf("the merge job uploaded no matrix artifact for later size gates: %v", err)
+	}
+}
+
+// compareOutputs checks that got (merged) has the bytes of want (one
+// build): every file of oci/ and docker/, matrix.md, matrix.svg and
+// shard.json; matrix.json and matrix.csv with the smoke durations set to 0.
+func compareOutputs(t *testing.T, want, got string) {
+	t.Helper()
+	for _, sub := range []string{"oci", "docker"} {
+		w := testutil.ReadTree(t, filepath.Join(want, sub))
+		g := testutil.ReadTree(t, filepath.Join(got, sub))
+		if len(w) == 0 {
+			t.Fatalf("the single build wrote nothing in %s", sub)
+		}
+		for name, data := range w {
+			if gd, ok := g[name]; !ok {
+				t.Errorf("%s/%s: missing from the merge", sub, name)
+			} else if !bytes.Equal(gd, data) {
+				t.Errorf("%s/%s: differs between the merge and a single build", sub, name)
+			}
+		}
+		for name := range g {
+			if _, ok := w[name]; !ok {
+				t.Errorf("%s/%s: only in the merge", sub, name)
+			}
+		}
+		t.Logf("%s/: %d files identical", sub, len(w))
+	}
+	for _, name := range []string{"matrix.md", "matrix.svg", "shard.json"} {
+		w, err1 := os.ReadFile(filepath.Join(want, name))
+		g, err2 := os.ReadFile(filepath.Join(got, name))
+		if err1 != nil || err2 != nil || !bytes.Equal(w, g) {
+			t.Errorf("%s differs between the merge and a single build (%v, %v)", name, err1, err2)
+		}
+	}
+	norm := func(dir string) *matrix.Matrix {
+		m, err := matrix.Load(filepath.Join(dir, "matrix.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.Rows {
+			m.Rows[i].Smoke.DurationMS = 0
+		}
+		return m
+	}
+	wm, gm := norm(want), norm(got)
+	for _, render := range []struct {
+		name string
+		fn   func(*bytes.Buffer, *matrix.Matrix) error
+	}{
+		{"matrix.json", func(b *bytes.Buffer, m *matrix.Matrix) error { return matrix.JSON(b, m) }},
+		{"matrix.csv", func(b *bytes.Buffer, m *matrix.Matrix) error { return matrix.CSV(b, m) }},
+	} {
+		var wb, gb bytes.Buffer
+		if err := render.fn(&wb, wm); err != nil {
+			t.Fatal(err)
+		}
+		if err := render.fn(&gb, gm); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(wb.Bytes(), gb.Bytes()) {
+			t.Errorf("%s (smoke durations set to 0) differs between the merge and a single build:\n%s\n---\n%s", render.name, wb.String(), gb.String())
+		}
+	}
+	built := 0
+	for _, r := range wm.Rows {
+		if r.Status == matrix.StatusBuilt {
+			built++
+		}
+	}
+	t.Logf("matrix: %d rows, %d built, identical but for the smoke durations", len(wm.Rows), built)
+}
