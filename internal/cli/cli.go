@@ -87,14 +87,20 @@ func (c *CLI) interactive(cfg Config) bool {
 	return ok && !cfg.CI && term.IsTerminal(int(f.Fd()))
 }
 
-// build runs the engine with opts while holding out/'s lock, then prints
-// the summary and appends the matrix to the GitHub step summary.
+// build runs the engine with opts while holding out/'s lock (see
+// buildHeld).
 func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run toolchain.Runner) (*pipeline.Report, error) {
 	unlock, err := lockOut(cfg.OutDir, c.out)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	return c.buildHeld(ctx, cfg, opts, run)
+}
+
+// buildHeld runs the engine with opts, then prints the summary and appends
+// the matrix to the GitHub step summary. The caller holds out/'s lock.
+func (c *CLI) buildHeld(ctx context.Context, cfg Config, opts pipeline.Options, run toolchain.Runner) (*pipeline.Report, error) {
 	opts.Source, opts.Revision = SourceURL, revision(ctx, run, cfg)
 	rep, err := pipeline.New(opts, pipeline.WithRunner(run), remoteCache(cfg, c.registry, c.out)).Build(ctx)
 	if rep != nil && rep.Matrix != nil {

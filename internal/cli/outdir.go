@@ -28,9 +28,9 @@ const (
 var ownedEntries = []string{"bin", "docker", "oci", "wrap", "release", "repro",
 	"matrix.json", "matrix.csv", "matrix.md", "matrix.svg", shard.ManifestFile, lockFile, markerFile}
 
-// claimOut creates out/ with its marker, or checks that an existing
-// out/ is fromscratch's (or empty).
-func claimOut(out string) error {
+// checkOwned refuses an existing out/ that holds files fromscratch did not
+// write and no marker. It writes nothing.
+func checkOwned(out string) error {
 	if _, err := os.Stat(filepath.Join(out, markerFile)); err == nil {
 		return nil
 	}
@@ -40,6 +40,18 @@ func claimOut(out string) error {
 	}
 	if !onlyOwned(ents) {
 		return fmt.Errorf("%s holds files fromscratch did not write and no %s marker: refusing to write there (point FROMSCRATCH_OUT at an empty or new directory)", out, markerFile)
+	}
+	return nil
+}
+
+// claimOut checks out/ (checkOwned) and writes its marker. Only the holder
+// of out/'s lock calls it.
+func claimOut(out string) error {
+	if err := checkOwned(out); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(out, markerFile)); err == nil {
+		return nil
 	}
 	return atomicfile.Write(filepath.Join(out, markerFile), []byte("This directory is written by fromscratch; `go tool mage clean` removes what fromscratch wrote.\n"), 0o644)
 }
@@ -66,11 +78,11 @@ func owned(name string) bool {
 // the holder) while another run holds it, and sweeps what killed runs
 // left. The returned function releases the lock.
 func lockOut(out string, log io.Writer) (func(), error) {
+	if err := checkOwned(out); err != nil { // before writing anything there
+		return nil, err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", out, err)
-	}
-	if err := claimOut(out); err != nil {
-		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(out, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -86,7 +98,11 @@ func lockOut(out string, log io.Writer) (func(), error) {
 	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte("pid "+strconv.Itoa(os.Getpid())+"\n"), 0)
-	sweep(out)
+	sweep(out) // what killed runs left; every writer of out/ holds this lock
+	if err := claimOut(out); err != nil {
+		f.Close()
+		return nil, err
+	}
 	return func() {
 		_ = f.Truncate(0)
 		f.Close() // closing releases the lock

@@ -32,7 +32,12 @@ func (c *CLI) Release(ctx context.Context) error {
 
 // release is Release for a given configuration and compiler runner.
 func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) error {
-	rep, err := c.build(ctx, cfg, c.options(cfg), run)
+	unlock, err := lockOut(cfg.OutDir, c.out) // held until out/release is in place
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	rep, err := c.buildHeld(ctx, cfg, c.options(cfg), run)
 	if err != nil {
 		return fmt.Errorf("building the release: %w", err)
 	}

@@ -246,7 +246,7 @@ func (c *CLI) VerifyRepro(ctx context.Context) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Cell, verdict, r.FirstDiff)
 	}
 	tw.Flush()
-	if err := recordRepro(filepath.Join(cfg.OutDir, "matrix.json"), results); err != nil {
+	if err := c.recordRepro(cfg, results); err != nil {
 		fmt.Fprintf(c.out, "not recording the verdicts: %v\n", err)
 	}
 	fmt.Fprintf(c.out, "repro: %d cells identical, %d different\n", len(results)-len(different), len(different))
@@ -258,7 +258,16 @@ func (c *CLI) VerifyRepro(ctx context.Context) error {
 
 // recordRepro writes the verdicts into an existing matrix (and its
 // renderings).
-func recordRepro(path string, results []ReproResult) error {
+func (c *CLI) recordRepro(cfg Config, results []ReproResult) error {
+	path := filepath.Join(cfg.OutDir, "matrix.json")
+	if _, err := os.Stat(path); err != nil {
+		return nil // no matrix to record the verdicts in
+	}
+	unlock, err := lockOut(cfg.OutDir, c.out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := matrix.Load(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
