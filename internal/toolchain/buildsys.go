@@ -20,6 +20,12 @@ import (
 // files (wrapper scripts, CMake toolchain file) that BuildProject writes
 // and runs.
 
+// BuildPackages are the Debian packages the build systems and source
+// trees need on the host: make, CMake and Ninja, pkg-config, GNU patch,
+// and autoconf, automake and libtool for recipes that regenerate their
+// configure. Setup installs them with the toolchains' packages.
+var BuildPackages = []string{"autoconf", "automake", "cmake", "libtool", "make", "ninja-build", "patch", "pkgconf"}
+
 // Project is one cell's build of a project recipe, with paths resolved.
 type Project struct {
 	Def     *Definition
