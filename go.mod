@@ -18,6 +18,7 @@ require (
 	github.com/magefile/mage v1.17.2
 	github.com/package-url/packageurl-go v0.1.7
 	github.com/spdx/tools-golang v0.5.7
+	github.com/ulikunitz/xz v0.5.15
 	golang.org/x/mod v0.41.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/term v0.48.0

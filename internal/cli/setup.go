@@ -29,7 +29,8 @@ func (c *CLI) Setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	extra := append([]string{}, HostPackages...)
+	// The build systems real programs use (autotools, cmake, ninja, pkg-config).
+	extra := append(append([]string{}, HostPackages...), toolchain.BuildPackages...)
 	if _, err := toolchain.LookPath("npm", cfg.HostPath); err != nil {
 		extra = append(extra, "npm")
 	}

@@ -17,7 +17,7 @@ const module = "github.com/fromscratch/fromscratch/"
 // leaves are the packages of one noun each. They import no project
 // package but recipe (the vocabulary) and atomicfile (a helper without
 // imports of its own).
-var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "shard", "smoke", "toolchain", "workspace"}
+var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "shard", "smoke", "source", "toolchain", "workspace"}
 
 // rules says, per package (relative to the module), which project
 // packages it may import. A package not listed may import none.

@@ -37,6 +37,20 @@ type Recipe struct {
 	Prebuilt string    `toml:"prebuilt"`
 	Smoke    Smoke     `toml:"smoke"`
 	Exclude  []Exclude `toml:"exclude"`
+
+	// The fields of projects with their own build system (project.go).
+	Build         BuildSystem       `toml:"build"`          // "files" (default), "autotools", "cmake", "make"
+	Kind          Kind              `toml:"kind"`           // "program" (default) or "library"
+	Depends       []string          `toml:"depends"`        // library recipes, built first into the cell's dependency stage
+	ConfigureArgs []string          `toml:"configure_args"` // autotools: after the cell's own configure options
+	CMakeArgs     []string          `toml:"cmake_args"`     // cmake: after the cell's own -D options
+	MakeArgs      []string          `toml:"make_args"`      // autotools and make: after the cell's own variables
+	Env           map[string]string `toml:"env"`            // extra variables; ReservedEnv may not be set
+	Binary        string            `toml:"binary"`         // the installed program, relative to the stage: "usr/bin/jq"
+	Built         string            `toml:"built"`          // make without an install target: the program in the source tree, copied to Binary
+	RuntimeFiles  []string          `toml:"runtime_files"`  // installed files the image needs besides the closure
+	Patches       []string          `toml:"patches"`        // patch files in the folder, applied in order with -p1
+	Source        Source            `toml:"source"`         // the pinned source tree; the folder when unset
 }
 
 // StaticLibrary is an archive lib<Name>.a built from Sources before the
@@ -170,7 +184,9 @@ func (r *Recipe) CheckToolchains(known []string) error {
 
 const allowedKeys = "description, language, sources, include_dirs, defines, cflags, ldflags, libraries, " +
 	"static_libraries.{name,sources}, prebuilt, smoke.{args,stdout,stdout_regexp,exit_code,timeout}, " +
-	"exclude.{platform,toolchain,linkage,reason}"
+	"exclude.{platform,toolchain,linkage,reason}, build, kind, depends, configure_args, cmake_args, make_args, " +
+	"env, binary, built, runtime_files, patches, " +
+	"source.{debian,version,files,debian_patches,url,sha256,strip_components}"
 
 func (r *Recipe) validate(file string) error {
 	var errs []error
@@ -187,7 +203,10 @@ func (r *Recipe) validate(file string) error {
 	default:
 		bad("language", "%q is not allowed (allowed: c, c++)", r.Language)
 	}
+	r.validateProject(bad)
 	switch {
+	case r.IsProject():
+		// validateProject checked what a project has instead of sources.
 	case r.Prebuilt != "" && len(r.Sources) > 0:
 		bad("prebuilt", "a recipe has either sources or prebuilt, not both")
 	case r.Prebuilt != "":
@@ -371,6 +390,11 @@ func (r *Recipe) Inputs() ([]string, error) {
 	}
 	if err := walk(r.Dir, false); err != nil {
 		return nil, fmt.Errorf("listing inputs of recipe %s: %w", r.Name, err)
+	}
+	if r.IsProject() {
+		if err := r.projectInputs(real, set); err != nil {
+			return nil, fmt.Errorf("listing inputs of recipe %s: %w", r.Name, err)
+		}
 	}
 	for _, inc := range r.IncludeDirs {
 		if err := walk(filepath.Join(r.Dir, filepath.Clean(inc)), true); err != nil {

@@ -1,0 +1,359 @@
+package recipe
+
+import (
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// A recipe either compiles loose sources itself (build = "files", the
+// default) or drives a project's own build system over a source tree that
+// is pinned: the recipe folder, a Debian source package or a URL.
+
+// BuildSystem is how a recipe's program is built.
+type BuildSystem string
+
+const (
+	BuildFiles     BuildSystem = "files"     // the recipe's sources, compiled by fromscratch (the default)
+	BuildAutotools BuildSystem = "autotools" // ./configure, make, make install
+	BuildCMake     BuildSystem = "cmake"     // a generated toolchain file, cmake, Ninja
+	BuildMake      BuildSystem = "make"      // make with CC, AR, RANLIB and the flags as variables
+)
+
+// BuildSystems lists the allowed build systems.
+var BuildSystems = []BuildSystem{BuildFiles, BuildAutotools, BuildCMake, BuildMake}
+
+// Kind says whether a recipe makes a program (an image) or a library that
+// other recipes depend on.
+type Kind string
+
+const (
+	KindProgram Kind = "program" // the default
+	KindLibrary Kind = "library"
+)
+
+// Source pins where a project's source tree comes from. The zero value is
+// the recipe folder itself.
+type Source struct {
+	// Debian names a Debian source package, fetched with apt's client.
+	Debian  string `toml:"debian"`
+	Version string `toml:"version"` // the Debian version, e.g. "1.6-2.1+deb12u2"
+	// Files are the package's files the build uses, each with its
+	// "sha256:<hex>" digest: the .orig.tar.* (and the .debian.tar.* when
+	// DebianPatches is set).
+	Files map[string]string `toml:"files"`
+	// DebianPatches applies debian/patches/series of the .debian.tar.*.
+	DebianPatches bool `toml:"debian_patches"`
+
+	// URL is a tarball (.tar.gz, .tar.xz, .tar.bz2) pinned by SHA256.
+	URL             string `toml:"url"`
+	SHA256          string `toml:"sha256"`
+	StripComponents int    `toml:"strip_components"`
+}
+
+// SourceKind is where a source tree comes from.
+type SourceKind string
+
+const (
+	SourceFolder SourceKind = "folder"
+	SourceDebian SourceKind = "debian"
+	SourceURL    SourceKind = "url"
+)
+
+// Kind says where the tree comes from.
+func (s Source) Kind() SourceKind {
+	switch {
+	case s.Debian != "":
+		return SourceDebian
+	case s.URL != "":
+		return SourceURL
+	}
+	return SourceFolder
+}
+
+// OrigTarball is the name of the upstream tarball among a Debian source's
+// files (name_version.orig.tar.*), "" when there is none.
+func (s Source) OrigTarball() string { return s.fileWith(".orig.tar.") }
+
+// DebianTarball is the name of the packaging tarball (.debian.tar.*), ""
+// when there is none.
+func (s Source) DebianTarball() string { return s.fileWith(".debian.tar.") }
+
+func (s Source) fileWith(infix string) string {
+	var names []string
+	for n := range s.Files {
+		if strings.Contains(n, infix) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
+
+// ParseSHA256 accepts a digest as "sha256:<64 hex>" or "<64 hex>" and
+// returns the lower-case hex.
+func ParseSHA256(s string) (string, error) {
+	h := strings.TrimPrefix(s, "sha256:")
+	if !sha256RE.MatchString(h) {
+		return "", fmt.Errorf("%q is not a sha256 digest (allowed: \"sha256:\" and 64 lower-case hex digits)", s)
+	}
+	return h, nil
+}
+
+var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ReservedEnv are the variables a recipe's env may not set: the explicit
+// environment every build gets (toolchain.Env) and what the build systems
+// set from the cell (compilers, flags, pkg-config, DESTDIR). A recipe that
+// needs more flags says so with cflags and ldflags, which are added to the
+// cell's own; letting env replace CC or CFLAGS would drop the cross
+// compiler, the optimisation level or the reproducibility flags.
+var ReservedEnv = []string{
+	"AR", "CC", "CC_FOR_BUILD", "CFLAGS", "CPPFLAGS", "CXX", "CXXFLAGS", "DESTDIR",
+	"HOME", "LANG", "LC_ALL", "LDFLAGS", "LD_LIBRARY_PATH", "LD_PRELOAD", "MAKEFLAGS",
+	"PATH", "PKG_CONFIG", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_PATH", "PKG_CONFIG_SYSROOT_DIR",
+	"RANLIB", "SOURCE_DATE_EPOCH", "TMPDIR", "TZ", "ZIG_GLOBAL_CACHE_DIR", "ZIG_LOCAL_CACHE_DIR",
+}
+
+var envKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// IsProject reports whether the recipe drives a build system (anything but
+// build = "files").
+func (r *Recipe) IsProject() bool { return r.Build != "" && r.Build != BuildFiles }
+
+// BuildSystem is the recipe's build system, "files" when unset.
+func (r *Recipe) BuildSystem() BuildSystem {
+	if r.Build == "" {
+		return BuildFiles
+	}
+	return r.Build
+}
+
+// IsLibrary reports whether the recipe is a library other recipes depend on.
+func (r *Recipe) IsLibrary() bool { return r.Kind == KindLibrary }
+
+// validateProject checks the fields of project builds; bad reports one
+// mistake.
+func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
+	allowedBuilds := make([]string, len(BuildSystems))
+	for i, b := range BuildSystems {
+		allowedBuilds[i] = string(b)
+	}
+	switch r.Build {
+	case "", BuildFiles, BuildAutotools, BuildCMake, BuildMake:
+	default:
+		bad("build", "%q is not allowed (allowed: %s)", r.Build, strings.Join(allowedBuilds, ", "))
+		return
+	}
+	switch r.Kind {
+	case "", KindProgram, KindLibrary:
+	default:
+		bad("kind", "%q is not allowed (allowed: program, library)", r.Kind)
+	}
+	project := r.IsProject()
+	onlyProject := func(field string, set bool) {
+		if set && !project {
+			bad(field, "needs a build system: set build = \"autotools\", \"cmake\" or \"make\" (build = \"files\" compiles the listed sources)")
+		}
+	}
+	onlyProject("kind", r.Kind == KindLibrary)
+	onlyProject("depends", len(r.Depends) > 0)
+	onlyProject("env", len(r.Env) > 0)
+	onlyProject("binary", r.Binary != "")
+	onlyProject("runtime_files", len(r.RuntimeFiles) > 0)
+	onlyProject("patches", len(r.Patches) > 0)
+	onlyProject("source", r.Source.Kind() != SourceFolder)
+	if !project {
+		onlyProject("configure_args", len(r.ConfigureArgs) > 0)
+		onlyProject("cmake_args", len(r.CMakeArgs) > 0)
+		onlyProject("make_args", len(r.MakeArgs) > 0)
+		onlyProject("built", r.Built != "")
+		return
+	}
+	if len(r.ConfigureArgs) > 0 && r.Build != BuildAutotools {
+		bad("configure_args", "only for build = \"autotools\" (this recipe has build = %q)", r.Build)
+	}
+	if len(r.CMakeArgs) > 0 && r.Build != BuildCMake {
+		bad("cmake_args", "only for build = \"cmake\" (this recipe has build = %q)", r.Build)
+	}
+	if len(r.MakeArgs) > 0 && r.Build == BuildCMake {
+		bad("make_args", "not for build = \"cmake\", which runs Ninja (allowed with autotools and make; use cmake_args)")
+	}
+	if r.Built != "" && r.Build != BuildMake {
+		bad("built", "only for build = \"make\" (a Makefile without an install target)")
+	}
+	if len(r.Sources) > 0 || len(r.StaticLibraries) > 0 || r.Prebuilt != "" {
+		bad("sources", "a recipe with build = %q builds its source tree with its own build system (allowed: no sources, static_libraries or prebuilt)", r.Build)
+	}
+	if r.IsLibrary() {
+		if r.Binary != "" {
+			bad("binary", "a library recipe installs no program (allowed: binary only with kind = \"program\")")
+		}
+		if r.Built != "" {
+			bad("built", "a library recipe installs with make install (allowed: built only with kind = \"program\")")
+		}
+	} else if r.Binary == "" {
+		bad("binary", "missing: the installed program relative to the stage, e.g. \"usr/bin/%s\"", r.Name)
+	}
+	if r.Binary != "" {
+		if why := stagePathProblem(r.Binary); why != "" {
+			bad("binary", "%q %s", r.Binary, why)
+		}
+	}
+	if r.Built != "" {
+		if why := stagePathProblem(r.Built); why != "" {
+			bad("built", "%q %s", r.Built, strings.Replace(why, "the stage", "the source tree", 1))
+		}
+	}
+	for i, f := range r.RuntimeFiles {
+		if why := stagePathProblem(f); why != "" {
+			bad(fmt.Sprintf("runtime_files[%d]", i), "%q %s", f, why)
+		}
+	}
+	seen := map[string]bool{}
+	for i, d := range r.Depends {
+		f := fmt.Sprintf("depends[%d]", i)
+		switch {
+		case nameProblem(d) != "":
+			bad(f, "%q is not a recipe name: %s", d, nameProblem(d))
+		case d == r.Name:
+			bad(f, "%s depends on itself", r.Name)
+		case seen[d]:
+			bad(f, "%q is listed twice", d)
+		}
+		seen[d] = true
+	}
+	keys := make([]string, 0, len(r.Env))
+	for k := range r.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch {
+		case !envKeyRE.MatchString(k):
+			bad("env."+k, "%q is not a variable name (allowed: letters, digits and '_', not starting with a digit)", k)
+		case slices.Contains(ReservedEnv, k):
+			bad("env."+k, "%s is set by fromscratch for every build (reserved: %s); use cflags and ldflags for flags",
+				k, strings.Join(ReservedEnv, ", "))
+		}
+	}
+	for i, p := range r.Patches {
+		if err := r.checkPath(p, false); err != nil {
+			bad(fmt.Sprintf("patches[%d]", i), "%v", err)
+		}
+	}
+	r.validateSource(bad)
+}
+
+// stagePathProblem says what is wrong with a path relative to the stage
+// (the installed tree), "" when nothing is.
+func stagePathProblem(p string) string {
+	switch {
+	case p == "" || path.IsAbs(p):
+		return "must be a path relative to the stage, e.g. \"usr/bin/prog\""
+	case path.Clean(p) != p || p == "." || p == ".." || strings.HasPrefix(p, "../"):
+		return "must be a clean path inside the stage (no \"..\", \".\" or double slashes)"
+	}
+	return ""
+}
+
+func (r *Recipe) validateSource(bad func(field, format string, a ...any)) {
+	s := r.Source
+	switch {
+	case s.Debian != "" && s.URL != "":
+		bad("source", "give either source.debian or source.url, not both")
+		return
+	case s.Debian != "":
+		if nameProblem(s.Debian) != "" && !debNameRE.MatchString(s.Debian) {
+			bad("source.debian", "%q is not a Debian source package name", s.Debian)
+		}
+		if !debVersionRE.MatchString(s.Version) {
+			bad("source.version", "%q is not a Debian version (allowed: the exact version, e.g. \"1.6-2.1+deb12u2\")", s.Version)
+		}
+		if len(s.Files) == 0 {
+			bad("source.files", "missing: name each file of the package the build uses with its digest, e.g. { \"%s_<upstream>.orig.tar.gz\" = \"sha256:...\" }", s.Debian)
+		}
+		names := make([]string, 0, len(s.Files))
+		for n := range s.Files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if n == "" || strings.ContainsAny(n, "/\\") || n == "." || n == ".." {
+				bad("source.files", "%q is not a file name (allowed: plain names such as %s_1.0.orig.tar.gz)", n, s.Debian)
+			}
+			if _, err := ParseSHA256(s.Files[n]); err != nil || !strings.HasPrefix(s.Files[n], "sha256:") {
+				bad("source.files."+n, "%q is not a pin (allowed: \"sha256:\" and 64 lower-case hex digits)", s.Files[n])
+			}
+		}
+		if len(s.Files) > 0 && s.OrigTarball() == "" {
+			bad("source.files", "no upstream tarball: name the %s_<upstream version>.orig.tar.* file", s.Debian)
+		}
+		if s.DebianPatches && s.DebianTarball() == "" {
+			bad("source.debian_patches", "needs the packaging tarball: add the %s_%s.debian.tar.* file to source.files", s.Debian, s.Version)
+		}
+		if s.SHA256 != "" {
+			bad("source.sha256", "is for source.url; a Debian source pins each file in source.files")
+		}
+		if s.StripComponents != 0 {
+			bad("source.strip_components", "is for source.url; the upstream tarball of a Debian source has its top folder stripped as dpkg-source does")
+		}
+	case s.URL != "":
+		u, err := url.Parse(s.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("source.url", "%q is not an http or https URL", s.URL)
+		}
+		if s.SHA256 == "" {
+			bad("source.sha256", "missing: a URL source is pinned by its sha256")
+		} else if _, err := ParseSHA256(s.SHA256); err != nil {
+			bad("source.sha256", "%v", err)
+		}
+		if s.StripComponents < 0 {
+			bad("source.strip_components", "%d is negative (allowed: 0 or more leading folders)", s.StripComponents)
+		}
+		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches {
+			bad("source", "version, files and debian_patches are for source.debian, not source.url")
+		}
+	default:
+		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches || s.SHA256 != "" || s.StripComponents != 0 {
+			bad("source", "has pins but no origin: set source.debian or source.url (without both the recipe folder is the source tree)")
+		}
+	}
+}
+
+var (
+	debNameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+$`)
+	debVersionRE = regexp.MustCompile(`^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*$`)
+)
+
+// projectInputs adds what a project build reads from the recipe folder:
+// the patches and, when the folder is the source tree, every file in it.
+func (r *Recipe) projectInputs(root string, set map[string]bool) error {
+	for _, p := range r.Patches {
+		set[filepath.Clean(p)] = true
+	}
+	if r.Source.Kind() != SourceFolder {
+		return nil
+	}
+	return filepath.WalkDir(r.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ok, err := r.isInputFile(root, p, d); err != nil {
+			return err
+		} else if ok {
+			rel, _ := filepath.Rel(r.Dir, p)
+			set[rel] = true
+		}
+		return nil
+	})
+}

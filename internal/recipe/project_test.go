@@ -1,0 +1,273 @@
+package recipe_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
+)
+
+const (
+	jqOrig   = "sha256:5de8c8e29aaa3fb9cc6b47bb27299f271354ebb72514e3accadc7d38b5bbaa72"
+	jqDebian = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+)
+
+// jqTOML is the recipe of the issue's jq: a Debian source, autotools, a
+// library dependency.
+const jqTOML = `
+description = "jq, the JSON processor"
+language = "c"
+build = "autotools"
+depends = ["onig"]
+configure_args = ["--disable-docs", "--disable-maintainer-mode", "--with-oniguruma={stage}/usr"]
+make_args = ["V=1"]
+env = { JQ_TEST = "1" }
+binary = "usr/bin/jq"
+runtime_files = ["usr/share/doc/jq/README"]
+patches = ["fix.patch"]
+cflags = ["-Os"]
+
+[source]
+debian = "jq"
+version = "1.6-2.1+deb12u2"
+files = { "jq_1.6.orig.tar.gz" = "` + jqOrig + `", "jq_1.6-2.1+deb12u2.debian.tar.xz" = "` + jqDebian + `" }
+debian_patches = true
+
+[smoke]
+args = ["-n", "[1,2,3]|add"]
+stdout = "6\n"
+`
+
+func TestLoadProject(t *testing.T) {
+	dir := writeRecipe(t, "jq", map[string]string{"recipe.toml": jqTOML, "fix.patch": "--- a/x\n+++ b/x\n"})
+	r, err := recipe.Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if !r.IsProject() || r.BuildSystem() != recipe.BuildAutotools || r.IsLibrary() {
+		t.Errorf("IsProject %v, BuildSystem %q, IsLibrary %v", r.IsProject(), r.BuildSystem(), r.IsLibrary())
+	}
+	if r.Source.Kind() != recipe.SourceDebian || r.Source.OrigTarball() != "jq_1.6.orig.tar.gz" ||
+		r.Source.DebianTarball() != "jq_1.6-2.1+deb12u2.debian.tar.xz" || !r.Source.DebianPatches {
+		t.Errorf("source = %+v", r.Source)
+	}
+	if !reflect.DeepEqual(r.Depends, []string{"onig"}) || r.Binary != "usr/bin/jq" || r.Env["JQ_TEST"] != "1" {
+		t.Errorf("recipe = %+v", r)
+	}
+	in, err := r.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A pinned source is covered by its digests; the folder gives the
+	// recipe and the patch.
+	if want := []string{"fix.patch", "recipe.toml"}; !reflect.DeepEqual(in, want) {
+		t.Errorf("Inputs = %q, want %q", in, want)
+	}
+}
+
+func TestFilesIsTheDefault(t *testing.T) {
+	dir := writeRecipe(t, "demo", map[string]string{"recipe.toml": "language = \"c\"\nsources = [\"main.c\"]\n", "main.c": ""})
+	r, err := recipe.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.IsProject() || r.BuildSystem() != recipe.BuildFiles || r.Source.Kind() != recipe.SourceFolder || r.IsLibrary() {
+		t.Errorf("a recipe without build is a files build of a program from its folder: %+v", r)
+	}
+}
+
+// TestFolderProjectInputs: when the folder is the source tree, every file
+// in it is an input.
+func TestFolderProjectInputs(t *testing.T) {
+	dir := writeRecipe(t, "tiny", map[string]string{
+		"recipe.toml": "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/tiny\"\nbuilt = \"tiny\"\n",
+		"Makefile":    "all:\n", "src/tiny.c": "", "doc/README": "",
+	})
+	r, err := recipe.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Makefile", "doc/README", "recipe.toml", "src/tiny.c"}; !reflect.DeepEqual(in, want) {
+		t.Errorf("Inputs = %q, want %q", in, want)
+	}
+}
+
+// TestLoadProjectErrors: every mistake names recipes/<name>/recipe.toml,
+// the field, the value and what is allowed.
+func TestLoadProjectErrors(t *testing.T) {
+	const auto = "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n"
+	url := "\n[source]\nurl = \"https://example.org/demo-1.0.tar.gz\"\nsha256 = \"" + strings.Repeat("ab", 32) + "\"\n"
+	tests := []struct {
+		name string
+		toml string
+		want []string
+	}{
+		{"unknown build system", "language = \"c\"\nbuild = \"meson\"\n",
+			[]string{`build: "meson" is not allowed`, "allowed: files, autotools, cmake, make"}},
+		{"unknown kind", auto + "kind = \"plugin\"\n", []string{`kind: "plugin" is not allowed`, "allowed: program, library"}},
+		{"unknown source key", auto + "[source]\ndebain = \"jq\"\n", []string{"source.debain", "unknown key", "source.{debian,version"}},
+		{"program without binary", "language = \"c\"\nbuild = \"cmake\"\n", []string{"binary: missing", `"usr/bin/demo"`}},
+		{"absolute binary", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"/usr/bin/demo\"\n", []string{`binary: "/usr/bin/demo" must be a path relative to the stage`}},
+		{"binary escaping", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"../demo\"\n", []string{`binary: "../demo" must be a clean path inside the stage`}},
+		{"runtime file escaping", auto + "runtime_files = [\"usr/../../etc/passwd\"]\n", []string{`runtime_files[0]: "usr/../../etc/passwd"`}},
+		{"library with binary", auto + "kind = \"library\"\n", []string{"binary: a library recipe installs no program"}},
+		{"library of files", "language = \"c\"\nsources = [\"main.c\"]\nkind = \"library\"\n", []string{"kind: needs a build system"}},
+		{"depends on a files build", "language = \"c\"\nsources = [\"main.c\"]\ndepends = [\"zlib\"]\n", []string{"depends: needs a build system", `build = "autotools"`}},
+		{"depends on itself", auto + "depends = [\"demo\"]\n", []string{"depends[0]: demo depends on itself"}},
+		{"depends twice", auto + "depends = [\"z\", \"z\"]\n", []string{`depends[1]: "z" is listed twice`}},
+		{"depends bad name", auto + "depends = [\"Zlib\"]\n", []string{`depends[0]: "Zlib" is not a recipe name`}},
+		{"configure args with cmake", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"usr/bin/demo\"\nconfigure_args = [\"--x\"]\n",
+			[]string{`configure_args: only for build = "autotools"`, `build = "cmake"`}},
+		{"cmake args with make", "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/demo\"\ncmake_args = [\"-DX=1\"]\n",
+			[]string{`cmake_args: only for build = "cmake"`}},
+		{"make args with cmake", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"usr/bin/demo\"\nmake_args = [\"V=1\"]\n",
+			[]string{"make_args: not for build = \"cmake\""}},
+		{"built with autotools", auto + "built = \"demo\"\n", []string{`built: only for build = "make"`}},
+		{"sources with a build system", auto + "sources = [\"main.c\"]\n", []string{`sources: a recipe with build = "autotools" builds its source tree`}},
+		{"env overrides CC", auto + "env = { CC = \"clang\" }\n", []string{"env.CC: CC is set by fromscratch", "reserved: AR, CC", "use cflags and ldflags"}},
+		{"env overrides PATH", auto + "env = { PATH = \"/opt/bin\" }\n", []string{"env.PATH: PATH is set by fromscratch"}},
+		{"env bad name", auto + "env = { \"1X\" = \"y\" }\n", []string{`env.1X: "1X" is not a variable name`}},
+		{"env on files build", "language = \"c\"\nsources = [\"main.c\"]\nenv = { X = \"1\" }\n", []string{"env: needs a build system"}},
+		{"missing patch", auto + "patches = [\"nope.patch\"]\n", []string{`patches[0]: "nope.patch" does not exist in recipes/demo`}},
+		{"patch escaping", auto + "patches = [\"../x.patch\"]\n", []string{`patches[0]: "../x.patch" escapes the recipe folder`}},
+		{"debian and url", auto + "[source]\ndebian = \"jq\"\nurl = \"https://x.org/a.tgz\"\n", []string{"source: give either source.debian or source.url, not both"}},
+		{"debian without version", auto + "[source]\ndebian = \"jq\"\nfiles = { \"jq_1.6.orig.tar.gz\" = \"" + jqOrig + "\" }\n",
+			[]string{`source.version: "" is not a Debian version`, `"1.6-2.1+deb12u2"`}},
+		{"debian without files", auto + "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\n", []string{"source.files: missing", "jq_<upstream>.orig.tar.gz"}},
+		{"debian bad pin", auto + "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\nfiles = { \"jq_1.6.orig.tar.gz\" = \"md5:abc\" }\n",
+			[]string{`source.files.jq_1.6.orig.tar.gz: "md5:abc" is not a pin`, `allowed: "sha256:" and 64 lower-case hex digits`}},
+		{"debian bare hex pin", auto + "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\nfiles = { \"jq_1.6.orig.tar.gz\" = \"" + strings.Repeat("ab", 32) + "\" }\n",
+			[]string{"source.files.jq_1.6.orig.tar.gz", "is not a pin"}},
+		{"debian file with slash", auto + "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\nfiles = { \"../jq_1.6.orig.tar.gz\" = \"" + jqOrig + "\" }\n",
+			[]string{`source.files: "../jq_1.6.orig.tar.gz" is not a file name`}},
+		{"debian without orig", auto + "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\nfiles = { \"jq_1.6-2.dsc\" = \"" + jqOrig + "\" }\n",
+			[]string{"source.files: no upstream tarball"}},
+		{"debian patches without debian tarball", auto + "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\ndebian_patches = true\nfiles = { \"jq_1.6.orig.tar.gz\" = \"" + jqOrig + "\" }\n",
+			[]string{"source.debian_patches: needs the packaging tarball", "jq_1.6-2.debian.tar.*"}},
+		{"debian with strip", auto + "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\nstrip_components = 1\nfiles = { \"jq_1.6.orig.tar.gz\" = \"" + jqOrig + "\" }\n",
+			[]string{"source.strip_components: is for source.url"}},
+		{"url without sha", auto + "[source]\nurl = \"https://example.org/a.tar.gz\"\n", []string{"source.sha256: missing"}},
+		{"url bad sha", auto + "[source]\nurl = \"https://example.org/a.tar.gz\"\nsha256 = \"abc\"\n", []string{`source.sha256: "abc" is not a sha256 digest`}},
+		{"url not http", auto + "[source]\nurl = \"ftp://example.org/a.tar.gz\"\nsha256 = \"" + strings.Repeat("ab", 32) + "\"\n",
+			[]string{`source.url: "ftp://example.org/a.tar.gz" is not an http or https URL`}},
+		{"url negative strip", auto + url + "strip_components = -1\n", []string{"source.strip_components: -1 is negative"}},
+		{"url with version", auto + url + "version = \"1\"\n", []string{"source: version, files and debian_patches are for source.debian"}},
+		{"pins without origin", auto + "[source]\nsha256 = \"" + strings.Repeat("ab", 32) + "\"\n", []string{"source: has pins but no origin"}},
+		{"source on files build", "language = \"c\"\nsources = [\"main.c\"]\n" + url, []string{"source: needs a build system"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeRecipe(t, "demo", map[string]string{"recipe.toml": tt.toml, "main.c": ""})
+			_, err := recipe.Load(dir)
+			if err == nil {
+				t.Fatal("Load accepted the recipe")
+			}
+			msg := err.Error()
+			for _, w := range append([]string{"demo/recipe.toml"}, tt.want...) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not mention %q", msg, w)
+				}
+			}
+			var fe *recipe.FieldError
+			if !errors.As(err, &fe) {
+				t.Errorf("error %v is not a *FieldError", err)
+			}
+		})
+	}
+}
+
+func TestParseSHA256(t *testing.T) {
+	hex := strings.Repeat("0a", 32)
+	for in, ok := range map[string]bool{
+		hex: true, "sha256:" + hex: true, "sha512:" + hex: false, strings.ToUpper(hex): false, hex[2:]: false, "": false,
+	} {
+		got, err := recipe.ParseSHA256(in)
+		if (err == nil) != ok || (ok && got != hex) {
+			t.Errorf("ParseSHA256(%q) = %q, %v", in, got, err)
+		}
+	}
+}
+
+func lib(name string, deps ...string) *recipe.Recipe {
+	return &recipe.Recipe{Name: name, Kind: recipe.KindLibrary, Build: recipe.BuildAutotools, Depends: deps}
+}
+
+func prog(name string, deps ...string) *recipe.Recipe {
+	return &recipe.Recipe{Name: name, Build: recipe.BuildAutotools, Depends: deps}
+}
+
+func names(rs []*recipe.Recipe) string {
+	var s []string
+	for _, r := range rs {
+		s = append(s, r.Name)
+	}
+	return strings.Join(s, " ")
+}
+
+func TestOrder(t *testing.T) {
+	tests := []struct {
+		name    string
+		recipes []*recipe.Recipe
+		want    string // names in order, or the error's text
+		wantErr bool
+	}{
+		{"no dependencies: by name", []*recipe.Recipe{prog("jq"), prog("hello"), prog("lua")}, "hello jq lua", false},
+		{"library first", []*recipe.Recipe{prog("jq", "onig"), lib("onig")}, "onig jq", false},
+		{"chain", []*recipe.Recipe{prog("app", "b"), lib("b", "a"), lib("a"), prog("hello")}, "a b app hello", false},
+		{"shared dependency once", []*recipe.Recipe{prog("pigz", "zlib"), prog("curl", "zlib", "ssl"), lib("ssl", "zlib"), lib("zlib")},
+			"zlib ssl curl pigz", false},
+		{"cycle", []*recipe.Recipe{lib("jq", "onig"), lib("onig", "jq")}, "dependency cycle: jq depends on onig depends on jq", true},
+		{"longer cycle after a good part", []*recipe.Recipe{prog("app", "x"), lib("x", "y"), lib("y", "z"), lib("z", "x")},
+			"dependency cycle: x depends on y depends on z depends on x", true},
+		{"unknown dependency", []*recipe.Recipe{prog("jq", "onig"), prog("hello")},
+			"jq depends on onig, which is not a recipe (recipes: hello, jq)", true},
+		{"dependency on a program", []*recipe.Recipe{prog("jq", "hello"), prog("hello")},
+			"jq depends on hello, which is not a library", true},
+		{"twice", []*recipe.Recipe{prog("jq"), prog("jq")}, "jq is given twice", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := recipe.Order(tt.recipes)
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("Order error = %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if names(got) != tt.want {
+				t.Errorf("Order = %q, want %q", names(got), tt.want)
+			}
+		})
+	}
+}
+
+func TestDependencies(t *testing.T) {
+	all := []*recipe.Recipe{prog("curl", "ssl"), lib("ssl", "zlib"), lib("zlib"), lib("onig"), prog("jq", "onig"), prog("hello")}
+	for _, tt := range []struct{ name, want string }{{"curl", "zlib ssl"}, {"jq", "onig"}, {"hello", ""}, {"ssl", "zlib"}} {
+		var r *recipe.Recipe
+		for _, c := range all {
+			if c.Name == tt.name {
+				r = c
+			}
+		}
+		got, err := recipe.Dependencies(r, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names(got) != tt.want {
+			t.Errorf("Dependencies(%s) = %q, want %q", tt.name, names(got), tt.want)
+		}
+	}
+	if _, err := recipe.Dependencies(prog("x", "nope"), all); err == nil || !strings.Contains(err.Error(), "x depends on nope") {
+		t.Errorf("unknown dependency: %v", err)
+	}
+}

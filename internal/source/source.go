@@ -1,0 +1,214 @@
+// Package source obtains the pinned source tree of a project recipe: it
+// downloads URL tarballs and takes Debian source packages (through a
+// DebianFetcher that another package provides), keeps every file
+// content-addressed in the cache (<cache>/sources/sha256/<hex>) after
+// checking it against the recipe's pin, extracts tarballs without letting
+// any entry out of the tree, and applies patches in order. A file already
+// in the store is never fetched again, so a rebuild works offline.
+//
+// It is a leaf: it imports only recipe and atomicfile, and starts no
+// process itself (patch runs through a Run value).
+package source
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+)
+
+// DebianFetcher downloads the files of the Debian source package pkg at
+// version (its .dsc, .orig.tar.* and .debian.tar.*, as `apt-get source
+// --download-only` does) into dir, an empty directory. The caller checks
+// every file it uses against the recipe's pins, so the fetcher need not.
+type DebianFetcher func(ctx context.Context, pkg, version, dir string) error
+
+// Store is the content-addressed store of source files under a cache
+// directory, and how to fill it.
+type Store struct {
+	// Cache is the cache directory; files are kept under
+	// <Cache>/sources/sha256/<hex>.
+	Cache string
+	// Client downloads URL sources; nil means http.DefaultClient.
+	Client *http.Client
+	// Debian fetches Debian source packages; nil when there is no way to
+	// (a Debian source then has to be in the store already).
+	Debian DebianFetcher
+}
+
+// Path is where the file with the given sha256 (hex) is kept.
+func (s *Store) Path(hexDigest string) string {
+	return filepath.Join(s.Cache, "sources", "sha256", hexDigest)
+}
+
+// DigestError is a file whose content does not match its pin.
+type DigestError struct {
+	What             string // the URL or the file name
+	Expected, Actual string // "sha256:<hex>"
+}
+
+func (e *DigestError) Error() string {
+	return fmt.Sprintf("%s does not match its pin: expected %s, got %s (nothing was kept or extracted)", e.What, e.Expected, e.Actual)
+}
+
+// has reports whether the store holds the file with digest h intact. A
+// damaged file (its content no longer matches its name) is removed, so
+// that it is fetched again.
+func (s *Store) has(h string) bool {
+	p := s.Path(h)
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	d := sha256.New()
+	if _, err := io.Copy(d, f); err != nil || hex.EncodeToString(d.Sum(nil)) != h {
+		os.Remove(p)
+		return false
+	}
+	return true
+}
+
+// put copies r into the store under h when its content hashes to h, and
+// otherwise keeps nothing: the bytes go to a .tmp- name first (atomicfile)
+// and are renamed into place only once the digest is checked.
+func (s *Store) put(what string, r io.Reader, h string) (string, error) {
+	final := s.Path(h)
+	err := atomicfile.WriteFrom(final, 0o644, func(w io.Writer) error {
+		d := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(w, d), r); err != nil {
+			return err
+		}
+		if got := hex.EncodeToString(d.Sum(nil)); got != h {
+			return &DigestError{What: what, Expected: "sha256:" + h, Actual: "sha256:" + got}
+		}
+		return nil
+	})
+	if err != nil {
+		var de *DigestError
+		if errors.As(err, &de) {
+			return "", de
+		}
+		return "", err
+	}
+	return final, nil
+}
+
+// FetchURL returns the path in the store of the file at url whose sha256
+// is pin ("sha256:<hex>" or "<hex>"). A file already in the store is
+// returned without any network access; otherwise it is downloaded and kept
+// only when it matches the pin (a *DigestError otherwise). An interrupted
+// download leaves nothing under the final name, and the next call starts
+// again.
+func (s *Store) FetchURL(ctx context.Context, url, pin string) (string, error) {
+	h, err := recipe.ParseSHA256(pin)
+	if err != nil {
+		return "", fmt.Errorf("fetching %s: %w", url, err)
+	}
+	if s.has(h) {
+		return s.Path(h), nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", fmt.Errorf("fetching %s: %w", url, err)
+	}
+	c := s.Client
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("fetching %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("fetching %s: %s", url, resp.Status)
+	}
+	p, err := s.put(url, resp.Body, h)
+	if err != nil {
+		return "", fmt.Errorf("fetching %s: %w", url, err)
+	}
+	return p, nil
+}
+
+// FetchDebian returns the path in the store of each file of files (file
+// name -> "sha256:<hex>", a recipe's source.files) of the Debian source
+// package pkg at version. Files already in the store need no fetcher and no
+// network; otherwise the Debian fetcher downloads the package into a
+// temporary folder of the cache and each pinned file is checked and kept.
+func (s *Store) FetchDebian(ctx context.Context, pkg, version string, files map[string]string) (map[string]string, error) {
+	what := fmt.Sprintf("Debian source %s %s", pkg, version)
+	names := make([]string, 0, len(files))
+	digests := map[string]string{}
+	for n, pin := range files {
+		h, err := recipe.ParseSHA256(pin)
+		if err != nil {
+			return nil, fmt.Errorf("fetching %s: %s: %w", what, n, err)
+		}
+		names = append(names, n)
+		digests[n] = h
+	}
+	sort.Strings(names)
+	out := map[string]string{}
+	var missing []string
+	for _, n := range names {
+		if s.has(digests[n]) {
+			out[n] = s.Path(digests[n])
+		} else {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	if s.Debian == nil {
+		return nil, fmt.Errorf("fetching %s: %s not in the source store and no Debian fetcher to get them", what, strings.Join(missing, ", "))
+	}
+	base := filepath.Join(s.Cache, "sources")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", what, err)
+	}
+	tmp, err := os.MkdirTemp(base, ".debian.tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", what, err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := s.Debian(ctx, pkg, version, tmp); err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", what, err)
+	}
+	for _, n := range missing {
+		f, err := os.Open(filepath.Join(tmp, n))
+		if err != nil {
+			return nil, fmt.Errorf("fetching %s: the package has no file %s (it has: %s)", what, n, listDir(tmp))
+		}
+		p, err := s.put(n, f, digests[n])
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("fetching %s: %w", what, err)
+		}
+		out[n] = p
+	}
+	return out, nil
+}
+
+func listDir(dir string) string {
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) == 0 {
+		return "nothing"
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,627 @@
+package source_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ulikunitz/xz"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/source"
+	"github.com/fromscratch/fromscratch/internal/testutil"
+)
+
+// entry is one crafted tarball entry.
+type entry struct {
+	name, body, link string
+	typ              byte
+	mode             int64
+}
+
+func file(name, body string) entry { return entry{name: name, body: body, typ: tar.TypeReg, mode: 0o644} }
+
+var mtime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+
+func tarball(t *testing.T, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Size: int64(len(e.body)), ModTime: mtime}
+		if e.typ != tar.TypeReg {
+			h.Size = 0
+		}
+		if e.typ == tar.TypeXGlobalHeader {
+			h = &tar.Header{Name: e.name, Typeflag: e.typ, PAXRecords: map[string]string{"comment": "commit"}}
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Size > 0 {
+			tw.Write([]byte(e.body))
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gz(t *testing.T, b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func xzb(t *testing.T, b []byte) []byte {
+	var buf bytes.Buffer
+	zw, err := xz.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func sum(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
+
+func write(t *testing.T, p string, b []byte) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// server serves body at /src.tar.gz and counts requests.
+func server(t *testing.T, body []byte) (*httptest.Server, *atomic.Int32) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		if r.URL.Path != "/src.tar.gz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// tmpNames lists every .tmp- name under dir: what a failure may not leave.
+func tmpNames(t *testing.T, dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestFetchURL(t *testing.T) {
+	body := gz(t, tarball(t, file("p-1/a.c", "int a;\n")))
+	srv, hits := server(t, body)
+	cache := t.TempDir()
+	s := &source.Store{Cache: cache, Client: srv.Client()}
+	p, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", "sha256:"+sum(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(cache, "sources", "sha256", sum(body)); p != want {
+		t.Errorf("path = %s, want %s", p, want)
+	}
+	if got, _ := os.ReadFile(p); !bytes.Equal(got, body) {
+		t.Error("stored bytes differ from the served ones")
+	}
+	t.Run("a hit needs no network", func(t *testing.T) {
+		srv.Close()
+		offline := &source.Store{Cache: cache, Client: &http.Client{Transport: failing{}}}
+		p2, err := offline.FetchURL(t.Context(), "http://127.0.0.1:1/src.tar.gz", sum(body))
+		if err != nil || p2 != p {
+			t.Fatalf("offline FetchURL = %s, %v", p2, err)
+		}
+		if hits.Load() != 1 {
+			t.Errorf("%d requests, want 1", hits.Load())
+		}
+	})
+	t.Run("a damaged store file is fetched again", func(t *testing.T) {
+		srv2, hits2 := server(t, body)
+		os.WriteFile(p, []byte("damaged"), 0o644)
+		s2 := &source.Store{Cache: cache, Client: srv2.Client()}
+		if _, err := s2.FetchURL(t.Context(), srv2.URL+"/src.tar.gz", sum(body)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, body) || hits2.Load() != 1 {
+			t.Errorf("not fetched again (%d requests)", hits2.Load())
+		}
+	})
+}
+
+// failing is a transport that fails every request: the proof of offline.
+type failing struct{}
+
+func (failing) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("network used")
+}
+
+func TestFetchURLCorrupted(t *testing.T) {
+	body := gz(t, tarball(t, file("p-1/a.c", "int a;\n")))
+	corrupt := append([]byte(nil), body...)
+	corrupt[len(corrupt)/2] ^= 0xff
+	srv, _ := server(t, corrupt)
+	cache := t.TempDir()
+	s := &source.Store{Cache: cache, Client: srv.Client()}
+	_, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", "sha256:"+sum(body))
+	var de *source.DigestError
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v is not a *DigestError", err)
+	}
+	for _, w := range []string{"expected sha256:" + sum(body), "got sha256:" + sum(corrupt), srv.URL + "/src.tar.gz"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not show %q", err, w)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cache, "sources", "sha256", sum(body))); !os.IsNotExist(err) {
+		t.Error("a file is kept under the final name")
+	}
+	if tmp := tmpNames(t, cache); len(tmp) > 0 {
+		t.Errorf("left behind: %q", tmp)
+	}
+}
+
+func TestFetchURLNotFound(t *testing.T) {
+	srv, _ := server(t, nil)
+	s := &source.Store{Cache: t.TempDir(), Client: srv.Client()}
+	_, err := s.FetchURL(t.Context(), srv.URL+"/nope.tar.gz", strings.Repeat("0", 64))
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("error = %v, want the 404", err)
+	}
+}
+
+// TestFetchURLInterrupted: the server promises more bytes than it sends
+// and cuts the connection; nothing is kept, and the next run succeeds.
+func TestFetchURLInterrupted(t *testing.T) {
+	body := gz(t, tarball(t, file("p-1/a.c", strings.Repeat("int a;\n", 500))))
+	var cut atomic.Bool
+	cut.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cut.Load() {
+			w.Write(body)
+			return
+		}
+		w.Header().Set("Content-Length", "100000")
+		w.WriteHeader(http.StatusOK)
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.(*net.TCPConn).SetLinger(0)
+			conn.Close()
+		}
+	}))
+	defer srv.Close()
+	cache := t.TempDir()
+	s := &source.Store{Cache: cache, Client: srv.Client()}
+	if _, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", sum(body)); err == nil {
+		t.Fatal("an interrupted download succeeded")
+	}
+	if _, err := os.Stat(s.Path(sum(body))); !os.IsNotExist(err) {
+		t.Error("a partial file is kept under the final name")
+	}
+	if tmp := tmpNames(t, cache); len(tmp) > 0 {
+		t.Errorf("left behind: %q", tmp)
+	}
+	cut.Store(false)
+	if _, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", sum(body)); err != nil {
+		t.Fatalf("the rerun: %v", err)
+	}
+}
+
+func TestFetchDebian(t *testing.T) {
+	orig := gz(t, tarball(t, file("jq-1.6/main.c", "int main(void){return 0;}\n")))
+	deb := xzb(t, tarball(t, file("debian/changelog", "jq\n")))
+	files := map[string]string{"jq_1.6.orig.tar.gz": "sha256:" + sum(orig), "jq_1.6-2.debian.tar.xz": "sha256:" + sum(deb)}
+	var calls atomic.Int32
+	fetch := func(ctx context.Context, pkg, version, dir string) error {
+		calls.Add(1)
+		if pkg != "jq" || version != "1.6-2" {
+			t.Errorf("fetcher asked for %s %s", pkg, version)
+		}
+		write(t, filepath.Join(dir, "jq_1.6.orig.tar.gz"), orig)
+		write(t, filepath.Join(dir, "jq_1.6-2.debian.tar.xz"), deb)
+		write(t, filepath.Join(dir, "jq_1.6-2.dsc"), []byte("dsc"))
+		return nil
+	}
+	cache := t.TempDir()
+	s := &source.Store{Cache: cache, Debian: fetch}
+	got, err := s.FetchDebian(t.Context(), "jq", "1.6-2", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["jq_1.6.orig.tar.gz"] != s.Path(sum(orig)) || got["jq_1.6-2.debian.tar.xz"] != s.Path(sum(deb)) {
+		t.Errorf("paths = %v", got)
+	}
+	// Offline: no fetcher at all, the store serves.
+	offline := &source.Store{Cache: cache}
+	if _, err := offline.FetchDebian(t.Context(), "jq", "1.6-2", files); err != nil {
+		t.Errorf("offline: %v", err)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("fetcher called %d times, want 1", calls.Load())
+	}
+	if tmp := tmpNames(t, cache); len(tmp) > 0 {
+		t.Errorf("left behind: %q", tmp)
+	}
+
+	t.Run("pin mismatch", func(t *testing.T) {
+		bad := map[string]string{"jq_1.6.orig.tar.gz": "sha256:" + strings.Repeat("ab", 32)}
+		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "jq", "1.6-2", bad)
+		var de *source.DigestError
+		if !errors.As(err, &de) || !strings.Contains(err.Error(), "expected sha256:"+strings.Repeat("ab", 32)) ||
+			!strings.Contains(err.Error(), "got sha256:"+sum(orig)) || !strings.Contains(err.Error(), "jq_1.6.orig.tar.gz") {
+			t.Errorf("error = %v", err)
+		}
+	})
+	t.Run("file not in the package", func(t *testing.T) {
+		missing := map[string]string{"jq_1.7.orig.tar.gz": "sha256:" + strings.Repeat("ab", 32)}
+		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "jq", "1.6-2", missing)
+		if err == nil || !strings.Contains(err.Error(), "no file jq_1.7.orig.tar.gz (it has: jq_1.6-2.debian.tar.xz, jq_1.6-2.dsc, jq_1.6.orig.tar.gz)") {
+			t.Errorf("error = %v", err)
+		}
+	})
+	t.Run("fetcher fails", func(t *testing.T) {
+		failing := func(ctx context.Context, pkg, version, dir string) error {
+			return errors.New("E: Can not find version '9.9' of package 'jq'")
+		}
+		_, err := (&source.Store{Cache: t.TempDir(), Debian: failing}).FetchDebian(t.Context(), "jq", "9.9", files)
+		if err == nil || !strings.Contains(err.Error(), "Debian source jq 9.9") || !strings.Contains(err.Error(), "Can not find version") {
+			t.Errorf("error = %v", err)
+		}
+	})
+	t.Run("no fetcher and not stored", func(t *testing.T) {
+		_, err := (&source.Store{Cache: t.TempDir()}).FetchDebian(t.Context(), "jq", "1.6-2", files)
+		if err == nil || !strings.Contains(err.Error(), "not in the source store and no Debian fetcher") {
+			t.Errorf("error = %v", err)
+		}
+	})
+}
+
+func TestExtract(t *testing.T) {
+	raw := tarball(t,
+		entry{name: "proj-1.0/", typ: tar.TypeDir, mode: 0o777},
+		entry{name: "proj-1.0/configure", body: "#!/bin/sh\n", typ: tar.TypeReg, mode: 0o6775},
+		file("proj-1.0/src/main.c", "int main;\n"),
+		entry{name: "proj-1.0/src/link.c", link: "main.c", typ: tar.TypeSymlink},
+		entry{name: "proj-1.0/src/hard.c", link: "proj-1.0/src/main.c", typ: tar.TypeLink},
+		entry{name: "pax", typ: tar.TypeXGlobalHeader},
+	)
+	check := func(t *testing.T, dir string) {
+		t.Helper()
+		tree := testutil.ReadTree(t, dir)
+		if string(tree["configure"]) != "#!/bin/sh\n" || string(tree["src/main.c"]) != "int main;\n" ||
+			string(tree["src/link.c"]) != "int main;\n" || string(tree["src/hard.c"]) != "int main;\n" {
+			t.Errorf("tree = %q", tree)
+		}
+		for rel, want := range map[string]os.FileMode{"configure": 0o755, "src/main.c": 0o644, "src": 0o755 | os.ModeDir, ".": 0o755 | os.ModeDir} {
+			st, err := os.Stat(filepath.Join(dir, rel))
+			if err != nil || st.Mode() != want {
+				t.Errorf("%s: mode %v, want %v (%v)", rel, st.Mode(), want, err)
+			}
+		}
+		if st, _ := os.Stat(filepath.Join(dir, "configure")); !st.ModTime().Equal(mtime) {
+			t.Errorf("mtime %v, want the archive's %v", st.ModTime(), mtime)
+		}
+	}
+	for name, data := range map[string][]byte{"tar": raw, "tar.gz": gz(t, raw), "tar.xz": xzb(t, raw)} {
+		t.Run(name, func(t *testing.T) {
+			arch := write(t, filepath.Join(t.TempDir(), "src."+name), data)
+			dest := filepath.Join(t.TempDir(), "tree")
+			if err := source.Extract(arch, dest, 1); err != nil {
+				t.Fatal(err)
+			}
+			check(t, dest)
+		})
+	}
+	t.Run("tar.bz2", func(t *testing.T) {
+		dest := filepath.Join(t.TempDir(), "tree")
+		if err := source.Extract("testdata/proj-1.0.tar.bz2", dest, 1); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(filepath.Join(dest, "run.sh")); err != nil || st.Mode() != 0o755 {
+			t.Errorf("run.sh (setuid in the archive): %v %v", st.Mode(), err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dest, "src", "a.txt")); string(b) != "hello from bzip2\n" {
+			t.Errorf("a.txt = %q", b)
+		}
+	})
+	t.Run("strip 0 and 2", func(t *testing.T) {
+		arch := write(t, filepath.Join(t.TempDir(), "src.tar"), raw)
+		d0 := filepath.Join(t.TempDir(), "t")
+		if err := source.Extract(arch, d0, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(d0, "proj-1.0", "src", "main.c")); err != nil {
+			t.Error(err)
+		}
+		d2 := filepath.Join(t.TempDir(), "t")
+		if err := source.Extract(arch, d2, 2); err != nil {
+			t.Fatal(err)
+		}
+		// Hard link names are stripped like entry names.
+		tree := testutil.ReadTree(t, d2)
+		if len(tree) != 3 || string(tree["hard.c"]) != "int main;\n" || string(tree["link.c"]) != "int main;\n" {
+			t.Errorf("strip 2: %q", tree)
+		}
+	})
+	t.Run("dest exists", func(t *testing.T) {
+		arch := write(t, filepath.Join(t.TempDir(), "src.tar"), raw)
+		if err := source.Extract(arch, t.TempDir(), 1); err == nil || !strings.Contains(err.Error(), "exists already") {
+			t.Errorf("error = %v", err)
+		}
+	})
+}
+
+// TestExtractRefuses: each unsafe entry refuses the archive, and leaves no
+// tree and no temporary folder.
+func TestExtractRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		entries []entry
+		want    string
+	}{
+		{"dot-dot", []entry{file("p/../../evil", "x")}, `"p/../../evil" has a ".." element`},
+		{"absolute", []entry{file("/etc/evil", "x")}, `"/etc/evil" has an absolute name`},
+		{"symlink absolute", []entry{{name: "p/l", link: "/etc/passwd", typ: tar.TypeSymlink}}, `is a symlink to the absolute path "/etc/passwd"`},
+		{"symlink out", []entry{{name: "p/a/l", link: "../../x", typ: tar.TypeSymlink}}, `is a symlink to "../../x", outside the tree`},
+		{"write through a symlink", []entry{{name: "p/d", link: ".", typ: tar.TypeSymlink}, file("p/d/f", "x")}, "goes through the symlink d"},
+		{"symlink chain out", []entry{
+			{name: "p/a/b", link: ".", typ: tar.TypeSymlink},
+			{name: "p/x", link: "a/b/../..", typ: tar.TypeSymlink}}, ""},
+		{"hardlink out", []entry{{name: "p/h", link: "../etc/passwd", typ: tar.TypeLink}}, `is a hard link to "../etc/passwd", outside the tree`},
+		{"hardlink to absolute", []entry{{name: "p/h", link: "/etc/passwd", typ: tar.TypeLink}}, `is a hard link to "/etc/passwd", outside the tree`},
+		{"hardlink to nothing", []entry{{name: "p/h", link: "p/nothing", typ: tar.TypeLink}}, "not a regular file extracted before it"},
+		{"char device", []entry{{name: "p/null", typ: tar.TypeChar}}, "is a device file"},
+		{"block device", []entry{{name: "p/sda", typ: tar.TypeBlock}}, "is a device file"},
+		{"fifo", []entry{{name: "p/fifo", typ: tar.TypeFifo}}, "is a fifo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			arch := write(t, filepath.Join(dir, "bad.tar.gz"), gz(t, tarball(t, append([]entry{file("p/ok.c", "x")}, tt.entries...)...)))
+			dest := filepath.Join(dir, "out", "tree")
+			err := source.Extract(arch, dest, 1)
+			var ue *source.UnsafeEntryError
+			if !errors.As(err, &ue) {
+				t.Fatalf("error %v is not an *UnsafeEntryError", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "bad.tar.gz") {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if _, err := os.Lstat(dest); !os.IsNotExist(err) {
+				t.Error("a tree was left")
+			}
+			if tmp := tmpNames(t, dir); len(tmp) > 0 {
+				t.Errorf("left behind: %q", tmp)
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "out", "evil")); !os.IsNotExist(err) {
+				t.Error("an entry escaped")
+			}
+		})
+	}
+}
+
+// execRun is the real runner: GNU patch.
+func execRun(ctx context.Context, dir string, argv []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C"}
+	return cmd.CombinedOutput()
+}
+
+func needPatch(t *testing.T) {
+	if _, err := exec.LookPath("patch"); err != nil {
+		testutil.Missing(t, "GNU patch is not installed (apt-get install patch)")
+	}
+}
+
+const (
+	patch1 = "--- a/msg.txt\n+++ b/msg.txt\n@@ -1 +1 @@\n-one\n+two\n"
+	patch2 = "--- a/msg.txt\n+++ b/msg.txt\n@@ -1 +1 @@\n-two\n+three\n"
+)
+
+func TestApplyPatchesInOrder(t *testing.T) {
+	needPatch(t)
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "tree")
+	write(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
+	ps := []source.Patch{
+		{Name: "first.patch", Path: write(t, filepath.Join(dir, "1.patch"), []byte(patch1)), Strip: 1},
+		{Name: "second.patch", Path: write(t, filepath.Join(dir, "2.patch"), []byte(patch2)), Strip: 1},
+	}
+	if err := source.ApplyPatches(t.Context(), execRun, tree, ps); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(tree, "msg.txt")); string(b) != "three\n" {
+		t.Errorf("msg.txt = %q", b)
+	}
+	// In the other order the second does not apply, and is named.
+	write(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
+	err := source.ApplyPatches(t.Context(), execRun, tree, []source.Patch{ps[1], ps[0]})
+	var pe *source.PatchError
+	if !errors.As(err, &pe) || pe.Patch != "second.patch" || !strings.Contains(err.Error(), "applying second.patch") {
+		t.Fatalf("error = %v", err)
+	}
+	if entries, _ := os.ReadDir(tree); len(entries) != 1 {
+		t.Errorf("the tree holds more than msg.txt (reject or backup files?): %v", entries)
+	}
+}
+
+func TestQuiltSeries(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "debian", "patches", "series"), []byte("# comment\n01-a.patch\n\n02-b.diff -p0 # why\nsub/03.patch\n"))
+	got, err := source.QuiltSeries(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd := filepath.Join(dir, "debian", "patches")
+	want := []source.Patch{
+		{Name: "debian/patches/01-a.patch", Path: filepath.Join(pd, "01-a.patch"), Strip: 1},
+		{Name: "debian/patches/02-b.diff", Path: filepath.Join(pd, "02-b.diff"), Strip: 0},
+		{Name: "debian/patches/sub/03.patch", Path: filepath.Join(pd, "sub", "03.patch"), Strip: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("series = %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("series[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if none, err := source.QuiltSeries(t.TempDir()); err != nil || none != nil {
+		t.Errorf("no series: %v, %v", none, err)
+	}
+	write(t, filepath.Join(dir, "debian", "patches", "series"), []byte("../../evil.patch\n"))
+	if _, err := source.QuiltSeries(dir); err == nil {
+		t.Error("a series entry outside debian/patches was accepted")
+	}
+}
+
+func loadRecipe(t *testing.T, toml string, files map[string]string) *recipe.Recipe {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "demo")
+	write(t, filepath.Join(dir, "recipe.toml"), []byte(toml))
+	for n, b := range files {
+		write(t, filepath.Join(dir, n), []byte(b))
+	}
+	r, err := recipe.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestTreeDebian: upstream tarball stripped, debian/ added, the quilt
+// series then the recipe's patches applied, in that order; the second
+// layout of the same recipe needs no fetcher.
+func TestTreeDebian(t *testing.T) {
+	needPatch(t)
+	orig := gz(t, tarball(t, file("demo-1.0/msg.txt", "one\n"), entry{name: "demo-1.0/configure", body: "#!/bin/sh\n", typ: tar.TypeReg, mode: 0o755}))
+	deb := xzb(t, tarball(t, file("debian/patches/series", "one-two.patch\n"), file("debian/patches/one-two.patch", patch1)))
+	r := loadRecipe(t, `language = "c"
+build = "autotools"
+binary = "usr/bin/demo"
+patches = ["two-three.patch"]
+[source]
+debian = "demo"
+version = "1.0-1"
+debian_patches = true
+files = { "demo_1.0.orig.tar.gz" = "sha256:`+sum(orig)+`", "demo_1.0-1.debian.tar.xz" = "sha256:`+sum(deb)+`" }
+`, map[string]string{"two-three.patch": patch2})
+	var calls int
+	fetch := func(ctx context.Context, pkg, version, dir string) error {
+		calls++
+		write(t, filepath.Join(dir, "demo_1.0.orig.tar.gz"), orig)
+		write(t, filepath.Join(dir, "demo_1.0-1.debian.tar.xz"), deb)
+		return nil
+	}
+	cache := t.TempDir()
+	s := &source.Store{Cache: cache, Debian: fetch}
+	for i := range 2 {
+		dest := filepath.Join(t.TempDir(), "src")
+		if err := s.Tree(t.Context(), execRun, r, dest); err != nil {
+			t.Fatal(err)
+		}
+		tree := testutil.ReadTree(t, dest)
+		if string(tree["msg.txt"]) != "three\n" || tree["debian/patches/series"] == nil || tree["configure"] == nil {
+			t.Errorf("layout %d: tree = %q", i, tree)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("fetcher called %d times, want 1", calls)
+	}
+
+	t.Run("a failing recipe patch is named and leaves nothing", func(t *testing.T) {
+		bad := loadRecipe(t, strings.Replace(string(must(os.ReadFile(filepath.Join(r.Dir, "recipe.toml")))), "debian_patches = true", "debian_patches = false", 1),
+			map[string]string{"two-three.patch": patch2})
+		dir := t.TempDir()
+		dest := filepath.Join(dir, "src")
+		err := s.Tree(t.Context(), execRun, bad, dest)
+		if err == nil || !strings.Contains(err.Error(), "applying recipes/demo/two-three.patch") {
+			t.Fatalf("error = %v", err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("left behind: %v", entries)
+		}
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestTreeURLAndFolder(t *testing.T) {
+	body := gz(t, tarball(t, file("top/inner/a.c", "int a;\n")))
+	srv, _ := server(t, body)
+	r := loadRecipe(t, `language = "c"
+build = "make"
+binary = "usr/bin/demo"
+built = "demo"
+[source]
+url = "`+srv.URL+`/src.tar.gz"
+sha256 = "`+sum(body)+`"
+strip_components = 2
+`, nil)
+	s := &source.Store{Cache: t.TempDir(), Client: srv.Client()}
+	dest := filepath.Join(t.TempDir(), "src")
+	if err := s.Tree(t.Context(), execRun, r, dest); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dest, "a.c")); string(b) != "int a;\n" {
+		t.Errorf("a.c = %q", b)
+	}
+
+	folder := loadRecipe(t, "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/demo\"\nbuilt = \"demo\"\n",
+		map[string]string{"Makefile": "all:\n", "src/demo.c": "int main;\n"})
+	os.Chmod(filepath.Join(folder.Dir, "Makefile"), 0o4755)
+	dest = filepath.Join(t.TempDir(), "src")
+	if err := s.Tree(t.Context(), execRun, folder, dest); err != nil {
+		t.Fatal(err)
+	}
+	tree := testutil.ReadTree(t, dest)
+	if len(tree) != 2 || tree["Makefile"] == nil || tree["src/demo.c"] == nil {
+		t.Errorf("tree = %q (recipe.toml must not be copied)", tree)
+	}
+	if st, _ := os.Stat(filepath.Join(dest, "Makefile")); st.Mode() != 0o755 {
+		t.Errorf("Makefile mode %v, want 0755", st.Mode())
+	}
+}
