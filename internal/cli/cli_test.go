@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/testutil"
@@ -158,10 +161,37 @@ func TestReleaseIsReproducible(t *testing.T) {
 			}
 		}
 	}
-	// A dynamic C++ image names the Debian packages of its libraries.
+	// A dynamic arm64 C++ image carries the pinned target-architecture
+	// packages (not the cross toolchain's), and says so in its SBOM.
+	lock, err := debian.ReadLock(pipeline.LockPath(repoRoot(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins, err := lock.Pins("linux/arm64", "libc6", "libstdc++6")
+	if err != nil {
+		t.Fatal(err)
+	}
 	doc := string(trees[0]["sbom/cppcontainers_gcc-dynamic_arm64.spdx.json"])
-	if !strings.Contains(doc, `"name": "libstdc++6-arm64-cross"`) || !strings.Contains(doc, "pkg:deb/debian/libstdc%2B%2B6-arm64-cross@") {
-		t.Errorf("the arm64 C++ SBOM does not name libstdc++6-arm64-cross:\n%.2000s", doc)
+	for _, pin := range pins {
+		purl := "pkg:deb/debian/" + strings.ReplaceAll(pin.Name, "+", "%2B") + "@" + strings.ReplaceAll(pin.Version, "+", "%2B") + "?arch=arm64&distro=debian-12"
+		if !strings.Contains(doc, purl) {
+			t.Errorf("the arm64 C++ SBOM does not name the pinned %s (%s):\n%.3000s", pin, purl, doc)
+		}
+	}
+	if strings.Contains(doc, "-arm64-cross") {
+		t.Error("the arm64 C++ SBOM names a cross package: its libraries should come from the pinned packages")
+	}
+	// Every SBOM passes the SPDX project's validator.
+	validator := testutil.SPDXValidator(t)
+	for name := range trees[0] {
+		if !strings.HasPrefix(name, "sbom/") {
+			continue
+		}
+		cmd := exec.Command(validator, "-i", filepath.Join(cfg.OutDir, "release", name))
+		cmd.Env = append(os.Environ(), "PATH=/usr/local/bin:/usr/bin:/bin")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("pyspdxtools -i %s: %v\n%s", name, err, out)
+		}
 	}
 }
 

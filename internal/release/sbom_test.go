@@ -253,7 +253,7 @@ func TestSBOMStaticLibcs(t *testing.T) {
 // Every kind of image the release writes passes the SPDX project's own
 // validator.
 func TestSBOMPassesSPDXValidator(t *testing.T) {
-	validator := findValidator(t)
+	validator := testutil.SPDXValidator(t)
 	dir := t.TempDir()
 	check := func(t *testing.T, doc []byte) {
 		t.Helper()
@@ -322,31 +322,6 @@ func TestSBOMPassesSPDXValidator(t *testing.T) {
 		}
 		check(t, doc)
 	})
-}
-
-// findValidator looks for pyspdxtools in shared/, the repository's sibling.
-func findValidator(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	p := filepath.Join(root, "..", "shared", "tools", "spdx-validate", "pyspdxtools")
-	if _, err := os.Stat(p); err != nil {
-		testutil.Missing(t, "the SPDX validator: %v", err)
-	}
-	return p
 }
 
 func TestSBOMWithoutResolver(t *testing.T) {

@@ -58,3 +58,29 @@ func CacheDir(t testing.TB) string {
 	}
 	return filepath.Join(base, "fromscratch")
 }
+
+// SPDXValidator is the SPDX project's validator (spdx/tools-python's
+// pyspdxtools) in shared/, the repository's sibling, or stops the test.
+func SPDXValidator(t testing.TB) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := wd
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			t.Fatalf("no go.mod above %s", wd)
+		}
+		root = parent
+	}
+	p := filepath.Join(root, "..", "shared", "tools", "spdx-validate", "pyspdxtools")
+	if _, err := os.Stat(p); err != nil {
+		Missing(t, "the SPDX validator: %v", err)
+	}
+	return p
+}
