@@ -39,7 +39,7 @@ type Inventory struct {
 	// libraries that recipes depend on are looked up.
 	Known []*recipe.Recipe
 	Defs  []*toolchain.Definition
-	Tools  map[string]map[recipe.Platform]toolchain.Status
+	Tools map[string]map[recipe.Platform]toolchain.Status
 }
 
 // Inventory reads recipes and toolchains and detects the toolchains.
