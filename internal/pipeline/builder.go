@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -64,6 +65,10 @@ type Options struct {
 	// EngineEnv is where the docker CLI's PATH, HOME and DOCKER_HOST come
 	// from (KEY=VALUE entries).
 	EngineEnv []string
+	// AptSources are the machine's apt sources (the mirror Debian source
+	// packages are fetched from with a private apt); nil reads
+	// AptSourceFiles.
+	AptSources []byte
 	// Progress hears about each phase and cell; nil is silent.
 	Progress Progress
 }
@@ -83,6 +88,12 @@ type Builder struct {
 	run   toolchain.Runner
 	store *cache.ReadThrough // nil: no action cache
 	memo  *cache.Memo        // file digests, kept across runs in the cache dir
+
+	libsMu sync.Mutex
+	libs   map[string]*libStage // library stages of this run, by key
+	libDir string               // where they are
+	aptMu  sync.Mutex
+	apt    *debian.Apt // the private source apt, updated once per run
 }
 
 // Option changes a Builder made by New.
@@ -166,6 +177,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 	if err := inv.CheckToolchains(b.opts.Toolchains); err != nil {
 		return nil, err
 	}
+	defer b.removeLibraryDir()
 	rep := &Report{Jobs: inv.JobsFor(b.opts.Platforms, b.opts.Toolchains), Results: map[string]*Result{}}
 	var todo []Job
 	for _, j := range rep.Jobs {

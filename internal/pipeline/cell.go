@@ -148,6 +148,12 @@ func (b *Builder) closure(ctx context.Context, r *Result) error {
 		r.Runtime = rt
 		opts = elfdeps.Options{Sysroot: rt.Sysroot, LibDirs: rt.LibDirs, InterpDirs: rt.LibDirs}
 	}
+	if r.Job.Recipe.IsProject() {
+		// The dependencies' shared libraries, kept next to the binary.
+		if lib := filepath.Join(filepath.Dir(r.Binary), "lib"); isDir(lib) {
+			opts.LibDirs = append([]string{lib}, opts.LibDirs...)
+		}
+	}
 	c, err := elfdeps.Resolve(r.Binary, opts)
 	if err != nil {
 		return err
@@ -205,7 +211,16 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	if err != nil {
 		return err
 	}
+	var extra []image.Layer
+	if files := j.Recipe.RuntimeFiles; len(files) > 0 && j.Recipe.IsProject() {
+		l := image.Layer{CreatedBy: "COPY " + strings.Join(files, " ") + " /"}
+		for _, f := range files {
+			l.Files = append(l.Files, image.File{Path: "/" + f, Source: filepath.Join(filepath.Dir(r.Binary), "files", filepath.FromSlash(f)), Mode: 0o644})
+		}
+		extra = append(extra, l)
+	}
 	img, err := Pack(j.Recipe.Name, r.Binary, r.Closure, image.Spec{
+		Layers:   extra,
 		Platform: string(j.Cell.Platform),
 		Cmd:      j.Recipe.Smoke.Args,
 		Labels: map[string]string{
@@ -238,11 +253,17 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	return err
 }
 
-// Pack lays out the image of a binary and its closure (see imageFiles),
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// Pack lays out the image of a binary and its closure (see imageFiles)
+// followed by spec's own layers (a project's runtime files),
 // refuses it if it could not start, and builds it: spec gives the platform,
 // Cmd, labels and date; the layers and the entrypoint are filled in.
 func Pack(name, binary string, c *elfdeps.Closure, spec image.Spec) (image.Image, error) {
-	spec.Layers = imageFiles(name, binary, c)
+	spec.Layers = append(imageFiles(name, binary, c), spec.Layers...)
 	spec.Entrypoint = []string{"/" + name}
 	// Refuse an image that would fail with "exec /<name>: no such file or
 	// directory": the loader and every library must be inside it.

@@ -114,6 +114,9 @@ func (b *Builder) restore(ctx context.Context, r *Result) error {
 // compileNow runs the compiler and stores a success in the action cache.
 func (b *Builder) compileNow(ctx context.Context, r *Result) error {
 	j := r.Job
+	if j.Recipe.IsProject() {
+		return b.buildProjectNow(ctx, r)
+	}
 	tmp, err := b.tempDir(r)
 	if err != nil {
 		return err

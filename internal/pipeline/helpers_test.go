@@ -44,10 +44,17 @@ func needEngine(t *testing.T) smoke.Engine {
 
 // testOptions builds into a temp out dir with the shared cache (zig's libc
 // builds are reused): FROMSCRATCH_CACHE, else ~/.cache/fromscratch.
+// smallRecipes are the recipes that compile their own few files: the
+// whole-matrix tests build these only. The real programs (autotools, CMake
+// and make projects from Debian sources) cost minutes per cell, zig's
+// configure alone about 200 s; TestRealPrograms builds a chosen subset.
+var smallRecipes = []string{"cppcontainers", "hello", "mathprint", "multifile", "nsslookup", "threads"}
+
 func testOptions(t *testing.T, root string) Options {
 	t.Helper()
 	cache := testutil.CacheDir(t)
 	return Options{
+		Recipes:    smallRecipes,
 		Root:       root,
 		OutDir:     filepath.Join(t.TempDir(), "out"),
 		CacheDir:   cache,

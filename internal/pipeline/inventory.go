@@ -23,6 +23,9 @@ type Job struct {
 	// unavailable or failed (a recipe that does not load), with Reason.
 	Status matrix.Status
 	Reason string
+	// Deps are the libraries a project recipe depends on, directly or
+	// not, in build order.
+	Deps []*recipe.Recipe
 }
 
 // Inventory is what a run works on: recipes, toolchains and their
@@ -32,8 +35,11 @@ type Inventory struct {
 	// Broken are the recipes that did not load, by folder name: their
 	// cells are failed with the error, and the others still build.
 	Broken map[string]error
-	Defs   []*toolchain.Definition
-	Tools  map[string]map[recipe.Platform]toolchain.Status
+	// Known are all the recipes that load, selected or not: where the
+	// libraries that recipes depend on are looked up.
+	Known []*recipe.Recipe
+	Defs  []*toolchain.Definition
+	Tools map[string]map[recipe.Platform]toolchain.Status
 }
 
 // Inventory reads recipes and toolchains and detects the toolchains.
@@ -46,7 +52,13 @@ func (b *Builder) Inventory(ctx context.Context) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	inv := &Inventory{Recipes: recipes, Broken: broken, Defs: defs, Tools: map[string]map[recipe.Platform]toolchain.Status{}}
+	known := recipes
+	if len(b.opts.Recipes) > 0 {
+		if known, _, err = loadRecipes(filepath.Join(b.opts.Root, "recipes"), nil, defs); err != nil {
+			return nil, err
+		}
+	}
+	inv := &Inventory{Recipes: recipes, Broken: broken, Known: known, Defs: defs, Tools: map[string]map[recipe.Platform]toolchain.Status{}}
 	dirs := toolchain.SearchDirs(defs, b.opts.CacheDir, b.opts.HostPath)
 	for _, d := range defs {
 		inv.Tools[d.Name] = map[recipe.Platform]toolchain.Status{}
@@ -158,6 +170,14 @@ func (inv *Inventory) jobs(platforms []recipe.Platform) []Job {
 		}
 	}
 	for _, r := range inv.Recipes {
+		if r.IsLibrary() {
+			continue // built in the cells of the programs that depend on it
+		}
+		var deps []*recipe.Recipe
+		var depErr error
+		if len(r.Depends) > 0 {
+			deps, depErr = dependencies(r, inv.Known)
+		}
 		if r.Prebuilt != "" {
 			if j := prebuiltJob(r, inv.Defs); slices.Contains(platforms, j.Cell.Platform) {
 				jobs = append(jobs, j)
@@ -167,8 +187,12 @@ func (inv *Inventory) jobs(platforms []recipe.Platform) []Job {
 		for _, p := range platforms {
 			for _, d := range inv.Defs {
 				for _, l := range recipe.Linkages {
-					j := Job{Cell: recipe.Cell{Recipe: r.Name, Platform: p, Toolchain: d.Name, Linkage: l}, Recipe: r, Def: d}
+					j := Job{Cell: recipe.Cell{Recipe: r.Name, Platform: p, Toolchain: d.Name, Linkage: l}, Recipe: r, Def: d, Deps: deps}
 					if reason, ok := toolchain.Applicable(d, r, p, l); !ok {
+						j.Status, j.Reason = matrix.StatusNotApplicable, reason
+					} else if depErr != nil {
+						j.Status, j.Reason = matrix.StatusFailed, depErr.Error()
+					} else if reason, ok := depsApplicable(d, deps, p, l); !ok {
 						j.Status, j.Reason = matrix.StatusNotApplicable, reason
 					} else if s := inv.Tools[d.Name][p]; !s.Available {
 						j.Status, j.Reason = matrix.StatusUnavailable, fmt.Sprintf("%s (%s)", s.Reason, s.Hint)
@@ -183,4 +207,43 @@ func (inv *Inventory) jobs(platforms []recipe.Platform) []Job {
 	}
 	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].Cell.Less(jobs[b].Cell) })
 	return jobs
+}
+
+// dependencies are the libraries r depends on, in build order, looked up
+// among known. Only r's own dependencies are looked at: a cycle or a
+// missing recipe elsewhere fails those recipes, not r.
+func dependencies(r *recipe.Recipe, known []*recipe.Recipe) ([]*recipe.Recipe, error) {
+	byName := map[string]*recipe.Recipe{}
+	for _, k := range known {
+		byName[k.Name] = k
+	}
+	seen := map[string]bool{r.Name: true}
+	closure := []*recipe.Recipe{r}
+	for i := 0; i < len(closure); i++ {
+		for _, d := range closure[i].Depends {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if dep, ok := byName[d]; ok {
+				closure = append(closure, dep)
+			}
+		}
+	}
+	deps, err := recipe.Dependencies(r, closure)
+	if err != nil {
+		return nil, fmt.Errorf("dependencies of %s: %w", r.Name, err)
+	}
+	return deps, nil
+}
+
+// depsApplicable says why a cell cannot exist when one of its libraries
+// excludes it.
+func depsApplicable(d *toolchain.Definition, deps []*recipe.Recipe, p recipe.Platform, l recipe.Linkage) (string, bool) {
+	for _, dep := range deps {
+		if reason, ok := toolchain.Applicable(d, dep, p, l); !ok {
+			return fmt.Sprintf("dependency %s: %s", dep.Name, reason), false
+		}
+	}
+	return "", true
 }

@@ -61,6 +61,9 @@ func (b *Builder) envConfig(pathDirs []string) toolchain.EnvConfig {
 // libc, the exact commands and environment (with placeholder paths), every
 // input file of the recipe and the build date.
 func (b *Builder) compileKey(j Job) (cache.Key, error) {
+	if j.Recipe.IsProject() {
+		return b.projectKey(j, j.Recipe)
+	}
 	rc := *j.Recipe
 	rc.Dir = keySrc
 	kj := j

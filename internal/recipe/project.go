@@ -26,6 +26,16 @@ const (
 	BuildMake      BuildSystem = "make"      // make with CC, AR, RANLIB and the flags as variables
 )
 
+// Configure styles of build = "autotools".
+const (
+	ConfigureAutoconf = "autoconf" // an autoconf configure (the default)
+	ConfigurePlain    = "plain"    // a hand-written configure: --prefix, --libdir and configure_args only
+)
+
+// PlainConfigure reports whether the recipe's configure is hand-written
+// (configure_style = "plain").
+func (r *Recipe) PlainConfigure() bool { return r.ConfigureStyle == ConfigurePlain }
+
 // BuildSystems lists the allowed build systems.
 var BuildSystems = []BuildSystem{BuildFiles, BuildAutotools, BuildCMake, BuildMake}
 
@@ -174,6 +184,8 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	onlyProject("source", r.Source.Kind() != SourceFolder)
 	if !project {
 		onlyProject("configure_args", len(r.ConfigureArgs) > 0)
+		onlyProject("configure_style", r.ConfigureStyle != "")
+		onlyProject("autoreconf", r.Autoreconf)
 		onlyProject("cmake_args", len(r.CMakeArgs) > 0)
 		onlyProject("make_args", len(r.MakeArgs) > 0)
 		onlyProject("built", r.Built != "")
@@ -181,6 +193,17 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	}
 	if len(r.ConfigureArgs) > 0 && r.Build != BuildAutotools {
 		bad("configure_args", "only for build = \"autotools\" (this recipe has build = %q)", r.Build)
+	}
+	if r.Autoreconf && r.Build != BuildAutotools {
+		bad("autoreconf", "only for build = \"autotools\" (this recipe has build = %q)", r.Build)
+	}
+	switch r.ConfigureStyle {
+	case "", ConfigureAutoconf, ConfigurePlain:
+		if r.ConfigureStyle != "" && r.Build != BuildAutotools {
+			bad("configure_style", "only for build = \"autotools\" (this recipe has build = %q)", r.Build)
+		}
+	default:
+		bad("configure_style", "%q is not allowed (allowed: autoconf, plain)", r.ConfigureStyle)
 	}
 	if len(r.CMakeArgs) > 0 && r.Build != BuildCMake {
 		bad("cmake_args", "only for build = \"cmake\" (this recipe has build = %q)", r.Build)

@@ -39,18 +39,27 @@ type Recipe struct {
 	Exclude  []Exclude `toml:"exclude"`
 
 	// The fields of projects with their own build system (project.go).
-	Build         BuildSystem       `toml:"build"`          // "files" (default), "autotools", "cmake", "make"
-	Kind          Kind              `toml:"kind"`           // "program" (default) or "library"
-	Depends       []string          `toml:"depends"`        // library recipes, built first into the cell's dependency stage
-	ConfigureArgs []string          `toml:"configure_args"` // autotools: after the cell's own configure options
-	CMakeArgs     []string          `toml:"cmake_args"`     // cmake: after the cell's own -D options
-	MakeArgs      []string          `toml:"make_args"`      // autotools and make: after the cell's own variables
-	Env           map[string]string `toml:"env"`            // extra variables; ReservedEnv may not be set
-	Binary        string            `toml:"binary"`         // the installed program, relative to the stage: "usr/bin/jq"
-	Built         string            `toml:"built"`          // make without an install target: the program in the source tree, copied to Binary
-	RuntimeFiles  []string          `toml:"runtime_files"`  // installed files the image needs besides the closure
-	Patches       []string          `toml:"patches"`        // patch files in the folder, applied in order with -p1
-	Source        Source            `toml:"source"`         // the pinned source tree; the folder when unset
+	Build         BuildSystem `toml:"build"`          // "files" (default), "autotools", "cmake", "make"
+	Kind          Kind        `toml:"kind"`           // "program" (default) or "library"
+	Depends       []string    `toml:"depends"`        // library recipes, built first into the cell's dependency stage
+	ConfigureArgs []string    `toml:"configure_args"` // autotools: after the cell's own configure options
+	// ConfigureStyle is "autoconf" (the default: --host, --build,
+	// --enable/--disable-shared, the shared config.cache) or "plain", for
+	// a hand-written configure that rejects autoconf's options (zlib's):
+	// only --prefix=/usr --libdir=/usr/lib and configure_args.
+	ConfigureStyle string `toml:"configure_style"`
+	// Autoreconf runs autoreconf -fi before configure: for trees that ship
+	// configure.ac but no configure (git snapshots), or whose patches
+	// change configure.ac or Makefile.am.
+	Autoreconf   bool              `toml:"autoreconf"`
+	CMakeArgs    []string          `toml:"cmake_args"`    // cmake: after the cell's own -D options
+	MakeArgs     []string          `toml:"make_args"`     // autotools and make: after the cell's own variables
+	Env          map[string]string `toml:"env"`           // extra variables; ReservedEnv may not be set
+	Binary       string            `toml:"binary"`        // the installed program, relative to the stage: "usr/bin/jq"
+	Built        string            `toml:"built"`         // make without an install target: the program in the source tree, copied to Binary
+	RuntimeFiles []string          `toml:"runtime_files"` // installed files the image needs besides the closure
+	Patches      []string          `toml:"patches"`       // patch files in the folder, applied in order with -p1
+	Source       Source            `toml:"source"`        // the pinned source tree; the folder when unset
 }
 
 // StaticLibrary is an archive lib<Name>.a built from Sources before the
@@ -185,7 +194,7 @@ func (r *Recipe) CheckToolchains(known []string) error {
 const allowedKeys = "description, language, sources, include_dirs, defines, cflags, ldflags, libraries, " +
 	"static_libraries.{name,sources}, prebuilt, smoke.{args,stdout,stdout_regexp,exit_code,timeout}, " +
 	"exclude.{platform,toolchain,linkage,reason}, build, kind, depends, configure_args, cmake_args, make_args, " +
-	"env, binary, built, runtime_files, patches, " +
+	"configure_style, autoreconf, env, binary, built, runtime_files, patches, " +
 	"source.{debian,version,files,debian_patches,url,sha256,strip_components}"
 
 func (r *Recipe) validate(file string) error {

@@ -22,9 +22,9 @@ import (
 
 // BuildPackages are the Debian packages the build systems and source
 // trees need on the host: make, CMake and Ninja, pkg-config, GNU patch,
-// and autoconf, automake and libtool for recipes that regenerate their
-// configure. Setup installs them with the toolchains' packages.
-var BuildPackages = []string{"autoconf", "automake", "cmake", "libtool", "make", "ninja-build", "patch", "pkgconf"}
+// autoconf, automake and libtool for recipes that regenerate their
+// configure, bison and flex for trees that ship only their grammars (jq). Setup installs them with the toolchains' packages.
+var BuildPackages = []string{"autoconf", "automake", "bison", "cmake", "flex", "libtool", "make", "ninja-build", "patch", "pkgconf"}
 
 // Project is one cell's build of a project recipe, with paths resolved.
 type Project struct {
@@ -108,7 +108,9 @@ func (p Project) jobs() int {
 	return p.Jobs
 }
 
-func (p Project) argv(tmpl []string) []string { return Plan{Target: p.Target, Linkage: p.Linkage, Resolved: p.Resolved}.argv(tmpl) }
+func (p Project) argv(tmpl []string) []string {
+	return Plan{Target: p.Target, Linkage: p.Linkage, Resolved: p.Resolved}.argv(tmpl)
+}
 
 // ranlibTemplate derives ranlib from the archiver: {prefix}ar gives
 // {prefix}ranlib, zig ar gives zig ranlib.
@@ -303,13 +305,18 @@ func (p Project) Env(base []string) []string {
 
 // expand fills the placeholders a recipe's arguments may use: {stage}
 // (the dependency stage), {host}, {build}, {jobs}, {cc}, {cxx}, {ar},
-// {ranlib}, {cflags}, {cppflags}, {ldflags}.
+// {ranlib}, {cflags}, {cppflags}, {ldflags}, and {libs}: "static" in
+// static cells, "shared" in dynamic ones (zlib's --static / --shared).
 func (p Project) expand(args []string) []string {
+	libs := "shared"
+	if p.Linkage == recipe.Static {
+		libs = "static"
+	}
 	r := strings.NewReplacer(
 		"{stage}", p.depStage(), "{host}", p.Host(), "{build}", BuildTriple(), "{jobs}", strconv.Itoa(p.jobs()),
 		"{cc}", p.toolWord("cc"), "{cxx}", p.toolWord("c++"), "{ar}", p.toolWord("ar"), "{ranlib}", p.toolWord("ranlib"),
 		"{cflags}", strings.Join(p.CFlags(), " "), "{cppflags}", strings.Join(p.CPPFlags(), " "),
-		"{ldflags}", strings.Join(p.LDFlags(), " "),
+		"{ldflags}", strings.Join(p.LDFlags(), " "), "{libs}", libs,
 	)
 	out := make([]string, len(args))
 	for i, a := range args {
@@ -341,12 +348,16 @@ func (p Project) Steps() []Command {
 	switch p.Recipe.BuildSystem() {
 	case recipe.BuildAutotools:
 		conf := []string{"./configure", "--host=" + p.Host(), "--build=" + BuildTriple(), "--prefix=/usr", "--libdir=/usr/lib"}
-		if static {
+		if p.Recipe.PlainConfigure() {
+			// A hand-written configure (zlib's) takes the cell from CC,
+			// AR, RANLIB and the flags in the environment.
+			conf = []string{"./configure", "--prefix=/usr", "--libdir=/usr/lib"}
+		} else if static {
 			conf = append(conf, "--disable-shared", "--enable-static")
 		} else {
 			conf = append(conf, "--enable-shared", "--disable-static")
 		}
-		if p.ConfigCache != "" {
+		if p.ConfigCache != "" && !p.Recipe.PlainConfigure() {
 			conf = append(conf, "--cache-file="+filepath.Join(p.WorkDir, "config.cache"))
 		}
 		conf = append(conf, p.expand(p.Recipe.ConfigureArgs)...)
@@ -355,11 +366,15 @@ func (p Project) Steps() []Command {
 			vars = append(vars, "LDFLAGS="+strings.Join(append(p.LDFlags(), "-all-static"), " "))
 		}
 		vars = append(vars, p.expand(p.Recipe.MakeArgs)...)
-		return []Command{
+		var steps []Command
+		if p.Recipe.Autoreconf {
+			steps = append(steps, Command{Args: []string{"autoreconf", "-fi"}, Dir: p.SourceDir})
+		}
+		return append(steps, []Command{
 			{Args: conf, Dir: p.SourceDir},
 			{Args: append([]string{"make", jobs}, vars...), Dir: p.SourceDir},
 			{Args: append([]string{"make", "install", "DESTDIR=" + p.StageDir}, vars...), Dir: p.SourceDir},
-		}
+		}...)
 	case recipe.BuildCMake:
 		shared := "ON"
 		if static {
@@ -473,11 +488,19 @@ func FilterConfigCache(data []byte) []byte {
 }
 
 // UsesLibtool reports whether the source tree links with libtool: an
-// ltmain.sh at its top or one folder down (build-aux/, config/).
+// ltmain.sh at its top or one folder down (build-aux/, config/), or a
+// configure.ac that asks for libtool (a tree autoreconf will complete).
 func UsesLibtool(srcDir string) bool {
 	if _, err := os.Stat(filepath.Join(srcDir, "ltmain.sh")); err == nil {
 		return true
 	}
-	m, _ := filepath.Glob(filepath.Join(srcDir, "*", "ltmain.sh"))
-	return len(m) > 0
+	if m, _ := filepath.Glob(filepath.Join(srcDir, "*", "ltmain.sh")); len(m) > 0 {
+		return true
+	}
+	for _, f := range []string{"configure.ac", "configure.in"} {
+		if data, err := os.ReadFile(filepath.Join(srcDir, f)); err == nil {
+			return bytes.Contains(data, []byte("LT_INIT")) || bytes.Contains(data, []byte("AC_PROG_LIBTOOL"))
+		}
+	}
+	return false
 }

@@ -38,7 +38,7 @@ func BuildProject(ctx context.Context, run Runner, p Project, env []string) ([]b
 		}
 	}
 	autotools := p.Recipe.BuildSystem() == recipe.BuildAutotools
-	useCache := autotools && p.ConfigCache != ""
+	useCache := autotools && p.ConfigCache != "" && !p.Recipe.PlainConfigure()
 	localCache := filepath.Join(p.WorkDir, "config.cache")
 	if useCache {
 		data, err := os.ReadFile(p.ConfigCache)
@@ -49,20 +49,20 @@ func BuildProject(ctx context.Context, run Runner, p Project, env []string) ([]b
 			return nil, err
 		}
 	}
-	for i, step := range p.Steps() {
+	for _, step := range p.Steps() {
 		fmt.Fprintf(&log, "$ %s\n", step)
 		out, err := run(ctx, step, env)
 		log.Write(out)
 		if err != nil {
 			msg := fmt.Sprintf("%s: %v: %s", filepath.Base(step.Args[0]), err, tail(out, 40))
-			if autotools && i == 0 {
+			if autotools && step.Args[0] == "./configure" {
 				if cl, rerr := os.ReadFile(filepath.Join(p.SourceDir, "config.log")); rerr == nil {
 					msg += "\nthe end of config.log (kept in the source tree):\n" + tail(cl, 30)
 				}
 			}
 			return log.Bytes(), errors.New(msg)
 		}
-		if useCache && i == 0 {
+		if useCache && step.Args[0] == "./configure" {
 			// The next configure of this toolchain, platform and linkage
 			// starts from what this one found (last writer wins; each
 			// write is a whole, filtered cache).

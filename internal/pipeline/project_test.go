@@ -1,0 +1,108 @@
+package pipeline
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
+)
+
+// A dependency cycle or a dependency on a recipe that does not exist fails
+// the cells of the recipes concerned, with the error naming it; the other
+// recipes' cells are still built, and a library has no cells of its own.
+func TestDependencyErrorsFailOnlyTheirRecipes(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, toml string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(root, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name, recipe.FileName), []byte(toml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib := func(deps string) string {
+		return "language = \"c\"\nbuild = \"make\"\nkind = \"library\"\ndepends = [" + deps + "]\n"
+	}
+	prog := func(deps string) string {
+		return "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/x\"\ndepends = [" + deps + "]\n[smoke]\nstdout = \"\"\n"
+	}
+	write("base", lib(""))
+	write("app", prog(`"base"`))
+	write("cyca", lib(`"cycb"`))
+	write("cycb", lib(`"cyca"`))
+	write("loops", prog(`"cyca"`))
+	write("orphan", prog(`"nosuchlib"`))
+	defs := []*toolchain.Definition{{Name: "gcc", Targets: []toolchain.Target{{Platform: recipe.AMD64}}}}
+	recipes, broken, err := loadRecipes(root, nil, defs)
+	if err != nil || len(broken) > 0 {
+		t.Fatalf("loadRecipes: %v %v", err, broken)
+	}
+	inv := &Inventory{Recipes: recipes, Known: recipes, Defs: defs,
+		Tools: map[string]map[recipe.Platform]toolchain.Status{"gcc": {recipe.AMD64: {Available: true}}}}
+	reasons := map[string][]string{}
+	for _, j := range inv.Jobs([]recipe.Platform{recipe.AMD64}) {
+		if j.Status == matrix.StatusFailed {
+			reasons[j.Cell.Recipe] = append(reasons[j.Cell.Recipe], j.Reason)
+		} else {
+			reasons[j.Cell.Recipe] = append(reasons[j.Cell.Recipe], "")
+		}
+		if j.Cell.Recipe == "app" && (len(j.Deps) != 1 || j.Deps[0].Name != "base") {
+			t.Errorf("app's dependencies: %v, want base", j.Deps)
+		}
+	}
+	for _, name := range []string{"base", "cyca", "cycb"} {
+		if len(reasons[name]) > 0 {
+			t.Errorf("library %s has cells: %v", name, reasons[name])
+		}
+	}
+	for name, want := range map[string]string{"loops": "dependency cycle: cyca depends on cycb depends on cyca", "orphan": "nosuchlib"} {
+		if len(reasons[name]) != 2 {
+			t.Fatalf("%s: %d cells, want 2", name, len(reasons[name]))
+		}
+		for _, r := range reasons[name] {
+			if !strings.Contains(r, want) {
+				t.Errorf("%s: reason %q, want it to name %q", name, r, want)
+			}
+		}
+	}
+	if r := reasons["app"]; len(r) != 2 || r[0] != "" || r[1] != "" {
+		t.Errorf("app: %q, want two cells to build", r)
+	}
+}
+
+// A library's stage goes into the action cache as a tarball with sorted
+// names, fixed modes and the build date, and comes back with its symlinks.
+func TestStageRoundTrip(t *testing.T) {
+	stage := t.TempDir()
+	os.MkdirAll(filepath.Join(stage, "usr", "lib"), 0o755)
+	os.MkdirAll(filepath.Join(stage, "usr", "include"), 0o755)
+	os.WriteFile(filepath.Join(stage, "usr", "lib", "libz.so.1.2.13"), []byte("elf"), 0o755)
+	os.Symlink("libz.so.1.2.13", filepath.Join(stage, "usr", "lib", "libz.so.1"))
+	os.WriteFile(filepath.Join(stage, "usr", "include", "zlib.h"), []byte("h"), 0o600)
+	a, b := filepath.Join(t.TempDir(), "a.tar"), filepath.Join(t.TempDir(), "b.tar")
+	for _, p := range []string{a, b} {
+		if err := writeStage(stage, p, 1704067200); err != nil {
+			t.Fatal(err)
+		}
+	}
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if string(da) != string(db) {
+		t.Error("two packs of one stage differ")
+	}
+	dest := filepath.Join(t.TempDir(), "deps")
+	if err := unpackStage(a, dest); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := os.Readlink(filepath.Join(dest, "usr", "lib", "libz.so.1")); err != nil || l != "libz.so.1.2.13" {
+		t.Errorf("symlink: %q %v", l, err)
+	}
+	if sos, _ := sharedLibraries(filepath.Join(dest, "usr", "lib")); strings.Join(sos, ",") != "libz.so.1,libz.so.1.2.13" {
+		t.Errorf("sharedLibraries = %v", sos)
+	}
+}
