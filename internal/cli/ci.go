@@ -245,14 +245,17 @@ func (c *CLI) Merge(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	for _, name := range mergedOutputs {
-		if err := os.RemoveAll(filepath.Join(cfg.OutDir, name)); err != nil {
-			return fmt.Errorf("merging: clearing %s: %w", name, err)
-		}
-	}
-	m, err := writeMerged(cfg.OutDir, owned)
+	// Everything is written into a temporary folder of out/ first and
+	// swapped in only when complete: a merge that fails halfway (a damaged
+	// shard, a full disk) leaves the previous out/ as it was.
+	tmp, err := os.MkdirTemp(cfg.OutDir, ".merge"+pipeline.TempMark)
 	if err != nil {
-		return err
+		return fmt.Errorf("merging: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	m, err := writeMerged(tmp, owned)
+	if err != nil {
+		return fmt.Errorf("%w (%s is unchanged)", err, relTo(cfg.Root, cfg.OutDir))
 	}
 	var cells []shard.Cell
 	for _, o := range owned {
@@ -269,7 +272,10 @@ func (c *CLI) Merge(ctx context.Context, args []string) error {
 	if len(owned) < len(want) {
 		man.Name = "partial"
 	}
-	if err := man.Write(cfg.OutDir); err != nil {
+	if err := man.Write(tmp); err != nil {
+		return fmt.Errorf("%w (%s is unchanged)", err, relTo(cfg.Root, cfg.OutDir))
+	}
+	if err := swapIn(tmp, cfg.OutDir, mergedOutputs); err != nil {
 		return err
 	}
 	built := 0
@@ -393,4 +399,48 @@ func copyCellDir(src, dst string) error {
 		}
 		return atomicfile.Copy(p, target, info.Mode().Perm())
 	})
+}
+
+// swapIn replaces the names of out with those of tmp (a name tmp lacks is
+// removed from out): the previous entries are first moved aside into a
+// temporary folder, then the new ones renamed into place. Renames within
+// one directory do not fail for want of space; a run killed between two of
+// them leaves temporary folders that the next run sweeps.
+func swapIn(tmp, out string, names []string) error {
+	old, err := os.MkdirTemp(out, ".merge-old"+pipeline.TempMark)
+	if err != nil {
+		return fmt.Errorf("merging: %w", err)
+	}
+	defer os.RemoveAll(old)
+	var moved, placed []string
+	restore := func(err error) error {
+		for _, name := range placed {
+			os.RemoveAll(filepath.Join(out, name))
+		}
+		for _, name := range moved {
+			os.Rename(filepath.Join(old, name), filepath.Join(out, name))
+		}
+		return fmt.Errorf("%w (the previous outputs were put back)", err)
+	}
+	for _, name := range names {
+		err := os.Rename(filepath.Join(out, name), filepath.Join(old, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return restore(fmt.Errorf("merging: moving the previous %s aside: %w", name, err))
+		}
+		moved = append(moved, name)
+	}
+	for _, name := range names {
+		err := os.Rename(filepath.Join(tmp, name), filepath.Join(out, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return restore(fmt.Errorf("merging: putting %s in place: %w", name, err))
+		}
+		placed = append(placed, name)
+	}
+	return nil
 }

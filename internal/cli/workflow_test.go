@@ -5,12 +5,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +25,9 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/shard"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
@@ -38,17 +46,25 @@ import (
 // Emulated:
 //   - actions/checkout: the fresh copy made when the job starts;
 //   - actions/setup-go: skipped (this Go is used);
-//   - actions/cache: skipped; FROMSCRATCH_CACHE points every job at the
-//     test's warm action cache instead (the test's own variable, else
-//     /var/cache/fromscratch), so shards restore instead of compiling;
+//   - actions/cache: a miss, as on a runner whose cache was evicted: every
+//     job gets its own empty FROMSCRATCH_CACHE, with only the provisioned
+//     toolchain (zig/), zig's libc builds (zig-cache/) and the pinned
+//     Debian runtime packages (debian/) linked in from the test's shared
+//     cache (its FROMSCRATCH_CACHE, else /var/cache/fromscratch), as bench
+//     does: provisioning is not what is measured;
+//   - vars.*: the repository variables the test sets:
+//     FROMSCRATCH_REMOTE_CACHE, a real docker-registry on 127.0.0.1, so
+//     the shards share compiled outputs only through it, and
+//     RELEASE_REPOSITORY, the same registry behind a counting proxy;
 //   - actions/upload-artifact / download-artifact: copies into and out of
 //     an artifacts folder (hidden files left out, as upload-artifact@v4
 //     does by default);
 //   - the step with id "baseline" (gh run download of the base branch's
 //     matrix): the single build's matrix.json is put where it would land,
 //     so the size gate step runs for real against it;
-//   - the GHCR login and release:push: their if: is false (the ref is a
-//     branch, not a tag), so they are not run.
+//   - the ref is a tag (refs/tags/v0.0.0), so the push step runs for real
+//     against RELEASE_REPOSITORY; the GHCR logins' if: are false there
+//     (neither the cache nor the release repository is on ghcr.io).
 //
 // The test also restricts the recipes (FROMSCRATCH_RECIPES=hello,multifile)
 // to stay affordable on two cores.
@@ -108,8 +124,13 @@ type runner struct {
 	dir       string // jobs/, artifacts/
 	wf        *workflowFile
 	github    map[string]string
-	overrides []string // KEY=VALUE, applied last
-	baseline  string   // matrix.json standing in for the base branch's
+	vars      map[string]string // the repository variables
+	overrides []string          // KEY=VALUE, applied last
+	baseline  string            // matrix.json standing in for the base branch's
+	// sharedCache, when set, gives every job its own empty
+	// FROMSCRATCH_CACHE with this cache's zig/, zig-cache/ and debian/
+	// linked in.
+	sharedCache string
 
 	mu          sync.Mutex
 	jobOutputs  map[string]map[string]string
@@ -124,6 +145,7 @@ type stepContext struct {
 	steps   map[string]map[string]string
 	env     map[string]string
 	jobName string
+	cache   string // the job's FROMSCRATCH_CACHE, if its own
 }
 
 var exprRe = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
@@ -171,6 +193,8 @@ func (sc *stepContext) eval(e string) (string, error) {
 		return sc.env[f[1]], nil
 	case f[0] == "github":
 		return sc.r.github[strings.Join(f[1:], ".")], nil
+	case f[0] == "vars" && len(f) == 2:
+		return sc.r.vars[f[1]], nil
 	case e == "secrets.GITHUB_TOKEN":
 		return "emulated-token", nil
 	}
@@ -186,6 +210,14 @@ var (
 func (sc *stepContext) cond(c string) (bool, error) {
 	c = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(c), "${{"), "}}"))
 	if c == "" {
+		return true, nil
+	}
+	if parts := strings.Split(c, "&&"); len(parts) > 1 {
+		for _, p := range parts {
+			if ok, err := sc.cond(p); err != nil || !ok {
+				return false, err
+			}
+		}
 		return true, nil
 	}
 	if m := startsWithRe.FindStringSubmatch(c); m != nil {
@@ -247,6 +279,12 @@ func (r *runner) runJob(name string, job *workflowJob, m map[string]string) erro
 	}
 	summary := filepath.Join(meta, "step_summary.md")
 	sc := &stepContext{r: r, matrix: m, steps: map[string]map[string]string{}, env: map[string]string{}, jobName: id}
+	if r.sharedCache != "" {
+		sc.cache = filepath.Join(r.dir, "caches", id)
+		if err := linkProvisioned(r.sharedCache, sc.cache); err != nil {
+			return err
+		}
+	}
 	for k, v := range r.wf.Env {
 		sc.env[k] = v
 	}
@@ -359,6 +397,9 @@ func (r *runner) runStep(sc *stepContext, dir, meta, summary, label string, i in
 		environ = append(environ, k+"="+env[k])
 	}
 	environ = append(environ, r.overrides...)
+	if sc.cache != "" {
+		environ = append(environ, "FROMSCRATCH_CACHE="+sc.cache)
+	}
 	cmd := exec.CommandContext(r.t.Context(), "bash", "--noprofile", "--norc", "-eo", "pipefail", scriptFile)
 	cmd.Dir, cmd.Env = dir, environ
 	start := time.Now()
@@ -465,6 +506,26 @@ func (r *runner) download(sc *stepContext, dir string, st workflowStep) error {
 	return nil
 }
 
+// linkProvisioned makes dir an empty cache that links shared's
+// provisioned toolchain (zig/), zig's global cache (its libc builds per
+// target) and the pinned Debian runtime packages (debian/), as bench does:
+// those are provisioning, shared and content-addressed; the action cache
+// (actions/) and the toolchain digests are the job's own.
+func linkProvisioned(shared, dir string) error {
+	for _, name := range []string{"zig", "zig-cache", "debian"} {
+		if err := os.MkdirAll(filepath.Join(shared, name), 0o755); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink(filepath.Join(shared, name), filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func copyFile(src, dst string) error {
 	info, err := os.Stat(src)
 	if err != nil {
@@ -512,13 +573,18 @@ func (r *runner) matrixEntries(job *workflowJob) ([]map[string]string, error) {
 	return plan.Include, nil
 }
 
-// The workflow, run locally: plan, the shards two at a time in separate
-// copies, merge; the merged out/ equals a single build:all of the same
-// recipes byte for byte (the smoke runs' durations aside: they are
-// measured, not built).
+// The workflow, run locally, twice: plan, the four platform shards two at a
+// time in separate copies, each with its own empty action cache and all
+// sharing one registry cache (a real docker-registry), merge, and the push
+// of a tag to the same registry. The merged out/ equals a single build:all
+// of the same recipes byte for byte (the smoke runs' durations aside: they
+// are measured, not built); the pushed indexes pull and run on all four
+// platforms; the second run, with empty local caches again, compiles
+// nothing (all restored from the registry), merges to the same bytes and
+// pushes nothing. Bad shards at merge are refused with out/ left as it was.
 func TestWorkflowRunsLocally(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the matrix of two recipes twice")
+		t.Skip("builds the matrix of two recipes three times")
 	}
 	root := repoRoot(t)
 	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "matrix.yml"))
@@ -547,33 +613,110 @@ func TestWorkflowRunsLocally(t *testing.T) {
 	if err != nil {
 		testutil.Missing(t, "not a git checkout: %v", err)
 	}
-	cache := os.Getenv("FROMSCRATCH_CACHE")
-	if cache == "" {
-		cache = "/var/cache/fromscratch"
+	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		testutil.Missing(t, "no Docker engine to pull and run the pushed images: %v: %s", err, out)
 	}
+	shared := os.Getenv("FROMSCRATCH_CACHE")
+	if shared == "" {
+		shared = "/var/cache/fromscratch"
+	}
+	if shared, err = filepath.Abs(shared); err != nil {
+		t.Fatal(err)
+	}
+	reg := testutil.StartRegistry(t)
+	cacheProxy := startCountingProxy(t, reg.Host)
+	pushProxy := startCountingProxy(t, reg.Host)
 	work := t.TempDir()
-	r := &runner{
-		t: t, repo: root, dir: work, wf: &wf,
-		github: map[string]string{
-			"sha": strings.TrimSpace(string(sha)), "ref": "refs/heads/local", "repository": "fromscratch/fromscratch",
-			"repository_owner": "fromscratch", "base_ref": "", "event.repository.default_branch": "main",
-			"token": "emulated-token", "actor": "local",
-		},
-		overrides:  []string{"FROMSCRATCH_CACHE=" + cache, "FROMSCRATCH_RECIPES=hello,multifile"},
-		jobOutputs: map[string]map[string]string{}, jobDirs: map[string][]string{}, stepSummary: map[string]string{},
+	newRunner := func(name string) *runner {
+		return &runner{
+			t: t, repo: root, dir: filepath.Join(work, name), wf: &wf, sharedCache: shared,
+			github: map[string]string{
+				"sha": strings.TrimSpace(string(sha)), "ref": "refs/tags/v0.0.0", "repository": "fromscratch/fromscratch",
+				"repository_owner": "fromscratch", "base_ref": "", "event.repository.default_branch": "main",
+				"token": "emulated-token", "actor": "local",
+			},
+			vars: map[string]string{
+				"FROMSCRATCH_REMOTE_CACHE": cacheProxy.host + "/fromscratch-cache",
+				"RELEASE_REPOSITORY":       pushProxy.host + "/fromscratch",
+			},
+			overrides:  []string{"FROMSCRATCH_RECIPES=hello,multifile"},
+			jobOutputs: map[string]map[string]string{}, jobDirs: map[string][]string{}, stepSummary: map[string]string{},
+		}
 	}
 
-	// The single build, in a fresh copy with the same environment: what
-	// the merge must equal. It also stands in for the base branch's matrix.
+	// The single build, in a fresh copy with the same environment and its
+	// own empty action cache, no registry cache: what the merge must
+	// equal. It also stands in for the base branch's matrix.
+	single := newRunner("single")
 	singleJob := &workflowJob{Steps: []workflowStep{{Uses: "actions/checkout@v4"}, {Name: "single build:all", Run: "go tool mage setup build:all"}}}
 	start := time.Now()
-	if err := r.runJob("single", singleJob, nil); err != nil {
+	if err := single.runJob("single", singleJob, nil); err != nil {
 		t.Fatal(err)
 	}
 	singleWall := time.Since(start)
-	r.baseline = filepath.Join(work, "jobs", "single", "out", "matrix.json")
+	singleBuilds := buildCounts(t, single, "single")
+	baseline := filepath.Join(single.dir, "jobs", "single", "out", "matrix.json")
+	want := filepath.Join(single.dir, "jobs", "single", "out")
 
-	start = time.Now()
+	first := runWorkflow(t, newRunner("run1"), baseline)
+	first.push = pushProxy.take()
+	first.cache = cacheProxy.take()
+	compareOutputs(t, want, first.out)
+	if first.compiled == 0 {
+		t.Errorf("the first run compiled nothing: its caches were not empty")
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	checkPushed(t, first.out, first.pushLog, pushProxy.host+"/fromscratch", reg.Host+"/fromscratch")
+	mergeFaults(t, first)
+
+	second := runWorkflow(t, newRunner("run2"), baseline)
+	second.push = pushProxy.take()
+	second.cache = cacheProxy.take()
+	compareOutputs(t, want, second.out)
+	if second.compiled != 0 {
+		t.Errorf("the second run compiled %d binaries, want 0: everything is in the registry cache", second.compiled)
+	}
+	if second.push.sent != 0 {
+		t.Errorf("the second push sent %d bytes, want 0: the registry has every blob and manifest", second.push.sent)
+	}
+
+	t.Logf("wall time: single build:all (empty action cache) %s (%d compiled); the 4 shards, 2 at a time, first run %s (%d compiled, %d restored), second run %s (%d compiled, %d restored); whole workflow (plan, shards, merge, push) %s and %s",
+		singleWall.Round(100*time.Millisecond), singleBuilds.compiled,
+		first.shardWall.Round(100*time.Millisecond), first.compiled, first.restored,
+		second.shardWall.Round(100*time.Millisecond), second.compiled, second.restored,
+		first.wall.Round(100*time.Millisecond), second.wall.Round(100*time.Millisecond))
+	t.Logf("4 shards, 2 at a time on this machine / single build: first run %.2f, second run %.2f; the longest shard (the shards' wall time on 4 runners) / single build: first run %.2f (%s), second run %.2f (%s)",
+		first.shardWall.Seconds()/singleWall.Seconds(), second.shardWall.Seconds()/singleWall.Seconds(),
+		first.longestShard.Seconds()/singleWall.Seconds(), first.longestShard.Round(100*time.Millisecond),
+		second.longestShard.Seconds()/singleWall.Seconds(), second.longestShard.Round(100*time.Millisecond))
+	t.Logf("second run's cache hit rate: %d of %d binaries restored from the registry cache (%.0f %%)",
+		second.restored, second.restored+second.compiled, 100*float64(second.restored)/float64(max(1, second.restored+second.compiled)))
+	t.Logf("registry cache traffic: first run sent %d bytes, received %d; second run sent %d, received %d",
+		first.cache.sent, first.cache.received, second.cache.sent, second.cache.received)
+	t.Logf("release:push sent %d bytes on the first run, %d on the second", first.push.sent, second.push.sent)
+}
+
+// workflowRun is what one run of the workflow did.
+type workflowRun struct {
+	r               *runner
+	out             string // the merge job's out/
+	shards          []string
+	wall, shardWall time.Duration
+	longestShard    time.Duration // the shards' wall time on 4 runners at once
+	compiled        int
+	restored        int
+	pushLog         string
+	push, cache     traffic
+}
+
+// runWorkflow runs plan, the shards two at a time and merge.
+func runWorkflow(t *testing.T, r *runner, baseline string) workflowRun {
+	t.Helper()
+	r.baseline = baseline
+	wf := r.wf
+	start := time.Now()
 	if err := r.runJob("plan", wf.Jobs["plan"], nil); err != nil {
 		t.Fatal(err)
 	}
@@ -587,11 +730,17 @@ func TestWorkflowRunsLocally(t *testing.T) {
 	shardStart := time.Now()
 	sem := make(chan struct{}, 2) // two cores
 	errs := make(chan error, len(entries))
+	var mu sync.Mutex
+	var longest time.Duration
 	for _, m := range entries {
 		go func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			start := time.Now()
 			errs <- r.runJob("shard", wf.Jobs["shard"], m)
+			mu.Lock()
+			longest = max(longest, time.Since(start))
+			mu.Unlock()
 		}()
 	}
 	for range entries {
@@ -602,26 +751,268 @@ func TestWorkflowRunsLocally(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	shardWall := time.Since(shardStart)
+	run := workflowRun{r: r, shardWall: time.Since(shardStart), longestShard: longest}
+	for _, m := range entries {
+		id := "shard-" + m["name"]
+		c := buildCounts(t, r, id)
+		run.compiled += c.compiled
+		run.restored += c.restored
+		run.shards = append(run.shards, filepath.Join(r.dir, "artifacts", "out-"+m["name"]))
+		t.Logf("%s %s: %d compiled, %d restored from the cache", filepath.Base(r.dir), id, c.compiled, c.restored)
+	}
 	if err := r.runJob("merge", wf.Jobs["merge"], nil); err != nil {
 		t.Fatal(err)
 	}
-	workflowWall := time.Since(start)
-	t.Logf("wall time: single build:all %s; the 4 shards (2 at a time) %s; the whole workflow (plan, shards, merge) %s",
-		singleWall.Round(100*time.Millisecond), shardWall.Round(100*time.Millisecond), workflowWall.Round(100*time.Millisecond))
-
-	want := filepath.Join(work, "jobs", "single", "out")
-	got := filepath.Join(work, "jobs", "merge", "out")
-	compareOutputs(t, want, got)
+	run.wall = time.Since(start)
+	run.out = filepath.Join(r.dir, "jobs", "merge", "out")
+	run.pushLog = stepLog(t, r, "merge", "Push the images")
 	summary := r.stepSummary["merge"]
 	for _, s := range []string{"hello", "size gate passed"} {
 		if !strings.Contains(summary, s) {
 			t.Errorf("the merge job's step summary lacks %q:\n%.3000s", s, summary)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(work, "artifacts", "matrix", "matrix.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(r.dir, "artifacts", "matrix", "matrix.json")); err != nil {
 		t.Errorf("the merge job uploaded no matrix artifact for later size gates: %v", err)
 	}
+	return run
+}
+
+type builds struct{ compiled, restored int }
+
+var binariesRe = regexp.MustCompile(`(?m)^binaries: (\d+) compiled, (\d+) restored from the cache`)
+
+// buildCounts reads the summary line "binaries: N compiled, M restored
+// from the cache" of job id's build:all.
+func buildCounts(t *testing.T, r *runner, id string) builds {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(r.dir, "meta", id, "log-*.txt"))
+	for _, l := range logs {
+		data, _ := os.ReadFile(l)
+		if m := binariesRe.FindSubmatch(data); m != nil {
+			var b builds
+			fmt.Sscan(string(m[1]), &b.compiled)
+			fmt.Sscan(string(m[2]), &b.restored)
+			return b
+		}
+	}
+	t.Fatalf("job %s printed no line %q", id, "binaries: N compiled, M restored from the cache")
+	return builds{}
+}
+
+// stepLog is the output of job id's step named name.
+func stepLog(t *testing.T, r *runner, id, name string) string {
+	t.Helper()
+	job := r.wf.Jobs[id]
+	for i, st := range job.Steps {
+		if st.Name == name {
+			data, err := os.ReadFile(filepath.Join(r.dir, "meta", id, fmt.Sprintf("log-%d.txt", i)))
+			if err != nil {
+				t.Fatalf("step %q of job %s did not run: %v", name, id, err)
+			}
+			return string(data)
+		}
+	}
+	t.Fatalf("job %s has no step %q", id, name)
+	return ""
+}
+
+// checkPushed checks that the push printed every index of the merged
+// layouts with its digest, then pulls hello's indexes by digest from the
+// registry and runs them on every platform they hold.
+func checkPushed(t *testing.T, out, log, pushedAs, pullFrom string) {
+	t.Helper()
+	recipes, err := layoutDirs(filepath.Join(out, "oci"))
+	if err != nil || len(recipes) == 0 {
+		t.Fatalf("no layouts in the merged out/: %v", err)
+	}
+	for _, name := range recipes {
+		entries, err := image.ReadLayout(filepath.Join(out, "oci", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			d, err := e.Index.Digest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if line := pushedAs + "/" + name + ":" + e.Name + "@" + d.String(); !strings.Contains(log, line+"\n") {
+				t.Errorf("the push step did not print %s:\n%s", line, log)
+			}
+			if name != "hello" {
+				continue
+			}
+			ref := pullFrom + "/" + name + "@" + d.String()
+			for _, p := range e.Platforms {
+				t.Run("pull and run "+name+":"+e.Name+" "+p, func(t *testing.T) {
+					pullAndRun(t, ref, p, "Hello My Container! \n")
+				})
+			}
+		}
+	}
+}
+
+// pullAndRun docker-pulls ref (an index by digest) for platform p, checks
+// the architecture of what came, runs it and compares its output.
+func pullAndRun(t *testing.T, ref, p, want string) {
+	t.Helper()
+	docker := func(args ...string) string {
+		out, err := exec.CommandContext(t.Context(), "docker", args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", ref).Run() })
+	docker("pull", "-q", "--platform", p, ref)
+	osArch := p // docker 20.10's image inspect has no variant
+	if f := strings.Split(p, "/"); len(f) == 3 {
+		osArch = f[0] + "/" + f[1]
+	}
+	if got := strings.TrimSpace(docker("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", ref)); got != osArch {
+		t.Errorf("docker pull --platform %s of %s gave a %s image", p, ref, got)
+	}
+	if got := docker("run", "--rm", "--network", "none", "--platform", p, ref); got != want {
+		t.Errorf("docker run --platform %s %s printed %q, want %q", p, ref, got, want)
+	}
+}
+
+// mergeFaults merges a run's real shard outputs wrongly, in process: a
+// shard missing, one given twice, a shard of another commit and one that
+// lost files. Each is refused with an error naming it, and the merged
+// out/ is left byte for byte as it was.
+func mergeFaults(t *testing.T, run workflowRun) {
+	t.Helper()
+	shards := run.shards
+	sort.Strings(shards)
+	arm := ""
+	for _, s := range shards {
+		if strings.HasSuffix(s, "out-linux-arm64") {
+			arm = s
+		}
+	}
+	dir := t.TempDir()
+	otherCommit := filepath.Join(dir, "out-linux-arm64-other")
+	lost := filepath.Join(dir, "out-linux-arm64-lost")
+	for _, d := range []string{otherCommit, lost} {
+		if err := os.CopyFS(d, os.DirFS(arm)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := shard.Read(otherCommit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Commit = strings.Repeat("0", 40)
+	if err := m.Write(otherCommit); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(lost, "oci", "hello", "index.json")); err != nil {
+		t.Fatal(err)
+	}
+	without := func(name string, add ...string) []string {
+		var out []string
+		for _, s := range shards {
+			if !strings.HasSuffix(s, name) {
+				out = append(out, s)
+			}
+		}
+		return append(out, add...)
+	}
+	root := filepath.Join(run.r.dir, "jobs", "merge") // the checkout the merge ran in
+	for _, tc := range []struct {
+		name    string
+		dirs    []string
+		wantErr []string
+	}{
+		{"a shard missing", without("out-linux-riscv64"), []string{"cell(s) unaccounted for", "linux/riscv64", "FROMSCRATCH_PARTIAL=1"}},
+		{"a shard directory missing", without("out-linux-riscv64", filepath.Join(dir, "out-linux-riscv64")), []string{"out-linux-riscv64: no such directory"}},
+		{"a shard given twice", append(slices.Clone(shards), arm), []string{"shard linux-arm64 is given twice"}},
+		{"a shard of another commit", without("out-linux-arm64", otherCommit), []string{"commit", "linux-arm64 (" + otherCommit + ")", "merge shards of one build"}},
+		{"a shard that lost a layout", without("out-linux-arm64", lost), []string{"merging cell hello", lost, "is unchanged"}},
+	} {
+		t.Run("merge: "+tc.name, func(t *testing.T) {
+			before := testutil.ReadTree(t, run.out)
+			c, _, _ := testCLI(t, root, "FROMSCRATCH_OUT="+run.out, "FROMSCRATCH_CACHE="+filepath.Join(run.r.dir, "caches", "merge"))
+			err := c.Run(t.Context(), append([]string{"matrix:merge"}, tc.dirs...))
+			if err == nil {
+				t.Fatal("the merge succeeded")
+			}
+			for _, s := range tc.wantErr {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("the error does not say %q:\n%v", s, err)
+				}
+			}
+			after := testutil.ReadTree(t, run.out)
+			delete(before, lockFile)
+			delete(after, lockFile)
+			if len(before) != len(after) {
+				t.Errorf("the failed merge changed out/: %d files before, %d after", len(before), len(after))
+			}
+			for name, data := range before {
+				if !bytes.Equal(after[name], data) {
+					t.Errorf("the failed merge changed out/%s", name)
+				}
+			}
+		})
+	}
+}
+
+// traffic is what went through a countingProxy.
+type traffic struct{ sent, received int64 }
+
+// countingProxy forwards to a registry and counts the bytes of request
+// bodies (what clients send: blobs and manifests pushed) and of response
+// bodies (what they receive).
+type countingProxy struct {
+	host string
+	mu   sync.Mutex
+	n    traffic
+}
+
+func startCountingProxy(t *testing.T, target string) *countingProxy {
+	t.Helper()
+	p := &countingProxy{}
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
+	rp.ModifyResponse = func(resp *http.Response) error {
+		resp.Body = &countingReader{ReadCloser: resp.Body, add: func(n int) { p.add(0, n) }}
+		return nil
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		// The registry builds upload Locations from Host: keep the proxy's.
+		req.Body = &countingReader{ReadCloser: req.Body, add: func(n int) { p.add(n, 0) }}
+		rp.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	p.host = strings.TrimPrefix(srv.URL, "http://")
+	return p
+}
+
+func (p *countingProxy) add(sent, received int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n.sent += int64(sent)
+	p.n.received += int64(received)
+}
+
+// take returns the traffic so far and starts counting anew.
+func (p *countingProxy) take() traffic {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.n
+	p.n = traffic{}
+	return n
+}
+
+type countingReader struct {
+	io.ReadCloser
+	add func(int)
+}
+
+func (r *countingReader) Read(b []byte) (int, error) {
+	n, err := r.ReadCloser.Read(b)
+	r.add(n)
+	return n, err
 }
 
 // compareOutputs checks that got (merged) has the bytes of want (one

@@ -192,9 +192,25 @@ func (b *Builder) found(r *Result, dir string) {
 }
 
 // scrubPaths replaces the machine's directories in a log with stable names.
+// Tools print resolved paths (zig names the files of its lib/ by its real
+// location), so the cache's linked entries (bench and the workflow test
+// link a shared zig/ into a fresh cache) and the cache's own real path are
+// $CACHE too.
 func (b *Builder) scrubPaths(log []byte, tmp string) []byte {
 	log = bytes.ReplaceAll(log, []byte(tmp), []byte("$OUT"))
 	log = bytes.ReplaceAll(log, []byte(b.opts.Root), []byte("$ROOT"))
+	ents, _ := os.ReadDir(b.opts.CacheDir)
+	for _, e := range ents {
+		if e.Type()&os.ModeSymlink == 0 {
+			continue
+		}
+		if real, err := filepath.EvalSymlinks(filepath.Join(b.opts.CacheDir, e.Name())); err == nil {
+			log = bytes.ReplaceAll(log, []byte(real+"/"), []byte("$CACHE/"+e.Name()+"/"))
+		}
+	}
+	if real, err := filepath.EvalSymlinks(b.opts.CacheDir); err == nil && real != b.opts.CacheDir {
+		log = bytes.ReplaceAll(log, []byte(real+"/"), []byte("$CACHE/"))
+	}
 	return bytes.ReplaceAll(log, []byte(b.opts.CacheDir), []byte("$CACHE"))
 }
 

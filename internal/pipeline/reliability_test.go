@@ -172,3 +172,29 @@ func TestWarningsAreTheRecipes(t *testing.T) {
 		t.Errorf("warnings = %q, want only the recipe's", got)
 	}
 }
+
+// A cache whose zig/ is a link to a shared one (bench, the workflow test)
+// gets zig's warnings under the link's real path: they are $CACHE's too,
+// so they are not taken for the recipe's.
+func TestScrubPathsOfALinkedCache(t *testing.T) {
+	shared, cacheDir := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(shared, "zig"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(shared, "zig"), filepath.Join(cacheDir, "zig")); err != nil {
+		t.Fatal(err)
+	}
+	b := &Builder{opts: Options{Root: "/src/fromscratch", CacheDir: cacheDir}}
+	real, err := filepath.EvalSymlinks(filepath.Join(shared, "zig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := b.scrubPaths([]byte(real+"/0.11.0/package/lib/libc/musl/crt/../ldso/dlstart.c:146:20: warning: a function declaration without a prototype is deprecated\n"+
+		"hello.c:3:9: warning: unused variable 'x' [-Wunused-variable]\n"), "/tmp/build")
+	if !strings.HasPrefix(string(log), "$CACHE/zig/0.11.0/") {
+		t.Errorf("scrubbed log:\n%s", log)
+	}
+	if got := warnings(log); len(got) != 1 || !strings.HasPrefix(got[0], "hello.c:3:9:") {
+		t.Errorf("warnings = %q, want only the recipe's", got)
+	}
+}
