@@ -478,6 +478,13 @@ func FilterConfigCache(data []byte) []byte {
 		if value == "no" && (strings.HasPrefix(name, "ac_cv_header_") || strings.HasPrefix(name, "ac_cv_lib_") || strings.HasPrefix(name, "ac_cv_search_")) {
 			continue
 		}
+		// Programs found and any path: a cell's tools (zig's wrapper
+		// scripts) live in its own temporary work folder, gone when the
+		// next cell reads the cache ("C compiler cannot create
+		// executables" with a cached $CC of another cell).
+		if strings.HasPrefix(name, "ac_cv_prog_") || strings.HasPrefix(name, "ac_cv_path_") || strings.Contains(value, "/") {
+			continue
+		}
 		keep = append(keep, line)
 	}
 	sort.Strings(keep)

@@ -259,6 +259,10 @@ ac_cv_search_clock_gettime='none required'
 ac_cv_search_dlopen=${ac_cv_search_dlopen=no}
 ac_cv_sizeof_long=${ac_cv_sizeof_long=8}
 test "${ac_cv_path_SED+set}" = set || ac_cv_path_SED=/usr/bin/sed
+ac_cv_prog_CC=${ac_cv_prog_CC=/cache/tmp/project.tmp-1/work/bin/cc}
+ac_cv_prog_AWK=${ac_cv_prog_AWK=mawk}
+ac_cv_path_install=${ac_cv_path_install='/usr/bin/install -c'}
+ac_cv_prog_cc_c11=${ac_cv_prog_cc_c11=-std=gnu11}
 `
 	want := `ac_cv_func_malloc_0_nonnull=${ac_cv_func_malloc_0_nonnull=yes}
 ac_cv_header_stdlib_h=${ac_cv_header_stdlib_h=yes}
