@@ -53,8 +53,12 @@ var smallRecipes = []string{"cppcontainers", "hello", "mathprint", "multifile", 
 func testOptions(t *testing.T, root string) Options {
 	t.Helper()
 	cache := testutil.CacheDir(t)
+	var recipes []string
+	if root == repoRoot(t) { // the repository's real programs are TestRealPrograms' work
+		recipes = smallRecipes
+	}
 	return Options{
-		Recipes:    smallRecipes,
+		Recipes:    recipes,
 		Root:       root,
 		OutDir:     filepath.Join(t.TempDir(), "out"),
 		CacheDir:   cache,
