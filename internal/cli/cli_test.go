@@ -28,7 +28,7 @@ func TestWrapDistributionBinary(t *testing.T) {
 		t.Skip("runs an image")
 	}
 	const prog = "/usr/bin/curl"
-	needFile(t, prog)
+	testutil.NeedFile(t, prog)
 	root := repoRoot(t)
 	c, out, cfg := testCLI(t, root)
 	if err := c.Wrap(t.Context(), prog); err != nil {
@@ -240,14 +240,6 @@ func testCLI(t *testing.T, root string, extra ...string) (*CLI, *bytes.Buffer, C
 		t.Fatal(err)
 	}
 	return c, &out, cfg
-}
-
-// needFile stops the test when path does not exist.
-func needFile(t *testing.T, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		testutil.Missing(t, "%s is not installed", path)
-	}
 }
 
 // needEngine returns a usable container engine or stops the test.

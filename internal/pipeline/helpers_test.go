@@ -24,14 +24,6 @@ func repoRoot(t *testing.T) string {
 	return abs
 }
 
-// needFile stops the test when path does not exist.
-func needFile(t *testing.T, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		testutil.Missing(t, "%s is not installed", path)
-	}
-}
-
 // needEngine returns a usable container engine or stops the test.
 func needEngine(t *testing.T) smoke.Engine {
 	t.Helper()

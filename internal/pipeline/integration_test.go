@@ -244,7 +244,7 @@ func TestPrebuiltRecipe(t *testing.T) {
 		t.Skip("runs an image")
 	}
 	const prog = "/usr/bin/curl"
-	needFile(t, prog)
+	testutil.NeedFile(t, prog)
 	root := t.TempDir()
 	copyTree(t, filepath.Join(repoRoot(t), "toolchains"), filepath.Join(root, "toolchains"))
 	dir := filepath.Join(root, "recipes", "curl")

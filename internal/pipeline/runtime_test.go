@@ -9,6 +9,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -19,7 +20,7 @@ import (
 // libc6), so no process runs; the real download is internal/debian's
 // TestRealArm64Runtime.
 func TestClosureFromPinnedRuntime(t *testing.T) {
-	needFile(t, "/usr/aarch64-linux-gnu/lib/libc.so.6")
+	testutil.NeedFile(t, "/usr/aarch64-linux-gnu/lib/libc.so.6")
 	root, cache := t.TempDir(), t.TempDir()
 	pin := debian.Pin{Name: "libc6", Version: "2.36-9+deb12u14", Architecture: "arm64", Source: "glibc",
 		Filename: "pool/main/g/glibc/libc6_2.36-9+deb12u14_arm64.deb", URL: "http://deb.debian.org/debian/pool/main/g/glibc/libc6_2.36-9%2bdeb12u14_arm64.deb",

@@ -84,3 +84,11 @@ func SPDXValidator(t testing.TB) string {
 	}
 	return p
 }
+
+// NeedFile stops the test when path does not exist (Missing).
+func NeedFile(t testing.TB, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		Missing(t, "%s is not installed", path)
+	}
+}
