@@ -482,7 +482,7 @@ func FilterConfigCache(data []byte) []byte {
 		// scripts) live in its own temporary work folder, gone when the
 		// next cell reads the cache ("C compiler cannot create
 		// executables" with a cached $CC of another cell).
-		if strings.HasPrefix(name, "ac_cv_prog_") || strings.HasPrefix(name, "ac_cv_path_") || strings.Contains(value, "/") {
+		if foundProgram(name) || strings.Contains(value, "/") {
 			continue
 		}
 		keep = append(keep, line)
@@ -492,6 +492,17 @@ func FilterConfigCache(data []byte) []byte {
 		return nil
 	}
 	return []byte(strings.Join(keep, "\n") + "\n")
+}
+
+// foundProgram says whether a config.cache entry records where a program
+// was found (ac_cv_prog_CC, ac_cv_prog_ac_ct_AR, ac_cv_path_SED) rather
+// than what a compiler does (ac_cv_prog_cc_c11, ac_cv_prog_cc_g).
+func foundProgram(name string) bool {
+	if strings.HasPrefix(name, "ac_cv_path_") || strings.HasPrefix(name, "ac_cv_prog_ac_ct_") {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, "ac_cv_prog_")
+	return ok && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z'
 }
 
 // UsesLibtool reports whether the source tree links with libtool: an

@@ -266,6 +266,7 @@ ac_cv_prog_cc_c11=${ac_cv_prog_cc_c11=-std=gnu11}
 `
 	want := `ac_cv_func_malloc_0_nonnull=${ac_cv_func_malloc_0_nonnull=yes}
 ac_cv_header_stdlib_h=${ac_cv_header_stdlib_h=yes}
+ac_cv_prog_cc_c11=${ac_cv_prog_cc_c11=-std=gnu11}
 ac_cv_search_clock_gettime='none required'
 ac_cv_sizeof_long=${ac_cv_sizeof_long=8}
 `
