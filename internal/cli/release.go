@@ -139,10 +139,14 @@ func sbomOf(ctx context.Context, cfg Config, r *pipeline.Result, res release.Res
 			if err != nil {
 				return nil, err
 			}
-			// The file in the image is the one in the package the SBOM names.
-			if r.Runtime != nil {
-				if err := r.Runtime.Verify(ctx, f.Source, ref.SHA256); err != nil {
-					return nil, fmt.Errorf("%s: %w", f.ImagePath, err)
+			// A file of the pinned runtime is the one in the package the
+			// SBOM names. (A project's own libraries, from its stage,
+			// are not the runtime's.)
+			if rt := r.Runtime; rt != nil {
+				if _, _, ok := rt.Owner(f.Source); ok {
+					if err := rt.Verify(ctx, f.Source, ref.SHA256); err != nil {
+						return nil, fmt.Errorf("%s: %w", f.ImagePath, err)
+					}
 				}
 			}
 			in.Libraries = append(in.Libraries, ref)
