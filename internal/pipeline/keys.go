@@ -70,29 +70,12 @@ func (b *Builder) compileKey(j Job) (cache.Key, error) {
 	kj.Recipe = &rc
 	kj.Tool.Resolved = nil // commands by name: the key holds no machine path
 	plan := kj.plan(keyWork+"/obj", keyWork+"/"+rc.Name)
-	in := cache.Inputs{
-		Toolchain:        j.Def.Name,
-		ToolchainVersion: j.Tool.Version,
-		ToolchainDigests: map[string]string{},
-		Platform:         string(j.Cell.Platform),
-		Linkage:          string(j.Cell.Linkage),
-		Libc:             j.Def.Linkage(j.Cell.Linkage).Libc,
-		Env: toolchain.Env(toolchain.EnvConfig{
-			PathDirs: []string{keyCache + "/bin"}, SourceDateEpoch: b.opts.BuildDate.Unix(),
-			CacheDir: keyCache, TempDir: keyCache + "/tmp",
-		}),
-		Files: map[string]string{},
-		Extra: map[string]string{"schema": "1", "build_date": strconv.FormatInt(b.opts.BuildDate.Unix(), 10)},
+	in, err := b.keyInputs(j, func(env []string) []string { return env }, map[string]string{"schema": "1"})
+	if err != nil {
+		return cache.Key{}, err
 	}
 	for _, s := range plan.Steps() {
 		in.Argv = append(in.Argv, s.Args)
-	}
-	for _, n := range slices.Sorted(maps.Keys(j.Tool.Resolved)) {
-		d, err := b.memo.Digest(j.Tool.Resolved[n])
-		if err != nil {
-			return cache.Key{}, err
-		}
-		in.ToolchainDigests[n] = d
 	}
 	inputs, err := j.Recipe.Inputs()
 	if err != nil {
@@ -106,6 +89,37 @@ func (b *Builder) compileKey(j Job) (cache.Key, error) {
 		in.Files[f] = d
 	}
 	return in.Key(), nil
+}
+
+// keyInputs are the parts of a compile key every kind of recipe shares:
+// the toolchain's identity (name, version, the digests of its commands),
+// the platform, linkage and libc, the environment with placeholder paths
+// (env adds a build system's variables to it), and the build date next to
+// extra.
+func (b *Builder) keyInputs(j Job, env func([]string) []string, extra map[string]string) (cache.Inputs, error) {
+	extra["build_date"] = strconv.FormatInt(b.opts.BuildDate.Unix(), 10)
+	in := cache.Inputs{
+		Toolchain:        j.Def.Name,
+		ToolchainVersion: j.Tool.Version,
+		ToolchainDigests: map[string]string{},
+		Platform:         string(j.Cell.Platform),
+		Linkage:          string(j.Cell.Linkage),
+		Libc:             j.Def.Linkage(j.Cell.Linkage).Libc,
+		Env: env(toolchain.Env(toolchain.EnvConfig{
+			PathDirs: []string{keyCache + "/bin"}, SourceDateEpoch: b.opts.BuildDate.Unix(),
+			CacheDir: keyCache, TempDir: keyCache + "/tmp",
+		})),
+		Files: map[string]string{},
+		Extra: extra,
+	}
+	for _, n := range slices.Sorted(maps.Keys(j.Tool.Resolved)) {
+		d, err := b.memo.Digest(j.Tool.Resolved[n])
+		if err != nil {
+			return cache.Inputs{}, err
+		}
+		in.ToolchainDigests[n] = d
+	}
+	return in, nil
 }
 
 // imageKey covers what an image is made of besides the binary: the

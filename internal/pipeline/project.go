@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -98,38 +97,20 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 	p.ConfigCache = keyCache + "/configure.cache"
 	p.Libtool = false // a function of the pinned source
 	p.Jobs = 1        // the job count changes no output
-	in := cache.Inputs{
-		Toolchain:        j.Def.Name,
-		ToolchainVersion: j.Tool.Version,
-		ToolchainDigests: map[string]string{},
-		Platform:         string(j.Cell.Platform),
-		Linkage:          string(j.Cell.Linkage),
-		Libc:             j.Def.Linkage(j.Cell.Linkage).Libc,
-		Env: p.Env(toolchain.Env(toolchain.EnvConfig{
-			PathDirs: []string{keyCache + "/bin"}, SourceDateEpoch: b.opts.BuildDate.Unix(),
-			CacheDir: keyCache, TempDir: keyCache + "/tmp",
-		})),
-		Files: map[string]string{},
-		Extra: map[string]string{
-			"schema":     "project/3",
-			"build_date": strconv.FormatInt(b.opts.BuildDate.Unix(), 10),
-			"kind":       string(rc.Kind),
-			"binary":     rc.Binary,
-			"runtime":    strings.Join(rc.RuntimeFiles, "\x00"),
-		},
+	in, err := b.keyInputs(j, p.Env, map[string]string{
+		"schema":  "project/3",
+		"kind":    string(rc.Kind),
+		"binary":  rc.Binary,
+		"runtime": strings.Join(rc.RuntimeFiles, "\x00"),
+	})
+	if err != nil {
+		return cache.Key{}, err
 	}
 	for _, s := range p.Steps() {
 		in.Argv = append(in.Argv, append([]string{"@" + s.Dir}, s.Args...))
 	}
 	for _, f := range p.Files() {
 		in.Files["@work/"+f.Path] = bytesDigest(f.Data)
-	}
-	for _, n := range slices.Sorted(maps.Keys(j.Tool.Resolved)) {
-		d, err := b.memo.Digest(j.Tool.Resolved[n])
-		if err != nil {
-			return cache.Key{}, err
-		}
-		in.ToolchainDigests[n] = d
 	}
 	s := rc.Source
 	in.Extra["source"] = fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%s\x00%s\x00%d", s.Kind(), s.Debian, s.Version, s.DebianPatches, s.URL, s.SHA256, s.StripComponents)

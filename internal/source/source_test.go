@@ -33,7 +33,9 @@ type entry struct {
 	mode             int64
 }
 
-func file(name, body string) entry { return entry{name: name, body: body, typ: tar.TypeReg, mode: 0o644} }
+func file(name, body string) entry {
+	return entry{name: name, body: body, typ: tar.TypeReg, mode: 0o644}
+}
 
 var mtime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 
