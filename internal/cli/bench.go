@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -72,6 +73,12 @@ func (c *CLI) Bench(ctx context.Context) error {
 	var rows []BenchRow
 	opts := c.options(cfg)
 	opts.Progress = nil
+	// The Dockerfile way compiles a recipe's files by hand with the cell's
+	// commands: it has no counterpart for a project's own build system, so
+	// the comparison covers the recipes of build = "files".
+	if opts.Recipes, err = filesRecipes(cfg.Root, opts.Recipes); err != nil {
+		return err
+	}
 	measure := func(name string, prep func() error) (*pipeline.Report, error) {
 		if prep != nil {
 			if err := prep(); err != nil {
@@ -235,4 +242,23 @@ func overhead(w io.Writer, rep *pipeline.Report) error {
 			n, (sumT-sumP)/n, sumM/n, float64(sumR)/float64(sumP))
 	}
 	return nil
+}
+
+// filesRecipes are the recipes (of names, or all) that compile their own
+// files rather than run a build system.
+func filesRecipes(root string, names []string) ([]string, error) {
+	all, err := recipe.LoadAll(filepath.Join(root, "recipes"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range all {
+		if !r.IsProject() && (len(names) == 0 || slices.Contains(names, r.Name)) {
+			out = append(out, r.Name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("bench: no recipe of build = \"files\" to measure among %v", names)
+	}
+	return out, nil
 }
