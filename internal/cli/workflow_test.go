@@ -658,7 +658,7 @@ func TestWorkflowRunsLocally(t *testing.T) {
 	baseline := filepath.Join(single.dir, "jobs", "single", "out", "matrix.json")
 	want := filepath.Join(single.dir, "jobs", "single", "out")
 
-	first := runWorkflow(t, newRunner("run1"), baseline)
+	first := runWorkflow(t, newRunner("run1"), baseline, true)
 	first.push = pushProxy.take()
 	first.cache = cacheProxy.take()
 	compareOutputs(t, want, first.out)
@@ -671,7 +671,7 @@ func TestWorkflowRunsLocally(t *testing.T) {
 	checkPushed(t, first.out, first.pushLog, pushProxy.host+"/fromscratch", reg.Host+"/fromscratch")
 	mergeFaults(t, first)
 
-	second := runWorkflow(t, newRunner("run2"), baseline)
+	second := runWorkflow(t, newRunner("run2"), baseline, false)
 	second.push = pushProxy.take()
 	second.cache = cacheProxy.take()
 	compareOutputs(t, want, second.out)
@@ -711,11 +711,21 @@ type workflowRun struct {
 	push, cache     traffic
 }
 
-// runWorkflow runs plan, the shards two at a time and merge.
-func runWorkflow(t *testing.T, r *runner, baseline string) workflowRun {
+// runWorkflow runs plan, the shards two at a time, the repro jobs (when
+// repro is set: they rebuild without any cache, so once is enough) and
+// merge.
+func runWorkflow(t *testing.T, r *runner, baseline string, repro bool) workflowRun {
 	t.Helper()
 	r.baseline = baseline
 	wf := r.wf
+	var jobs []string
+	for name := range wf.Jobs {
+		jobs = append(jobs, name)
+	}
+	sort.Strings(jobs)
+	if strings.Join(jobs, " ") != "merge plan repro shard" {
+		t.Fatalf("the workflow's jobs are %v; this test runs merge, plan, repro and shard: teach it the others", jobs)
+	}
 	start := time.Now()
 	if err := r.runJob("plan", wf.Jobs["plan"], nil); err != nil {
 		t.Fatal(err)
@@ -752,6 +762,23 @@ func runWorkflow(t *testing.T, r *runner, baseline string) workflowRun {
 		t.FailNow()
 	}
 	run := workflowRun{r: r, shardWall: time.Since(shardStart), longestShard: longest}
+	if repro {
+		for _, m := range entries {
+			go func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				errs <- r.runJob("repro", wf.Jobs["repro"], m)
+			}()
+		}
+		for range entries {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		for _, m := range entries {
+			checkRepro(t, r, "repro-"+m["name"])
+		}
+	}
 	for _, m := range entries {
 		id := "shard-" + m["name"]
 		c := buildCounts(t, r, id)
@@ -776,6 +803,30 @@ func runWorkflow(t *testing.T, r *runner, baseline string) workflowRun {
 		t.Errorf("the merge job uploaded no matrix artifact for later size gates: %v", err)
 	}
 	return run
+}
+
+// checkRepro fails unless the repro job id compared at least one cell and
+// found every cell identical.
+func checkRepro(t *testing.T, r *runner, id string) {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(r.dir, "meta", id, "log-*.txt"))
+	identical := 0
+	for _, l := range logs {
+		data, _ := os.ReadFile(l)
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			switch {
+			case len(f) >= 4 && f[3] == "identical": // CELL (recipe platform variant) VERDICT
+				identical++
+			case len(f) >= 4 && f[3] == "DIFFERENT":
+				t.Errorf("%s: %s", id, line)
+			}
+		}
+	}
+	if identical == 0 {
+		t.Errorf("job %s compared no cell (logs: %v)", id, logs)
+	}
+	t.Logf("%s: %d cells identical", id, identical)
 }
 
 type builds struct{ compiled, restored int }
