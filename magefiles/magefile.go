@@ -25,6 +25,14 @@ type Toolchains mg.Namespace
 // Matrix namespace: the size matrix in out/.
 type Matrix mg.Namespace
 
+// Source namespace: pinned sources of real programs.
+type Source mg.Namespace
+
+// Pin prints the [source] table pinning a Debian source package, given as
+// NAME or NAME=VERSION: every file with its sha256 from the package's .dsc.
+// The files go into the source store, so the first build needs no network.
+func (Source) Pin(ctx context.Context, pkg string) error { return front().SourcePin(ctx, pkg) }
+
 // Cache namespace: the action cache outside the repository.
 type Cache mg.Namespace
 

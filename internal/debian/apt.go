@@ -220,10 +220,28 @@ func (a *Apt) DownloadSource(ctx context.Context, run Run, name, version, dir st
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("downloading source %s: %w", name, err)
 	}
-	exact := name + "=" + version
+	exact := name // "": the suite's newest version
+	if version != "" {
+		exact += "=" + version
+	}
 	out, err := run(ctx, a.command("apt-get", "-q", "source", "--download-only", exact), dir, Env)
 	if err != nil {
-		return fmt.Errorf("apt-get source --download-only %s: %w: %s", exact, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("apt-get source --download-only %s: %w: %s", exact, err, aptErrors(out))
 	}
 	return nil
+}
+
+// aptErrors is apt's output cut to its error lines ("E: ..."), or all of
+// it when there are none.
+func aptErrors(out []byte) string {
+	var errs []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "E: ") {
+			errs = append(errs, strings.TrimSpace(l))
+		}
+	}
+	if len(errs) == 0 {
+		return strings.TrimSpace(string(out))
+	}
+	return strings.Join(errs, "; ")
 }

@@ -559,3 +559,58 @@ func unpackStage(tarPath, dest string) error {
 		}
 	}
 }
+
+// DebianSource downloads the Debian source package pkg at version (the
+// suite's newest when version is "") with the private source apt, puts
+// every file into the source store after checking it against the .dsc,
+// and returns the .dsc. When some file cannot be downloaded (a mirror
+// missing it) the .dsc is still returned when it came, with the error.
+func (b *Builder) DebianSource(ctx context.Context, pkg, version string) (*debian.Dsc, error) {
+	base := filepath.Join(b.opts.CacheDir, "sources")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(base, ".debian"+TempMark)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	fetchErr := b.fetchDebian(ctx, pkg, version, tmp)
+	dscs, _ := filepath.Glob(filepath.Join(tmp, "*.dsc"))
+	if len(dscs) != 1 {
+		if fetchErr != nil {
+			return nil, fetchErr
+		}
+		return nil, fmt.Errorf("apt-get source %s gave %d .dsc files, want 1", pkg, len(dscs))
+	}
+	data, err := os.ReadFile(dscs[0])
+	if err != nil {
+		return nil, err
+	}
+	dsc, err := debian.ParseDsc(data, filepath.Base(dscs[0]))
+	if err != nil {
+		return nil, err
+	}
+	if fetchErr != nil {
+		return dsc, fetchErr
+	}
+	pins := map[string]string{}
+	for _, f := range dsc.Files {
+		pins[f.Name] = "sha256:" + f.SHA256
+	}
+	// The store takes each file from the download folder and keeps it
+	// only when it matches the .dsc: the first build needs no network.
+	st := b.sources()
+	st.Debian = func(_ context.Context, _, _, dir string) error {
+		for n := range pins {
+			if err := atomicfile.Copy(filepath.Join(tmp, n), filepath.Join(dir, n), 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := st.FetchDebian(ctx, dsc.Source, dsc.Version, pins); err != nil {
+		return dsc, err
+	}
+	return dsc, nil
+}

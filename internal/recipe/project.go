@@ -217,6 +217,14 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	if len(r.Sources) > 0 || len(r.StaticLibraries) > 0 || r.Prebuilt != "" {
 		bad("sources", "a recipe with build = %q builds its source tree with its own build system (allowed: no sources, static_libraries or prebuilt)", r.Build)
 	}
+	// Those two shape the compile command of build = "files"; a build
+	// system has its own, and taking them silently would be a lie.
+	if len(r.Libraries) > 0 {
+		bad("libraries", "only for build = \"files\": with build = %q add -l flags to ldflags (or to the build system's own variables through make_args or configure_args)", r.Build)
+	}
+	if len(r.IncludeDirs) > 0 {
+		bad("include_dirs", "only for build = \"files\": with build = %q add -I flags to cflags", r.Build)
+	}
 	if r.IsLibrary() {
 		if r.Binary != "" {
 			bad("binary", "a library recipe installs no program (allowed: binary only with kind = \"program\")")
@@ -380,3 +388,9 @@ func (r *Recipe) projectInputs(root string, set map[string]bool) error {
 		return nil
 	})
 }
+
+// ValidDebianName reports whether name can be a Debian source package.
+func ValidDebianName(name string) bool { return debNameRE.MatchString(name) }
+
+// ValidDebianVersion reports whether version can be a Debian version.
+func ValidDebianVersion(version string) bool { return debVersionRE.MatchString(version) }

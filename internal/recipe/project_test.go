@@ -130,6 +130,8 @@ func TestLoadProjectErrors(t *testing.T) {
 			[]string{"make_args: not for build = \"cmake\""}},
 		{"built with autotools", auto + "built = \"demo\"\n", []string{`built: only for build = "make"`}},
 		{"sources with a build system", auto + "sources = [\"main.c\"]\n", []string{`sources: a recipe with build = "autotools" builds its source tree`}},
+		{"libraries with a build system", auto + "libraries = [\"z\"]\n", []string{`libraries: only for build = "files"`, "add -l flags to ldflags"}},
+		{"include dirs with a build system", auto + "include_dirs = [\"inc\"]\n", []string{`include_dirs: only for build = "files"`, "add -I flags to cflags"}},
 		{"env overrides CC", auto + "env = { CC = \"clang\" }\n", []string{"env.CC: CC is set by fromscratch", "reserved: AR, CC", "use cflags and ldflags"}},
 		{"env overrides PATH", auto + "env = { PATH = \"/opt/bin\" }\n", []string{"env.PATH: PATH is set by fromscratch"}},
 		{"env bad name", auto + "env = { \"1X\" = \"y\" }\n", []string{`env.1X: "1X" is not a variable name`}},

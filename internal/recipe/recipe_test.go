@@ -454,8 +454,19 @@ func TestLoadAllRecipes(t *testing.T) {
 			t.Errorf("recipe %s has no description", r.Name)
 		}
 	}
-	want := []string{"cppcontainers", "gnuhello", "hello", "jq", "lua", "mathprint", "multifile", "nsslookup", "onig", "threads", "tini", "tree", "zlib"}
-	if !reflect.DeepEqual(names, want) {
+	// Every folder of recipes/ holding a recipe.toml, in name order: a
+	// new recipe needs no edit here.
+	entries, err := os.ReadDir("../../recipes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join("../../recipes", e.Name(), recipe.FileName)); err == nil {
+			want = append(want, e.Name())
+		}
+	}
+	if len(want) < 6 || !reflect.DeepEqual(names, want) {
 		t.Errorf("LoadAll names = %v, want %v", names, want)
 	}
 	for _, r := range rs {
