@@ -24,7 +24,9 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 		status := j.Status
 		if r := rep.Results[j.Cell.String()]; r != nil {
 			status = matrix.StatusBuilt
-			origins[r.Origin]++
+			if r.Err == nil {
+				origins[r.Origin]++
+			}
 			if r.Err == nil && !r.ImageReused {
 				packed++
 			}
@@ -54,6 +56,9 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 	fmt.Fprintf(w, "binaries: %d compiled, %d restored from the cache, %d up to date, %d taken as they are; images: %d packed, %d unchanged\n",
 		origins[pipeline.OriginCompiled], origins[pipeline.OriginRestored], origins[pipeline.OriginKept], origins[pipeline.OriginTaken],
 		packed, counts[matrix.StatusBuilt]-packed)
+	if rep.LeftOut > 0 {
+		fmt.Fprintf(w, "left out: %d cells with no binary in %s/bin (their rows are kept as they were)\n", rep.LeftOut, relTo(cfg.Root, cfg.OutDir))
+	}
 	if len(unavailable) > 0 {
 		lines := make([]string, 0, len(unavailable))
 		for l := range unavailable {

@@ -146,6 +146,23 @@ type Report struct {
 	Jobs    []Job
 	Results map[string]*Result // by Cell.String(), cells that ran only
 	Matrix  *matrix.Matrix
+	// LeftOut counts the cells image:all and image:run left out: no
+	// binary in out/bin.
+	LeftOut int
+}
+
+// knownSmokes gives a run without smoke runs the passes its stamps
+// recorded for exactly these images, so that repacking the same images
+// does not forget that they ran.
+func (b *Builder) knownSmokes(rep *Report) {
+	for _, r := range rep.Results {
+		if r.Err != nil || r.Archive == "" {
+			continue
+		}
+		if res, ok := r.stamp.smokePassed(smokeKey(r.Digest, r)); ok {
+			r.Smoke = res
+		}
+	}
 }
 
 // Failed lists the cells that failed, including unavailable toolchains
@@ -178,9 +195,19 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	defer b.removeLibraryDir()
-	rep := &Report{Jobs: inv.JobsFor(b.opts.Platforms, b.opts.Toolchains), Results: map[string]*Result{}}
+	rep := &Report{Results: map[string]*Result{}}
 	var todo []Job
-	for _, j := range rep.Jobs {
+	for _, j := range inv.JobsFor(b.opts.Platforms, b.opts.Toolchains) {
+		if b.opts.ReuseBinaries && j.Recipe.Prebuilt == "" {
+			// image:all and image:run pack what out/bin holds; a cell
+			// with no binary there (not built, not applicable, failed)
+			// is not part of the run, and its row stays as it was.
+			if _, err := os.Stat(filepath.Join(b.cellDir(j.Cell), j.Recipe.Name)); err != nil {
+				rep.LeftOut++
+				continue
+			}
+		}
+		rep.Jobs = append(rep.Jobs, j)
 		if j.Status == "" {
 			todo = append(todo, j)
 		}
@@ -202,9 +229,11 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 	}
 	if b.opts.Smoke {
 		b.smokeAll(ctx, rep)
+	} else {
+		b.knownSmokes(rep)
 	}
 	rep.Matrix = Rows(rep)
-	if len(b.opts.Recipes) > 0 || len(b.opts.Platforms) > 0 || len(b.opts.Toolchains) > 0 {
+	if len(b.opts.Recipes) > 0 || len(b.opts.Platforms) > 0 || len(b.opts.Toolchains) > 0 || rep.LeftOut > 0 {
 		keepOtherRows(filepath.Join(b.opts.OutDir, "matrix.json"), rep.Matrix)
 	}
 	if err := matrix.WriteAll(b.opts.OutDir, rep.Matrix); err != nil {

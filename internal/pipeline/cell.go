@@ -206,7 +206,15 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 			}
 		}
 	}
+	prev := r.stamp
 	r.stamp = &stamp{CompileKey: r.CompileKey, ImageKey: ikey, BinarySHA256: r.BinarySHA256}
+	if r.Origin == OriginTaken && prev != nil {
+		// image:all repacks a binary build:all made: the stamp keeps its
+		// compile key (so the next build:all keeps the binary) and its
+		// smoke pass, which counts only for the same image (the smoke key
+		// holds the digest).
+		r.stamp.CompileKey, r.stamp.Smoke = prev.CompileKey, prev.Smoke
+	}
 	digest, err := SourceDigest(j.Recipe)
 	if err != nil {
 		return err
@@ -299,10 +307,10 @@ func (b *Builder) archive(_ context.Context, r *Result) error {
 		return err
 	}
 	r.Archive = p
-	if r.Origin == OriginTaken {
-		return nil // no compile key: nothing to stamp
-	}
 	r.stamp.Digest, r.stamp.Sizes = r.Digest, r.Sizes
+	if r.stamp.CompileKey == "" {
+		return nil // a prebuilt file, or a binary no stamp describes: nothing to stamp
+	}
 	return r.stamp.record(b.cellDir(r.Job.Cell))
 }
 

@@ -72,6 +72,11 @@ func (b *Builder) take(_ context.Context, r *Result) error {
 	b.found(r, dir)
 	sum, err := cache.FileDigest(bin)
 	r.BinarySHA256 = sum
+	if st := readStamp(dir); err == nil && st != nil && st.BinarySHA256 == sum {
+		// What build:all recorded of this binary: its key (so the image
+		// key is the one build:all computes) and its smoke pass carry over.
+		r.stamp, r.CompileKey = st, st.CompileKey
+	}
 	return err
 }
 

@@ -316,3 +316,62 @@ func TestBuildRecipeKeepsOtherRows(t *testing.T) {
 		t.Fatalf("%d kept rows and %d hello rows", kept, hello)
 	}
 }
+
+// image:all (ReuseBinaries without smoke runs) packs the cells out/bin
+// holds and leaves the others out instead of failing them, and the rows
+// of the images it packed again keep the smoke pass their stamps recorded
+// for the same image.
+func TestImagesPackOnlyWhatOutBinHolds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds")
+	}
+	needEngine(t)
+	cfg := testOptions(t, repoRoot(t))
+	cfg.Recipes, cfg.Platforms, cfg.Toolchains = []string{"hello"}, []recipe.Platform{recipe.AMD64}, []string{"gcc"}
+	if _, err := New(cfg).Build(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := cfg
+	images.Recipes, images.Platforms, images.Toolchains = smallRecipes, nil, nil // the whole matrix of the small recipes
+	images.ReuseBinaries, images.Smoke = true, false
+	rep, err := New(images).Build(t.Context())
+	if err != nil {
+		t.Fatalf("image:all over a partly built out/: %v", err)
+	}
+	if rep.LeftOut == 0 {
+		t.Error("no cell was left out, yet out/bin holds only hello's amd64 gcc cells")
+	}
+	after, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Rows) != len(before.Rows) {
+		t.Errorf("image:all wrote %d rows, want the %d of the cells it could pack", len(after.Rows), len(before.Rows))
+	}
+	for i, r := range after.Rows {
+		if r.Status == matrix.StatusFailed {
+			t.Errorf("%s failed: %s", r.Key(), r.Reason)
+		}
+		if i < len(before.Rows) && (r.Key() != before.Rows[i].Key() || r.Digest != before.Rows[i].Digest) {
+			t.Errorf("row %d: %s %s, before %s %s", i, r.Key(), r.Digest, before.Rows[i].Key(), before.Rows[i].Digest)
+		}
+		if r.Status == matrix.StatusBuilt && r.Smoke.Status != smoke.StatusPass {
+			t.Errorf("%s: smoke %q after image:all, want the recorded pass of the same image", r.Key(), r.Smoke.Status)
+		}
+	}
+	// The stamps image:all wrote still describe the binaries: the next
+	// build:all keeps them, their images and their smoke passes.
+	again, err := New(cfg).Build(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cell, r := range again.Results {
+		if r.Origin != OriginKept || !r.ImageReused || r.Smoke.Status != smoke.StatusPass {
+			t.Errorf("%s after image:all: origin %s, image reused %v, smoke %s; want kept, reused and the recorded pass", cell, r.Origin, r.ImageReused, r.Smoke.Status)
+		}
+	}
+}
