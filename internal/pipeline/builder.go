@@ -300,6 +300,7 @@ func (b *Builder) writeLayouts(rep *Report) error {
 		if !changed[name] {
 			continue
 		}
+		b.keepOtherImages(rep, name, byRecipe[name])
 		var indexes []image.Index
 		for variant, imgs := range byRecipe[name] {
 			indexes = append(indexes, image.Index{Name: variant, Images: imgs})
@@ -317,6 +318,39 @@ func (b *Builder) writeLayouts(rep *Report) error {
 		b.recordLayout(rep, name)
 	}
 	return errors.Join(errs...)
+}
+
+// keepOtherImages adds to imgs (by variant) the images of recipe's cells
+// this run did not cover that out/ already has: a run limited to some
+// platforms, toolchains or built binaries keeps the other rows of
+// out/matrix.json (keepOtherRows), and the layout keeps their images, the
+// ones those rows name (same digest), so that matrix and layout agree.
+func (b *Builder) keepOtherImages(rep *Report, recipe string, imgs map[string][]image.Image) {
+	if len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && rep.LeftOut == 0 {
+		return // every cell of the recipe is in this run
+	}
+	old, err := matrix.Load(filepath.Join(b.opts.OutDir, "matrix.json"))
+	if err != nil {
+		return
+	}
+	inRun := map[matrix.Key]bool{}
+	for _, j := range rep.Jobs {
+		inRun[matrix.Key{Recipe: j.Cell.Recipe, Platform: string(j.Cell.Platform), Toolchain: j.Cell.Toolchain, Linkage: string(j.Cell.Linkage)}] = true
+	}
+	dir := filepath.Join(b.opts.OutDir, "oci", recipe)
+	for _, row := range old.Rows {
+		if row.Recipe != recipe || inRun[row.Key()] || row.Status != matrix.StatusBuilt || row.Digest == "" {
+			continue
+		}
+		variant := row.Toolchain + "-" + row.Linkage
+		img, err := image.Lookup(dir, variant, row.Platform)
+		if err != nil {
+			continue
+		}
+		if d, err := img.Digest(); err == nil && d.String() == row.Digest {
+			imgs[variant] = append(imgs[variant], img)
+		}
+	}
 }
 
 // keepOtherRows adds to m the rows of an existing matrix that m does not

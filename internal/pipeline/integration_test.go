@@ -375,3 +375,56 @@ func TestImagesPackOnlyWhatOutBinHolds(t *testing.T) {
 		}
 	}
 }
+
+// Runs limited to one platform each, one after the other in one out/,
+// leave a matrix and an OCI layout that agree: every built row's image is
+// in the layout with the row's digest, and going back to the first
+// platform repacks nothing.
+func TestPartialRunsKeepEachOthersImages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds")
+	}
+	cfg := testOptions(t, repoRoot(t))
+	cfg.Smoke = false
+	cfg.Recipes, cfg.Toolchains = []string{"hello"}, []string{"gcc"}
+	for _, p := range []recipe.Platform{recipe.AMD64, recipe.ARM64} {
+		o := cfg
+		o.Platforms = []recipe.Platform{p}
+		if _, err := New(o).Build(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := 0
+	for _, row := range m.Rows {
+		if row.Status != matrix.StatusBuilt {
+			continue
+		}
+		built++
+		img, err := image.Lookup(filepath.Join(cfg.OutDir, "oci", "hello"), row.Toolchain+"-"+row.Linkage, row.Platform)
+		if err != nil {
+			t.Errorf("%s: not in the layout: %v", row.Key(), err)
+			continue
+		}
+		if d, _ := img.Digest(); d.String() != row.Digest {
+			t.Errorf("%s: layout %s, matrix %s", row.Key(), d, row.Digest)
+		}
+	}
+	if built != 4 {
+		t.Fatalf("%d built rows, want 4 (amd64 and arm64, static and dynamic)", built)
+	}
+	o := cfg
+	o.Platforms = []recipe.Platform{recipe.AMD64}
+	rep, err := New(o).Build(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cell, r := range rep.Results {
+		if !r.ImageReused {
+			t.Errorf("%s was packed again after a run for another platform", cell)
+		}
+	}
+}
