@@ -553,7 +553,7 @@ func TestLoadAllRecipes(t *testing.T) {
 			t.Errorf("recipe %s has no description", r.Name)
 		}
 	}
-	want := []string{"cppcontainers", "gnuhello", "hello", "jq", "lua", "mathprint", "multifile", "nsslookup", "onig", "threads", "tini", "zlib"}
+	want := []string{"cppcontainers", "gnuhello", "hello", "jq", "lua", "mathprint", "multifile", "nsslookup", "onig", "pigz", "threads", "tini", "zlib"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("LoadAll names = %v, want %v", names, want)
 	}

@@ -751,3 +751,23 @@ strip_components = 1
 		}
 	})
 }
+
+// TestVendoredPigz lays out the real recipes/pigz from the tarball
+// vendored in its folder (the mirror answers 404 for it), with no fetcher
+// and no network.
+func TestVendoredPigz(t *testing.T) {
+	r, err := recipe.Load(filepath.Join("..", "..", "recipes", "pigz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &source.Store{Cache: t.TempDir(), Client: &http.Client{Transport: failing{}}}
+	dest := filepath.Join(t.TempDir(), "src")
+	if err := s.Tree(t.Context(), execRun, r, dest); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"pigz.c", "yarn.c", "Makefile", "zopfli/src/zopfli/deflate.c"} {
+		if _, err := os.Stat(filepath.Join(dest, f)); err != nil {
+			t.Errorf("the pigz tree lacks %s: %v", f, err)
+		}
+	}
+}
