@@ -805,3 +805,25 @@ func TestInputsRealRecipe(t *testing.T) {
 		t.Errorf("Inputs() = %q, want %q", got, want)
 	}
 }
+
+// A pinned source's vendored tarball is no input: the key holds its pin,
+// which the file must match to be used. Nor are the smoke run's files: the
+// smoke key holds them, and the binary does not depend on them.
+func TestInputsVendored(t *testing.T) {
+	r, err := recipe.Load("../../recipes/pigz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"recipe.toml"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Inputs() = %q, want %q", got, want)
+	}
+	for _, f := range []string{"pigz_2.6.orig.tar.xz", r.Smoke.StdinFile, r.Smoke.StdoutFile} {
+		if _, err := os.Stat(filepath.Join(r.Dir, f)); err != nil {
+			t.Errorf("recipes/pigz lacks %s: %v", f, err)
+		}
+	}
+}
