@@ -159,7 +159,7 @@ func (b *Builder) knownSmokes(rep *Report) {
 		if r.Err != nil || r.Archive == "" {
 			continue
 		}
-		if res, ok := r.stamp.smokePassed(smokeKey(r.Digest, r)); ok {
+		if res, ok := r.stamp.smokePassed(smokeKey(r.Digest, r.Job.Recipe)); ok {
 			r.Smoke = res
 		}
 	}

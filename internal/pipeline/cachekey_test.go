@@ -161,3 +161,62 @@ func TestActionCache(t *testing.T) {
 		t.Fatal("the corrupted entry was used instead of compiling")
 	}
 }
+
+// The smoke key changes with what the run is fed and expects, files of
+// the recipe folder included, and not with where the folder is.
+func TestSmokeKey(t *testing.T) {
+	load := func(t *testing.T, dir, smoke string, files map[string]string) *recipe.Recipe {
+		t.Helper()
+		files["recipe.toml"] = "language = \"c\"\nsources = [\"main.c\"]\n[smoke]\n" + smoke
+		files["main.c"] = "int main(void) { return 0; }\n"
+		for n, b := range files {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := recipe.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	folder := func(t *testing.T) string {
+		d := filepath.Join(t.TempDir(), "demo")
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	const digest = "sha256:0123"
+	withFiles := "args = [\"-dc\"]\nstdin_file = \"in.gz\"\nstdout_file = \"out.txt\"\n"
+	files := func() map[string]string { return map[string]string{"in.gz": "gz bytes", "out.txt": "text\n"} }
+	ref := smokeKey(digest, load(t, folder(t), withFiles, files()))
+	if k := smokeKey(digest, load(t, folder(t), withFiles, files())); k != ref {
+		t.Errorf("the same recipe in another folder has another smoke key")
+	}
+	for name, change := range map[string]func(t *testing.T) *recipe.Recipe{
+		"stdin_file's bytes": func(t *testing.T) *recipe.Recipe {
+			f := files()
+			f["in.gz"] = "other gz bytes"
+			return load(t, folder(t), withFiles, f)
+		},
+		"stdout_file's bytes": func(t *testing.T) *recipe.Recipe {
+			f := files()
+			f["out.txt"] = "text!\n"
+			return load(t, folder(t), withFiles, f)
+		},
+		"stdin text instead": func(t *testing.T) *recipe.Recipe {
+			return load(t, folder(t), "args = [\"-dc\"]\nstdin = \"gz bytes\"\nstdout_file = \"out.txt\"\n", files())
+		},
+	} {
+		if k := smokeKey(digest, change(t)); k == ref {
+			t.Errorf("a change of %s keeps the smoke key", name)
+		}
+	}
+	a := smokeKey(digest, load(t, folder(t), "stdin = \"a\"\nstdout = \"a\"\n", map[string]string{}))
+	b := smokeKey(digest, load(t, folder(t), "stdin = \"b\"\nstdout = \"a\"\n", map[string]string{}))
+	none := smokeKey(digest, load(t, folder(t), "stdout = \"a\"\n", map[string]string{}))
+	if a == b || a == none {
+		t.Errorf("the stdin text does not count: %s %s %s", a, b, none)
+	}
+}

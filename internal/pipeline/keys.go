@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -139,13 +140,27 @@ func (b *Builder) imageKey(r *Result) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// smokeKey covers what a smoke run checks: the image and the expectation.
-func smokeKey(digest string, r *Result) string {
-	s := r.Job.Recipe.Smoke
+// smokeKey covers what a smoke run checks: the image and the expectation,
+// with what the run is fed on stdin: the text, or the bytes of stdin_file,
+// and the bytes of stdout_file, so that a change to either file runs the
+// smoke test again. A file that cannot be read gives a key no stamp holds.
+func smokeKey(digest string, rc *recipe.Recipe) string {
+	s := rc.Smoke
 	want := s.StdoutRegexp
 	if s.Stdout != nil {
 		want = "=" + *s.Stdout
 	}
-	h := sha256.Sum256([]byte(strings.Join([]string{"smoke/v2", digest, want, strconv.Itoa(s.ExitCode), fmt.Sprint(s.Args)}, "\x00")))
+	fileDigest := func(rel string) string {
+		if rel == "" {
+			return ""
+		}
+		d, err := cache.FileDigest(filepath.Join(rc.Dir, filepath.Clean(rel)))
+		if err != nil {
+			return "unreadable " + err.Error()
+		}
+		return d
+	}
+	h := sha256.Sum256([]byte(strings.Join([]string{"smoke/v3", digest, want, strconv.Itoa(s.ExitCode), fmt.Sprint(s.Args),
+		"stdin=" + s.Stdin, "stdin_file=" + fileDigest(s.StdinFile), "stdout_file=" + fileDigest(s.StdoutFile)}, "\x00")))
 	return hex.EncodeToString(h[:])
 }

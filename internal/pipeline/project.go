@@ -609,7 +609,7 @@ func (b *Builder) DebianSource(ctx context.Context, pkg, version string) (*debia
 		}
 		return nil
 	}
-	if _, err := st.FetchDebian(ctx, dsc.Source, dsc.Version, pins); err != nil {
+	if _, err := st.FetchDebian(ctx, "", dsc.Source, dsc.Version, pins); err != nil {
 		return dsc, err
 	}
 	return dsc, nil

@@ -1,13 +1,17 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
@@ -15,8 +19,10 @@ import (
 
 // realSubset is what CI builds of the real programs (autotools, CMake and
 // make projects from pinned Debian sources), chosen for cost: every build
-// system and the library dependency (jq on onig) with gcc on linux/amd64,
-// static and dynamic; a foreign platform (linux/arm64, make and CMake);
+// system and the library dependencies (jq on onig, pigz on zlib, whose
+// source is vendored in its recipe folder, with a smoke run fed on stdin)
+// with gcc on linux/amd64, static and dynamic; a foreign platform
+// (linux/arm64, make and CMake);
 // zig on the make project (lua: no configure, whose ~200 s per cell with
 // zig would dominate). go tool mage setup build:all builds the whole matrix.
 var realSubset = []struct {
@@ -24,7 +30,7 @@ var realSubset = []struct {
 	platforms  []recipe.Platform
 	toolchains []string
 }{
-	{[]string{"gnuhello", "jq", "lua", "tini"}, []recipe.Platform{recipe.AMD64}, []string{"gcc"}},
+	{[]string{"gnuhello", "jq", "lua", "pigz", "tini"}, []recipe.Platform{recipe.AMD64}, []string{"gcc"}},
 	{[]string{"lua", "tini"}, []recipe.Platform{recipe.ARM64}, []string{"gcc"}},
 	{[]string{"lua"}, []recipe.Platform{recipe.AMD64}, []string{"zig"}},
 }
@@ -65,6 +71,9 @@ func TestRealPrograms(t *testing.T) {
 					p, _ := recipe.ParsePlatform(row.Platform)
 					cell := recipe.Cell{Recipe: row.Recipe, Platform: p, Toolchain: row.Toolchain, Linkage: recipe.Linkage(row.Linkage)}
 					checkNoMachinePaths(t, filepath.Join(o.OutDir, cell.BinDir()), o)
+					if row.Recipe == "pigz" {
+						checkPigz(t, o, root, cell, row)
+					}
 				case matrix.StatusNotApplicable:
 				case matrix.StatusUnavailable:
 					if cfg.RequireAll {
@@ -124,4 +133,57 @@ func checkNoMachinePaths(t *testing.T, dir string, cfg Options) {
 		}
 		return nil
 	})
+}
+
+// checkPigz checks pigz's round trip and its zlib: the whole stdout of the
+// smoke run (pigz -dc of a .gz fed on stdin) is the expected text, and a
+// dynamic image carries libz.so.1 from the zlib recipe's stage in its
+// closure (and a static one none).
+func checkPigz(t *testing.T, o Options, root string, cell recipe.Cell, row matrix.Row) {
+	t.Helper()
+	if row.Smoke.Status == smoke.StatusPass {
+		want, err := os.ReadFile(filepath.Join(root, "recipes", "pigz", "seq.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(o.OutDir, cell.BinDir(), "smoke.stdout"))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("pigz -dc printed %d bytes (%v), want the %d bytes of recipes/pigz/seq.txt", len(got), err, len(want))
+		}
+	}
+	img, err := image.Lookup(filepath.Join(o.OutDir, "oci", "pigz"), cell.Variant(), row.Platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var libz []string
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range tarFiles(t, raw) {
+			if strings.HasPrefix(path.Base(name), "libz.so") {
+				libz = append(libz, name)
+			}
+		}
+	}
+	switch cell.Linkage {
+	case recipe.Dynamic:
+		if len(libz) != 1 || path.Base(libz[0]) != "libz.so.1" || row.Sizes.LibraryCount < 2 {
+			t.Errorf("the dynamic pigz image holds zlib as %q (library_count %d), want libz.so.1 in its closure", libz, row.Sizes.LibraryCount)
+		}
+	case recipe.Static:
+		if len(libz) != 0 {
+			t.Errorf("the static pigz image holds %q", libz)
+		}
+	}
 }

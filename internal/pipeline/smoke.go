@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 
 	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 )
 
@@ -20,7 +22,7 @@ func (b *Builder) smokeAll(ctx context.Context, rep *Report) {
 		if r == nil || r.Err != nil || r.Archive == "" {
 			continue
 		}
-		if res, ok := r.stamp.smokePassed(smokeKey(r.Digest, r)); ok {
+		if res, ok := r.stamp.smokePassed(smokeKey(r.Digest, r.Job.Recipe)); ok {
 			r.Smoke = res
 			continue
 		}
@@ -32,13 +34,17 @@ func (b *Builder) smokeAll(ctx context.Context, rep *Report) {
 	engine, why := smoke.Detect(ctx, b.opts.EngineEnv)
 	b.forEach(ctx, "smoke", todo, func(ctx context.Context, j Job) *Result {
 		r := rep.Results[j.Cell.String()]
-		if engine == nil {
+		spec, want, err := b.smokeSpec(r)
+		switch {
+		case engine == nil:
 			r.Smoke = smoke.Result{Status: smoke.StatusSkipped, Reason: "no container engine: " + why}
-		} else {
-			r.Smoke = smoke.Run(ctx, engine, b.smokeSpec(r), expect(r))
+		case err != nil:
+			r.Smoke = smoke.Result{Status: smoke.StatusFail, Reason: fmt.Sprintf("%s: %v", j.Cell, err)}
+		default:
+			r.Smoke = smoke.Run(ctx, engine, spec, want)
 		}
 		if r.Smoke.Status == smoke.StatusPass && r.stamp != nil && r.stamp.Digest == r.Digest {
-			r.stamp.Smoke = &smokeStamp{Key: smokeKey(r.Digest, r), Result: r.Smoke}
+			r.stamp.Smoke = &smokeStamp{Key: smokeKey(r.Digest, r.Job.Recipe), Result: r.Smoke}
 			_ = r.stamp.record(b.cellDir(j.Cell)) // losing it only costs a run
 		}
 		return r
@@ -54,10 +60,19 @@ type errSmoke string
 
 func (e errSmoke) Error() string { return "smoke run: " + string(e) }
 
-// smokeSpec describes how to run a cell's image.
-func (b *Builder) smokeSpec(r *Result) smoke.Spec {
+// smokeSpec describes how to run a cell's image, and what the run must
+// do: stdin and the exact stdout may come from files of the recipe folder.
+func (b *Builder) smokeSpec(r *Result) (smoke.Spec, smoke.Expect, error) {
 	rc := r.Job.Recipe
 	img := r.Image
+	stdin, err := rc.Smoke.ReadStdin(rc.Dir)
+	if err != nil {
+		return smoke.Spec{}, smoke.Expect{}, err
+	}
+	want, err := expect(rc)
+	if err != nil {
+		return smoke.Spec{}, smoke.Expect{}, err
+	}
 	return smoke.Spec{
 		Name:       r.Job.Cell.String(),
 		Archive:    r.Archive,
@@ -66,17 +81,25 @@ func (b *Builder) smokeSpec(r *Result) smoke.Spec {
 		Entrypoint: []string{"/" + rc.Name},
 		Cmd:        rc.Smoke.Args,
 		Unpack:     func(dir string) error { return image.Unpack(img, dir) },
+		Stdin:      stdin,
 		Timeout:    rc.Smoke.TimeoutOrDefault(),
 		StdoutFile: filepath.Join(b.cellDir(r.Job.Cell), "smoke.stdout"),
 		StderrFile: filepath.Join(b.cellDir(r.Job.Cell), "smoke.stderr"),
-	}
+	}, want, nil
 }
 
 // expect is the recipe's expectation of a run.
-func expect(r *Result) smoke.Expect {
-	s := r.Job.Recipe.Smoke
-	if s.Stdout != nil { // compared as it streams: nothing held in memory
-		return smoke.Expect{Stdout: s.Stdout, Want: *s.Stdout, ExitCode: s.ExitCode}
+func expect(rc *recipe.Recipe) (smoke.Expect, error) {
+	s := rc.Smoke
+	stdout, err := s.ReadStdout(rc.Dir)
+	if err != nil {
+		return smoke.Expect{}, err
 	}
-	return smoke.Expect{Match: s.Matches, Want: s.StdoutRegexp, ExitCode: s.ExitCode}
+	switch {
+	case s.StdoutFile != "": // compared as it streams: nothing more held in memory
+		return smoke.Expect{Stdout: stdout, Want: fmt.Sprintf("the %d bytes of recipes/%s/%s", len(*stdout), rc.Name, s.StdoutFile), ExitCode: s.ExitCode}, nil
+	case stdout != nil:
+		return smoke.Expect{Stdout: stdout, Want: *stdout, ExitCode: s.ExitCode}, nil
+	}
+	return smoke.Expect{Match: s.Matches, Want: s.StdoutRegexp, ExitCode: s.ExitCode}, nil
 }

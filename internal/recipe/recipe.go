@@ -71,11 +71,56 @@ type StaticLibrary struct {
 
 // Smoke is the expected behaviour of the program when its image runs.
 type Smoke struct {
-	Args         []string `toml:"args"`
-	Stdout       *string  `toml:"stdout"`
-	StdoutRegexp string   `toml:"stdout_regexp"`
-	ExitCode     int      `toml:"exit_code"`
-	Timeout      string   `toml:"timeout"`
+	Args []string `toml:"args"`
+	// Stdin is the text fed to the program's stdin; StdinFile (relative to
+	// the recipe folder) the bytes of a file instead. With neither, stdin
+	// is empty (at end of file at once).
+	Stdin     string  `toml:"stdin"`
+	StdinFile string  `toml:"stdin_file"`
+	Stdout    *string `toml:"stdout"`
+	// StdoutFile (relative to the recipe folder) holds the exact stdout
+	// expected, for output that does not fit in recipe.toml.
+	StdoutFile   string `toml:"stdout_file"`
+	StdoutRegexp string `toml:"stdout_regexp"`
+	ExitCode     int    `toml:"exit_code"`
+	Timeout      string `toml:"timeout"`
+}
+
+// HasStdin reports whether the run is fed a stdin (stdin or stdin_file).
+func (s Smoke) HasStdin() bool { return s.Stdin != "" || s.StdinFile != "" }
+
+// ReadStdin is what the run is fed on stdin, read from the recipe folder
+// dir for stdin_file; nil when the recipe gives none.
+func (s Smoke) ReadStdin(dir string) ([]byte, error) {
+	switch {
+	case s.StdinFile != "":
+		return s.readFile(dir, s.StdinFile)
+	case s.Stdin != "":
+		return []byte(s.Stdin), nil
+	}
+	return nil, nil
+}
+
+// ReadStdout is the exact stdout expected: stdout, or the bytes of
+// stdout_file in the recipe folder dir; nil when neither is set.
+func (s Smoke) ReadStdout(dir string) (*string, error) {
+	if s.StdoutFile != "" {
+		data, err := s.readFile(dir, s.StdoutFile)
+		if err != nil {
+			return nil, err
+		}
+		out := string(data)
+		return &out, nil
+	}
+	return s.Stdout, nil
+}
+
+func (s Smoke) readFile(dir, rel string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(dir, filepath.Clean(rel)))
+	if err != nil {
+		return nil, fmt.Errorf("reading the smoke run's %s: %w", rel, errors.Unwrap(err))
+	}
+	return data, nil
 }
 
 // Exclude removes cells from the matrix; empty fields match everything.
@@ -192,7 +237,7 @@ func (r *Recipe) CheckToolchains(known []string) error {
 }
 
 const allowedKeys = "description, language, sources, include_dirs, defines, cflags, ldflags, libraries, " +
-	"static_libraries.{name,sources}, prebuilt, smoke.{args,stdout,stdout_regexp,exit_code,timeout}, " +
+	"static_libraries.{name,sources}, prebuilt, smoke.{args,stdin,stdin_file,stdout,stdout_file,stdout_regexp,exit_code,timeout}, " +
 	"exclude.{platform,toolchain,linkage,reason}, build, kind, depends, configure_args, cmake_args, make_args, " +
 	"configure_style, autoreconf, env, binary, built, runtime_files, patches, " +
 	"source.{debian,version,files,debian_patches,url,sha256,strip_components}"
@@ -256,8 +301,25 @@ func (r *Recipe) validate(file string) error {
 			bad(fmt.Sprintf("libraries[%d]", i), "%q: give the bare library name, as in \"m\" for -lm", l)
 		}
 	}
-	if r.Smoke.Stdout != nil && r.Smoke.StdoutRegexp != "" {
-		bad("smoke.stdout_regexp", "set either smoke.stdout or smoke.stdout_regexp, not both")
+	expectations := 0
+	for _, set := range []bool{r.Smoke.Stdout != nil, r.Smoke.StdoutFile != "", r.Smoke.StdoutRegexp != ""} {
+		if set {
+			expectations++
+		}
+	}
+	if expectations > 1 {
+		bad("smoke", "set one of smoke.stdout, smoke.stdout_file and smoke.stdout_regexp, not several")
+	}
+	if r.Smoke.Stdin != "" && r.Smoke.StdinFile != "" {
+		bad("smoke.stdin_file", "set either smoke.stdin (the text) or smoke.stdin_file (a file in the recipe folder), not both")
+	}
+	for _, f := range []struct{ field, path string }{{"smoke.stdin_file", r.Smoke.StdinFile}, {"smoke.stdout_file", r.Smoke.StdoutFile}} {
+		if f.path == "" {
+			continue
+		}
+		if err := r.checkPath(f.path, false); err != nil {
+			bad(f.field, "%v (allowed: a file inside recipes/%s)", err, r.Name)
+		}
 	}
 	if r.Smoke.StdoutRegexp != "" {
 		if _, err := regexp.Compile(r.Smoke.StdoutRegexp); err != nil {

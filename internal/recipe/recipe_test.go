@@ -153,6 +153,51 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// TestSmokeStdin: what a run is fed on stdin, and the exact stdout a file
+// holds, come from the recipe as loaded.
+func TestSmokeStdin(t *testing.T) {
+	const head = "language = \"c\"\nsources = [\"main.c\"]\n"
+	for _, tc := range []struct {
+		name, toml string
+		stdin      []byte // nil: no stdin
+		stdout     *string
+	}{
+		{"no stdin", head + "[smoke]\nstdout = \"x\"\n", nil, ptr("x")},
+		{"stdin text", head + "[smoke]\nstdin = \"a\\nb\\n\"\n", []byte("a\nb\n"), nil},
+		{"stdin_file", head + "[smoke]\nstdin_file = \"data/in.bin\"\nstdout_file = \"out.txt\"\n", []byte{0x1f, 0x8b, 0, 0xff}, ptr("expected\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeRecipe(t, "demo", map[string]string{"recipe.toml": tc.toml, "main.c": "", "data/in.bin": "\x1f\x8b\x00\xff", "out.txt": "expected\n"})
+			r, err := recipe.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := r.Smoke.ReadStdin(r.Dir)
+			if err != nil || !reflect.DeepEqual(in, tc.stdin) || r.Smoke.HasStdin() != (tc.stdin != nil) {
+				t.Errorf("ReadStdin = %q, %v (HasStdin %v), want %q", in, err, r.Smoke.HasStdin(), tc.stdin)
+			}
+			out, err := r.Smoke.ReadStdout(r.Dir)
+			if err != nil || (out == nil) != (tc.stdout == nil) || (out != nil && *out != *tc.stdout) {
+				t.Errorf("ReadStdout = %v, %v, want %v", out, err, tc.stdout)
+			}
+		})
+	}
+	t.Run("a file gone after loading", func(t *testing.T) {
+		dir := writeRecipe(t, "demo", map[string]string{"recipe.toml": head + "[smoke]\nstdin_file = \"in.txt\"\n", "main.c": "", "in.txt": ""})
+		r, err := recipe.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(filepath.Join(dir, "in.txt"))
+		_, err = r.Smoke.ReadStdin(r.Dir)
+		if err == nil || !strings.Contains(err.Error(), "in.txt") || strings.Contains(err.Error(), dir) {
+			t.Errorf("ReadStdin of a removed file = %v, want an error naming in.txt without the machine path", err)
+		}
+	})
+}
+
+func ptr(s string) *string { return &s }
+
 // TestLoadErrors checks that every mistake in a recipe is reported with the
 // file, the field and what is allowed.
 func TestLoadErrors(t *testing.T) {
@@ -175,8 +220,62 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name: "unknown key in smoke",
-			toml: head + "[smoke]\nstdin = \"x\"\n",
-			want: []string{"smoke.stdin", "unknown key", "smoke.{args,stdout,stdout_regexp,exit_code,timeout}"},
+			toml: head + "[smoke]\nstdn = \"x\"\n",
+			want: []string{"smoke.stdn", "unknown key", "smoke.{args,stdin,stdin_file,stdout,stdout_file,stdout_regexp,exit_code,timeout}"},
+		},
+		{
+			name:  "stdin and stdin_file both set",
+			toml:  head + "[smoke]\nstdin = \"x\"\nstdin_file = \"in.txt\"\n",
+			files: map[string]string{"in.txt": "y"},
+			want:  []string{"smoke.stdin_file: set either smoke.stdin (the text) or smoke.stdin_file (a file in the recipe folder), not both"},
+		},
+		{
+			name: "stdin_file missing",
+			toml: head + "[smoke]\nstdin_file = \"in.gz\"\n",
+			want: []string{`smoke.stdin_file: "in.gz" does not exist in recipes/demo`, "allowed: a file inside recipes/demo"},
+		},
+		{
+			name:  "stdin_file escapes",
+			toml:  head + "[smoke]\nstdin_file = \"../in.txt\"\n",
+			setup: func(t *testing.T, dir string) { writeFiles(t, filepath.Dir(dir), map[string]string{"in.txt": ""}) },
+			want:  []string{`smoke.stdin_file: "../in.txt" escapes the recipe folder`, "allowed: a file inside recipes/demo"},
+		},
+		{
+			name: "stdin_file is a symlink pointing outside",
+			toml: head + "[smoke]\nstdin_file = \"in.txt\"\n",
+			setup: func(t *testing.T, dir string) {
+				if err := os.Symlink(outside, filepath.Join(dir, "in.txt")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []string{`smoke.stdin_file: "in.txt" is a symlink that escapes the recipe folder`},
+		},
+		{
+			name: "stdin_file absolute",
+			toml: head + "[smoke]\nstdin_file = \"" + outside + "\"\n",
+			want: []string{`smoke.stdin_file: "` + outside + `" must be a path relative to the recipe folder`},
+		},
+		{
+			name:  "stdin_file is a directory",
+			toml:  head + "[smoke]\nstdin_file = \"data\"\n",
+			files: map[string]string{"data/a.txt": ""},
+			want:  []string{`smoke.stdin_file: "data" is not a regular file`},
+		},
+		{
+			name: "stdin not a string",
+			toml: head + "[smoke]\nstdin = [\"x\"]\n",
+			want: []string{"smoke.stdin", "string"},
+		},
+		{
+			name: "stdout_file missing",
+			toml: head + "[smoke]\nstdout_file = \"out.txt\"\n",
+			want: []string{`smoke.stdout_file: "out.txt" does not exist in recipes/demo`},
+		},
+		{
+			name:  "stdout and stdout_file both set",
+			toml:  head + "[smoke]\nstdout = \"x\"\nstdout_file = \"out.txt\"\n",
+			files: map[string]string{"out.txt": "x"},
+			want:  []string{"smoke: set one of smoke.stdout, smoke.stdout_file and smoke.stdout_regexp, not several"},
 		},
 		{
 			name: "unknown key in exclude",
@@ -298,7 +397,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "stdout and stdout_regexp",
 			toml: head + "[smoke]\nstdout = \"hi\\n\"\nstdout_regexp = \"hi\"\n",
-			want: []string{"smoke.stdout_regexp: set either smoke.stdout or smoke.stdout_regexp, not both"},
+			want: []string{"smoke: set one of smoke.stdout, smoke.stdout_file and smoke.stdout_regexp, not several"},
 		},
 		{
 			name: "bad regexp",
@@ -444,8 +543,8 @@ func TestLoadAllRecipes(t *testing.T) {
 	var names []string
 	for _, r := range rs {
 		names = append(names, r.Name)
-		if r.Smoke.Stdout == nil && r.Smoke.StdoutRegexp == "" && !r.IsLibrary() {
-			t.Errorf("recipe %s has no smoke expectation (stdout or stdout_regexp)", r.Name)
+		if r.Smoke.Stdout == nil && r.Smoke.StdoutFile == "" && r.Smoke.StdoutRegexp == "" && !r.IsLibrary() {
+			t.Errorf("recipe %s has no smoke expectation (stdout, stdout_file or stdout_regexp)", r.Name)
 		}
 		if !filepath.IsAbs(r.Dir) {
 			t.Errorf("recipe %s: Dir %q is not absolute", r.Name, r.Dir)
@@ -715,5 +814,27 @@ func TestInputsRealRecipe(t *testing.T) {
 	want := []string{"lib/area.c", "lib/geometry.h", "lib/perimeter.c", "main.c", "recipe.toml", "report.c", "report.h"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Inputs() = %q, want %q", got, want)
+	}
+}
+
+// A pinned source's vendored tarball is no input: the key holds its pin,
+// which the file must match to be used. Nor are the smoke run's files: the
+// smoke key holds them, and the binary does not depend on them.
+func TestInputsVendored(t *testing.T) {
+	r, err := recipe.Load("../../recipes/pigz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"recipe.toml"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Inputs() = %q, want %q", got, want)
+	}
+	for _, f := range []string{"pigz_2.6.orig.tar.xz", r.Smoke.StdinFile, r.Smoke.StdoutFile} {
+		if _, err := os.Stat(filepath.Join(r.Dir, f)); err != nil {
+			t.Errorf("recipes/pigz lacks %s: %v", f, err)
+		}
 	}
 }

@@ -35,6 +35,11 @@ func (r *Recipe) checkSymlinks(file string) []error {
 	for _, s := range r.Patches {
 		named[filepath.Clean(s)] = true
 	}
+	for _, s := range []string{r.Smoke.StdinFile, r.Smoke.StdoutFile} {
+		if s != "" {
+			named[filepath.Clean(s)] = true
+		}
+	}
 	var errs []error
 	err = filepath.WalkDir(r.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

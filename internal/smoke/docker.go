@@ -34,7 +34,9 @@ type Docker struct {
 func (d *Docker) Name() string { return "docker" }
 
 // Run loads s.Archive if this Docker has not yet, then runs
-// `docker run --rm --pull never --network none --init --ulimit core=0 --platform P TAG ARGS...`.
+// `docker run --rm --pull never --network none --init --ulimit core=0 --platform P TAG ARGS...`,
+// with -i and s.Stdin on the CLI's stdin when the spec has a stdin (without -i the container's
+// stdin is empty).
 // --init puts tini in front of the program as PID 1, so that a program that signals itself
 // (qemu-user does when a foreign program crashes) dies of it; core=0 spares writing the
 // crashed program's and qemu's core dumps into the container. A container the engine could not
@@ -50,9 +52,15 @@ func (d *Docker) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exi
 	if s.Platform != "" {
 		args = append(args, "--platform", s.Platform)
 	}
+	if s.Stdin != nil {
+		args = append(args, "--interactive")
+	}
 	args = append(append(args, tag), s.Args...)
 	cmd := exec.CommandContext(ctx, "docker", args...)
 	cmd.Env = dockerEnv(d.Env)
+	if s.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(s.Stdin)
+	}
 	out, errOut := newStream(Expect{}), newStream(Expect{})
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, out), io.MultiWriter(stderr, errOut)
 	cmd.WaitDelay = 5 * time.Second

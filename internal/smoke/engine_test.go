@@ -117,6 +117,36 @@ func testEngine(t *testing.T, e Engine, leftovers func(t *testing.T, tag string)
 			t.Errorf("got %s, exit %d (%s), want pass with exit 7", res.Status, res.ExitCode, res.Reason)
 		}
 	})
+	t.Run("stdin", func(t *testing.T) {
+		// Bytes of every value, more than a pipe holds (64 KiB), so the engine must keep
+		// feeding while the program writes.
+		in := make([]byte, 300<<10)
+		for i := range in {
+			in[i] = byte(i * 7)
+		}
+		s := img.spec
+		s.Args, s.Stdin, s.Timeout = []string{"cat"}, in, 30*time.Second
+		res := Run(ctx, e, s, Equal("hello from smoke\n"+string(in), 0))
+		if res.Status != StatusPass {
+			t.Errorf("got %s (%.300s), want pass", res.Status, res.Reason)
+		}
+	})
+	t.Run("no stdin is empty stdin", func(t *testing.T) {
+		s := img.spec
+		s.Args, s.Timeout = []string{"cat"}, 30*time.Second
+		res := Run(ctx, e, s, Equal("hello from smoke\n", 0))
+		if res.Status != StatusPass {
+			t.Errorf("got %s (%s), want pass: cat of an empty stdin ends at once", res.Status, res.Reason)
+		}
+	})
+	t.Run("stdin the program does not read", func(t *testing.T) {
+		s := img.spec
+		s.Stdin, s.Timeout = make([]byte, 4<<20), 30*time.Second
+		res := Run(ctx, e, s, img.want)
+		if res.Status != StatusPass {
+			t.Errorf("got %s (%s), want pass: 4 MiB of stdin that hi never reads must not hold it up", res.Status, res.Reason)
+		}
+	})
 	t.Run("timeout", func(t *testing.T) {
 		s := img.spec
 		s.Args, s.Timeout = []string{"sleep"}, 2*time.Second
@@ -184,6 +214,11 @@ func testEngine(t *testing.T, e Engine, leftovers func(t *testing.T, tag string)
 			res := Run(ctx, e, foreign.spec, foreign.want)
 			if res.Status != StatusPass {
 				t.Errorf("got %s (%s), want pass", res.Status, res.Reason)
+			}
+			s := foreign.spec
+			s.Args, s.Stdin = []string{"cat"}, []byte("fed under qemu\n")
+			if res := Run(ctx, e, s, Equal("hello from smoke\nfed under qemu\n", 0)); res.Status != StatusPass {
+				t.Errorf("stdin: got %s (%s), want pass", res.Status, res.Reason)
 			}
 			t.Run("crash", func(t *testing.T) {
 				wantCrash(t, e, foreign.spec)

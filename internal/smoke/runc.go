@@ -1,6 +1,7 @@
 package smoke
 
 import (
+	"bytes"
 	"context"
 	"debug/elf"
 	"encoding/json"
@@ -32,7 +33,8 @@ func (Runc) Name() string { return "runc" }
 const initPath = "/sbin/docker-init"
 
 // Run unpacks s into a temporary bundle, runs entrypoint plus Args (or Cmd) in it under the
-// init and deletes bundle and container. runc's own failures (it could not create or start the
+// init and deletes bundle and container. runc run (not detached, no terminal) passes its own
+// stdin on to the program: s.Stdin, or else the empty /dev/null. runc's own failures (it could not create or start the
 // container, or the program's exec was refused) are errors carrying its stderr.
 func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit int, err error) {
 	argv := s.argv()
@@ -72,6 +74,9 @@ func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit i
 	cmd := exec.CommandContext(ctx, "runc", "run", "--bundle", bundle, id)
 	cmd.Env = []string{"PATH=" + daemonPath()}
 	cmd.Dir = bundle
+	if s.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(s.Stdin)
+	}
 	out, errOut := newStream(Expect{}), newStream(Expect{})
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, out), io.MultiWriter(stderr, errOut)
 	// Killing `runc run` would leave the container running: kill the container first.

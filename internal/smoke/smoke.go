@@ -32,7 +32,11 @@ type Spec struct {
 	Entrypoint []string
 	Cmd        []string
 	// Unpack writes the image's root filesystem into dir (for the runc engine).
-	Unpack  func(dir string) error
+	Unpack func(dir string) error
+	// Stdin, when not nil, is fed to the program's stdin, which then ends (EOF); a program
+	// that exits without reading it is not held up. nil leaves stdin empty, at end of file at
+	// once. It is held in memory: smoke inputs are small.
+	Stdin   []byte
 	Timeout time.Duration // zero means no limit beyond the caller's context
 	// StdoutFile and StderrFile, when set, receive the program's whole stdout and stderr,
 	// streamed while it runs and renamed into place when it ends (also when it failed or timed

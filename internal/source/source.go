@@ -4,7 +4,10 @@
 // content-addressed in the cache (<cache>/sources/sha256/<hex>) after
 // checking it against the recipe's pin, extracts tarballs without letting
 // any entry out of the tree, and applies patches in order. A file already
-// in the store is never fetched again, so a rebuild works offline.
+// in the store is never fetched again, so a rebuild works offline. A file
+// that is not in the store but lies, under its own name, in the recipe's
+// folder (vendored: the mirror no longer serves it) is taken from there,
+// through the same pin check as a download.
 //
 // It is a leaf: it imports only recipe and atomicfile, and starts no
 // process itself (patch runs through a Run value).
@@ -17,8 +20,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -104,23 +110,58 @@ func (s *Store) put(what string, r io.Reader, h string) (string, error) {
 	return final, nil
 }
 
-// FetchURL returns the path in the store of the file at url whose sha256
-// is pin ("sha256:<hex>" or "<hex>"). A file already in the store is
-// returned without any network access; otherwise it is downloaded and kept
-// only when it matches the pin (a *DigestError otherwise). An interrupted
-// download leaves nothing under the final name, and the next call starts
-// again.
-func (s *Store) FetchURL(ctx context.Context, url, pin string) (string, error) {
+// vendored puts the copy of the pinned file name that the recipe folder
+// dir holds (dir/name) into the store under h, through the same pin check
+// as a download: a copy that does not match is a *DigestError naming it,
+// and nothing is kept. found is false, with no error, when dir is "" or
+// holds no such file; the caller then downloads it.
+func (s *Store) vendored(dir, name, h string) (p string, found bool, err error) {
+	if dir == "" || name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\") {
+		return "", false, nil
+	}
+	f, err := os.Open(filepath.Join(dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	// Shown as recipes/<recipe>/<file>: where it is, without the machine's path.
+	shown := path.Join(filepath.Base(filepath.Dir(dir)), filepath.Base(dir), name)
+	if err != nil {
+		return "", true, fmt.Errorf("reading the vendored %s: %w", shown, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", true, fmt.Errorf("the vendored %s is not a regular file", shown)
+	}
+	p, err = s.put(shown, f, h)
+	return p, true, err
+}
+
+// FetchURL returns the path in the store of the file at rawURL whose
+// sha256 is pin ("sha256:<hex>" or "<hex>"). A file already in the store
+// is returned without any network access; else a file of the URL's last
+// path element in dir (the recipe folder; "" for none) is taken, checked
+// against the pin; else it is downloaded and kept only when it matches
+// the pin (a *DigestError otherwise). An interrupted download leaves
+// nothing under the final name, and the next call starts again.
+func (s *Store) FetchURL(ctx context.Context, dir, rawURL, pin string) (string, error) {
 	h, err := recipe.ParseSHA256(pin)
 	if err != nil {
-		return "", fmt.Errorf("fetching %s: %w", url, err)
+		return "", fmt.Errorf("fetching %s: %w", rawURL, err)
 	}
 	if s.has(h) {
 		return s.Path(h), nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if u, err := url.Parse(rawURL); err == nil {
+		if p, found, err := s.vendored(dir, path.Base(u.Path), h); found {
+			if err != nil {
+				return "", fmt.Errorf("fetching %s: %w", rawURL, err)
+			}
+			return p, nil
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return "", fmt.Errorf("fetching %s: %w", url, err)
+		return "", fmt.Errorf("fetching %s: %w", rawURL, err)
 	}
 	c := s.Client
 	if c == nil {
@@ -128,15 +169,15 @@ func (s *Store) FetchURL(ctx context.Context, url, pin string) (string, error) {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("fetching %s: %w", url, err)
+		return "", fmt.Errorf("fetching %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("fetching %s: %s", url, resp.Status)
+		return "", fmt.Errorf("fetching %s: %s", rawURL, resp.Status)
 	}
-	p, err := s.put(url, resp.Body, h)
+	p, err := s.put(rawURL, resp.Body, h)
 	if err != nil {
-		return "", fmt.Errorf("fetching %s: %w", url, err)
+		return "", fmt.Errorf("fetching %s: %w", rawURL, err)
 	}
 	return p, nil
 }
@@ -144,9 +185,11 @@ func (s *Store) FetchURL(ctx context.Context, url, pin string) (string, error) {
 // FetchDebian returns the path in the store of each file of files (file
 // name -> "sha256:<hex>", a recipe's source.files) of the Debian source
 // package pkg at version. Files already in the store need no fetcher and no
-// network; otherwise the Debian fetcher downloads the package into a
+// network; nor do the files dir (the recipe folder; "" for none) holds
+// under their own names, which are checked against their pins and kept;
+// for the others the Debian fetcher downloads the package into a
 // temporary folder of the cache and each pinned file is checked and kept.
-func (s *Store) FetchDebian(ctx context.Context, pkg, version string, files map[string]string) (map[string]string, error) {
+func (s *Store) FetchDebian(ctx context.Context, dir, pkg, version string, files map[string]string) (map[string]string, error) {
 	what := fmt.Sprintf("Debian source %s %s", pkg, version)
 	names := make([]string, 0, len(files))
 	digests := map[string]string{}
@@ -164,7 +207,15 @@ func (s *Store) FetchDebian(ctx context.Context, pkg, version string, files map[
 	for _, n := range names {
 		if s.has(digests[n]) {
 			out[n] = s.Path(digests[n])
-		} else {
+			continue
+		}
+		p, found, err := s.vendored(dir, n, digests[n])
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("fetching %s: %w", what, err)
+		case found:
+			out[n] = p
+		default:
 			missing = append(missing, n)
 		}
 	}

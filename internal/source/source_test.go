@@ -132,7 +132,7 @@ func TestFetchURL(t *testing.T) {
 	srv, hits := server(t, body)
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Client: srv.Client()}
-	p, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", "sha256:"+sum(body))
+	p, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", "sha256:"+sum(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestFetchURL(t *testing.T) {
 	t.Run("a hit needs no network", func(t *testing.T) {
 		srv.Close()
 		offline := &source.Store{Cache: cache, Client: &http.Client{Transport: failing{}}}
-		p2, err := offline.FetchURL(t.Context(), "http://127.0.0.1:1/src.tar.gz", sum(body))
+		p2, err := offline.FetchURL(t.Context(), "", "http://127.0.0.1:1/src.tar.gz", sum(body))
 		if err != nil || p2 != p {
 			t.Fatalf("offline FetchURL = %s, %v", p2, err)
 		}
@@ -157,7 +157,7 @@ func TestFetchURL(t *testing.T) {
 		srv2, hits2 := server(t, body)
 		os.WriteFile(p, []byte("damaged"), 0o644)
 		s2 := &source.Store{Cache: cache, Client: srv2.Client()}
-		if _, err := s2.FetchURL(t.Context(), srv2.URL+"/src.tar.gz", sum(body)); err != nil {
+		if _, err := s2.FetchURL(t.Context(), "", srv2.URL+"/src.tar.gz", sum(body)); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := os.ReadFile(p); !bytes.Equal(got, body) || hits2.Load() != 1 {
@@ -180,7 +180,7 @@ func TestFetchURLCorrupted(t *testing.T) {
 	srv, _ := server(t, corrupt)
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Client: srv.Client()}
-	_, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", "sha256:"+sum(body))
+	_, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", "sha256:"+sum(body))
 	var de *source.DigestError
 	if !errors.As(err, &de) {
 		t.Fatalf("error %v is not a *DigestError", err)
@@ -201,7 +201,7 @@ func TestFetchURLCorrupted(t *testing.T) {
 func TestFetchURLNotFound(t *testing.T) {
 	srv, _ := server(t, nil)
 	s := &source.Store{Cache: t.TempDir(), Client: srv.Client()}
-	_, err := s.FetchURL(t.Context(), srv.URL+"/nope.tar.gz", strings.Repeat("0", 64))
+	_, err := s.FetchURL(t.Context(), "", srv.URL+"/nope.tar.gz", strings.Repeat("0", 64))
 	if err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("error = %v, want the 404", err)
 	}
@@ -231,7 +231,7 @@ func TestFetchURLInterrupted(t *testing.T) {
 	defer srv.Close()
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Client: srv.Client()}
-	if _, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", sum(body)); err == nil {
+	if _, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", sum(body)); err == nil {
 		t.Fatal("an interrupted download succeeded")
 	}
 	if _, err := os.Stat(s.Path(sum(body))); !os.IsNotExist(err) {
@@ -241,7 +241,7 @@ func TestFetchURLInterrupted(t *testing.T) {
 		t.Errorf("left behind: %q", tmp)
 	}
 	cut.Store(false)
-	if _, err := s.FetchURL(t.Context(), srv.URL+"/src.tar.gz", sum(body)); err != nil {
+	if _, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", sum(body)); err != nil {
 		t.Fatalf("the rerun: %v", err)
 	}
 }
@@ -263,7 +263,7 @@ func TestFetchDebian(t *testing.T) {
 	}
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Debian: fetch}
-	got, err := s.FetchDebian(t.Context(), "jq", "1.6-2", files)
+	got, err := s.FetchDebian(t.Context(), "", "jq", "1.6-2", files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestFetchDebian(t *testing.T) {
 	}
 	// Offline: no fetcher at all, the store serves.
 	offline := &source.Store{Cache: cache}
-	if _, err := offline.FetchDebian(t.Context(), "jq", "1.6-2", files); err != nil {
+	if _, err := offline.FetchDebian(t.Context(), "", "jq", "1.6-2", files); err != nil {
 		t.Errorf("offline: %v", err)
 	}
 	if calls.Load() != 1 {
@@ -284,7 +284,7 @@ func TestFetchDebian(t *testing.T) {
 
 	t.Run("pin mismatch", func(t *testing.T) {
 		bad := map[string]string{"jq_1.6.orig.tar.gz": "sha256:" + strings.Repeat("ab", 32)}
-		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "jq", "1.6-2", bad)
+		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "", "jq", "1.6-2", bad)
 		var de *source.DigestError
 		if !errors.As(err, &de) || !strings.Contains(err.Error(), "expected sha256:"+strings.Repeat("ab", 32)) ||
 			!strings.Contains(err.Error(), "got sha256:"+sum(orig)) || !strings.Contains(err.Error(), "jq_1.6.orig.tar.gz") {
@@ -293,7 +293,7 @@ func TestFetchDebian(t *testing.T) {
 	})
 	t.Run("file not in the package", func(t *testing.T) {
 		missing := map[string]string{"jq_1.7.orig.tar.gz": "sha256:" + strings.Repeat("ab", 32)}
-		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "jq", "1.6-2", missing)
+		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "", "jq", "1.6-2", missing)
 		if err == nil || !strings.Contains(err.Error(), "no file jq_1.7.orig.tar.gz (it has: jq_1.6-2.debian.tar.xz, jq_1.6-2.dsc, jq_1.6.orig.tar.gz)") {
 			t.Errorf("error = %v", err)
 		}
@@ -302,13 +302,13 @@ func TestFetchDebian(t *testing.T) {
 		failing := func(ctx context.Context, pkg, version, dir string) error {
 			return errors.New("E: Can not find version '9.9' of package 'jq'")
 		}
-		_, err := (&source.Store{Cache: t.TempDir(), Debian: failing}).FetchDebian(t.Context(), "jq", "9.9", files)
+		_, err := (&source.Store{Cache: t.TempDir(), Debian: failing}).FetchDebian(t.Context(), "", "jq", "9.9", files)
 		if err == nil || !strings.Contains(err.Error(), "Debian source jq 9.9") || !strings.Contains(err.Error(), "Can not find version") {
 			t.Errorf("error = %v", err)
 		}
 	})
 	t.Run("no fetcher and not stored", func(t *testing.T) {
-		_, err := (&source.Store{Cache: t.TempDir()}).FetchDebian(t.Context(), "jq", "1.6-2", files)
+		_, err := (&source.Store{Cache: t.TempDir()}).FetchDebian(t.Context(), "", "jq", "1.6-2", files)
 		if err == nil || !strings.Contains(err.Error(), "not in the source store and no Debian fetcher") {
 			t.Errorf("error = %v", err)
 		}
@@ -625,5 +625,149 @@ strip_components = 2
 	}
 	if st, _ := os.Stat(filepath.Join(dest, "Makefile")); st.Mode() != 0o755 {
 		t.Errorf("Makefile mode %v, want 0755", st.Mode())
+	}
+}
+
+// TestVendored: a pinned file the store lacks is taken from the recipe
+// folder, with no fetcher and no network, and kept in the store; a copy
+// that does not match its pin is refused, naming it, and nothing is kept
+// or laid out; without a copy in the folder the fetcher runs as before.
+func TestVendored(t *testing.T) {
+	orig := xzb(t, tarball(t, file("demo-1.0/msg.txt", "vendored\n")))
+	toml := `language = "c"
+build = "make"
+binary = "usr/bin/demo"
+built = "demo"
+[source]
+debian = "demo"
+version = "1.0-1"
+files = { "demo_1.0.orig.tar.xz" = "sha256:` + sum(orig) + `" }
+`
+	t.Run("used with no fetcher and no network", func(t *testing.T) {
+		r := loadRecipe(t, toml, map[string]string{"demo_1.0.orig.tar.xz": string(orig)})
+		cache := t.TempDir()
+		s := &source.Store{Cache: cache, Client: &http.Client{Transport: failing{}}} // no Debian fetcher
+		dest := filepath.Join(t.TempDir(), "src")
+		if err := s.Tree(t.Context(), execRun, r, dest); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dest, "msg.txt")); err != nil || string(b) != "vendored\n" {
+			t.Errorf("msg.txt = %q, %v", b, err)
+		}
+		if b, err := os.ReadFile(s.Path(sum(orig))); err != nil || !bytes.Equal(b, orig) {
+			t.Errorf("the store does not hold the vendored file: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(dest, "demo_1.0.orig.tar.xz")); !os.IsNotExist(err) {
+			t.Errorf("the vendored tarball is laid out in the tree (%v)", err)
+		}
+	})
+	t.Run("mismatching its pin", func(t *testing.T) {
+		bad := append([]byte(nil), orig...)
+		bad[len(bad)/2] ^= 0xff
+		r := loadRecipe(t, toml, map[string]string{"demo_1.0.orig.tar.xz": string(bad)})
+		var calls int
+		fetch := func(ctx context.Context, pkg, version, dir string) error { calls++; return nil }
+		cache := t.TempDir()
+		s := &source.Store{Cache: cache, Debian: fetch, Client: &http.Client{Transport: failing{}}}
+		dir := t.TempDir()
+		err := s.Tree(t.Context(), execRun, r, filepath.Join(dir, "src"))
+		var de *source.DigestError
+		if !errors.As(err, &de) {
+			t.Fatalf("error %v is not a *DigestError", err)
+		}
+		if de.What != "demo/demo_1.0.orig.tar.xz" && !strings.HasSuffix(de.What, "/demo/demo_1.0.orig.tar.xz") {
+			t.Errorf("DigestError names %q, want the recipe folder's file", de.What)
+		}
+		if strings.HasPrefix(de.What, "/") {
+			t.Errorf("DigestError names %q: a machine path", de.What)
+		}
+		for _, w := range []string{"expected sha256:" + sum(orig), "got sha256:" + sum(bad), "demo_1.0.orig.tar.xz"} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not show %q", err, w)
+			}
+		}
+		if calls != 0 {
+			t.Errorf("the fetcher ran %d times after a bad vendored copy, want 0", calls)
+		}
+		if _, err := os.Stat(s.Path(sum(orig))); !os.IsNotExist(err) {
+			t.Error("a file is kept under the pin's name")
+		}
+		if tmp := tmpNames(t, cache); len(tmp) > 0 {
+			t.Errorf("left behind: %q", tmp)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("a tree was laid out: %v", entries)
+		}
+	})
+	t.Run("without a copy the fetcher runs", func(t *testing.T) {
+		r := loadRecipe(t, toml, nil)
+		var calls int
+		fetch := func(ctx context.Context, pkg, version, dir string) error {
+			calls++
+			write(t, filepath.Join(dir, "demo_1.0.orig.tar.xz"), orig)
+			return nil
+		}
+		s := &source.Store{Cache: t.TempDir(), Debian: fetch}
+		if err := s.Tree(t.Context(), execRun, r, filepath.Join(t.TempDir(), "src")); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 1 {
+			t.Errorf("fetcher called %d times, want 1", calls)
+		}
+	})
+	t.Run("the store comes first", func(t *testing.T) {
+		// A damaged copy in the folder is not read when the store has the file.
+		r := loadRecipe(t, toml, map[string]string{"demo_1.0.orig.tar.xz": "damaged"})
+		s := &source.Store{Cache: t.TempDir()}
+		write(t, s.Path(sum(orig)), orig)
+		if _, err := s.FetchDebian(t.Context(), r.Dir, "demo", "1.0-1", r.Source.Files); err != nil {
+			t.Errorf("FetchDebian with the file in the store: %v", err)
+		}
+	})
+	t.Run("a URL source", func(t *testing.T) {
+		body := gz(t, tarball(t, file("top/a.c", "int a;\n")))
+		r := loadRecipe(t, `language = "c"
+build = "make"
+binary = "usr/bin/demo"
+built = "demo"
+[source]
+url = "https://example.invalid/dl/top-1.0.tar.gz?download=1"
+sha256 = "`+sum(body)+`"
+strip_components = 1
+`, map[string]string{"top-1.0.tar.gz": string(body)})
+		s := &source.Store{Cache: t.TempDir(), Client: &http.Client{Transport: failing{}}}
+		dest := filepath.Join(t.TempDir(), "src")
+		if err := s.Tree(t.Context(), execRun, r, dest); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dest, "a.c")); string(b) != "int a;\n" {
+			t.Errorf("a.c = %q", b)
+		}
+		write(t, filepath.Join(r.Dir, "top-1.0.tar.gz"), []byte("other"))
+		_, err := (&source.Store{Cache: t.TempDir(), Client: &http.Client{Transport: failing{}}}).FetchURL(t.Context(), r.Dir, r.Source.URL, r.Source.SHA256)
+		var de *source.DigestError
+		if !errors.As(err, &de) || !strings.HasSuffix(de.What, "demo/top-1.0.tar.gz") || strings.Contains(err.Error(), "network used") {
+			t.Errorf("a mismatching vendored URL file: %v", err)
+		}
+	})
+}
+
+// TestVendoredPigz lays out the real recipes/pigz from the tarball
+// vendored in its folder (the mirror answers 404 for it), with no fetcher
+// and no network.
+func TestVendoredPigz(t *testing.T) {
+	r, err := recipe.Load(filepath.Join("..", "..", "recipes", "pigz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &source.Store{Cache: t.TempDir(), Client: &http.Client{Transport: failing{}}}
+	dest := filepath.Join(t.TempDir(), "src")
+	if err := s.Tree(t.Context(), execRun, r, dest); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"pigz.c", "yarn.c", "Makefile", "zopfli/src/zopfli/deflate.c"} {
+		if _, err := os.Stat(filepath.Join(dest, f)); err != nil {
+			t.Errorf("the pigz tree lacks %s: %v", f, err)
+		}
 	}
 }

@@ -21,8 +21,9 @@ var folderTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // must not exist: the recipe folder's files (less recipe.toml and the
 // patches), or the pinned URL tarball, or the Debian source package's
 // upstream tarball with its top folder stripped (as dpkg-source does) and,
-// with debian_patches, its debian/ folder and quilt series applied; then
-// the recipe's own patches, in order, with -p1. Every download is checked
+// with debian_patches, its debian/ folder and quilt series applied (a
+// pinned file the store lacks is taken from the recipe folder when it is
+// there, see FetchDebian); then the recipe's own patches, in order, with -p1. Every download is checked
 // against its pin before anything is extracted. dest appears complete or
 // not at all: the tree is built under a .tmp- name and renamed at the end.
 // run applies the patches (GNU patch).
@@ -46,7 +47,7 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 			return fmt.Errorf("laying out the source of %s: %w", r.Name, err)
 		}
 	case recipe.SourceURL:
-		blob, err := s.FetchURL(ctx, src.URL, src.SHA256)
+		blob, err := s.FetchURL(ctx, r.Dir, src.URL, src.SHA256)
 		if err != nil {
 			return err
 		}
@@ -54,7 +55,7 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 			return err
 		}
 	case recipe.SourceDebian:
-		files, err := s.FetchDebian(ctx, src.Debian, src.Version, src.Files)
+		files, err := s.FetchDebian(ctx, r.Dir, src.Debian, src.Version, src.Files)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@
  *   sleep     sleep for a minute instead
  *   segv      crash with SIGSEGV (writing to address 0)
  *   print N   print N more bytes cycling through the UTF-8 text "smoke é\n" and exit with 0
+ *   cat       copy stdin to stdout until its end, then exit with 0
  * Built by the tests with `gcc -static -O2 -o hi hi.c` (and the aarch64/arm/riscv64 cross
  * compilers). */
 #include <stdio.h>
@@ -23,6 +24,14 @@ int main(int argc, char **argv) {
 		fflush(stdout);
 		*(volatile int *)0 = 1;
 		return 0;
+	}
+	if (strcmp(argv[1], "cat") == 0) {
+		char buf[65536];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+			if (fwrite(buf, 1, n, stdout) != n)
+				return 1;
+		return ferror(stdin) ? 1 : 0;
 	}
 	if (strcmp(argv[1], "print") == 0 && argc > 2) {
 		static const char pattern[] = "smoke \xc3\xa9\n";
