@@ -133,11 +133,33 @@ func sbomOf(ctx context.Context, cfg Config, r *pipeline.Result, res release.Res
 			in.StaticLibc = release.StaticLibc{Debian: r.Job.Tool.Target.StaticLibcPackage}
 		}
 	}
+	if rc := r.Job.Recipe; rc.IsProject() {
+		if in.Source, err = projectSource(rc); err != nil {
+			return nil, err
+		}
+		for _, d := range r.Job.Deps {
+			s, err := projectSource(d)
+			if err != nil {
+				return nil, err
+			}
+			in.Depends = append(in.Depends, *s)
+		}
+	}
+	// The shared libraries a project cell's recipes built, kept in its
+	// lib/ (the program's own and its dependencies'), by file name.
+	cellLib := filepath.Join(filepath.Dir(r.Binary), "lib")
+	built, err := pipeline.LibraryRecipes(filepath.Dir(r.Binary))
+	if err != nil {
+		return nil, err
+	}
 	if r.Closure != nil {
 		for _, f := range r.Closure.Files {
 			ref, err := release.NewFileRef(f.ImagePath, f.Source)
 			if err != nil {
 				return nil, err
+			}
+			if filepath.Dir(f.Source) == cellLib {
+				ref.Recipe = built[filepath.Base(f.Source)]
 			}
 			// A file of the pinned runtime is the one in the package the
 			// SBOM names. (A project's own libraries, from its stage,
@@ -153,6 +175,20 @@ func sbomOf(ctx context.Context, cfg Config, r *pipeline.Result, res release.Res
 		}
 	}
 	return release.SBOM(in, res)
+}
+
+// projectSource describes what project recipe rc was built from, for the
+// SBOM: its pins, its patches and the version its build gets.
+func projectSource(rc *recipe.Recipe) (*release.Source, error) {
+	digest, err := pipeline.SourceDigest(rc)
+	if err != nil {
+		return nil, err
+	}
+	s, err := release.NewSource(rc, pipeline.ProgramVersion(digest), release.Distro{ID: "debian", VersionID: pipeline.SuiteVersion})
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
 }
 
 // hostDistro reads /etc/os-release: the distribution whose packages the

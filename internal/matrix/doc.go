@@ -38,7 +38,11 @@
 //	    },
 //	    "reproducible": true,           // omitted when not checked
 //	    "repro_note": "",
-//	    "warnings": ["..."]             // compiler warning lines; omitted when none
+//	    "warnings": ["..."],            // compiler warning lines; omitted when none
+//	    "runtime": "pinned Debian ...",  // where a dynamic image's loader and libraries come from; omitted when none
+//	    "build": "autotools",           // a real program's build system (autotools, cmake, make); omitted for build = "files"
+//	    "source": "Debian jq 1.6-2.1+deb12u2", // what a real program was built from; omitted for the recipe folder
+//	    "depends": ["onig"]             // the library recipes it was built with; omitted when none
 //	  }]
 //	}
 //
@@ -52,7 +56,8 @@
 // The CSV has the same fields flattened, one line per row: the sizes drop
 // their "sizes." prefix and the smoke fields get a "smoke_" prefix
 // (smoke_status, smoke_duration_ms, ...); reproducible is true, false or
-// empty; warnings are one per line within their field.
+// empty; warnings are one per line within their field, depends are
+// comma-separated.
 //
 // not-applicable means the recipe excludes the cell; unavailable means the
 // toolchain was missing on the machine that ran the matrix.

@@ -188,3 +188,50 @@ func fullMatrix() *Matrix {
 	}
 	return &m
 }
+
+// realFixture is fixture() with two real programs: jq (autotools, a Debian
+// source, built with the onig library) on amd64 and arm64 with every
+// toolchain, one cell excluded, one failed and one not smoke-run; and lua
+// (make) on amd64 and arm64 with gcc, one of whose images failed its smoke
+// test.
+func realFixture() *Matrix {
+	m := fixture()
+	program := func(r Row, build, source string, depends ...string) Row {
+		r.Build, r.Source, r.Depends = build, source, depends
+		if r.Status == StatusBuilt {
+			r.Smoke.Output = "6\n"
+		}
+		return r
+	}
+	jq := func(r Row) Row { return program(r, "autotools", "Debian jq 1.6-2.1+deb12u2", "onig") }
+	lua := func(r Row) Row { return program(r, "make", "Debian lua5.4 5.4.4-3+deb12u1") }
+	const ownX86, ownArm64 = 398000, 420000 // libjq and libonig
+	m.Rows = append(m.Rows,
+		jq(built(cell{"jq", "linux/amd64", "gcc", "12.2.0", "glibc", "static", 1498760, 1210000, 30000, 24000, 0, 0, 640000})),
+		jq(built(cell{"jq", "linux/amd64", "gcc", "12.2.0", "glibc", "dynamic", 31000, 21000, 1900, 300, ldX86 + libcX86 + libmX86 + ownX86, 5, 1380000})),
+		jq(built(cell{"jq", "linux/amd64", "musl-gcc", "1.2.3", "musl", "static", 1020000, 880000, 9000, 2000, 0, 0, 430000})),
+		jq(built(cell{"jq", "linux/amd64", "musl-gcc", "1.2.3", "musl", "dynamic", 33000, 22000, 1900, 300, ldMusl + ownX86, 3, 560000})),
+		jq(built(cell{"jq", "linux/amd64", "zig", "0.11.0", "musl", "static", 951000, 820000, 8000, 2000, 0, 0, 402000})),
+		jq(notApplicable("jq", "linux/amd64", "zig", "dynamic", "measured: zig 0.11 finds pow10, which glibc 2.34's headers no longer declare")),
+		jq(built(cell{"jq", "linux/arm64", "gcc", "12.2.0", "glibc", "static", 1433000, 1150000, 29000, 24000, 0, 0, 600000})),
+		jq(built(cell{"jq", "linux/arm64", "gcc", "12.2.0", "glibc", "dynamic", 36000, 24000, 2000, 300, ldArm64 + libcArm64 + ownArm64, 4, 1150000})),
+		jq(notApplicable("jq", "linux/arm64", "musl-gcc", "static", noMuslCross)),
+		jq(notApplicable("jq", "linux/arm64", "musl-gcc", "dynamic", noMuslCross)),
+		jq(built(cell{"jq", "linux/arm64", "zig", "0.11.0", "musl", "static", 988000, 850000, 8000, 2000, 0, 0, 420000})),
+		jq(Row{Recipe: "jq", Platform: "linux/arm64", Toolchain: "zig", ToolchainVersion: "0.11.0", Libc: "glibc",
+			Linkage: "dynamic", Status: StatusFailed, Reason: "configure: error: C compiler cannot create executables (log: out/bin/jq/linux-arm64/zig-dynamic/build.log)"}),
+		lua(built(cell{"lua", "linux/amd64", "gcc", "12.2.0", "glibc", "static", 1120344, 900000, 20000, 5000, 0, 0, 470000})),
+		lua(built(cell{"lua", "linux/amd64", "gcc", "12.2.0", "glibc", "dynamic", 254000, 210000, 6000, 500, ldX86 + libcX86 + libmX86, 3, 1310000})),
+		lua(built(cell{"lua", "linux/arm64", "gcc", "12.2.0", "glibc", "static", 1050000, 850000, 19000, 5000, 0, 0, 440000})),
+	)
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		switch r.Key() {
+		case Key{"jq", "linux/arm64", "zig", "static"}:
+			r.Smoke = Smoke{Status: SmokeSkipped, Reason: "no binfmt_misc handler for aarch64"}
+		case Key{"lua", "linux/arm64", "gcc", "static"}:
+			r.Smoke = Smoke{Status: SmokeFail, Output: "lua: cannot open /usr/share/lua\n", Reason: "exit status 1", Engine: "docker"}
+		}
+	}
+	return m
+}

@@ -29,8 +29,11 @@ Sizes are SI: 1 kB = 1,000 bytes, 1 MB = 1,000,000 bytes.
 `
 
 // Markdown writes a legend, the toolchains, one table per platform (rows:
-// recipes, columns: toolchain-linkage) and one table per recipe (rows:
-// toolchain-linkage, columns: platforms). The output has no timestamps.
+// recipes, columns: toolchain-linkage), one table per recipe (rows:
+// toolchain-linkage, columns: platforms) and, when the matrix has real
+// programs (Row.Build), their section: the smallest image of each per
+// platform and a table of image sizes per program. The output has no
+// timestamps.
 func Markdown(w io.Writer, m *Matrix) error {
 	g := newGrid(m)
 	var b bytes.Buffer
@@ -53,6 +56,7 @@ func Markdown(w io.Writer, m *Matrix) error {
 		fmt.Fprintf(&b, "\n### %s\n\n", mdEscape(rec))
 		mdTable(&b, g.recipeTable(rec))
 	}
+	realProgramsMarkdown(&b, m)
 	recipeNotes(&b, sorted(m))
 	runtimeNotes(&b, sorted(m))
 	if checked, differ := repro(sorted(m)); checked > 0 {

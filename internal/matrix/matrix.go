@@ -83,7 +83,19 @@ type Row struct {
 	// the pinned target-architecture packages ("libc6:arm64
 	// 2.36-9+deb12u14, ..."), or why not (riscv64: bookworm has no port).
 	Runtime string `json:"runtime,omitempty"`
+	// Build is the recipe's build system when it is a real program built
+	// by its own ("autotools", "cmake", "make"); empty for build = "files"
+	// and prebuilt recipes. Source is what it was built from ("Debian jq
+	// 1.6-2.1+deb12u2", a URL, or "" for the recipe folder) and Depends
+	// the library recipes it was built with.
+	Build   string   `json:"build,omitempty"`
+	Source  string   `json:"source,omitempty"`
+	Depends []string `json:"depends,omitempty"`
 }
+
+// IsRealProgram reports whether the row is a cell of a real program: a
+// recipe built by its own build system.
+func (r Row) IsRealProgram() bool { return r.Build != "" }
 
 // Key identifies a cell across runs.
 type Key struct {

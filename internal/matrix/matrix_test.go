@@ -49,6 +49,49 @@ func TestTerminal(t *testing.T) { golden(t, render(t, terminal80, fixture())) }
 
 func terminal80(w io.Writer, m *Matrix) error { return Terminal(w, m, 0) }
 
+// The same renderings of a matrix with real programs (Row.Build): their
+// section is added, and what the files-only recipes show is unchanged.
+func TestJSONRealPrograms(t *testing.T)     { golden(t, render(t, JSON, realFixture())) }
+func TestCSVRealPrograms(t *testing.T)      { golden(t, render(t, CSV, realFixture())) }
+func TestMarkdownRealPrograms(t *testing.T) { golden(t, render(t, Markdown, realFixture())) }
+func TestTerminalRealPrograms(t *testing.T) { golden(t, render(t, terminal80, realFixture())) }
+
+func TestRealProgramsSection(t *testing.T) {
+	md := string(render(t, Markdown, realFixture()))
+	section, _, _ := strings.Cut(md[strings.Index(md, "## Real programs"):], "\n## Warnings")
+	for _, want := range []string{
+		// The smallest image that passed or was not run, per platform.
+		"| jq | 951 kB zig-static | 988 kB zig-static |",
+		// lua's arm64 image failed its smoke test: none is the smallest.
+		"| lua | 1.12 MB gcc-static | — |",
+		"### jq\n\nautotools, Debian jq 1.6-2.1+deb12u2, with onig\n\n| variant | linux/amd64 | linux/arm64 |",
+		"| zig-dynamic | n/a [3] | FAILED [4] |",
+		"| zig-static | 951 kB ✓ | 988 kB skipped [2] |",
+		"### lua\n\nmake, Debian lua5.4 5.4.4-3+deb12u1\n",
+		"| gcc-static | 1.12 MB ✓ | 1.05 MB ✗ [1] |",
+	} {
+		if !strings.Contains(section, want) {
+			t.Errorf("real programs section lacks %q:\n%s", want, section)
+		}
+	}
+	for _, files := range []string{"hello", "hello-cpp"} {
+		if strings.Contains(section, "### "+files) || strings.Contains(section, "| "+files+" |") {
+			t.Errorf("the real programs section shows %s, a build = \"files\" recipe", files)
+		}
+	}
+	// Without real programs the section is left out, and with them the
+	// rest of the document is what it was.
+	plain := string(render(t, Markdown, fixture()))
+	if strings.Contains(plain, "Real programs") {
+		t.Error("a matrix without real programs has their section")
+	}
+	for _, l := range strings.Split(plain, "\n") {
+		if strings.HasPrefix(l, "| hello") && !strings.Contains(md, l+"\n") {
+			t.Errorf("line %q of the files-only recipes is gone", l)
+		}
+	}
+}
+
 // The terminal tables fit the width they are given, on the fixture (long
 // reasons, a failed smoke test) and on a full-size matrix, and show the
 // registry (pull) size.
@@ -56,7 +99,7 @@ func TestTerminalWidth(t *testing.T) {
 	long := fixture()
 	long.Rows = append(long.Rows, Row{Recipe: "cppcontainers", Platform: "linux/riscv64", Toolchain: "musl-gcc",
 		Linkage: "dynamic", Status: StatusUnavailable, Reason: strings.Repeat("a-very-long-unbreakable-word", 5) + " and more"})
-	for name, m := range map[string]*Matrix{"fixture": long, "full": fullMatrix()} {
+	for name, m := range map[string]*Matrix{"fixture": long, "full": fullMatrix(), "real programs": realFixture()} {
 		for _, width := range []int{0, 80, 72, 66} {
 			var b bytes.Buffer
 			if err := Terminal(&b, m, width); err != nil {
@@ -159,7 +202,7 @@ func TestSort(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	m := fixture()
+	m := realFixture()
 	path := filepath.Join(t.TempDir(), "matrix.json")
 	var buf bytes.Buffer
 	if err := JSON(&buf, m); err != nil {

@@ -21,7 +21,8 @@ const terminalLegend = "IMAGE: the files in the image, as `docker images` report
 // (DefaultWidth when width < 1): a legend, the toolchains, then per
 // platform a table with a line per recipe and variant (image, pull and
 // binary sizes, and the smoke result or why the cell has no image),
-// followed by the notes it cites. Below about 66 columns the BINARY column
+// followed by the notes it cites, and the real programs' image sizes (a
+// table per program, platforms as columns). Below about 66 columns the BINARY column
 // is left out. Lines fit the width unless a recipe or toolchain name alone
 // is too long for it.
 func Terminal(w io.Writer, m *Matrix, width int) error {
@@ -56,6 +57,7 @@ func Terminal(w io.Writer, m *Matrix, width int) error {
 			wrapTo(&b, l, width, "  ")
 		}
 	}
+	realProgramsTerminal(&b, m, width)
 	if checked, differ := repro(sorted(m)); checked > 0 {
 		fmt.Fprintf(&b, "\nreproducible: %d of %d checked cells\n", checked-len(differ), checked)
 		for _, r := range differ {

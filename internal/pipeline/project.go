@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -97,8 +99,14 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 	p.ConfigCache = keyCache + "/configure.cache"
 	p.Libtool = false // a function of the pinned source
 	p.Jobs = 1        // the job count changes no output
+	schema := "project/3"
+	if !rc.IsLibrary() && j.Cell.Linkage == recipe.Dynamic {
+		// A dynamic program's outputs gained libraries.json; a library's
+		// and a static program's did not, so their entries stay valid.
+		schema = "project/4"
+	}
 	in, err := b.keyInputs(j, p.Env, map[string]string{
-		"schema":  "project/3",
+		"schema":  schema,
 		"kind":    string(rc.Kind),
 		"binary":  rc.Binary,
 		"runtime": strings.Join(rc.RuntimeFiles, "\x00"),
@@ -188,6 +196,7 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 	if err != nil {
 		return nil, nil, err
 	}
+	built := map[string]string{} // shared library in deps/usr/lib -> the library recipe that installed it
 	if len(libs) > 0 {
 		deps = filepath.Join(work, "deps")
 		for _, lib := range libs {
@@ -195,8 +204,12 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 			if err != nil {
 				return nil, nil, fmt.Errorf("dependency %s: %w", lib.Name, err)
 			}
-			if err := unpackStage(tarPath, deps); err != nil {
+			sos, err := unpackStage(tarPath, deps)
+			if err != nil {
 				return nil, nil, fmt.Errorf("dependency %s: %w", lib.Name, err)
+			}
+			for _, so := range sos {
+				built[so] = lib.Name // a later library's file replaces an earlier one's
 			}
 			fmt.Fprintf(&log, "# dependency %s: its stage unpacked into $WORK/deps\n", lib.Name)
 		}
@@ -237,6 +250,9 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 		// those of its dependencies, for the closure: the loader finds
 		// them under /lib in the image. Without them the closure would
 		// take a host library of the same name.
+		// libraries.json records which recipe built each of them, for
+		// the SBOM.
+		origins := map[string]string{}
 		for _, dir := range []string{stage, deps} {
 			if dir == "" {
 				continue
@@ -255,10 +271,49 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 					return scrub(log.Bytes()), nil, err
 				}
 				files["lib/"+name] = dst
+				origins[name] = rc.Name
+				if dir == deps {
+					origins[name] = built[name]
+				}
 			}
+		}
+		if len(origins) > 0 {
+			data, err := json.MarshalIndent(origins, "", "  ") // keys sorted
+			if err != nil {
+				return scrub(log.Bytes()), nil, err
+			}
+			dst := filepath.Join(out, LibrariesFile)
+			if err := atomicfile.Write(dst, append(data, '\n'), 0o644); err != nil {
+				return scrub(log.Bytes()), nil, err
+			}
+			files[LibrariesFile] = dst
 		}
 	}
 	return scrub(log.Bytes()), files, nil
+}
+
+// LibrariesFile is the file of a dynamic project cell's folder (next to
+// the binary) that names, for each shared library of its lib/, the recipe
+// that built it: {"libjq.so.1": "jq", "libonig.so.5": "onig"}.
+const LibrariesFile = "libraries.json"
+
+// LibraryRecipes reads the LibrariesFile of a cell's folder: the recipe
+// that built each shared library of its lib/, by file name. A cell
+// without one (static, build = "files", or without shared libraries of
+// its own) gives an empty map.
+func LibraryRecipes(cellDir string) (map[string]string, error) {
+	data, err := os.ReadFile(filepath.Join(cellDir, LibrariesFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", LibrariesFile, err)
+	}
+	return m, nil
 }
 
 func bytesDigest(data []byte) string {
@@ -504,58 +559,65 @@ func writeStage(stage, dst string, epoch int64) error {
 	})
 }
 
-// unpackStage adds a stage tarball (writeStage's) to dest. Names must stay
-// inside dest, and symlinks must be relative and stay inside too.
-func unpackStage(tarPath, dest string) error {
+// unpackStage adds a stage tarball (writeStage's) to dest and returns the
+// shared libraries it put into usr/lib (as sharedLibraries names them).
+// Names must stay inside dest, and symlinks must be relative and stay
+// inside too.
+func unpackStage(tarPath, dest string) ([]string, error) {
 	f, err := os.Open(tarPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	tr := tar.NewReader(f)
+	var sos []string
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return nil
+			sort.Strings(sos)
+			return slices.Compact(sos), nil
 		}
 		if err != nil {
-			return fmt.Errorf("unpacking %s: %w", filepath.Base(tarPath), err)
+			return nil, fmt.Errorf("unpacking %s: %w", filepath.Base(tarPath), err)
 		}
 		name := strings.TrimSuffix(h.Name, "/")
 		if !filepath.IsLocal(filepath.FromSlash(name)) {
-			return fmt.Errorf("unpacking %s: %q leaves the stage", filepath.Base(tarPath), h.Name)
+			return nil, fmt.Errorf("unpacking %s: %q leaves the stage", filepath.Base(tarPath), h.Name)
 		}
 		p := filepath.Join(dest, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
+			return nil, err
+		}
+		if dir, base := path.Split(name); dir == "usr/lib/" && strings.Contains(base, ".so.") && h.Typeflag != tar.TypeDir {
+			sos = append(sos, base) // a file or a link, as sharedLibraries takes both
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
 			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
+				return nil, err
 			}
 		case tar.TypeSymlink:
 			if filepath.IsAbs(h.Linkname) || !filepath.IsLocal(filepath.Join(filepath.Dir(filepath.FromSlash(name)), h.Linkname)) {
-				return fmt.Errorf("unpacking %s: symlink %s -> %s leaves the stage", filepath.Base(tarPath), name, h.Linkname)
+				return nil, fmt.Errorf("unpacking %s: symlink %s -> %s leaves the stage", filepath.Base(tarPath), name, h.Linkname)
 			}
 			os.Remove(p)
 			if err := os.Symlink(h.Linkname, p); err != nil {
-				return err
+				return nil, err
 			}
 		case tar.TypeReg:
 			out, err := os.OpenFile(p, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, os.FileMode(h.Mode)&0o755)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			_, err = io.Copy(out, tr)
 			if cerr := out.Close(); err == nil {
 				err = cerr
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
 		default:
-			return fmt.Errorf("unpacking %s: %s has type %c", filepath.Base(tarPath), name, h.Typeflag)
+			return nil, fmt.Errorf("unpacking %s: %s has type %c", filepath.Base(tarPath), name, h.Typeflag)
 		}
 	}
 }

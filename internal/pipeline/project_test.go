@@ -96,8 +96,14 @@ func TestStageRoundTrip(t *testing.T) {
 		t.Error("two packs of one stage differ")
 	}
 	dest := filepath.Join(t.TempDir(), "deps")
-	if err := unpackStage(a, dest); err != nil {
+	unpacked, err := unpackStage(a, dest)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The libraries it reports are those sharedLibraries finds: the
+	// SBOM's attribution of lib/ files to recipes relies on it.
+	if strings.Join(unpacked, ",") != "libz.so.1,libz.so.1.2.13" {
+		t.Errorf("unpackStage reported %v", unpacked)
 	}
 	if l, err := os.Readlink(filepath.Join(dest, "usr", "lib", "libz.so.1")); err != nil || l != "libz.so.1.2.13" {
 		t.Errorf("symlink: %q %v", l, err)

@@ -1,8 +1,13 @@
 package pipeline
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
 // A failed cell's reason in the matrix leads with the compiler's error
@@ -25,5 +30,36 @@ func TestOneLineLeadsWithTheError(t *testing.T) {
 	}
 	if got := oneLine("ld.lld: error: unable to find library -lc"); got != "ld.lld: error: unable to find library -lc" {
 		t.Errorf("oneLine of one line = %q", got)
+	}
+}
+
+// The rows of a real program say its build system, source and libraries,
+// which the matrix's real-programs section shows; a files recipe's say
+// nothing, so its rows are as before.
+func TestRowsOfRealPrograms(t *testing.T) {
+	gcc := &toolchain.Definition{Name: "gcc"}
+	onig := &recipe.Recipe{Name: "onig", Build: recipe.BuildCMake, Kind: recipe.KindLibrary}
+	jq := &recipe.Recipe{Name: "jq", Build: recipe.BuildAutotools, Depends: []string{"onig"},
+		Source: recipe.Source{Debian: "jq", Version: "1.6-2.1+deb12u2"}}
+	tool := &recipe.Recipe{Name: "tool", Build: recipe.BuildMake, Source: recipe.Source{URL: "https://example.org/tool-1.0.tar.gz"}}
+	hello := &recipe.Recipe{Name: "hello"}
+	job := func(rc *recipe.Recipe, deps ...*recipe.Recipe) Job {
+		return Job{Cell: recipe.Cell{Recipe: rc.Name, Platform: recipe.AMD64, Toolchain: "gcc", Linkage: recipe.Static},
+			Recipe: rc, Def: gcc, Deps: deps, Status: matrix.StatusNotApplicable, Reason: "excluded"}
+	}
+	m := Rows(&Report{Jobs: []Job{job(jq, onig), job(tool), job(hello)}})
+	want := map[string]matrix.Row{
+		"jq":    {Build: "autotools", Source: "Debian jq 1.6-2.1+deb12u2", Depends: []string{"onig"}},
+		"tool":  {Build: "make", Source: "https://example.org/tool-1.0.tar.gz"},
+		"hello": {},
+	}
+	for _, r := range m.Rows {
+		w := want[r.Recipe]
+		if r.Build != w.Build || r.Source != w.Source || !slices.Equal(r.Depends, w.Depends) || r.IsRealProgram() != (w.Build != "") {
+			t.Errorf("%s: build %q, source %q, depends %v; want %q, %q, %v", r.Recipe, r.Build, r.Source, r.Depends, w.Build, w.Source, w.Depends)
+		}
+	}
+	if len(m.Rows) != 3 {
+		t.Errorf("%d rows, want 3", len(m.Rows))
 	}
 }

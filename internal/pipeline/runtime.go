@@ -14,6 +14,10 @@ import (
 // Suite is the Debian release whose packages the runtimes are pinned from.
 const Suite = "bookworm"
 
+// SuiteVersion is Suite's VERSION_ID: the "12" of the distro=debian-12 that
+// the purls of packages pinned from it carry.
+const SuiteVersion = "12"
+
 // LockPath is the runtime lock file of the repository at root.
 func LockPath(root string) string {
 	return filepath.Join(root, "toolchains", debian.LockFileName)

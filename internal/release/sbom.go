@@ -29,12 +29,14 @@ type SBOMInput struct {
 	FromscratchVersion string
 
 	Recipe         string // the program package's name
-	ProgramVersion string // its version: the recipe's, or the Debian source version
-	// ProgramSource is the Debian source package the program was built
-	// from ("hello"), empty for the project's own programs. It makes the
-	// program's purl pkg:deb/debian/<source>@<version>?arch=source&…
-	// instead of pkg:generic/<recipe>@<version>.
-	ProgramSource    string
+	ProgramVersion string // its version: "0+src.…" of the recipe's inputs
+	// Source is what a project recipe's program was built from; nil for
+	// a recipe of build = "files", whose sources are the recipe folder
+	// that ProgramVersion names.
+	Source *Source
+	// Depends are the library recipes the program was built with, in
+	// build order (each with its own source).
+	Depends          []Source
 	Toolchain        string // e.g. "gcc", "musl-gcc", "zig"
 	ToolchainVersion string // e.g. "12.2.0"; empty when unknown
 
@@ -71,6 +73,10 @@ type FileRef struct {
 	SHA1      string // 40 lowercase hex digits
 	SHA256    string // 64 lowercase hex digits
 	Size      int64  // bytes; SPDX 2.3 files have no size field, so not written either
+	// Recipe is the recipe that built this library: the program's own
+	// (jq's libjq) or one in Depends (onig's libonig); empty for a
+	// library of the system or the toolchain.
+	Recipe string
 }
 
 // SBOM returns the SPDX 2.3 JSON document of one image. It describes the
@@ -84,7 +90,16 @@ type FileRef struct {
 //   - for a static image the C library, which the program STATIC_LINKs:
 //     a Debian package (resolved through res) or one the toolchain bundles;
 //   - when there is a Debian package, the distribution (OPERATING-SYSTEM),
-//     which CONTAINS the Debian packages.
+//     which CONTAINS the Debian packages;
+//   - for a project recipe (in.Source), the source package (SOURCE) the
+//     program is GENERATED_FROM, with a package per pinned file (ARCHIVE,
+//     with its SHA256) that it CONTAINS and the recipe's patches as files
+//     PATCH_APPLIED to it (see sourcePackage);
+//   - each library recipe in in.Depends as a LIBRARY package GENERATED_FROM
+//     its own source package, which the program STATIC_LINKs in a static
+//     image and DYNAMIC_LINKs in a dynamic one when the image holds its
+//     shared library (a file GENERATED_FROM it); a library of which the
+//     dynamic image holds no file is only DEPENDS_ON.
 //
 // glibc and musl packages and the distribution carry CPEs. Only the image
 // has filesAnalyzed true; a library file whose origin res cannot tell is
@@ -99,6 +114,7 @@ func SBOM(in SBOMInput, res Resolver) ([]byte, error) {
 		return nil, fmt.Errorf("building SBOM for %s: %w", in.Name, err)
 	}
 	b := newSBOMBuilder(in)
+	b.recipes(in)
 	b.files(in, res)
 	switch {
 	case in.StaticLibc.Debian != "":
@@ -128,6 +144,7 @@ type sbomBuilder struct {
 	os      common.ElementID            // "" until a Debian package needs it
 	debs    map[Origin]common.ElementID // Debian package -> its id
 	relSeen map[spdx.Relationship]bool  // no relationship twice
+	built   map[string]common.ElementID // recipe -> its package: the program, or a library it depends on
 }
 
 const (
@@ -145,6 +162,7 @@ func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 		distro:  in.Distro,
 		debs:    map[Origin]common.ElementID{},
 		relSeen: map[spdx.Relationship]bool{},
+		built:   map[string]common.ElementID{in.Recipe: programID},
 	}
 	b.doc = &spdx.Document{
 		SPDXVersion:       spdx.Version,
@@ -164,15 +182,60 @@ func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 	b.add(image)
 
 	program := newPackage(programID, in.Recipe, in.ProgramVersion, "APPLICATION")
-	if in.ProgramSource != "" {
-		program.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(debPURL(
-			Origin{Package: in.ProgramSource, Version: in.ProgramVersion, Arch: "source"}, in.Distro))}
-	} else {
-		program.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(genericPURL(in.Recipe, in.ProgramVersion))}
-	}
+	program.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(genericPURL(in.Recipe, in.ProgramVersion))}
 	program.PackageComment = programComment(in)
 	b.add(program)
 	return b
+}
+
+// recipes adds the program's source and the library recipes it was built
+// with, each with its source; the relationships of a library that depend on
+// the image's files are added by linkLibraries.
+func (b *sbomBuilder) recipes(in SBOMInput) {
+	if in.Source != nil {
+		target := b.program
+		if src := b.sourcePackage(*in.Source); src != "" {
+			b.rel(b.program, relGeneratedFrom, src)
+			target = src
+		}
+		b.patches(*in.Source, target)
+	}
+	for _, d := range in.Depends {
+		id := b.ids.next("Package-recipe-", d.Recipe)
+		p := newPackage(id, d.Recipe, d.Version, "LIBRARY")
+		p.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(genericPURL(d.Recipe, d.Version))}
+		p.PackageComment = fmt.Sprintf("library recipe %s, built with %s %s for this image's platform and linkage", d.Recipe, in.Toolchain, in.ToolchainVersion)
+		b.doc.Packages = append(b.doc.Packages, p) // the image CONTAINS it if it links it: see linkLibraries
+		b.built[d.Recipe] = id
+		target := id
+		if src := b.sourcePackage(d); src != "" {
+			b.rel(id, relGeneratedFrom, src)
+			target = src
+		}
+		b.patches(d, target)
+	}
+}
+
+// linkLibraries relates the program to the library recipes it was built
+// with, once the image's files are known.
+func (b *sbomBuilder) linkLibraries(in SBOMInput) {
+	shipped := map[string]bool{}
+	for _, f := range in.Libraries {
+		shipped[f.Recipe] = true
+	}
+	for _, d := range in.Depends {
+		id := b.built[d.Recipe]
+		switch {
+		case in.Linkage == recipe.Static:
+			b.rel(b.image, relContains, id)
+			b.rel(b.program, relStaticLink, id)
+		case shipped[d.Recipe]:
+			b.rel(b.image, relContains, id)
+			b.rel(b.program, relDynamicLink, id)
+		default:
+			b.rel(b.program, relDependsOn, id)
+		}
+	}
 }
 
 // add puts a package into the document and the image.
@@ -220,6 +283,7 @@ func (b *sbomBuilder) files(in SBOMInput, res Resolver) {
 		return id
 	}
 	b.rel(add(in.Binary, ""), relGeneratedFrom, b.program)
+	b.linkLibraries(in)
 
 	// Origins are looked up first so that package ids do not depend on
 	// which file of a package comes first.
@@ -227,7 +291,7 @@ func (b *sbomBuilder) files(in SBOMInput, res Resolver) {
 	found := make([]bool, len(libs))
 	var pkgs []Origin
 	for i, f := range libs {
-		if res != nil && f.HostPath != "" {
+		if res != nil && f.HostPath != "" && f.Recipe == "" {
 			origins[i], found[i] = res.Origin(f.HostPath)
 		}
 		found[i] = found[i] && origins[i].Package != ""
@@ -240,6 +304,14 @@ func (b *sbomBuilder) files(in SBOMInput, res Resolver) {
 		b.rel(b.program, relDynamicLink, b.debPackage(o))
 	}
 	for i, f := range libs {
+		if owner := b.built[f.Recipe]; f.Recipe != "" {
+			id := add(f, "")
+			b.rel(id, relGeneratedFrom, owner)
+			if owner == b.program { // the program's own library (jq's libjq)
+				b.rel(b.program, relDynamicLink, id)
+			}
+			continue
+		}
 		if !found[i] {
 			id := add(f, "origin unknown: no Debian package found for "+f.ImagePath)
 			b.rel(b.program, relDynamicLink, id)
@@ -368,8 +440,20 @@ func (in SBOMInput) validate() error {
 	if !distroField.MatchString(in.Distro.ID) || !distroField.MatchString(in.Distro.VersionID) {
 		errs = append(errs, fmt.Errorf("Distro %+v: want an os-release ID and VERSION_ID such as debian and 12", in.Distro))
 	}
-	if in.ProgramSource != "" && !validDpkgName(in.ProgramSource) {
-		errs = append(errs, fmt.Errorf("ProgramSource %q is not a Debian package name", in.ProgramSource))
+	recipes := map[string]bool{in.Recipe: true}
+	if in.Source != nil {
+		errs = append(errs, in.Source.validate("Source")...)
+		if in.Source.Recipe != in.Recipe {
+			errs = append(errs, fmt.Errorf("Source is of recipe %q, not the program's %q", in.Source.Recipe, in.Recipe))
+		}
+	}
+	for i, d := range in.Depends {
+		what := fmt.Sprintf("Depends[%d]", i)
+		errs = append(errs, d.validate(what)...)
+		if recipes[d.Recipe] {
+			errs = append(errs, fmt.Errorf("%s: recipe %q listed twice", what, d.Recipe))
+		}
+		recipes[d.Recipe] = true
 	}
 	l := in.StaticLibc
 	switch in.Linkage {
@@ -406,6 +490,8 @@ func (in SBOMInput) validate() error {
 			errs = append(errs, fmt.Errorf("%s: SHA256 of %s is not 64 lowercase hex digits", what, f.ImagePath))
 		case !isLowerHex(f.SHA1, 40):
 			errs = append(errs, fmt.Errorf("%s: SHA1 of %s is not 40 lowercase hex digits", what, f.ImagePath))
+		case f.Recipe != "" && (i == 0 || !recipes[f.Recipe]):
+			errs = append(errs, fmt.Errorf("%s: Recipe %q is neither the program's nor one in Depends", what, f.Recipe))
 		}
 		seen[f.ImagePath] = true
 	}

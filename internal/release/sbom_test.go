@@ -111,6 +111,14 @@ func representative() map[string]SBOMInput {
 		"dynamic musl-gcc":     cell("musl-gcc-dynamic", recipe.AMD64, recipe.Dynamic, StaticLibc{}, file("/lib/ld-musl-x86_64.so.1", "/host/lib/x86_64-linux-musl/libc.so", '1')),
 		"dynamic arm64 cross":  cell("gcc-dynamic", recipe.ARM64, recipe.Dynamic, StaticLibc{}, file("/usr/aarch64-linux-gnu/lib/libc.so.6", "/host/usr/aarch64-linux-gnu/lib/libc.so.6", '1'), file("/lib/ld-linux-aarch64.so.1", "/host/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1", '2')),
 		"static, unresolvable": cell("gcc-static", recipe.ARMv7, recipe.Static, StaticLibc{Debian: "libc6-dev-armhf-cross"}),
+		"project jq dynamic":   jqCell(recipe.Dynamic),
+		"project jq static":    jqCell(recipe.Static),
+		"project url, patched": urlCell(),
+		"project folder, patched": func() SBOMInput {
+			in := urlCell()
+			in.Source.URL, in.Source.Files = "", nil
+			return in
+		}(),
 	}
 }
 
@@ -345,19 +353,6 @@ func TestSBOMWithoutResolver(t *testing.T) {
 	}
 }
 
-func TestSBOMProgramFromDebianSource(t *testing.T) {
-	in := cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"})
-	in.ProgramSource, in.ProgramVersion = "hello", "2.10-3"
-	got, err := SBOM(in, hostPackages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := packages(decode(t, got))["Program"]
-	if p.PackageVersion != "2.10-3" || refs(p)["purl"] != "pkg:deb/debian/hello@2.10-3?arch=source&distro=debian-12" {
-		t.Errorf("program = %s %+v", p.PackageVersion, refs(p))
-	}
-}
-
 func TestSBOMRejectsBadInput(t *testing.T) {
 	for name, mutate := range map[string]func(*SBOMInput){
 		"no build date":       func(in *SBOMInput) { in.Created = time.Time{} },
@@ -377,7 +372,33 @@ func TestSBOMRejectsBadInput(t *testing.T) {
 		"static libc twice": func(in *SBOMInput) {
 			in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{"musl-dev", "musl", "1.2.4"}
 		},
-		"static libc option":      func(in *SBOMInput) { in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{Debian: "--admindir=/x"} },
+		"static libc option":   func(in *SBOMInput) { in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{Debian: "--admindir=/x"} },
+		"library of no recipe": func(in *SBOMInput) { in.Libraries[0].Recipe = "onig" },
+		"binary of a recipe":   func(in *SBOMInput) { in.Binary.Recipe = in.Recipe },
+		"source of another":    func(in *SBOMInput) { s := jqSource(); in.Source = &s },
+		"source pin": func(in *SBOMInput) {
+			s := jqSource()
+			s.Recipe = in.Recipe
+			s.Files[0].SHA256 = "sha256:" + sum('a')
+			in.Source = &s
+		},
+		"source without distro": func(in *SBOMInput) { s := jqSource(); s.Recipe = in.Recipe; s.Distro = Distro{}; in.Source = &s },
+		"dependency twice":      func(in *SBOMInput) { in.Depends = []Source{onigSource(), onigSource()} },
+		"dependency without version": func(in *SBOMInput) {
+			d := onigSource()
+			d.Version = ""
+			in.Depends = []Source{d}
+		},
+		"url source, two files": func(in *SBOMInput) {
+			s := urlSource(in.Recipe)
+			s.Files = append(s.Files, s.Files[0])
+			in.Source = &s
+		},
+		"patch path": func(in *SBOMInput) {
+			s := urlSource(in.Recipe)
+			s.Patches[0].Name = "../x.patch"
+			in.Source = &s
+		},
 		"dynamic, static libc":    func(in *SBOMInput) { in.StaticLibc = StaticLibc{Name: "musl", Version: "1.2.4"} },
 		"bundled libc no version": func(in *SBOMInput) { in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{Name: "musl"} },
 	} {

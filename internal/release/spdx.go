@@ -26,6 +26,8 @@ const (
 	relExpandedFromArchive = "EXPANDED_FROM_ARCHIVE"
 	relStaticLink          = "STATIC_LINK"
 	relDynamicLink         = "DYNAMIC_LINK"
+	relDependsOn           = "DEPENDS_ON"
+	relPatchApplied        = "PATCH_APPLIED"
 )
 
 // newPackage is a package with what every package here shares: no supplier
