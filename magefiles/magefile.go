@@ -123,12 +123,22 @@ func (Release) All(ctx context.Context) error { return front().Release(ctx) }
 // Release namespace: the release and its publication.
 type Release mg.Namespace
 
-// Aliases keep `go tool mage release` for release:all.
-var Aliases = map[string]interface{}{"release": Release.All}
+// Aliases keep `go tool mage release` for release:all and `go tool mage
+// bench` for bench:files.
+var Aliases = map[string]interface{}{"release": Release.All, "bench": Bench.Files}
 
-// Bench measures fromscratch cold, warm and no-op against the Dockerfile
-// way on the same cells and prints the ratios and the image overhead.
-func Bench(ctx context.Context) error { return front().Bench(ctx) }
+// Bench namespace: measurements side by side in one run.
+type Bench mg.Namespace
+
+// Files measures fromscratch cold, warm and no-op against the Dockerfile
+// way on the cells of the recipes of files and prints the ratios and the
+// image overhead. `go tool mage bench` runs it.
+func (Bench) Files(ctx context.Context) error { return front().Bench(ctx) }
+
+// Real measures the real programs (their own build systems): fromscratch
+// cold and warm against configure and make by hand, cell after cell, each
+// split into configure, make and the rest.
+func (Bench) Real(ctx context.Context) error { return front().BenchReal(ctx) }
 
 // Clean removes out/.
 func Clean() error { return front().Clean() }

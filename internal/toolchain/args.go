@@ -12,10 +12,26 @@ import (
 
 // Command is one process to start: argv and working directory. The
 // environment is given separately and is the same for every step of a cell.
+// Phase says what the command does in a project build, for a runner that
+// times the phases apart (bench:real); it is not part of any cache key.
 type Command struct {
-	Args []string
-	Dir  string
+	Args  []string
+	Dir   string
+	Phase Phase
 }
+
+// Phase is the part of a project build a command belongs to. Commands of
+// no phase (the compiler of a recipe of files, patch, apt, docker) are the
+// orchestration around the build.
+type Phase string
+
+const (
+	// PhaseConfigure: autoreconf, ./configure, cmake's configure step.
+	PhaseConfigure Phase = "configure"
+	// PhaseMake: the build and its install (make, make install, cmake
+	// --build, cmake --install, ninja).
+	PhaseMake Phase = "make"
+)
 
 func (c Command) String() string { return strings.Join(c.Args, " ") }
 

@@ -303,11 +303,11 @@ func (p Project) Env(base []string) []string {
 	return env
 }
 
-// expand fills the placeholders a recipe's arguments may use: {stage}
+// ExpandArgs fills the placeholders a recipe's arguments may use: {stage}
 // (the dependency stage), {host}, {build}, {jobs}, {cc}, {cxx}, {ar},
 // {ranlib}, {cflags}, {cppflags}, {ldflags}, and {libs}: "static" in
 // static cells, "shared" in dynamic ones (zlib's --static / --shared).
-func (p Project) expand(args []string) []string {
+func (p Project) ExpandArgs(args []string) []string {
 	libs := "shared"
 	if p.Linkage == recipe.Static {
 		libs = "static"
@@ -342,6 +342,9 @@ func (p Project) expand(args []string) []string {
 // LDFLAGS as variables and the recipe's make_args (last, so they win);
 // then make install DESTDIR=<stage> prefix=/usr PREFIX=/usr, unless the
 // recipe names the built file to copy instead (BuildProject copies it).
+//
+// Each step carries its Phase: autoreconf, configure and cmake's configure
+// step are PhaseConfigure, the builds and installs PhaseMake.
 func (p Project) Steps() []Command {
 	jobs := "-j" + strconv.Itoa(p.jobs())
 	static := p.Linkage == recipe.Static
@@ -360,20 +363,20 @@ func (p Project) Steps() []Command {
 		if p.ConfigCache != "" && !p.Recipe.PlainConfigure() {
 			conf = append(conf, "--cache-file="+filepath.Join(p.WorkDir, "config.cache"))
 		}
-		conf = append(conf, p.expand(p.Recipe.ConfigureArgs)...)
+		conf = append(conf, p.ExpandArgs(p.Recipe.ConfigureArgs)...)
 		var vars []string
 		if static && p.Libtool {
 			vars = append(vars, "LDFLAGS="+strings.Join(append(p.LDFlags(), "-all-static"), " "))
 		}
-		vars = append(vars, p.expand(p.Recipe.MakeArgs)...)
+		vars = append(vars, p.ExpandArgs(p.Recipe.MakeArgs)...)
 		var steps []Command
 		if p.Recipe.Autoreconf {
-			steps = append(steps, Command{Args: []string{"autoreconf", "-fi"}, Dir: p.SourceDir})
+			steps = append(steps, Command{Args: []string{"autoreconf", "-fi"}, Dir: p.SourceDir, Phase: PhaseConfigure})
 		}
 		return append(steps, []Command{
-			{Args: conf, Dir: p.SourceDir},
-			{Args: append([]string{"make", jobs}, vars...), Dir: p.SourceDir},
-			{Args: append([]string{"make", "install", "DESTDIR=" + p.StageDir}, vars...), Dir: p.SourceDir},
+			{Args: conf, Dir: p.SourceDir, Phase: PhaseConfigure},
+			{Args: append([]string{"make", jobs}, vars...), Dir: p.SourceDir, Phase: PhaseMake},
+			{Args: append([]string{"make", "install", "DESTDIR=" + p.StageDir}, vars...), Dir: p.SourceDir, Phase: PhaseMake},
 		}...)
 	case recipe.BuildCMake:
 		shared := "ON"
@@ -383,11 +386,11 @@ func (p Project) Steps() []Command {
 		conf := []string{"cmake", "-G", "Ninja", "-S", p.SourceDir, "-B", p.cmakeBuildDir(),
 			"-DCMAKE_TOOLCHAIN_FILE=" + p.toolchainFilePath(), "-DCMAKE_BUILD_TYPE=Release",
 			"-DCMAKE_INSTALL_PREFIX=/usr", "-DCMAKE_INSTALL_LIBDIR=lib", "-DBUILD_SHARED_LIBS=" + shared}
-		conf = append(conf, p.expand(p.Recipe.CMakeArgs)...)
+		conf = append(conf, p.ExpandArgs(p.Recipe.CMakeArgs)...)
 		return []Command{
-			{Args: conf, Dir: p.WorkDir},
-			{Args: []string{"cmake", "--build", p.cmakeBuildDir(), "--parallel", strconv.Itoa(p.jobs())}, Dir: p.WorkDir},
-			{Args: []string{"cmake", "--install", p.cmakeBuildDir()}, Dir: p.WorkDir},
+			{Args: conf, Dir: p.WorkDir, Phase: PhaseConfigure},
+			{Args: []string{"cmake", "--build", p.cmakeBuildDir(), "--parallel", strconv.Itoa(p.jobs())}, Dir: p.WorkDir, Phase: PhaseMake},
+			{Args: []string{"cmake", "--install", p.cmakeBuildDir()}, Dir: p.WorkDir, Phase: PhaseMake},
 		}
 	case recipe.BuildMake:
 		vars := []string{"CC=" + p.toolWord("cc"), "AR=" + p.toolWord("ar"), "RANLIB=" + p.toolWord("ranlib"),
@@ -395,11 +398,11 @@ func (p Project) Steps() []Command {
 		if cxx := p.toolWord("c++"); cxx != "" {
 			vars = append(vars[:1], append([]string{"CXX=" + cxx}, vars[1:]...)...)
 		}
-		vars = append(vars, p.expand(p.Recipe.MakeArgs)...)
-		steps := []Command{{Args: append([]string{"make", jobs}, vars...), Dir: p.SourceDir}}
+		vars = append(vars, p.ExpandArgs(p.Recipe.MakeArgs)...)
+		steps := []Command{{Args: append([]string{"make", jobs}, vars...), Dir: p.SourceDir, Phase: PhaseMake}}
 		if p.Recipe.Built == "" {
 			install := []string{"make", "install", "DESTDIR=" + p.StageDir, "prefix=/usr", "PREFIX=/usr"}
-			steps = append(steps, Command{Args: append(install, vars...), Dir: p.SourceDir})
+			steps = append(steps, Command{Args: append(install, vars...), Dir: p.SourceDir, Phase: PhaseMake})
 		}
 		return steps
 	}

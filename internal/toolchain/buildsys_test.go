@@ -395,3 +395,34 @@ func TestBuildProjectLibraryAndBuilt(t *testing.T) {
 		t.Errorf("built file not installed as binary: %v", err)
 	}
 }
+
+// TestProjectPhases: each step of a project build says whether it
+// configures or makes (bench:real times the phases apart by it).
+func TestProjectPhases(t *testing.T) {
+	const c, m = toolchain.PhaseConfigure, toolchain.PhaseMake
+	for _, tt := range []struct {
+		name       string
+		build      recipe.BuildSystem
+		autoreconf bool
+		built      string
+		want       []toolchain.Phase
+	}{
+		{"autotools", recipe.BuildAutotools, false, "", []toolchain.Phase{c, m, m}},
+		{"autotools with autoreconf", recipe.BuildAutotools, true, "", []toolchain.Phase{c, c, m, m}},
+		{"cmake", recipe.BuildCMake, false, "", []toolchain.Phase{c, m, m}},
+		{"make with a built file", recipe.BuildMake, false, "src/jq", []toolchain.Phase{m}},
+		{"make with an install", recipe.BuildMake, false, "", []toolchain.Phase{m, m}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _ := project(t, projectCells[0], tt.build)
+			p.Recipe.Autoreconf, p.Recipe.Built = tt.autoreconf, tt.built
+			var got []toolchain.Phase
+			for _, s := range p.Steps() {
+				got = append(got, s.Phase)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("phases %v, want %v (steps %q)", got, tt.want, p.Steps())
+			}
+		})
+	}
+}
