@@ -81,6 +81,23 @@ func (p *progress) EndPhase() {
 	}
 }
 
+// Warn prints a warning on a line of its own: on a terminal it clears the
+// live line first and draws it again below.
+func (p *progress) Warn(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.line(s)
+	if p.interactive {
+		p.draw()
+	}
+}
+
+// Write makes progress an io.Writer for warnings: each write is a Warn.
+func (p *progress) Write(b []byte) (int, error) {
+	p.Warn(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
 func (p *progress) line(s string) {
 	if p.interactive {
 		fmt.Fprintf(p.w, "\r\033[K%s\n", clip(s, p.width()))

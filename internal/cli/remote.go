@@ -47,7 +47,19 @@ func remoteCache(cfg Config, reg image.Registry, w io.Writer) pipeline.Option {
 	if cfg.RemoteCache == "" {
 		return pipeline.WithRemoteCache(nil, nil)
 	}
-	return pipeline.WithRemoteCache(registryCache{repo: cfg.RemoteCache, reg: reg}, func(err error) {
-		fmt.Fprintf(w, "warning: FROMSCRATCH_REMOTE_CACHE=%s: %v\n", cfg.RemoteCache, err)
-	})
+	return pipeline.WithRemoteCache(registryCache{repo: cfg.RemoteCache, reg: reg}, remoteWarn(cfg, w))
+}
+
+// remoteWarn prints what goes wrong with the registry cache; the build
+// goes on without it. Through a progress, the warning lands above the live
+// line, not inside it.
+func remoteWarn(cfg Config, w io.Writer) func(error) {
+	return func(err error) {
+		msg := fmt.Sprintf("warning: FROMSCRATCH_REMOTE_CACHE=%s: %v", cfg.RemoteCache, err)
+		if p, ok := w.(*progress); ok {
+			p.Warn(msg)
+			return
+		}
+		fmt.Fprintln(w, msg)
+	}
 }

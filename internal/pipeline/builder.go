@@ -240,7 +240,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 		errs = append(errs, fmt.Errorf("writing the matrix: %w", err))
 	}
 	if failed := rep.Failed(b.opts.RequireAll); len(failed) > 0 {
-		errs = append(errs, fmt.Errorf("%d cell(s) failed: see the summary above and %s", len(failed), filepath.Join(filepath.Base(b.opts.OutDir), "matrix.md")))
+		errs = append(errs, fmt.Errorf("%d cell(s) failed: see the summary above and %s", len(failed), b.rel(filepath.Join(b.opts.OutDir, "matrix.md"))))
 	}
 	return rep, errors.Join(errs...)
 }
