@@ -223,7 +223,8 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	if files := j.Recipe.RuntimeFiles; len(files) > 0 && j.Recipe.IsProject() {
 		l := image.Layer{CreatedBy: "COPY " + strings.Join(files, " ") + " /"}
 		for _, f := range files {
-			l.Files = append(l.Files, image.File{Path: "/" + f, Source: filepath.Join(filepath.Dir(r.Binary), "files", filepath.FromSlash(f)), Mode: 0o644})
+			src := filepath.Join(filepath.Dir(r.Binary), "files", filepath.FromSlash(f))
+			l.Files = append(l.Files, image.File{Path: "/" + f, Source: src, Mode: runtimeFileMode(src)})
 		}
 		extra = append(extra, l)
 	}

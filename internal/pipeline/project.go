@@ -240,7 +240,8 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 	files[j.Recipe.Name] = bin
 	for _, f := range rc.RuntimeFiles {
 		dst := filepath.Join(out, "files", filepath.FromSlash(f))
-		if err := atomicfile.Copy(filepath.Join(stage, filepath.FromSlash(f)), dst, 0o644); err != nil {
+		src := filepath.Join(stage, filepath.FromSlash(f))
+		if err := atomicfile.Copy(src, dst, runtimeFileMode(src)); err != nil {
 			return scrub(log.Bytes()), nil, err
 		}
 		files["files/"+f] = dst
@@ -675,4 +676,14 @@ func (b *Builder) DebianSource(ctx context.Context, pkg, version string) (*debia
 		return dsc, err
 	}
 	return dsc, nil
+}
+
+// runtimeFileMode is the mode a runtime file gets in the cell's folder and
+// in the image: 0755 when the installed file is executable by anyone (the
+// umask cannot change that answer), else 0644.
+func runtimeFileMode(path string) os.FileMode {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o111 != 0 {
+		return 0o755
+	}
+	return 0o644
 }

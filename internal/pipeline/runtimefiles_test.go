@@ -29,12 +29,14 @@ int main(void) {
 }
 `,
 	"message": "hello from an installed data file\n",
+	"helper":  "#!/bin/false\n", // an executable file the image carries with its x bits
 	"Makefile": `prefix ?= /usr/local
 greet: greet.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ greet.c
 install: greet
 	install -D -m 755 greet $(DESTDIR)$(prefix)/bin/greet
 	install -D -m 644 message $(DESTDIR)$(prefix)/share/greet/message
+	install -D -m 755 helper $(DESTDIR)$(prefix)/libexec/greet/helper
 `,
 }
 
@@ -71,7 +73,7 @@ func TestRuntimeFiles(t *testing.T) {
 	}
 	const common = "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/greet\"\n"
 	const smokeWant = "[smoke]\nstdout = \"hello from an installed data file\\n\"\n"
-	write("greet", common+"runtime_files = [\"usr/share/greet/message\"]\n"+smokeWant)
+	write("greet", common+"runtime_files = [\"usr/share/greet/message\", \"usr/libexec/greet/helper\"]\n"+smokeWant)
 	write("greetbare", common+smokeWant)
 	write("greetwrong", common+"runtime_files = [\"usr/share/greet/nosuchfile\"]\n"+smokeWant)
 
@@ -110,6 +112,10 @@ func TestRuntimeFiles(t *testing.T) {
 				}
 				if data != greet["message"] || mode != 0o644 {
 					t.Errorf("/usr/share/greet/message in the image: %q mode %o, want %q mode 644", data, mode, greet["message"])
+				}
+				data, mode, err = fileInImage(img, "usr/libexec/greet/helper")
+				if err != nil || data != greet["helper"] || mode != 0o755 {
+					t.Errorf("/usr/libexec/greet/helper in the image: %q mode %o (%v), want %q mode 755", data, mode, err, greet["helper"])
 				}
 			})
 		case "greetbare":
