@@ -54,7 +54,7 @@ func Markdown(w io.Writer, m *Matrix) error {
 	}
 	for _, rec := range g.recipes {
 		fmt.Fprintf(&b, "\n### %s\n\n", mdEscape(rec))
-		mdTable(&b, g.recipeTable(rec))
+		mdTable(&b, g.recipeTable(rec, cellText, false))
 	}
 	realProgramsMarkdown(&b, m)
 	recipeNotes(&b, sorted(m))

@@ -60,27 +60,6 @@ func imageCell(r Row, ok bool, n *notes) string {
 	return s
 }
 
-// programTable has a line per variant and a column per platform of one
-// real program, holding image sizes.
-func (g grid) programTable(rec string, short bool) *table {
-	t := &table{head: []string{"variant"}}
-	for _, p := range g.platforms {
-		if short {
-			p = strings.TrimPrefix(p, "linux/")
-		}
-		t.head = append(t.head, p)
-	}
-	for _, v := range g.variants {
-		var cells []string
-		for _, p := range g.platforms {
-			r, ok := g.cell(rec, p, v)
-			cells = append(cells, imageCell(r, ok, &t.notes))
-		}
-		t.add(v.String(), cells)
-	}
-	return t
-}
-
 // smallest is, per platform, the real program's smallest image that did
 // not fail its smoke test: "5.30 kB zig-static", or — when none was built.
 func (g grid) smallest(rec string) []string {
@@ -126,7 +105,7 @@ func realProgramsMarkdown(b *bytes.Buffer, m *Matrix) {
 		if line := g.programLine(rec); line != "" {
 			b.WriteString(mdEscape(line) + "\n\n")
 		}
-		mdTable(b, g.programTable(rec, false))
+		mdTable(b, g.recipeTable(rec, imageCell, false))
 	}
 }
 
@@ -143,7 +122,7 @@ func realProgramsTerminal(b *bytes.Buffer, m *Matrix, width int) {
 	for _, rec := range g.recipes {
 		b.WriteString("\n")
 		wrapTo(b, oneLine(rec)+" ("+oneLine(g.programLine(rec))+")", width, "")
-		t := g.programTable(rec, true)
+		t := g.recipeTable(rec, imageCell, true)
 		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 		for _, l := range append([][]string{upper(t.head)}, t.body...) {
 			for i := range l {

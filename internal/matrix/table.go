@@ -147,14 +147,22 @@ func (g grid) platformTable(p string) *table {
 	return t
 }
 
-// recipeTable has a line per variant and a column per platform.
-func (g grid) recipeTable(rec string) *table {
-	t := &table{head: append([]string{"variant"}, g.platforms...)}
+// recipeTable has a line per variant and a column per platform, each
+// cell rendered by text (cellText: every size; imageCell: the image);
+// short drops "linux/" from the platforms' names.
+func (g grid) recipeTable(rec string, text func(Row, bool, *notes) string, short bool) *table {
+	t := &table{head: []string{"variant"}}
+	for _, p := range g.platforms {
+		if short {
+			p = strings.TrimPrefix(p, "linux/")
+		}
+		t.head = append(t.head, p)
+	}
 	for _, v := range g.variants {
 		var cells []string
 		for _, p := range g.platforms {
 			r, ok := g.cell(rec, p, v)
-			cells = append(cells, cellText(r, ok, &t.notes))
+			cells = append(cells, text(r, ok, &t.notes))
 		}
 		t.add(v.String(), cells)
 	}
