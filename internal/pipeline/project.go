@@ -661,18 +661,12 @@ func (b *Builder) DebianSource(ctx context.Context, pkg, version string) (*debia
 	for _, f := range dsc.Files {
 		pins[f.Name] = "sha256:" + f.SHA256
 	}
-	// The store takes each file from the download folder and keeps it
-	// only when it matches the .dsc: the first build needs no network.
+	// The store takes each file from the download folder as it takes a
+	// recipe folder's copies, keeping it only when it matches the .dsc:
+	// the first build needs no network. No fetcher: it is all here.
 	st := b.sources()
-	st.Debian = func(_ context.Context, _, _, dir string) error {
-		for n := range pins {
-			if err := atomicfile.Copy(filepath.Join(tmp, n), filepath.Join(dir, n), 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if _, err := st.FetchDebian(ctx, "", dsc.Source, dsc.Version, pins); err != nil {
+	st.Debian = nil
+	if _, err := st.FetchDebian(ctx, tmp, dsc.Source, dsc.Version, pins); err != nil {
 		return dsc, err
 	}
 	return dsc, nil
