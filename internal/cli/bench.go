@@ -247,18 +247,25 @@ func overhead(w io.Writer, rep *pipeline.Report) error {
 // filesRecipes are the recipes (of names, or all) that compile their own
 // files rather than run a build system.
 func filesRecipes(root string, names []string) ([]string, error) {
+	out, err := benchRecipes(root, names, func(r *recipe.Recipe) bool { return !r.IsProject() })
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("bench: no recipe of build = \"files\" to measure among %v", names)
+	}
+	return out, err
+}
+
+// benchRecipes are the names of the recipes (of names, or all) that keep
+// says a benchmark measures.
+func benchRecipes(root string, names []string, keep func(*recipe.Recipe) bool) ([]string, error) {
 	all, err := recipe.LoadAll(filepath.Join(root, "recipes"))
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, r := range all {
-		if !r.IsProject() && (len(names) == 0 || slices.Contains(names, r.Name)) {
+		if keep(r) && (len(names) == 0 || slices.Contains(names, r.Name)) {
 			out = append(out, r.Name)
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("bench: no recipe of build = \"files\" to measure among %v", names)
 	}
 	return out, nil
 }

@@ -377,20 +377,11 @@ func plainSteps(p toolchain.Project) []toolchain.Command {
 // realPrograms are the programs (of names, or all) that run their own
 // build system; libraries are built as their dependencies.
 func realPrograms(root string, names []string) ([]string, error) {
-	all, err := recipe.LoadAll(filepath.Join(root, "recipes"))
-	if err != nil {
-		return nil, err
+	out, err := benchRecipes(root, names, func(r *recipe.Recipe) bool { return r.IsProject() && !r.IsLibrary() })
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("bench:real: no real program (a recipe with its own build system, not a library) to measure among %v", names)
 	}
-	var out []string
-	for _, r := range all {
-		if r.IsProject() && !r.IsLibrary() && (len(names) == 0 || slices.Contains(names, r.Name)) {
-			out = append(out, r.Name)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("bench:real: no real program (a recipe with its own build system, not a library) to measure among %v", names)
-	}
-	return out, nil
+	return out, err
 }
 
 // missingSources names the pinned source files of programs (and their
