@@ -102,11 +102,7 @@ func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run 
 // the matrix to the GitHub step summary. The caller holds out/'s lock.
 func (c *CLI) buildHeld(ctx context.Context, cfg Config, opts pipeline.Options, run toolchain.Runner) (*pipeline.Report, error) {
 	opts.Source, opts.Revision = SourceURL, revision(ctx, run, cfg)
-	var warnTo io.Writer = c.out
-	if p, ok := opts.Progress.(*progress); ok {
-		warnTo = p
-	}
-	rep, err := pipeline.New(opts, pipeline.WithRunner(run), remoteCache(cfg, c.registry, warnTo)).Build(ctx)
+	rep, err := pipeline.New(opts, pipeline.WithRunner(run), remoteCache(cfg, c.registry, warner(c.out, opts.Progress))).Build(ctx)
 	if rep != nil && rep.Matrix != nil {
 		summary(c.out, cfg, rep)
 		if serr := appendStepSummary(cfg.StepSummary, rep.Matrix); serr != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 )
 
 // progress shows a run's advance. On a terminal: one live line, clipped
@@ -92,10 +94,13 @@ func (p *progress) Warn(s string) {
 	}
 }
 
-// Write makes progress an io.Writer for warnings: each write is a Warn.
-func (p *progress) Write(b []byte) (int, error) {
-	p.Warn(strings.TrimRight(string(b), "\n"))
-	return len(b), nil
+// warner is where a run's warnings go: through the progress, above its
+// live line, or else a line of out.
+func warner(out io.Writer, pr pipeline.Progress) func(string) {
+	if p, ok := pr.(*progress); ok {
+		return p.Warn
+	}
+	return func(s string) { fmt.Fprintln(out, s) }
 }
 
 func (p *progress) line(s string) {

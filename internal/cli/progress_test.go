@@ -17,7 +17,7 @@ func TestProgressWarnings(t *testing.T) {
 	p.Phase("build", 2)
 	p.Start("hello linux/amd64 gcc-static")
 	tty.Reset()
-	remoteWarn(cfg, p)(errors.New("connection refused"))
+	remoteWarn(cfg, warner(nil, p))(errors.New("connection refused"))
 	got := tty.String()
 	want := "\r\033[Kwarning: FROMSCRATCH_REMOTE_CACHE=127.0.0.1:1/cache: connection refused\n\r\033[Kbuild [0/2] 0 failed"
 	if !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "hello linux/amd64 gcc-static") {
@@ -28,14 +28,15 @@ func TestProgressWarnings(t *testing.T) {
 	q := newProgress(&ci, false, false)
 	q.Phase("build", 4)
 	q.Start("a")
-	remoteWarn(cfg, q)(errors.New("connection refused"))
+	remoteWarn(cfg, warner(nil, q))(errors.New("connection refused"))
 	if got, want := ci.String(), "warning: FROMSCRATCH_REMOTE_CACHE=127.0.0.1:1/cache: connection refused\n"; got != want {
 		t.Errorf("in CI: %q, want %q (one plain line, no progress line drawn for it)", got, want)
 	}
 
 	var plain bytes.Buffer
-	remoteWarn(cfg, &plain)(errors.New("x"))
+	remoteWarn(cfg, warner(&plain, nil))(errors.New("x"))
 	if plain.String() != "warning: FROMSCRATCH_REMOTE_CACHE=127.0.0.1:1/cache: x\n" {
 		t.Errorf("without a progress: %q", plain.String())
 	}
+
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
@@ -43,23 +42,17 @@ func (r registryCache) Put(ctx context.Context, k cache.Key, files map[string]st
 
 // remoteCache is the option that puts cfg's remote cache, if any, behind
 // the action cache, warning on w.
-func remoteCache(cfg Config, reg image.Registry, w io.Writer) pipeline.Option {
+func remoteCache(cfg Config, reg image.Registry, warn func(string)) pipeline.Option {
 	if cfg.RemoteCache == "" {
 		return pipeline.WithRemoteCache(nil, nil)
 	}
-	return pipeline.WithRemoteCache(registryCache{repo: cfg.RemoteCache, reg: reg}, remoteWarn(cfg, w))
+	return pipeline.WithRemoteCache(registryCache{repo: cfg.RemoteCache, reg: reg}, remoteWarn(cfg, warn))
 }
 
-// remoteWarn prints what goes wrong with the registry cache; the build
-// goes on without it. Through a progress, the warning lands above the live
-// line, not inside it.
-func remoteWarn(cfg Config, w io.Writer) func(error) {
+// remoteWarn says through warn what goes wrong with the registry cache;
+// the build goes on without it.
+func remoteWarn(cfg Config, warn func(string)) func(error) {
 	return func(err error) {
-		msg := fmt.Sprintf("warning: FROMSCRATCH_REMOTE_CACHE=%s: %v", cfg.RemoteCache, err)
-		if p, ok := w.(*progress); ok {
-			p.Warn(msg)
-			return
-		}
-		fmt.Fprintln(w, msg)
+		warn(fmt.Sprintf("warning: FROMSCRATCH_REMOTE_CACHE=%s: %v", cfg.RemoteCache, err))
 	}
 }
