@@ -149,6 +149,9 @@ type Report struct {
 	// LeftOut counts the cells image:all and image:run left out: no
 	// binary in out/bin.
 	LeftOut int
+	// others are the rows out/matrix.json had for the cells a run of
+	// part of the matrix does not cover: kept, with their images.
+	others []matrix.Row
 }
 
 // knownSmokes gives a run without smoke runs the passes its stamps
@@ -212,6 +215,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 			todo = append(todo, j)
 		}
 	}
+	rep.others = b.otherRows(rep)
 	b.forEach(ctx, "build", todo, func(ctx context.Context, j Job) *Result {
 		r := b.runCell(ctx, j)
 		rep.put(r)
@@ -233,8 +237,9 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 		b.knownSmokes(rep)
 	}
 	rep.Matrix = Rows(rep)
-	if len(b.opts.Recipes) > 0 || len(b.opts.Platforms) > 0 || len(b.opts.Toolchains) > 0 || rep.LeftOut > 0 {
-		keepOtherRows(filepath.Join(b.opts.OutDir, "matrix.json"), rep.Matrix)
+	if len(rep.others) > 0 {
+		rep.Matrix.Rows = append(rep.Matrix.Rows, rep.others...)
+		rep.Matrix.Sort()
 	}
 	if err := matrix.WriteAll(b.opts.OutDir, rep.Matrix); err != nil {
 		errs = append(errs, fmt.Errorf("writing the matrix: %w", err))
@@ -320,26 +325,39 @@ func (b *Builder) writeLayouts(rep *Report) error {
 	return errors.Join(errs...)
 }
 
-// keepOtherImages adds to imgs (by variant) the images of recipe's cells
-// this run did not cover that out/ already has: a run limited to some
-// platforms, toolchains or built binaries keeps the other rows of
-// out/matrix.json (keepOtherRows), and the layout keeps their images, the
-// ones those rows name (same digest), so that matrix and layout agree.
-func (b *Builder) keepOtherImages(rep *Report, recipe string, imgs map[string][]image.Image) {
-	if len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && rep.LeftOut == 0 {
-		return // every cell of the recipe is in this run
+// otherRows are the rows of out/matrix.json for the cells this run does
+// not cover, when it covers part of the matrix (some recipes, platforms or
+// toolchains; image:all without every binary): build:recipe NAME updates
+// its recipe's rows and keeps the others. None when there is no matrix
+// yet, or one of another schema.
+func (b *Builder) otherRows(rep *Report) []matrix.Row {
+	if len(b.opts.Recipes) == 0 && len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && rep.LeftOut == 0 {
+		return nil
 	}
 	old, err := matrix.Load(filepath.Join(b.opts.OutDir, "matrix.json"))
 	if err != nil {
-		return
+		return nil
 	}
 	inRun := map[matrix.Key]bool{}
 	for _, j := range rep.Jobs {
 		inRun[matrix.Key{Recipe: j.Cell.Recipe, Platform: string(j.Cell.Platform), Toolchain: j.Cell.Toolchain, Linkage: string(j.Cell.Linkage)}] = true
 	}
+	var out []matrix.Row
+	for _, r := range old.Rows {
+		if !inRun[r.Key()] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// keepOtherImages adds to imgs (by variant) the images out/ already has
+// of recipe's kept rows (rep.others), those with the rows' digests, so
+// that the rewritten layout and the matrix agree.
+func (b *Builder) keepOtherImages(rep *Report, recipe string, imgs map[string][]image.Image) {
 	dir := filepath.Join(b.opts.OutDir, "oci", recipe)
-	for _, row := range old.Rows {
-		if row.Recipe != recipe || inRun[row.Key()] || row.Status != matrix.StatusBuilt || row.Digest == "" {
+	for _, row := range rep.others {
+		if row.Recipe != recipe || row.Status != matrix.StatusBuilt || row.Digest == "" {
 			continue
 		}
 		variant := row.Toolchain + "-" + row.Linkage
@@ -351,23 +369,4 @@ func (b *Builder) keepOtherImages(rep *Report, recipe string, imgs map[string][]
 			imgs[variant] = append(imgs[variant], img)
 		}
 	}
-}
-
-// keepOtherRows adds to m the rows of an existing matrix that m does not
-// cover: build:recipe NAME updates its recipe's rows and keeps the others.
-func keepOtherRows(path string, m *matrix.Matrix) {
-	old, err := matrix.Load(path)
-	if err != nil {
-		return // no matrix yet, or one of another schema: start afresh
-	}
-	have := map[matrix.Key]bool{}
-	for _, r := range m.Rows {
-		have[r.Key()] = true
-	}
-	for _, r := range old.Rows {
-		if !have[r.Key()] {
-			m.Rows = append(m.Rows, r)
-		}
-	}
-	m.Sort()
 }
