@@ -7,20 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-)
 
-// multiarch is the Debian multiarch triple of each architecture: where its
-// packages put their libraries (lib/<triple>, usr/lib/<triple>).
-var multiarch = map[string]string{
-	"amd64":   "x86_64-linux-gnu",
-	"arm64":   "aarch64-linux-gnu",
-	"armhf":   "arm-linux-gnueabihf",
-	"armel":   "arm-linux-gnueabi",
-	"i386":    "i386-linux-gnu",
-	"ppc64el": "powerpc64le-linux-gnu",
-	"s390x":   "s390x-linux-gnu",
-	"riscv64": "riscv64-linux-gnu",
-}
+	"github.com/fromscratch/fromscratch/internal/recipe"
+)
 
 // Runtime is a platform's pinned runtime packages, unpacked: what the
 // closure of a dynamic binary is resolved from, and what tells the SBOM
@@ -58,7 +47,7 @@ func Prepare(ctx context.Context, run Run, cacheDir string, lock *LockFile, plat
 		return nil, err
 	}
 	pl, _ := lock.Platform(platform)
-	triple, ok := multiarch[pl.Arch]
+	facts, ok := recipe.FindPlatform(func(f recipe.PlatformFacts) bool { return f.DebianArch == pl.Arch })
 	if !ok {
 		return nil, fmt.Errorf("%s: platform %s: architecture %q has no known multiarch directory", lock.name(), platform, pl.Arch)
 	}
@@ -77,7 +66,7 @@ func Prepare(ctx context.Context, run Run, cacheDir string, lock *LockFile, plat
 		if p.Name == "libc6" {
 			rt.Sysroot = dir
 		}
-		for _, d := range []string{"lib/" + triple, "usr/lib/" + triple} {
+		for _, d := range []string{"lib/" + facts.Multiarch, "usr/lib/" + facts.Multiarch} {
 			if fi, err := os.Stat(filepath.Join(dir, d)); err == nil && fi.IsDir() {
 				rt.LibDirs = append(rt.LibDirs, filepath.Join(dir, d))
 			}

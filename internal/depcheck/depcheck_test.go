@@ -52,6 +52,7 @@ type file struct {
 	pkg  string // relative to the module: internal/cli
 	path string
 	ast  *ast.File
+	fset *token.FileSet
 }
 
 // sources parses every non-test Go file of the repository (tests may
@@ -84,7 +85,7 @@ func sources(t *testing.T) []file {
 		}
 		full.Imports = f.Imports
 		rel, _ := filepath.Rel(root, filepath.Dir(p))
-		files = append(files, file{pkg: filepath.ToSlash(rel), path: filepath.ToSlash(mustRel(root, p)), ast: full})
+		files = append(files, file{pkg: filepath.ToSlash(rel), path: filepath.ToSlash(mustRel(root, p)), ast: full, fset: fset})
 		return nil
 	})
 	if err != nil {
@@ -94,6 +95,11 @@ func sources(t *testing.T) []file {
 		t.Fatalf("found only %d Go files: is the test run from internal/depcheck?", len(files))
 	}
 	return files
+}
+
+// at is the file and line of n, for messages: internal/cli/cli.go:12.
+func (f file) at(n ast.Node) string {
+	return f.path + ":" + strconv.Itoa(f.fset.Position(n.Pos()).Line)
 }
 
 func mustRel(root, p string) string { r, _ := filepath.Rel(root, p); return r }
@@ -182,6 +188,45 @@ func TestOnlyCLIReadsTheEnvironment(t *testing.T) {
 			for pkg, names := range readers {
 				if isPkg(sel.X, pkg) && slices.Contains(names, sel.Sel.Name) {
 					t.Errorf("%s calls %s.%s: only %v read the environment; take the value from cli.Config", f.path, pkg, sel.Sel.Name, envReaders)
+				}
+			}
+			return true
+		})
+	}
+}
+
+// platformSpellings are words that name one platform: outside the
+// platform table (internal/recipe/platform.go) no code spells them.
+var platformSpellings = []string{"arm64", "aarch64", "armhf", "riscv64", "x86_64", "gnueabi"}
+
+// TestOnlyRecipeSpellsPlatforms keeps the facts about platforms in one
+// table: a string literal naming an architecture, or one of debug/elf's
+// EM_ machine constants, outside internal/recipe is a second copy of a
+// row. Comments may name them.
+func TestOnlyRecipeSpellsPlatforms(t *testing.T) {
+	for _, f := range sources(t) {
+		if f.pkg == "internal/recipe" {
+			continue
+		}
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BasicLit:
+				if n.Kind != token.STRING {
+					return true
+				}
+				s, err := strconv.Unquote(n.Value)
+				if err != nil {
+					t.Errorf("%s: unquoting %s: %v", f.at(n), n.Value, err)
+					return true
+				}
+				for _, w := range platformSpellings {
+					if strings.Contains(s, w) {
+						t.Errorf("%s: %s spells a platform (%q): read it from the platform table (recipe.Platform.Facts)", f.at(n), n.Value, w)
+					}
+				}
+			case *ast.SelectorExpr:
+				if isPkg(n.X, "elf") && strings.HasPrefix(n.Sel.Name, "EM_") {
+					t.Errorf("%s: elf.%s is a platform's ELF machine: read it from the platform table (recipe.Platform.Facts)", f.at(n), n.Sel.Name)
 				}
 			}
 			return true

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // Info is what the linkage check and the size matrix need from one ELF file.
@@ -174,22 +176,13 @@ func readVirtual(f *elf.File, addr, n uint64) (string, error) {
 }
 
 // MachineFor maps an OCI platform to the ELF machine and class its binaries
-// have: linux/amd64, linux/arm64 (also linux/arm64/v8), linux/arm/v7 (also
-// linux/arm), linux/riscv64 and linux/386.
+// have, from the platform table (recipe.PlatformFacts).
 func MachineFor(platform string) (elf.Machine, elf.Class, error) {
-	switch platform {
-	case "linux/amd64":
-		return elf.EM_X86_64, elf.ELFCLASS64, nil
-	case "linux/arm64", "linux/arm64/v8":
-		return elf.EM_AARCH64, elf.ELFCLASS64, nil
-	case "linux/arm/v7", "linux/arm":
-		return elf.EM_ARM, elf.ELFCLASS32, nil
-	case "linux/riscv64":
-		return elf.EM_RISCV, elf.ELFCLASS64, nil
-	case "linux/386":
-		return elf.EM_386, elf.ELFCLASS32, nil
+	f, ok := recipe.Platform(platform).Facts()
+	if !ok {
+		return 0, 0, fmt.Errorf("mapping platform %q to an ELF machine: %w", platform, errors.ErrUnsupported)
 	}
-	return 0, 0, fmt.Errorf("mapping platform %q to an ELF machine: %w", platform, errors.ErrUnsupported)
+	return f.Machine, f.Class, nil
 }
 
 // isELF reports whether the file at path starts with the ELF magic.

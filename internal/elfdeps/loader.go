@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // This file models the two dynamic loaders the images use, glibc's ld.so
@@ -132,17 +134,11 @@ func systemDirs(machine elf.Machine, musl bool) []string {
 	if musl {
 		return []string{"/lib", "/usr/local/lib", "/usr/lib"}
 	}
-	triple := map[elf.Machine]string{
-		elf.EM_X86_64:  "x86_64-linux-gnu",
-		elf.EM_AARCH64: "aarch64-linux-gnu",
-		elf.EM_ARM:     "arm-linux-gnueabihf",
-		elf.EM_RISCV:   "riscv64-linux-gnu",
-		elf.EM_386:     "i386-linux-gnu",
-	}[machine]
-	if triple == "" {
+	f, ok := recipe.FindPlatform(func(f recipe.PlatformFacts) bool { return f.Machine == machine })
+	if !ok {
 		return []string{"/lib", "/usr/lib"}
 	}
-	return []string{"/lib/" + triple, "/usr/lib/" + triple, "/lib", "/usr/lib"}
+	return []string{"/lib/" + f.Multiarch, "/usr/lib/" + f.Multiarch, "/lib", "/usr/lib"}
 }
 
 // MissingError reports a file that the loader needs and cannot find.

@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // ErrInvalidSpec is wrapped by every error Build returns for a Spec it refuses.
@@ -51,21 +53,24 @@ type Spec struct {
 }
 
 // Platforms lists the platforms Build accepts, in the order the project presents them.
-var Platforms = []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/riscv64"}
+var Platforms = platformNames()
+
+func platformNames() []string {
+	out := make([]string, len(recipe.Platforms))
+	for i, p := range recipe.Platforms {
+		out[i] = string(p)
+	}
+	return out
+}
 
 // ParsePlatform returns the OCI platform for one of Platforms.
 func ParsePlatform(s string) (v1.Platform, error) {
-	for _, allowed := range Platforms {
-		if s == allowed {
-			p, err := v1.ParsePlatform(s)
-			if err != nil {
-				return v1.Platform{}, fmt.Errorf("parsing platform %q: %w", s, err)
-			}
-			return *p, nil
-		}
+	f, ok := recipe.Platform(s).Facts()
+	if !ok {
+		return v1.Platform{}, fmt.Errorf("%w: Platform %q is not supported: use one of %s",
+			ErrInvalidSpec, s, strings.Join(Platforms, ", "))
 	}
-	return v1.Platform{}, fmt.Errorf("%w: Platform %q is not supported: use one of %s",
-		ErrInvalidSpec, s, strings.Join(Platforms, ", "))
+	return v1.Platform{OS: "linux", Architecture: f.OCIArch, Variant: f.OCIVariant}, nil
 }
 
 // Build assembles the image: empty.Image, plus one gzip layer per Spec.Layers entry (with its

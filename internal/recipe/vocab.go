@@ -19,8 +19,9 @@ const (
 	RISCV64 Platform = "linux/riscv64"
 )
 
-// Platforms lists every supported platform in matrix order.
-var Platforms = []Platform{AMD64, ARM64, ARMv7, RISCV64}
+// Platforms lists every supported platform in matrix order: the rows of
+// the platform table (platform.go).
+var Platforms = platformsOf(platformTable)
 
 // ParsePlatform accepts "linux/arm/v7" and the path form "linux-arm-v7", and
 // the short architecture names "amd64", "arm64", "arm/v7", "riscv64".

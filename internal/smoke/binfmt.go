@@ -14,8 +14,9 @@ import (
 var binfmtConfDir = "/usr/lib/binfmt.d"
 
 // RegisterBinfmt makes foreign platforms runnable: as root it mounts binfmt_misc if needed and
-// registers qemu-aarch64, qemu-arm and qemu-riscv64 from qemu-user-static's binfmt.d files where
-// they are missing, and enables them where they are disabled. Calling it again changes nothing.
+// registers the qemu entry of every platform foreign to this host (on amd64: qemu-aarch64,
+// qemu-arm and qemu-riscv64) from qemu-user-static's binfmt.d files where they are missing, and
+// enables them where they are disabled. Calling it again changes nothing.
 func RegisterBinfmt() error {
 	if os.Geteuid() != 0 {
 		return errors.New("registering binfmt_misc handlers needs root (run `go tool mage setup` as root)")

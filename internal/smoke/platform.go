@@ -7,17 +7,26 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // binfmtDir is where binfmt_misc is mounted; tests point it at a temp dir.
 var binfmtDir = "/proc/sys/fs/binfmt_misc"
 
-// qemuEntries maps a GOARCH-style architecture to the binfmt_misc entry that runs it under
-// qemu-user-static. The names are those of Debian's /usr/lib/binfmt.d/qemu-*.conf.
-var qemuEntries = map[string]string{
-	"arm64":   "qemu-aarch64",
-	"arm":     "qemu-arm",
-	"riscv64": "qemu-riscv64",
+// qemuEntries maps the OCI architecture of each platform foreign to this host to the binfmt_misc
+// entry that runs it under qemu-user-static. The names are those of Debian's
+// /usr/lib/binfmt.d/qemu-*.conf; the host's own architecture needs none (and Debian ships none).
+var qemuEntries = foreignEntries(runtime.GOARCH)
+
+func foreignEntries(host string) map[string]string {
+	entries := map[string]string{}
+	for _, p := range recipe.Platforms {
+		if f, _ := p.Facts(); f.OCIArch != host {
+			entries[f.OCIArch] = "qemu-" + f.QEMU
+		}
+	}
+	return entries
 }
 
 // CanRun reports whether this machine can run programs for platform ("linux/arm/v7"): natively,
