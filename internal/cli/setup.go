@@ -12,12 +12,13 @@ import (
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
-// HostPackages are the Debian packages the images are run with.
+// HostPackages are the Debian packages the images are run with, and the
+// sandbox the build steps run in (bubblewrap).
 // curl is the distribution program the tests pack with image:wrap;
 // docker-registry is the registry the push and remote-cache tests use;
 // umoci and skopeo read the OCI layouts and registries in the tests, as
 // users downstream do.
-var HostPackages = []string{"binutils", "curl", "docker-registry", "docker.io", "qemu-user-static", "runc", "skopeo", "umoci"}
+var HostPackages = []string{"binutils", "bubblewrap", "curl", "docker-registry", "docker.io", "qemu-user-static", "runc", "skopeo", "umoci"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the
