@@ -76,7 +76,7 @@ func (s Sandbox) Wrap(run Runner) Runner {
 			return out, nil
 		}
 		if msg, ok := strings.CutPrefix(string(out), "bwrap: "); ok {
-			return out, fmt.Errorf("setting up the sandbox for %s: %w: %s", filepath.Base(c.Args[0]), err, strings.TrimSpace(msg))
+			return out, setupError(c, err, strings.TrimSpace(msg))
 		}
 		if e := findEscape(out); e != nil {
 			e.Step, e.Err = c.String(), err
@@ -84,6 +84,16 @@ func (s Sandbox) Wrap(run Runner) Runner {
 		}
 		return out, err
 	}
+}
+
+// setupError is bwrap's own failure: the program not found inside, or a
+// sandbox it could not make.
+func setupError(c Command, err error, msg string) error {
+	name := filepath.Base(c.Args[0])
+	if strings.HasPrefix(msg, "execvp ") {
+		return fmt.Errorf("starting %s in the sandbox: %w: %s (it must be in the build root or a place, on the step's PATH)", name, err, msg)
+	}
+	return fmt.Errorf("setting up the sandbox for %s: %w: %s", name, err, msg)
 }
 
 // check reports a root or a place that is missing or not absolute: the

@@ -187,6 +187,10 @@ func TestSandboxStep(t *testing.T) {
 	if got := strings.Split(strings.TrimSpace(string(out)), "\n"); err != nil || !slices.Equal(got, want) {
 		t.Errorf("env in the sandbox: %q, %v; want exactly %q", got, err, want)
 	}
+	_, err = run(ctx, toolchain.Command{Args: []string{"true"}}, []string{"PATH=/nonexistent"})
+	if err == nil || !strings.Contains(err.Error(), "starting true in the sandbox: exit status 1: execvp true: No such file or directory") {
+		t.Errorf("a program not on the step's PATH: %v", err)
+	}
 	tmp := fmt.Sprintf("/tmp/fromscratch-sandbox-%d", os.Getpid())
 	for c, want := range map[string]string{
 		"hostname":                           toolchain.DefaultHostname,
