@@ -18,15 +18,16 @@ const module = "github.com/fromscratch/fromscratch/"
 // package but recipe (the vocabulary) and the helpers.
 var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "shard", "smoke", "source", "toolchain", "workspace"}
 
-// helpers are small packages every floor may use: atomicfile (no project
-// imports) and tarball (only atomicfile).
-var helpers = []string{"atomicfile", "tarball"}
+// helpers are small packages every floor may use: atomicfile and digest
+// (no project imports) and tarball (only atomicfile).
+var helpers = []string{"atomicfile", "digest", "tarball"}
 
 // rules says, per package (relative to the module), which project
 // packages it may import. A package not listed may import none.
 var rules = map[string][]string{
 	"internal/recipe":     {},
 	"internal/atomicfile": {},
+	"internal/digest":     {},
 	"internal/tarball":    {"atomicfile"},
 	"internal/testutil":   {},
 	"internal/depcheck":   {},

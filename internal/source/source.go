@@ -30,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/digest"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
@@ -72,13 +73,11 @@ func (e *DigestError) Error() string {
 // that it is fetched again.
 func (s *Store) has(h string) bool {
 	p := s.Path(h)
-	f, err := os.Open(p)
-	if err != nil {
+	got, err := digest.File(p)
+	if errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
-	defer f.Close()
-	d := sha256.New()
-	if _, err := io.Copy(d, f); err != nil || hex.EncodeToString(d.Sum(nil)) != h {
+	if err != nil || got != h {
 		os.Remove(p)
 		return false
 	}
