@@ -5,13 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/digest"
 )
 
 // Memo remembers the sha256 of files by absolute path. A recorded digest
@@ -178,7 +178,7 @@ func hashFile(path string) (string, fileID, error) {
 	if err != nil {
 		return "", fileID{}, err
 	}
-	sum, err := hashReader(f)
+	sum, err := digest.Reader(f)
 	if err != nil {
 		return "", fileID{}, err
 	}
@@ -260,13 +260,4 @@ var fileDigests = NewMemo()
 // memo keeps one version per path.
 func FileDigest(path string) (string, error) {
 	return fileDigests.Digest(path)
-}
-
-// hashReader returns the hex sha256 of everything r yields.
-func hashReader(r io.Reader) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -132,11 +132,15 @@ func (a *Apt) Candidate(ctx context.Context, run Run, name string) (Pin, error) 
 	if err != nil {
 		return Pin{}, fmt.Errorf("apt-cache show %s: %w: %s", q, err, strings.TrimSpace(string(out)))
 	}
-	st := parseStanza(string(out))
-	size, _ := strconv.ParseInt(st["Size"], 10, 64)
+	ps, err := readControl(out)
+	if err != nil || len(ps) == 0 {
+		return Pin{}, fmt.Errorf("apt-cache show %s: no package stanza in its answer (%v): %s", q, err, strings.TrimSpace(string(out)))
+	}
+	st := ps[0]
+	size, _ := strconv.ParseInt(st.value("Size"), 10, 64)
 	p := Pin{
-		Name: st["Package"], Version: st["Version"], Architecture: st["Architecture"],
-		Source: st["Source"], Filename: path(st["Filename"]), Size: size, SHA256: st["SHA256"],
+		Name: st.value("Package"), Version: st.value("Version"), Architecture: st.value("Architecture"),
+		Source: st.value("Source"), Filename: path(st.value("Filename")), Size: size, SHA256: st.value("SHA256"),
 	}
 	if p.Source == "" {
 		p.Source = p.Name // Debian omits Source when it equals the package
@@ -165,27 +169,6 @@ func (a *Apt) Candidate(ctx context.Context, run Run, name string) (Pin, error) 
 
 // path is a pool path as apt-cache prints it.
 func path(s string) string { return strings.TrimPrefix(s, "./") }
-
-// parseStanza reads the first deb822 stanza of out; continuation lines
-// are dropped (no field used here has them).
-func parseStanza(out string) map[string]string {
-	st := map[string]string{}
-	for _, line := range strings.Split(out, "\n") {
-		if strings.TrimSpace(line) == "" {
-			if len(st) > 0 {
-				break
-			}
-			continue
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok {
-			st[k] = strings.TrimSpace(v)
-		}
-	}
-	return st
-}
 
 // parsePrintURIs reads apt-get --print-uris download's one line:
 // 'URL' file size SHA256:hex.

@@ -1,8 +1,6 @@
 package debian
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,65 +28,23 @@ type DscFile struct {
 // ParseDsc reads a .dsc, clear-signed or not. name is the file's name for
 // errors.
 func ParseDsc(data []byte, name string) (*Dsc, error) {
-	d := &Dsc{}
-	field := ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		switch {
-		case strings.HasPrefix(text, "-----BEGIN PGP SIGNATURE"):
-			field = ""
-			goto done
-		case strings.HasPrefix(text, "-----BEGIN PGP SIGNED MESSAGE"), strings.HasPrefix(text, "Hash:"):
-			continue
-		case text == "":
-			field = ""
-			continue
-		case text[0] == ' ' || text[0] == '\t':
-			cont := strings.TrimSpace(text)
-			switch field {
-			case "Checksums-Sha256":
-				f := strings.Fields(cont)
-				if len(f) != 3 || !hex64.MatchString(f[0]) {
-					return nil, fmt.Errorf("%s:%d: Checksums-Sha256: %q is not \"<sha256> <size> <file>\"", name, line, cont)
-				}
-				size, err := strconv.ParseInt(f[1], 10, 64)
-				if err != nil || size < 0 {
-					return nil, fmt.Errorf("%s:%d: Checksums-Sha256: size %q is not a number", name, line, f[1])
-				}
-				if strings.ContainsAny(f[2], "/\\") || f[2] == ".." || f[2] == "." {
-					return nil, fmt.Errorf("%s:%d: Checksums-Sha256: %q is not a file name", name, line, f[2])
-				}
-				d.Files = append(d.Files, DscFile{Name: f[2], Size: size, SHA256: f[0]})
-			case "Build-Depends":
-				d.BuildDepends += " " + cont
-			}
-			continue
-		}
-		key, value, ok := strings.Cut(text, ":")
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: %q is neither a field nor a continuation line", name, line, text)
-		}
-		field, value = key, strings.TrimSpace(value)
-		switch key {
-		case "Source":
-			d.Source = value
-		case "Version":
-			d.Version = value
-		case "Format":
-			d.Format = value
-		case "Build-Depends":
-			d.BuildDepends = value
-		}
+	ps, err := readControl(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", name, err)
 	}
-done:
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("%s: no Source field: not a .dsc", name)
 	}
-	d.BuildDepends = strings.TrimSpace(strings.Join(strings.Fields(d.BuildDepends), " "))
+	p := ps[0]
+	d := &Dsc{Source: p.value("Source"), Version: p.value("Version"), Format: p.value("Format"), BuildDepends: p.words("Build-Depends")}
+	sums, _ := p.get("Checksums-Sha256")
+	for i, line := range sums.More {
+		f, err := dscFile(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: Checksums-Sha256: %w", name, sums.Line+1+i, err)
+		}
+		d.Files = append(d.Files, f)
+	}
 	switch {
 	case d.Source == "":
 		return nil, fmt.Errorf("%s: no Source field: not a .dsc", name)
@@ -98,6 +54,22 @@ done:
 		return nil, fmt.Errorf("%s: no Checksums-Sha256 field: fromscratch pins files by sha256", name)
 	}
 	return d, nil
+}
+
+// dscFile reads one line of Checksums-Sha256: "<sha256> <size> <file>".
+func dscFile(line string) (DscFile, error) {
+	f := strings.Fields(line)
+	if len(f) != 3 || !hex64.MatchString(f[0]) {
+		return DscFile{}, fmt.Errorf("%q is not \"<sha256> <size> <file>\"", line)
+	}
+	size, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || size < 0 {
+		return DscFile{}, fmt.Errorf("size %q is not a number", f[1])
+	}
+	if strings.ContainsAny(f[2], "/\\") || f[2] == ".." || f[2] == "." {
+		return DscFile{}, fmt.Errorf("%q is not a file name", f[2])
+	}
+	return DscFile{Name: f[2], Size: size, SHA256: f[0]}, nil
 }
 
 // SourceTOML is the [source] table of a recipe that pins this package:

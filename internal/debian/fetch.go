@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/digest"
 )
 
 // DebPath is where the cache keeps a pinned file:
@@ -103,7 +105,7 @@ func lastError(out []byte, err error) string {
 // checkSHA256 is nil when the file at path has the sha256 want; an
 // os.ErrNotExist error when there is no file.
 func checkSHA256(path, want string) error {
-	got, err := fileSHA256(path)
+	got, err := digest.File(path)
 	if err != nil {
 		return err
 	}
@@ -111,19 +113,6 @@ func checkSHA256(path, want string) error {
 		return fmt.Errorf("%s has sha256 %s, the pin says %s", path, got, want)
 	}
 	return nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Unpack returns the directory holding p's files (UnpackedDir), fetching

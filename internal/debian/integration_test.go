@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fromscratch/fromscratch/internal/digest"
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -105,7 +106,7 @@ func TestRealArm64Runtime(t *testing.T) {
 			t.Errorf("%s comes from %s, not from the pinned libc6", f.ImagePath, f.Source)
 			continue
 		}
-		sum, err := fileSHA256(f.Source)
+		sum, err := digest.File(f.Source)
 		if err != nil {
 			t.Fatal(err)
 		}

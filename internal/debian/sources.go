@@ -1,8 +1,7 @@
 package debian
 
 import (
-	"bufio"
-	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,45 +34,39 @@ func ParseSources(data []byte, suite string) (Mirror, error) {
 			m.Security = uri
 		}
 	}
-	stanza := map[string]string{}
-	last := ""
-	flush := func() {
-		if len(stanza) > 0 && !strings.EqualFold(strings.TrimSpace(stanza["enabled"]), "no") {
-			take(strings.Fields(stanza["types"]), strings.Fields(stanza["uris"]), strings.Fields(stanza["suites"]))
+	// Each run of deb822 text between one-line entries is read as such, so
+	// that sources are taken in the order the files give them.
+	var block []byte
+	flush := func() error {
+		ps, err := readControl(block)
+		if se, ok := errors.AsType[*syntaxError](err); ok {
+			return fmt.Errorf("parsing apt sources: line %q is neither a deb822 field nor a deb line", se.Text)
 		}
-		stanza, last = map[string]string{}, ""
+		if err != nil {
+			return fmt.Errorf("parsing apt sources: %w", err)
+		}
+		for _, p := range ps {
+			if !strings.EqualFold(p.value("Enabled"), "no") {
+				take(strings.Fields(p.words("Types")), strings.Fields(p.words("URIs")), strings.Fields(p.words("Suites")))
+			}
+		}
+		block = nil
+		return nil
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "":
-			flush()
-		case strings.HasPrefix(trimmed, "#"):
-		case strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t"):
-			if last != "" { // a continuation line of a deb822 field
-				stanza[last] += " " + trimmed
-			}
-		case strings.HasPrefix(trimmed, "deb ") || strings.HasPrefix(trimmed, "deb-src "):
-			flush()
-			typ, uri, suites := parseOneLine(trimmed)
-			if uri != "" {
-				take([]string{typ}, []string{uri}, suites)
-			}
-		default:
-			key, value, ok := strings.Cut(trimmed, ":")
-			if !ok {
-				return Mirror{}, fmt.Errorf("parsing apt sources: line %q is neither a deb822 field nor a deb line", line)
-			}
-			last = strings.ToLower(strings.TrimSpace(key))
-			stanza[last] = strings.TrimSpace(value)
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if !strings.HasPrefix(line, "deb ") && !strings.HasPrefix(line, "deb-src ") {
+			block = append(block, line...)
+			continue
+		}
+		if err := flush(); err != nil {
+			return Mirror{}, err
+		}
+		if typ, uri, suites := parseOneLine(strings.TrimSpace(line)); uri != "" {
+			take([]string{typ}, []string{uri}, suites)
 		}
 	}
-	flush()
-	if err := sc.Err(); err != nil {
-		return Mirror{}, fmt.Errorf("parsing apt sources: %w", err)
+	if err := flush(); err != nil {
+		return Mirror{}, err
 	}
 	switch {
 	case m.Debian == "":

@@ -105,8 +105,14 @@ func TestParseAptOutput(t *testing.T) {
 	if _, _, _, err := parsePrintURIs("E: Can't select candidate version\n"); err == nil {
 		t.Error("parsePrintURIs accepted no download line")
 	}
-	st := parseStanza("Package: libstdc++6\nSource: gcc-12 (12.2.0-14)\nDescription: x\n more\n\nPackage: other\n")
-	if st["Package"] != "libstdc++6" || st["Source"] != "gcc-12 (12.2.0-14)" || len(st) != 3 {
-		t.Errorf("parseStanza: %v", st)
+	ps, err := readControl([]byte("Package: libstdc++6\nSource: gcc-12 (12.2.0-14)\nDescription: x\n more\n\n\nPackage: other\n"))
+	if err != nil || len(ps) != 2 {
+		t.Fatalf("readControl: %v %v", ps, err)
+	}
+	if st := ps[0]; st.value("Package") != "libstdc++6" || st.value("source") != "gcc-12 (12.2.0-14)" || st.words("Description") != "x more" || len(st) != 3 {
+		t.Errorf("readControl: %+v", st)
+	}
+	if ps[1].value("Package") != "other" {
+		t.Errorf("second paragraph: %+v", ps[1])
 	}
 }

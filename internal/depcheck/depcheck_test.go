@@ -15,19 +15,24 @@ import (
 const module = "github.com/fromscratch/fromscratch/"
 
 // leaves are the packages of one noun each. They import no project
-// package but recipe (the vocabulary) and atomicfile (a helper without
-// imports of its own).
+// package but recipe (the vocabulary) and the helpers.
 var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "shard", "smoke", "source", "toolchain", "workspace"}
+
+// helpers are small packages every floor may use: atomicfile and digest
+// (no project imports) and tarball (only atomicfile).
+var helpers = []string{"atomicfile", "digest", "tarball"}
 
 // rules says, per package (relative to the module), which project
 // packages it may import. A package not listed may import none.
 var rules = map[string][]string{
 	"internal/recipe":     {},
 	"internal/atomicfile": {},
+	"internal/digest":     {},
+	"internal/tarball":    {"atomicfile"},
 	"internal/testutil":   {},
 	"internal/depcheck":   {},
-	"internal/pipeline":   append(slices.Clone(leaves), "recipe", "atomicfile"),
-	"internal/cli":        append(slices.Clone(leaves), "recipe", "atomicfile", "pipeline", "bazelcheck"),
+	"internal/pipeline":   slices.Concat(leaves, helpers, []string{"recipe"}),
+	"internal/cli":        slices.Concat(leaves, helpers, []string{"recipe", "pipeline", "bazelcheck"}),
 	// bazelcheck starts gazelle, buildifier and actionlint through a
 	// toolchain.Runner.
 	"internal/bazelcheck": {"toolchain"},
@@ -37,7 +42,7 @@ var rules = map[string][]string{
 
 func init() {
 	for _, l := range leaves {
-		rules["internal/"+l] = []string{"recipe", "atomicfile"}
+		rules["internal/"+l] = append([]string{"recipe"}, helpers...)
 	}
 }
 

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -9,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"net/http"
@@ -20,13 +18,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/source"
+	"github.com/fromscratch/fromscratch/internal/tarball"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -227,7 +225,7 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 	files := map[string]string{}
 	if rc.IsLibrary() {
 		tarPath := filepath.Join(out, stageFile)
-		if err := writeStage(stage, tarPath, b.opts.BuildDate.Unix()); err != nil {
+		if err := tarball.Write(stage, tarPath, b.opts.BuildDate); err != nil {
 			return scrub(log.Bytes()), nil, err
 		}
 		files[stageFile] = tarPath
@@ -497,130 +495,25 @@ func (b *Builder) patchRun() source.Run {
 	}
 }
 
-// writeStage packs a stage folder into a tarball with sorted names, uid 0,
-// normalised modes and the build date: the same stage gives the same bytes.
-func writeStage(stage, dst string, epoch int64) error {
-	var names []string
-	err := filepath.WalkDir(stage, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != stage {
-			rel, _ := filepath.Rel(stage, p)
-			names = append(names, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("packing the stage: %w", err)
-	}
-	sort.Strings(names)
-	return atomicfile.WriteFrom(dst, 0o644, func(w io.Writer) error {
-		tw := tar.NewWriter(w)
-		for _, n := range names {
-			p := filepath.Join(stage, filepath.FromSlash(n))
-			st, err := os.Lstat(p)
-			if err != nil {
-				return err
-			}
-			h := &tar.Header{Name: n, ModTime: time.Unix(epoch, 0).UTC(), Format: tar.FormatUSTAR}
-			switch {
-			case st.IsDir():
-				h.Typeflag, h.Name, h.Mode = tar.TypeDir, n+"/", 0o755
-			case st.Mode()&fs.ModeSymlink != 0:
-				target, err := os.Readlink(p)
-				if err != nil {
-					return err
-				}
-				h.Typeflag, h.Linkname, h.Mode = tar.TypeSymlink, target, 0o777
-			case st.Mode().IsRegular():
-				h.Typeflag, h.Size, h.Mode = tar.TypeReg, st.Size(), 0o644
-				if st.Mode()&0o111 != 0 {
-					h.Mode = 0o755
-				}
-			default:
-				return fmt.Errorf("packing the stage: %s is neither a file, a folder nor a symlink", n)
-			}
-			if err := tw.WriteHeader(h); err != nil {
-				return err
-			}
-			if h.Typeflag == tar.TypeReg {
-				f, err := os.Open(p)
-				if err != nil {
-					return err
-				}
-				_, err = io.Copy(tw, f)
-				f.Close()
-				if err != nil {
-					return err
-				}
-			}
-		}
-		return tw.Close()
-	})
-}
-
-// unpackStage adds a stage tarball (writeStage's) to dest and returns the
-// shared libraries it put into usr/lib (as sharedLibraries names them).
-// Names must stay inside dest, and symlinks must be relative and stay
-// inside too.
+// unpackStage adds a stage tarball (tarball.Write's) to dest and returns
+// the shared libraries it put into usr/lib (as sharedLibraries names them).
 func unpackStage(tarPath, dest string) ([]string, error) {
 	f, err := os.Open(tarPath)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
+	names, err := tarball.Unpack(f, filepath.Base(tarPath), dest, 0)
+	if err != nil {
+		return nil, err
+	}
 	var sos []string
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			sort.Strings(sos)
-			return slices.Compact(sos), nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("unpacking %s: %w", filepath.Base(tarPath), err)
-		}
-		name := strings.TrimSuffix(h.Name, "/")
-		if !filepath.IsLocal(filepath.FromSlash(name)) {
-			return nil, fmt.Errorf("unpacking %s: %q leaves the stage", filepath.Base(tarPath), h.Name)
-		}
-		p := filepath.Join(dest, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, err
-		}
-		if dir, base := path.Split(name); dir == "usr/lib/" && strings.Contains(base, ".so.") && h.Typeflag != tar.TypeDir {
+	for _, n := range names {
+		if dir, base := path.Split(n); dir == "usr/lib/" && strings.Contains(base, ".so.") {
 			sos = append(sos, base) // a file or a link, as sharedLibraries takes both
 		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return nil, err
-			}
-		case tar.TypeSymlink:
-			if filepath.IsAbs(h.Linkname) || !filepath.IsLocal(filepath.Join(filepath.Dir(filepath.FromSlash(name)), h.Linkname)) {
-				return nil, fmt.Errorf("unpacking %s: symlink %s -> %s leaves the stage", filepath.Base(tarPath), name, h.Linkname)
-			}
-			os.Remove(p)
-			if err := os.Symlink(h.Linkname, p); err != nil {
-				return nil, err
-			}
-		case tar.TypeReg:
-			out, err := os.OpenFile(p, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, os.FileMode(h.Mode)&0o755)
-			if err != nil {
-				return nil, err
-			}
-			_, err = io.Copy(out, tr)
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return nil, err
-			}
-		default:
-			return nil, fmt.Errorf("unpacking %s: %s has type %c", filepath.Base(tarPath), name, h.Typeflag)
-		}
 	}
+	return sos, nil
 }
 
 // DebianSource downloads the Debian source package pkg at version (the

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"archive/tar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -75,26 +77,15 @@ func TestDependencyErrorsFailOnlyTheirRecipes(t *testing.T) {
 	}
 }
 
-// A library's stage goes into the action cache as a tarball with sorted
-// names, fixed modes and the build date, and comes back with its symlinks.
-func TestStageRoundTrip(t *testing.T) {
-	stage := t.TempDir()
-	os.MkdirAll(filepath.Join(stage, "usr", "lib"), 0o755)
-	os.MkdirAll(filepath.Join(stage, "usr", "include"), 0o755)
-	os.WriteFile(filepath.Join(stage, "usr", "lib", "libz.so.1.2.13"), []byte("elf"), 0o755)
-	os.Symlink("libz.so.1.2.13", filepath.Join(stage, "usr", "lib", "libz.so.1"))
-	os.WriteFile(filepath.Join(stage, "usr", "include", "zlib.h"), []byte("h"), 0o600)
-	a, b := filepath.Join(t.TempDir(), "a.tar"), filepath.Join(t.TempDir(), "b.tar")
-	for _, p := range []string{a, b} {
-		if err := writeStage(stage, p, 1704067200); err != nil {
-			t.Fatal(err)
-		}
-	}
-	da, _ := os.ReadFile(a)
-	db, _ := os.ReadFile(b)
-	if string(da) != string(db) {
-		t.Error("two packs of one stage differ")
-	}
+// unpackStage reports the shared libraries of a stage tarball's usr/lib,
+// files and links, and only those.
+func TestUnpackStage(t *testing.T) {
+	a := testutil.WriteFile(t, filepath.Join(t.TempDir(), stageFile), testutil.Tar(t,
+		testutil.TarEntry{Name: "usr/lib/libz.so.1.2.13", Body: "elf", Type: tar.TypeReg, Mode: 0o755},
+		testutil.TarEntry{Name: "usr/lib/libz.so.1", Link: "libz.so.1.2.13", Type: tar.TypeSymlink},
+		testutil.TarFile("usr/lib/libz.so", "INPUT(-lz)"),
+		testutil.TarFile("usr/lib/pkgconfig/libfoo.so.1.pc", ""),
+		testutil.TarFile("usr/include/zlib.h", "h")))
 	dest := filepath.Join(t.TempDir(), "deps")
 	unpacked, err := unpackStage(a, dest)
 	if err != nil {

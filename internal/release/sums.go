@@ -2,10 +2,7 @@ package release
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/digest"
 )
 
 // SumsFile is the name of the checksum file at the root of a release tree.
@@ -125,7 +123,7 @@ func hashTree(root string) (map[string]string, error) {
 			// escaped form that other tools read differently.
 			return fmt.Errorf("%q: backslash or newline in a file name", rel)
 		}
-		sum, err := hashFile(path)
+		sum, err := digest.File(path)
 		if err != nil {
 			return err
 		}
@@ -136,19 +134,6 @@ func hashTree(root string) (map[string]string, error) {
 		return nil, fmt.Errorf("checksumming %s: %w", root, err)
 	}
 	return sums, nil
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // formatSums renders sums in sha256sum's text format, sorted by path in

@@ -80,7 +80,7 @@ func QuiltSeries(dir string) ([]Patch, error) {
 			continue
 		}
 		p := Patch{Name: "debian/patches/" + f[0], Path: filepath.Join(patchDir, filepath.FromSlash(f[0])), Strip: 1}
-		if !within(f[0]) {
+		if !filepath.IsLocal(filepath.FromSlash(f[0])) {
 			return nil, fmt.Errorf("debian/patches/series line %d: %q is outside debian/patches", n, f[0])
 		}
 		for _, opt := range f[1:] {

@@ -2,15 +2,15 @@
 // downloads URL tarballs and takes Debian source packages (through a
 // DebianFetcher that another package provides), keeps every file
 // content-addressed in the cache (<cache>/sources/sha256/<hex>) after
-// checking it against the recipe's pin, extracts tarballs without letting
-// any entry out of the tree, and applies patches in order. A file already
-// in the store is never fetched again, so a rebuild works offline. A file
-// that is not in the store but lies, under its own name, in the recipe's
-// folder (vendored: the mirror no longer serves it) is taken from there,
-// through the same pin check as a download.
+// checking it against the recipe's pin, extracts tarballs with
+// internal/tarball (which lets no entry out of the tree), and applies
+// patches in order. A file already in the store is never fetched again, so
+// a rebuild works offline. A file that is not in the store but lies, under
+// its own name, in the recipe's folder (vendored: the mirror no longer
+// serves it) is taken from there, through the same pin check as a download.
 //
-// It is a leaf: it imports only recipe and atomicfile, and starts no
-// process itself (patch runs through a Run value).
+// It is a leaf: it imports only recipe and the helpers (atomicfile,
+// tarball), and starts no process itself (patch runs through a Run value).
 package source
 
 import (
@@ -30,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/digest"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
@@ -72,13 +73,11 @@ func (e *DigestError) Error() string {
 // that it is fetched again.
 func (s *Store) has(h string) bool {
 	p := s.Path(h)
-	f, err := os.Open(p)
-	if err != nil {
+	got, err := digest.File(p)
+	if errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
-	defer f.Close()
-	d := sha256.New()
-	if _, err := io.Copy(d, f); err != nil || hex.EncodeToString(d.Sum(nil)) != h {
+	if err != nil || got != h {
 		os.Remove(p)
 		return false
 	}

@@ -3,7 +3,6 @@ package source_test
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,88 +16,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/ulikunitz/xz"
 
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/source"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
-// entry is one crafted tarball entry.
-type entry struct {
-	name, body, link string
-	typ              byte
-	mode             int64
-}
-
-func file(name, body string) entry {
-	return entry{name: name, body: body, typ: tar.TypeReg, mode: 0o644}
-}
-
-var mtime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
-
-func tarball(t *testing.T, entries ...entry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Size: int64(len(e.body)), ModTime: mtime}
-		if e.typ != tar.TypeReg {
-			h.Size = 0
-		}
-		if e.typ == tar.TypeXGlobalHeader {
-			h = &tar.Header{Name: e.name, Typeflag: e.typ, PAXRecords: map[string]string{"comment": "commit"}}
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Size > 0 {
-			tw.Write([]byte(e.body))
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func gz(t *testing.T, b []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(b)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func xzb(t *testing.T, b []byte) []byte {
-	var buf bytes.Buffer
-	zw, err := xz.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw.Write(b)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func sum(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
-
-func write(t *testing.T, p string, b []byte) string {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // server serves body at /src.tar.gz and counts requests.
 func server(t *testing.T, body []byte) (*httptest.Server, *atomic.Int32) {
@@ -115,20 +39,8 @@ func server(t *testing.T, body []byte) (*httptest.Server, *atomic.Int32) {
 	return srv, &n
 }
 
-// tmpNames lists every .tmp- name under dir: what a failure may not leave.
-func tmpNames(t *testing.T, dir string) []string {
-	var out []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && strings.Contains(d.Name(), ".tmp-") {
-			out = append(out, p)
-		}
-		return nil
-	})
-	return out
-}
-
 func TestFetchURL(t *testing.T) {
-	body := gz(t, tarball(t, file("p-1/a.c", "int a;\n")))
+	body := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("p-1/a.c", "int a;\n")))
 	srv, hits := server(t, body)
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Client: srv.Client()}
@@ -174,7 +86,7 @@ func (failing) RoundTrip(*http.Request) (*http.Response, error) {
 }
 
 func TestFetchURLCorrupted(t *testing.T) {
-	body := gz(t, tarball(t, file("p-1/a.c", "int a;\n")))
+	body := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("p-1/a.c", "int a;\n")))
 	corrupt := append([]byte(nil), body...)
 	corrupt[len(corrupt)/2] ^= 0xff
 	srv, _ := server(t, corrupt)
@@ -193,7 +105,7 @@ func TestFetchURLCorrupted(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cache, "sources", "sha256", sum(body))); !os.IsNotExist(err) {
 		t.Error("a file is kept under the final name")
 	}
-	if tmp := tmpNames(t, cache); len(tmp) > 0 {
+	if tmp := testutil.TempNames(cache); len(tmp) > 0 {
 		t.Errorf("left behind: %q", tmp)
 	}
 }
@@ -210,7 +122,7 @@ func TestFetchURLNotFound(t *testing.T) {
 // TestFetchURLInterrupted: the server promises more bytes than it sends
 // and cuts the connection; nothing is kept, and the next run succeeds.
 func TestFetchURLInterrupted(t *testing.T) {
-	body := gz(t, tarball(t, file("p-1/a.c", strings.Repeat("int a;\n", 500))))
+	body := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("p-1/a.c", strings.Repeat("int a;\n", 500))))
 	var cut atomic.Bool
 	cut.Store(true)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -237,7 +149,7 @@ func TestFetchURLInterrupted(t *testing.T) {
 	if _, err := os.Stat(s.Path(sum(body))); !os.IsNotExist(err) {
 		t.Error("a partial file is kept under the final name")
 	}
-	if tmp := tmpNames(t, cache); len(tmp) > 0 {
+	if tmp := testutil.TempNames(cache); len(tmp) > 0 {
 		t.Errorf("left behind: %q", tmp)
 	}
 	cut.Store(false)
@@ -247,8 +159,8 @@ func TestFetchURLInterrupted(t *testing.T) {
 }
 
 func TestFetchDebian(t *testing.T) {
-	orig := gz(t, tarball(t, file("jq-1.6/main.c", "int main(void){return 0;}\n")))
-	deb := xzb(t, tarball(t, file("debian/changelog", "jq\n")))
+	orig := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("jq-1.6/main.c", "int main(void){return 0;}\n")))
+	deb := testutil.XZ(t, testutil.Tar(t, testutil.TarFile("debian/changelog", "jq\n")))
 	files := map[string]string{"jq_1.6.orig.tar.gz": "sha256:" + sum(orig), "jq_1.6-2.debian.tar.xz": "sha256:" + sum(deb)}
 	var calls atomic.Int32
 	fetch := func(ctx context.Context, pkg, version, dir string) error {
@@ -256,9 +168,9 @@ func TestFetchDebian(t *testing.T) {
 		if pkg != "jq" || version != "1.6-2" {
 			t.Errorf("fetcher asked for %s %s", pkg, version)
 		}
-		write(t, filepath.Join(dir, "jq_1.6.orig.tar.gz"), orig)
-		write(t, filepath.Join(dir, "jq_1.6-2.debian.tar.xz"), deb)
-		write(t, filepath.Join(dir, "jq_1.6-2.dsc"), []byte("dsc"))
+		testutil.WriteFile(t, filepath.Join(dir, "jq_1.6.orig.tar.gz"), orig)
+		testutil.WriteFile(t, filepath.Join(dir, "jq_1.6-2.debian.tar.xz"), deb)
+		testutil.WriteFile(t, filepath.Join(dir, "jq_1.6-2.dsc"), []byte("dsc"))
 		return nil
 	}
 	cache := t.TempDir()
@@ -278,7 +190,7 @@ func TestFetchDebian(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Errorf("fetcher called %d times, want 1", calls.Load())
 	}
-	if tmp := tmpNames(t, cache); len(tmp) > 0 {
+	if tmp := testutil.TempNames(cache); len(tmp) > 0 {
 		t.Errorf("left behind: %q", tmp)
 	}
 
@@ -315,131 +227,6 @@ func TestFetchDebian(t *testing.T) {
 	})
 }
 
-func TestExtract(t *testing.T) {
-	raw := tarball(t,
-		entry{name: "proj-1.0/", typ: tar.TypeDir, mode: 0o777},
-		entry{name: "proj-1.0/configure", body: "#!/bin/sh\n", typ: tar.TypeReg, mode: 0o6775},
-		file("proj-1.0/src/main.c", "int main;\n"),
-		entry{name: "proj-1.0/src/link.c", link: "main.c", typ: tar.TypeSymlink},
-		entry{name: "proj-1.0/src/hard.c", link: "proj-1.0/src/main.c", typ: tar.TypeLink},
-		entry{name: "pax", typ: tar.TypeXGlobalHeader},
-	)
-	check := func(t *testing.T, dir string) {
-		t.Helper()
-		tree := testutil.ReadTree(t, dir)
-		if string(tree["configure"]) != "#!/bin/sh\n" || string(tree["src/main.c"]) != "int main;\n" ||
-			string(tree["src/link.c"]) != "int main;\n" || string(tree["src/hard.c"]) != "int main;\n" {
-			t.Errorf("tree = %q", tree)
-		}
-		for rel, want := range map[string]os.FileMode{"configure": 0o755, "src/main.c": 0o644, "src": 0o755 | os.ModeDir, ".": 0o755 | os.ModeDir} {
-			st, err := os.Stat(filepath.Join(dir, rel))
-			if err != nil || st.Mode() != want {
-				t.Errorf("%s: mode %v, want %v (%v)", rel, st.Mode(), want, err)
-			}
-		}
-		if st, _ := os.Stat(filepath.Join(dir, "configure")); !st.ModTime().Equal(mtime) {
-			t.Errorf("mtime %v, want the archive's %v", st.ModTime(), mtime)
-		}
-	}
-	for name, data := range map[string][]byte{"tar": raw, "tar.gz": gz(t, raw), "tar.xz": xzb(t, raw)} {
-		t.Run(name, func(t *testing.T) {
-			arch := write(t, filepath.Join(t.TempDir(), "src."+name), data)
-			dest := filepath.Join(t.TempDir(), "tree")
-			if err := source.Extract(arch, dest, 1); err != nil {
-				t.Fatal(err)
-			}
-			check(t, dest)
-		})
-	}
-	t.Run("tar.bz2", func(t *testing.T) {
-		dest := filepath.Join(t.TempDir(), "tree")
-		if err := source.Extract("testdata/proj-1.0.tar.bz2", dest, 1); err != nil {
-			t.Fatal(err)
-		}
-		if st, err := os.Stat(filepath.Join(dest, "run.sh")); err != nil || st.Mode() != 0o755 {
-			t.Errorf("run.sh (setuid in the archive): %v %v", st.Mode(), err)
-		}
-		if b, _ := os.ReadFile(filepath.Join(dest, "src", "a.txt")); string(b) != "hello from bzip2\n" {
-			t.Errorf("a.txt = %q", b)
-		}
-	})
-	t.Run("strip 0 and 2", func(t *testing.T) {
-		arch := write(t, filepath.Join(t.TempDir(), "src.tar"), raw)
-		d0 := filepath.Join(t.TempDir(), "t")
-		if err := source.Extract(arch, d0, 0); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(filepath.Join(d0, "proj-1.0", "src", "main.c")); err != nil {
-			t.Error(err)
-		}
-		d2 := filepath.Join(t.TempDir(), "t")
-		if err := source.Extract(arch, d2, 2); err != nil {
-			t.Fatal(err)
-		}
-		// Hard link names are stripped like entry names.
-		tree := testutil.ReadTree(t, d2)
-		if len(tree) != 3 || string(tree["hard.c"]) != "int main;\n" || string(tree["link.c"]) != "int main;\n" {
-			t.Errorf("strip 2: %q", tree)
-		}
-	})
-	t.Run("dest exists", func(t *testing.T) {
-		arch := write(t, filepath.Join(t.TempDir(), "src.tar"), raw)
-		if err := source.Extract(arch, t.TempDir(), 1); err == nil || !strings.Contains(err.Error(), "exists already") {
-			t.Errorf("error = %v", err)
-		}
-	})
-}
-
-// TestExtractRefuses: each unsafe entry refuses the archive, and leaves no
-// tree and no temporary folder.
-func TestExtractRefuses(t *testing.T) {
-	tests := []struct {
-		name    string
-		entries []entry
-		want    string
-	}{
-		{"dot-dot", []entry{file("p/../../evil", "x")}, `"p/../../evil" has a ".." element`},
-		{"absolute", []entry{file("/etc/evil", "x")}, `"/etc/evil" has an absolute name`},
-		{"symlink absolute", []entry{{name: "p/l", link: "/etc/passwd", typ: tar.TypeSymlink}}, `is a symlink to the absolute path "/etc/passwd"`},
-		{"symlink out", []entry{{name: "p/a/l", link: "../../x", typ: tar.TypeSymlink}}, `is a symlink to "../../x", outside the tree`},
-		{"write through a symlink", []entry{{name: "p/d", link: ".", typ: tar.TypeSymlink}, file("p/d/f", "x")}, "goes through the symlink d"},
-		{"symlink chain out", []entry{
-			{name: "p/a/b", link: ".", typ: tar.TypeSymlink},
-			{name: "p/x", link: "a/b/../..", typ: tar.TypeSymlink}}, ""},
-		{"hardlink out", []entry{{name: "p/h", link: "../etc/passwd", typ: tar.TypeLink}}, `is a hard link to "../etc/passwd", outside the tree`},
-		{"hardlink to absolute", []entry{{name: "p/h", link: "/etc/passwd", typ: tar.TypeLink}}, `is a hard link to "/etc/passwd", outside the tree`},
-		{"hardlink to nothing", []entry{{name: "p/h", link: "p/nothing", typ: tar.TypeLink}}, "not a regular file extracted before it"},
-		{"char device", []entry{{name: "p/null", typ: tar.TypeChar}}, "is a device file"},
-		{"block device", []entry{{name: "p/sda", typ: tar.TypeBlock}}, "is a device file"},
-		{"fifo", []entry{{name: "p/fifo", typ: tar.TypeFifo}}, "is a fifo"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			arch := write(t, filepath.Join(dir, "bad.tar.gz"), gz(t, tarball(t, append([]entry{file("p/ok.c", "x")}, tt.entries...)...)))
-			dest := filepath.Join(dir, "out", "tree")
-			err := source.Extract(arch, dest, 1)
-			var ue *source.UnsafeEntryError
-			if !errors.As(err, &ue) {
-				t.Fatalf("error %v is not an *UnsafeEntryError", err)
-			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "bad.tar.gz") {
-				t.Errorf("error %q does not say %q", err, tt.want)
-			}
-			if _, err := os.Lstat(dest); !os.IsNotExist(err) {
-				t.Error("a tree was left")
-			}
-			if tmp := tmpNames(t, dir); len(tmp) > 0 {
-				t.Errorf("left behind: %q", tmp)
-			}
-			if _, err := os.Lstat(filepath.Join(dir, "out", "evil")); !os.IsNotExist(err) {
-				t.Error("an entry escaped")
-			}
-		})
-	}
-}
-
-// execRun is the real runner: GNU patch.
 func execRun(ctx context.Context, dir string, argv []string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
@@ -462,10 +249,10 @@ func TestApplyPatchesInOrder(t *testing.T) {
 	needPatch(t)
 	dir := t.TempDir()
 	tree := filepath.Join(dir, "tree")
-	write(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
+	testutil.WriteFile(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
 	ps := []source.Patch{
-		{Name: "first.patch", Path: write(t, filepath.Join(dir, "1.patch"), []byte(patch1)), Strip: 1},
-		{Name: "second.patch", Path: write(t, filepath.Join(dir, "2.patch"), []byte(patch2)), Strip: 1},
+		{Name: "first.patch", Path: testutil.WriteFile(t, filepath.Join(dir, "1.patch"), []byte(patch1)), Strip: 1},
+		{Name: "second.patch", Path: testutil.WriteFile(t, filepath.Join(dir, "2.patch"), []byte(patch2)), Strip: 1},
 	}
 	if err := source.ApplyPatches(t.Context(), execRun, tree, ps); err != nil {
 		t.Fatal(err)
@@ -474,7 +261,7 @@ func TestApplyPatchesInOrder(t *testing.T) {
 		t.Errorf("msg.txt = %q", b)
 	}
 	// In the other order the second does not apply, and is named.
-	write(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
+	testutil.WriteFile(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
 	err := source.ApplyPatches(t.Context(), execRun, tree, []source.Patch{ps[1], ps[0]})
 	var pe *source.PatchError
 	if !errors.As(err, &pe) || pe.Patch != "second.patch" || !strings.Contains(err.Error(), "applying second.patch") {
@@ -487,7 +274,7 @@ func TestApplyPatchesInOrder(t *testing.T) {
 
 func TestQuiltSeries(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "debian", "patches", "series"), []byte("# comment\n01-a.patch\n\n02-b.diff -p0 # why\nsub/03.patch\n"))
+	testutil.WriteFile(t, filepath.Join(dir, "debian", "patches", "series"), []byte("# comment\n01-a.patch\n\n02-b.diff -p0 # why\nsub/03.patch\n"))
 	got, err := source.QuiltSeries(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -509,7 +296,7 @@ func TestQuiltSeries(t *testing.T) {
 	if none, err := source.QuiltSeries(t.TempDir()); err != nil || none != nil {
 		t.Errorf("no series: %v, %v", none, err)
 	}
-	write(t, filepath.Join(dir, "debian", "patches", "series"), []byte("../../evil.patch\n"))
+	testutil.WriteFile(t, filepath.Join(dir, "debian", "patches", "series"), []byte("../../evil.patch\n"))
 	if _, err := source.QuiltSeries(dir); err == nil {
 		t.Error("a series entry outside debian/patches was accepted")
 	}
@@ -518,9 +305,9 @@ func TestQuiltSeries(t *testing.T) {
 func loadRecipe(t *testing.T, toml string, files map[string]string) *recipe.Recipe {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "demo")
-	write(t, filepath.Join(dir, "recipe.toml"), []byte(toml))
+	testutil.WriteFile(t, filepath.Join(dir, "recipe.toml"), []byte(toml))
 	for n, b := range files {
-		write(t, filepath.Join(dir, n), []byte(b))
+		testutil.WriteFile(t, filepath.Join(dir, n), []byte(b))
 	}
 	r, err := recipe.Load(dir)
 	if err != nil {
@@ -534,8 +321,8 @@ func loadRecipe(t *testing.T, toml string, files map[string]string) *recipe.Reci
 // layout of the same recipe needs no fetcher.
 func TestTreeDebian(t *testing.T) {
 	needPatch(t)
-	orig := gz(t, tarball(t, file("demo-1.0/msg.txt", "one\n"), entry{name: "demo-1.0/configure", body: "#!/bin/sh\n", typ: tar.TypeReg, mode: 0o755}))
-	deb := xzb(t, tarball(t, file("debian/patches/series", "one-two.patch\n"), file("debian/patches/one-two.patch", patch1)))
+	orig := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("demo-1.0/msg.txt", "one\n"), testutil.TarEntry{Name: "demo-1.0/configure", Body: "#!/bin/sh\n", Type: tar.TypeReg, Mode: 0o755}))
+	deb := testutil.XZ(t, testutil.Tar(t, testutil.TarFile("debian/patches/series", "one-two.patch\n"), testutil.TarFile("debian/patches/one-two.patch", patch1)))
 	r := loadRecipe(t, `language = "c"
 build = "autotools"
 binary = "usr/bin/demo"
@@ -549,8 +336,8 @@ files = { "demo_1.0.orig.tar.gz" = "sha256:`+sum(orig)+`", "demo_1.0-1.debian.ta
 	var calls int
 	fetch := func(ctx context.Context, pkg, version, dir string) error {
 		calls++
-		write(t, filepath.Join(dir, "demo_1.0.orig.tar.gz"), orig)
-		write(t, filepath.Join(dir, "demo_1.0-1.debian.tar.xz"), deb)
+		testutil.WriteFile(t, filepath.Join(dir, "demo_1.0.orig.tar.gz"), orig)
+		testutil.WriteFile(t, filepath.Join(dir, "demo_1.0-1.debian.tar.xz"), deb)
 		return nil
 	}
 	cache := t.TempDir()
@@ -592,7 +379,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestTreeURLAndFolder(t *testing.T) {
-	body := gz(t, tarball(t, file("top/inner/a.c", "int a;\n")))
+	body := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("top/inner/a.c", "int a;\n")))
 	srv, _ := server(t, body)
 	r := loadRecipe(t, `language = "c"
 build = "make"
@@ -633,7 +420,7 @@ strip_components = 2
 // that does not match its pin is refused, naming it, and nothing is kept
 // or laid out; without a copy in the folder the fetcher runs as before.
 func TestVendored(t *testing.T) {
-	orig := xzb(t, tarball(t, file("demo-1.0/msg.txt", "vendored\n")))
+	orig := testutil.XZ(t, testutil.Tar(t, testutil.TarFile("demo-1.0/msg.txt", "vendored\n")))
 	toml := `language = "c"
 build = "make"
 binary = "usr/bin/demo"
@@ -692,7 +479,7 @@ files = { "demo_1.0.orig.tar.xz" = "sha256:` + sum(orig) + `" }
 		if _, err := os.Stat(s.Path(sum(orig))); !os.IsNotExist(err) {
 			t.Error("a file is kept under the pin's name")
 		}
-		if tmp := tmpNames(t, cache); len(tmp) > 0 {
+		if tmp := testutil.TempNames(cache); len(tmp) > 0 {
 			t.Errorf("left behind: %q", tmp)
 		}
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -704,7 +491,7 @@ files = { "demo_1.0.orig.tar.xz" = "sha256:` + sum(orig) + `" }
 		var calls int
 		fetch := func(ctx context.Context, pkg, version, dir string) error {
 			calls++
-			write(t, filepath.Join(dir, "demo_1.0.orig.tar.xz"), orig)
+			testutil.WriteFile(t, filepath.Join(dir, "demo_1.0.orig.tar.xz"), orig)
 			return nil
 		}
 		s := &source.Store{Cache: t.TempDir(), Debian: fetch}
@@ -719,13 +506,13 @@ files = { "demo_1.0.orig.tar.xz" = "sha256:` + sum(orig) + `" }
 		// A damaged copy in the folder is not read when the store has the file.
 		r := loadRecipe(t, toml, map[string]string{"demo_1.0.orig.tar.xz": "damaged"})
 		s := &source.Store{Cache: t.TempDir()}
-		write(t, s.Path(sum(orig)), orig)
+		testutil.WriteFile(t, s.Path(sum(orig)), orig)
 		if _, err := s.FetchDebian(t.Context(), r.Dir, "demo", "1.0-1", r.Source.Files); err != nil {
 			t.Errorf("FetchDebian with the file in the store: %v", err)
 		}
 	})
 	t.Run("a URL source", func(t *testing.T) {
-		body := gz(t, tarball(t, file("top/a.c", "int a;\n")))
+		body := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("top/a.c", "int a;\n")))
 		r := loadRecipe(t, `language = "c"
 build = "make"
 binary = "usr/bin/demo"
@@ -743,7 +530,7 @@ strip_components = 1
 		if b, _ := os.ReadFile(filepath.Join(dest, "a.c")); string(b) != "int a;\n" {
 			t.Errorf("a.c = %q", b)
 		}
-		write(t, filepath.Join(r.Dir, "top-1.0.tar.gz"), []byte("other"))
+		testutil.WriteFile(t, filepath.Join(r.Dir, "top-1.0.tar.gz"), []byte("other"))
 		_, err := (&source.Store{Cache: t.TempDir(), Client: &http.Client{Transport: failing{}}}).FetchURL(t.Context(), r.Dir, r.Source.URL, r.Source.SHA256)
 		var de *source.DigestError
 		if !errors.As(err, &de) || !strings.HasSuffix(de.What, "demo/top-1.0.tar.gz") || strings.Contains(err.Error(), "network used") {

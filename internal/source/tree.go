@@ -3,13 +3,14 @@ package source
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/tarball"
 )
 
 // folderTime is the modification time of every file copied from a recipe
@@ -51,7 +52,7 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 		if err != nil {
 			return err
 		}
-		if err := Extract(blob, tree, src.StripComponents); err != nil {
+		if err := tarball.Extract(blob, tree, src.StripComponents); err != nil {
 			return err
 		}
 	case recipe.SourceDebian:
@@ -59,12 +60,12 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 		if err != nil {
 			return err
 		}
-		if err := Extract(files[src.OrigTarball()], tree, 1); err != nil {
+		if err := tarball.Extract(files[src.OrigTarball()], tree, 1); err != nil {
 			return fmt.Errorf("%s: %w", src.OrigTarball(), err)
 		}
 		if src.DebianPatches {
 			deb := filepath.Join(work, "debian")
-			if err := Extract(files[src.DebianTarball()], deb, 0); err != nil {
+			if err := tarball.Extract(files[src.DebianTarball()], deb, 0); err != nil {
 				return fmt.Errorf("%s: %w", src.DebianTarball(), err)
 			}
 			if err := os.RemoveAll(filepath.Join(tree, "debian")); err != nil {
@@ -131,15 +132,16 @@ func copyFolder(r *recipe.Recipe, dir string) error {
 	return os.MkdirAll(dir, 0o755)
 }
 
+// copyFile copies src (following a symlink inside the folder: Inputs
+// checked it) to dst, 0755 when it has any execute bit, else 0644.
 func copyFile(src, dst string) error {
-	in, err := os.Open(src) // follows a symlink inside the folder (Inputs checked it)
+	st, err := os.Stat(src)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return err
+	perm := os.FileMode(0o644)
+	if st.Mode()&0o111 != 0 {
+		perm = 0o755
 	}
-	return writeFile(dst, io.Reader(in), mode(int64(st.Mode().Perm())))
+	return atomicfile.Copy(src, dst, perm)
 }

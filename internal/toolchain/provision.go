@@ -1,18 +1,16 @@
 package toolchain
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"crypto/sha512"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/tarball"
 )
 
 // NpmDir is where the npm-provisioned binaries of d live under cache:
@@ -111,66 +109,13 @@ func InstallNpm(ctx context.Context, run Runner, d *Definition, cache string, en
 		return "", fmt.Errorf("checking %s (toolchains/%s provision.integrity): %w", d.Provision.Npm, d.File, err)
 	}
 	unpacked := filepath.Join(tmp, "root")
-	if err := untar(tgzs[0], unpacked); err != nil {
+	if err := tarball.Extract(tgzs[0], unpacked, 0); err != nil {
 		return "", fmt.Errorf("unpacking %s: %w", d.Provision.Npm, err)
 	}
 	if err := os.Rename(unpacked, final); err != nil {
 		return "", fmt.Errorf("moving %s into the cache: %w", d.Provision.Npm, err)
 	}
 	return bin, nil
-}
-
-// untar unpacks a gzip tarball into dir, refusing entries that escape it.
-func untar(path, dir string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return err
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := filepath.Clean(h.Name)
-		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
-			return fmt.Errorf("entry %q escapes the archive", h.Name)
-		}
-		target := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			mode := os.FileMode(0o644)
-			if h.Mode&0o111 != 0 {
-				mode = 0o755
-			}
-			w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(w, tr); err != nil {
-				w.Close()
-				return err
-			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // pathOf is the PATH of an environment, split.
