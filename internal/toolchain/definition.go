@@ -74,6 +74,12 @@ type Target struct {
 	// link (e.g. "libc6-dev:amd64", "libc6-dev-arm64-cross"): the SBOM
 	// names it.
 	StaticLibcPackage string `toml:"static_libc_package"`
+	// Package is the Debian package of the build root whose upstream
+	// version is this target's compiler version ("gcc-12",
+	// "gcc-12-aarch64-linux-gnu"): detection in the build root reads it
+	// from the lock instead of running the compiler. A provisioned
+	// toolchain (zig) has its version in its npm spec instead.
+	Package string `toml:"package"`
 	// RuntimeArch is the Debian architecture whose real packages
 	// (RuntimePackages, pinned in toolchains/runtime.lock.json) dynamic
 	// images take their loader and libraries from, instead of Sysroot and
