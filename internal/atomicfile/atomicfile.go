@@ -7,7 +7,9 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"os"
 	"path/filepath"
@@ -67,6 +69,35 @@ func Copy(src, dst string, perm os.FileMode) error {
 	return WriteFrom(dst, perm, func(w io.Writer) error {
 		_, err := io.Copy(w, in)
 		return err
+	})
+}
+
+// CopyTree copies the regular files under src to dst, each with Copy and
+// its permission bits; a missing src copies nothing.
+func CopyTree(src, dst string) error {
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return Copy(p, target, info.Mode().Perm())
 	})
 }
 

@@ -107,3 +107,34 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		}
 	}
 }
+
+// CopyTree keeps each file's bytes and permission bits, skips what is not
+// a regular file, and copies nothing from a missing folder.
+func TestCopyTree(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "copy")
+	os.MkdirAll(filepath.Join(src, "a", "b"), 0o755)
+	os.WriteFile(filepath.Join(src, "a", "b", "prog"), []byte("elf"), 0o755)
+	os.WriteFile(filepath.Join(src, "log"), []byte("text"), 0o600)
+	os.Symlink("log", filepath.Join(src, "link"))
+	if err := CopyTree(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]struct {
+		data string
+		mode os.FileMode
+	}{"a/b/prog": {"elf", 0o755}, "log": {"text", 0o600}} {
+		p := filepath.Join(dst, filepath.FromSlash(name))
+		data, err := os.ReadFile(p)
+		fi, _ := os.Stat(p)
+		if err != nil || string(data) != want.data || fi.Mode().Perm() != want.mode {
+			t.Errorf("%s: %q, %v (%v); want %q, %v", name, data, fi.Mode().Perm(), err, want.data, want.mode)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dst, "link")); !os.IsNotExist(err) {
+		t.Errorf("the symlink was copied: %v", err)
+	}
+	missing := filepath.Join(t.TempDir(), "none")
+	if err := CopyTree(missing, filepath.Join(t.TempDir(), "x")); err != nil {
+		t.Errorf("CopyTree of a missing folder: %v", err)
+	}
+}

@@ -14,7 +14,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
@@ -90,7 +92,7 @@ func (c *CLI) interactive(cfg Config) bool {
 // build runs the engine with opts while holding out/'s lock (see
 // buildHeld).
 func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run toolchain.Runner) (*pipeline.Report, error) {
-	unlock, err := lockOut(cfg.OutDir, c.out)
+	unlock, err := outdir.Path(cfg.OutDir).Lock(c.out)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +118,10 @@ func (c *CLI) buildHeld(ctx context.Context, cfg Config, opts pipeline.Options, 
 // org.opencontainers.image.source annotation and label): the home of the
 // module github.com/fromscratch/fromscratch.
 const SourceURL = "https://github.com/fromscratch/fromscratch"
+
+// Version is fromscratch's version: in every shard manifest, and named as
+// the creator of every SBOM.
+const Version = "0.3.0"
 
 // revision is the git commit checked out in the repository, for the
 // images' org.opencontainers.image.revision; "" when the repository is not
@@ -241,7 +247,7 @@ func (c *CLI) History(_ context.Context, ref string) error {
 	if err != nil {
 		return fmt.Errorf("image reference %q: %w", ref, err)
 	}
-	img, err := image.Lookup(filepath.Join(cfg.OutDir, "oci", name), variant, string(p))
+	img, err := image.Lookup(outdir.Path(cfg.OutDir).OCI(name), variant, string(p))
 	if err != nil {
 		return fmt.Errorf("%s: %s", ref, whyNoImage(cfg, name, variant, string(p), err))
 	}
@@ -265,10 +271,11 @@ func (c *CLI) History(_ context.Context, ref string) error {
 // out/matrix.json: not applicable, unavailable or failed, with the reason;
 // else lookErr, the layout's own answer.
 func whyNoImage(cfg Config, name, variant, platform string, lookErr error) string {
-	out := relTo(cfg.Root, cfg.OutDir)
-	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	out := outdir.Path(cfg.OutDir)
+	oci, mj, md := workspace.Rel(cfg.Root, out.OCI("")), workspace.Rel(cfg.Root, out.Matrix()), workspace.Rel(cfg.Root, out.MatrixMarkdown())
+	m, err := matrix.Load(out.Matrix())
 	if err != nil {
-		return fmt.Sprintf("no image in %s/oci and no %s/matrix.json: run go tool mage build:all first", out, out)
+		return fmt.Sprintf("no image in %s and no %s: run go tool mage build:all first", oci, mj)
 	}
 	i := strings.LastIndex(variant, "-")
 	key := matrix.Key{Recipe: name, Platform: platform, Toolchain: variant[:i], Linkage: variant[i+1:]}
@@ -282,11 +289,11 @@ func whyNoImage(cfg Config, name, variant, platform string, lookErr error) strin
 		case matrix.StatusUnavailable:
 			return "the cell was not built, its toolchain is unavailable: " + oneLineReason(r.Reason)
 		case matrix.StatusFailed:
-			return "the cell's build failed: " + reasonLine(r.Reason)
+			return "the cell's build failed: " + pipeline.ReasonLine(r.Reason)
 		}
-		return fmt.Sprintf("%s/matrix.json lists it as built, but %s/oci does not hold it (%v): run go tool mage build:all again", out, out, lookErr)
+		return fmt.Sprintf("%s lists it as built, but %s does not hold it (%v): run go tool mage build:all again", mj, oci, lookErr)
 	}
-	return fmt.Sprintf("no such cell in %s/matrix.json (see %s/matrix.md for the cells; build:recipe %s builds this recipe's): %v", out, out, name, lookErr)
+	return fmt.Sprintf("no such cell in %s (see %s for the cells; build:recipe %s builds this recipe's): %v", mj, md, name, lookErr)
 }
 
 // oneLineReason joins a reason's lines.
@@ -308,7 +315,7 @@ func (c *CLI) ShowMatrix(_ context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	m, err := matrix.Load(outdir.Path(cfg.OutDir).Matrix())
 	if err != nil {
 		return fmt.Errorf("%w (run go tool mage build:all first)", err)
 	}
@@ -325,7 +332,7 @@ func (c *CLI) DiffMatrix(_ context.Context, oldPath, newPath string) error {
 		return err
 	}
 	if newPath == "" {
-		newPath = filepath.Join(cfg.OutDir, "matrix.json")
+		newPath = outdir.Path(cfg.OutDir).Matrix()
 	}
 	oldM, err := matrix.Load(oldPath)
 	if err != nil {
@@ -371,14 +378,6 @@ func (c *CLI) PruneCache(_ context.Context) error {
 	fmt.Fprintf(c.out, "cache: removed %d entries (%s) unused for %s; %d entries (%s) left in %s\n",
 		removed, matrix.HumanBytes(freed), age, n, matrix.HumanBytes(size), store.Dir)
 	return nil
-}
-
-// relTo names p relative to root when it is inside it.
-func relTo(root, p string) string {
-	if r, err := filepath.Rel(root, p); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
-		return r
-	}
-	return p
 }
 
 func envConfig(cfg Config, pathDirs []string) toolchain.EnvConfig {

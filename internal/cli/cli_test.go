@@ -16,6 +16,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/release"
+	"github.com/fromscratch/fromscratch/internal/repro"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -94,7 +95,7 @@ func TestReproducibleAcrossEnvironments(t *testing.T) {
 	}
 	c, _, cfg := testCLI(t, repoRoot(t))
 	c.recipes = []string{"hello", "multifile"}
-	results, err := c.repro(t.Context(), cfg, DefaultVariations(t.TempDir()))
+	results, err := c.reproCheck(cfg).Compare(t.Context(), repro.DefaultVariations(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,14 +214,7 @@ func TestSplitTag(t *testing.T) {
 }
 
 // repoRoot is the repository holding recipes/ and toolchains/.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	abs, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
+func repoRoot(t *testing.T) string { return testutil.RepoRoot(t) }
 
 // testCLI is a CLI on root whose environment is the test's PATH, HOME,
 // cache and CI settings, a fresh FROMSCRATCH_OUT, and extra (KEY=VALUE).

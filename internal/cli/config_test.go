@@ -120,21 +120,3 @@ func quotedVars(src string) []string {
 	}
 	return out
 }
-
-// bench's Dockerfile way compiles files by hand: it measures only the
-// recipes of build = "files", never a project's build system.
-func TestBenchMeasuresFilesRecipes(t *testing.T) {
-	got, err := filesRecipes(repoRoot(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(got, ",") != "cppcontainers,hello,mathprint,multifile,nsslookup,threads" {
-		t.Errorf("filesRecipes = %v, want the six small recipes", got)
-	}
-	if got, err := filesRecipes(repoRoot(t), []string{"hello", "jq"}); err != nil || strings.Join(got, ",") != "hello" {
-		t.Errorf("filesRecipes(hello, jq) = %v, %v; want hello", got, err)
-	}
-	if _, err := filesRecipes(repoRoot(t), []string{"jq"}); err == nil {
-		t.Error("filesRecipes(jq) found something to measure")
-	}
-}

@@ -68,7 +68,7 @@ func (p *progress) Done(cell string, err error) {
 	p.finished++
 	if err != nil {
 		p.failed++
-		p.line(fmt.Sprintf("FAIL %s (%s): %s", cell, took, reasonLine(err.Error())))
+		p.line(fmt.Sprintf("FAIL %s (%s): %s", cell, took, pipeline.ReasonLine(err.Error())))
 	} else if p.verbose {
 		p.line(fmt.Sprintf("ok   %s (%s)", cell, took))
 	}

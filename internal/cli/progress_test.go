@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A warning during a run (the registry cache failing) gets a line of its
@@ -39,4 +40,23 @@ func TestProgressWarnings(t *testing.T) {
 		t.Errorf("without a progress: %q", plain.String())
 	}
 
+}
+
+func TestStatusLineFitsTheTerminal(t *testing.T) {
+	running := map[string]time.Time{
+		"zz linux/riscv64 zig-dynamic": {}, "aa linux/amd64 gcc-static": {}, "mm linux/arm/v7 musl-gcc-static": {},
+	}
+	for _, width := range []int{40, 80, 200} {
+		line := statusLine("build", 12, 97, 1, 65*time.Second, running, width)
+		if n := len([]rune(line)); n > width-1 {
+			t.Errorf("width %d: line of %d columns: %q", width, n, line)
+		}
+		if !strings.Contains(line, "1m5s") || !strings.HasPrefix(line, "build [12/97]") {
+			t.Errorf("width %d: no counts or timer: %q", width, line)
+		}
+	}
+	wide := statusLine("build", 0, 3, 0, 0, running, 200)
+	if a, z := strings.Index(wide, "aa "), strings.Index(wide, "zz "); a < 0 || z < a {
+		t.Errorf("running cells not in order: %q", wide)
+	}
 }

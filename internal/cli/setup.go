@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // HostPackages are the Debian packages the images are run with, and the
@@ -100,17 +102,10 @@ func (c *CLI) aptInstall(ctx context.Context, pkgs []string) error {
 		append([]string{"apt-get", "install", "-y", "-qq", "--no-install-recommends"}, pkgs...),
 	} {
 		if out, err := c.run(ctx, toolchain.Command{Args: args}, sysEnv); err != nil {
-			return fmt.Errorf("%s: %w: %s", strings.Join(args[:2], " "), err, tail(out, 2000))
+			return fmt.Errorf("%s: %w: %s", strings.Join(args[:2], " "), err, toolchain.Tail(out, 2000))
 		}
 	}
 	return nil
-}
-
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return strings.TrimSpace(string(b))
 }
 
 // Test runs go vet on the packages and the magefiles, then the test suite,
@@ -142,16 +137,17 @@ func (c *CLI) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	archives, _ := filepath.Glob(filepath.Join(cfg.OutDir, "docker", "*.tar"))
+	docker := outdir.Path(cfg.OutDir).Docker()
+	archives, _ := filepath.Glob(filepath.Join(docker, "*.tar"))
 	if len(archives) == 0 {
-		return fmt.Errorf("no archives in %s (run go tool mage build:all first)", relTo(cfg.Root, filepath.Join(cfg.OutDir, "docker")))
+		return fmt.Errorf("no archives in %s (run go tool mage build:all first)", workspace.Rel(cfg.Root, docker))
 	}
 	env := []string{"PATH=" + strings.Join(cfg.HostPath, ":"), "HOME=" + cfg.Home}
 	var errs []error
 	for _, a := range archives {
 		out, err := c.run(ctx, toolchain.Command{Args: []string{"docker", "load", "-q", "-i", a}}, env)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("docker load %s: %w: %s", filepath.Base(a), err, tail(out, 500)))
+			errs = append(errs, fmt.Errorf("docker load %s: %w: %s", filepath.Base(a), err, toolchain.Tail(out, 500)))
 			continue
 		}
 		fmt.Fprint(c.out, string(out))

@@ -7,8 +7,10 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // summary prints counts per status, the failed cells with their reasons,
@@ -32,15 +34,15 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 			}
 			if r.Err != nil {
 				status = matrix.StatusFailed
-				failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, reasonLine(r.Err.Error())))
+				failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, pipeline.ReasonLine(r.Err.Error())))
 			} else if r.Smoke.Status != "" {
 				smokes[r.Smoke.Status]++
 				if r.Smoke.Status == smoke.StatusFail {
-					failed = append(failed, fmt.Sprintf("  %s: smoke run: %s", j.Cell, reasonLine(r.Smoke.Reason)))
+					failed = append(failed, fmt.Sprintf("  %s: smoke run: %s", j.Cell, pipeline.ReasonLine(r.Smoke.Reason)))
 				}
 			}
 		} else if j.Status == matrix.StatusFailed {
-			failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, reasonLine(j.Reason)))
+			failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, pipeline.ReasonLine(j.Reason)))
 		}
 		if j.Status == matrix.StatusUnavailable {
 			unavailable[fmt.Sprintf("  %s for %s: %s", j.Cell.Toolchain, j.Cell.Platform, j.Reason)] = true
@@ -57,7 +59,7 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 		origins[pipeline.OriginCompiled], origins[pipeline.OriginRestored], origins[pipeline.OriginKept], origins[pipeline.OriginTaken],
 		packed, counts[matrix.StatusBuilt]-packed)
 	if rep.LeftOut > 0 {
-		fmt.Fprintf(w, "left out: %d cells with no binary in %s/bin (their rows are kept as they were)\n", rep.LeftOut, relTo(cfg.Root, cfg.OutDir))
+		fmt.Fprintf(w, "left out: %d cells with no binary in %s/bin (their rows are kept as they were)\n", rep.LeftOut, workspace.Rel(cfg.Root, cfg.OutDir))
 	}
 	if len(unavailable) > 0 {
 		lines := make([]string, 0, len(unavailable))
@@ -69,32 +71,12 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 	}
 	if len(failed) > 0 {
 		if len(failed) > 20 {
-			failed = append(failed[:20], fmt.Sprintf("  ... and %d more (see %s)", len(failed)-20, relTo(cfg.Root, cfg.OutDir)+"/matrix.md"))
+			failed = append(failed[:20], fmt.Sprintf("  ... and %d more (see %s)", len(failed)-20, workspace.Rel(cfg.Root, outdir.Path(cfg.OutDir).MatrixMarkdown())))
 		}
 		fmt.Fprintf(w, "failed:\n%s\n", strings.Join(failed, "\n"))
 	}
-	out := relTo(cfg.Root, cfg.OutDir)
+	out := workspace.Rel(cfg.Root, cfg.OutDir)
 	fmt.Fprintf(w, "outputs: %s/{bin,docker,oci}, matrix: %s/matrix.{md,json,csv,svg}\n", out, out)
-}
-
-// reasonLine is the line of an error a person needs: a compiler's own
-// "error:" line when there is one (not "main.c: In function 'main':"),
-// else the first line, with the log's path when the error names one.
-func reasonLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	first := lines[0]
-	for _, l := range lines {
-		if strings.Contains(l, "error:") || strings.Contains(l, "Error:") {
-			first = strings.TrimSpace(l)
-			break
-		}
-	}
-	if i := strings.LastIndex(s, "(log: "); i >= 0 && !strings.Contains(first, "(log: ") {
-		if j := strings.IndexByte(s[i:], ')'); j > 0 {
-			first += " " + s[i:i+j+1]
-		}
-	}
-	return first
 }
 
 // appendStepSummary appends the Markdown rendering of m to path (GitHub

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // aptSources are the machine's apt source files: the mirror and suites the
@@ -46,7 +47,7 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 			fmt.Fprintf(c.out, "warning: %s: apt could not read %s; pinned from the other suites\n", p.Platform, idx)
 		}
 	}
-	fmt.Fprintf(c.out, "wrote %s\n", relTo(cfg.Root, pipeline.LockPath(cfg.Root)))
+	fmt.Fprintf(c.out, "wrote %s\n", workspace.Rel(cfg.Root, pipeline.LockPath(cfg.Root)))
 	return nil
 }
 

@@ -21,3 +21,19 @@ func TestVerbSpellings(t *testing.T) {
 		}
 	}
 }
+
+func TestRunVerbs(t *testing.T) {
+	c, out, _ := testCLI(t, repoRoot(t))
+	if err := c.Run(t.Context(), nil); err != nil || !strings.Contains(out.String(), "build recipe NAME") || !strings.Contains(out.String(), "FROMSCRATCH_SMOKE") {
+		t.Errorf("usage: %v\n%s", err, out)
+	}
+	if err := c.Run(t.Context(), []string{"build", "recipe"}); err == nil || !strings.Contains(err.Error(), "NAME") {
+		t.Errorf("build recipe without a name: %v", err)
+	}
+	if err := c.Run(t.Context(), []string{"frobnicate"}); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Errorf("unknown verb: %v", err)
+	}
+	if err := c.Run(t.Context(), []string{"matrix:compare", "/nonexistent/a.json", "/nonexistent/b.json"}); err == nil || !strings.Contains(err.Error(), "a.json") {
+		t.Errorf("mage spelling with missing files: %v", err)
+	}
+}

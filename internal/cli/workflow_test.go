@@ -27,6 +27,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/shard"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -865,7 +866,7 @@ func stepLog(t *testing.T, r *runner, id, name string) string {
 // registry and runs them on every platform they hold.
 func checkPushed(t *testing.T, out, log, pushedAs, pullFrom string) {
 	t.Helper()
-	recipes, err := layoutDirs(filepath.Join(out, "oci"))
+	recipes, err := outdir.Path(out).Layouts()
 	if err != nil || len(recipes) == 0 {
 		t.Fatalf("no layouts in the merged out/: %v", err)
 	}
@@ -987,8 +988,8 @@ func mergeFaults(t *testing.T, run workflowRun) {
 				}
 			}
 			after := testutil.ReadTree(t, run.out)
-			delete(before, lockFile)
-			delete(after, lockFile)
+			delete(before, outdir.LockFile)
+			delete(after, outdir.LockFile)
 			if len(before) != len(after) {
 				t.Errorf("the failed merge changed out/: %d files before, %d after", len(before), len(after))
 			}

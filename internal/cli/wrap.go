@@ -10,8 +10,10 @@ import (
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // Wrap packs an existing ELF program with its closure into a scratch image:
@@ -59,25 +61,25 @@ func (c *CLI) Wrap(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := lockOut(cfg.OutDir, c.out)
+	unlock, err := outdir.Path(cfg.OutDir).Lock(c.out)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	dir := filepath.Join(cfg.OutDir, "wrap", name)
+	dir := outdir.Path(cfg.OutDir).Wrap(name)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+name+pipeline.TempMark)
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+name+outdir.TempMark)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := image.WriteLayout(filepath.Join(tmp, "oci"), []image.Index{{Name: "wrap", Images: []image.Image{img}}}); err != nil {
+	if err := image.WriteLayout(filepath.Join(tmp, outdir.WrapLayout), []image.Index{{Name: "wrap", Images: []image.Image{img}}}); err != nil {
 		return err
 	}
 	tag := name + ":wrap"
-	if err := image.WriteDockerArchive(filepath.Join(tmp, "image.tar"), tag, img); err != nil {
+	if err := image.WriteDockerArchive(filepath.Join(tmp, outdir.WrapArchive), tag, img); err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -96,6 +98,6 @@ func (c *CLI) Wrap(ctx context.Context, path string) error {
 	}
 	fmt.Fprintf(c.out, "wrapped %s (%s, %s, %d libraries): %s\n  OCI layout: %s\n  docker archive: %s (docker load -i ... && docker run --rm %s)\n",
 		base, target.Platform, linkage, n, matrix.HumanBytes(sizes.LayersUncompressed),
-		relTo(cfg.Root, filepath.Join(dir, "oci")), relTo(cfg.Root, filepath.Join(dir, "image.tar")), tag)
+		workspace.Rel(cfg.Root, filepath.Join(dir, outdir.WrapLayout)), workspace.Rel(cfg.Root, filepath.Join(dir, outdir.WrapArchive)), tag)
 	return nil
 }

@@ -22,6 +22,12 @@ var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release"
 // (no project imports) and tarball (only atomicfile).
 var helpers = []string{"atomicfile", "digest", "tarball"}
 
+// features are the packages of one feature each above the engine
+// (benchmarks, the reproducibility check, the shard merge, the release and
+// its push): they import the engine and the leaves, the front door imports
+// them, and they do not import one another.
+var features = []string{"bench", "merge", "publish", "repro"}
+
 // rules says, per package (relative to the module), which project
 // packages it may import. A package not listed may import none.
 var rules = map[string][]string{
@@ -31,8 +37,11 @@ var rules = map[string][]string{
 	"internal/tarball":    {"atomicfile"},
 	"internal/testutil":   {},
 	"internal/depcheck":   {},
-	"internal/pipeline":   slices.Concat(leaves, helpers, []string{"recipe"}),
-	"internal/cli":        slices.Concat(leaves, helpers, []string{"recipe", "pipeline", "bazelcheck"}),
+	// outdir names every path of out/, with the file names of matrix and
+	// shard; the engine and everyone above it write out/ through it.
+	"internal/outdir":   slices.Concat(helpers, []string{"recipe", "matrix", "shard"}),
+	"internal/pipeline": slices.Concat(leaves, helpers, []string{"recipe", "outdir"}),
+	"internal/cli":      slices.Concat(leaves, features, helpers, []string{"recipe", "outdir", "pipeline", "bazelcheck"}),
 	// bazelcheck starts gazelle, buildifier and actionlint through a
 	// toolchain.Runner.
 	"internal/bazelcheck": {"toolchain"},
@@ -43,6 +52,9 @@ var rules = map[string][]string{
 func init() {
 	for _, l := range leaves {
 		rules["internal/"+l] = append([]string{"recipe"}, helpers...)
+	}
+	for _, f := range features {
+		rules["internal/"+f] = slices.Concat(leaves, helpers, []string{"recipe", "outdir", "pipeline"})
 	}
 }
 

@@ -10,15 +10,27 @@ import (
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 )
 
+// The files WriteAll writes: the matrix itself (JSONFile, what Load
+// reads) and its renderings.
+const (
+	JSONFile     = "matrix.json"
+	CSVFile      = "matrix.csv"
+	MarkdownFile = "matrix.md"
+	SVGFile      = "matrix.svg"
+)
+
+// Files are the files WriteAll writes, in the order it writes them.
+var Files = []string{JSONFile, CSVFile, MarkdownFile, SVGFile}
+
 // outputs are the files WriteAll produces, in the order it writes them.
 var outputs = []struct {
 	name   string
 	render func(io.Writer, *Matrix) error
 }{
-	{"matrix.json", JSON},
-	{"matrix.csv", CSV},
-	{"matrix.md", Markdown},
-	{"matrix.svg", SVG},
+	{JSONFile, JSON},
+	{CSVFile, CSV},
+	{MarkdownFile, Markdown},
+	{SVGFile, SVG},
 }
 
 // WriteAll writes matrix.json, matrix.csv, matrix.md and matrix.svg into dir,

@@ -25,6 +25,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -245,7 +246,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 		errs = append(errs, fmt.Errorf("writing the matrix: %w", err))
 	}
 	if failed := rep.Failed(b.opts.RequireAll); len(failed) > 0 {
-		errs = append(errs, fmt.Errorf("%d cell(s) failed: see the summary above and %s", len(failed), b.rel(filepath.Join(b.opts.OutDir, "matrix.md"))))
+		errs = append(errs, fmt.Errorf("%d cell(s) failed: see the summary above and %s", len(failed), b.rel(outdir.Path(b.opts.OutDir).MatrixMarkdown())))
 	}
 	return rep, errors.Join(errs...)
 }
@@ -311,7 +312,7 @@ func (b *Builder) writeLayouts(rep *Report) error {
 			indexes = append(indexes, image.Index{Name: variant, Images: imgs})
 		}
 		sort.Slice(indexes, func(a, b int) bool { return indexes[a].Name < indexes[b].Name })
-		dir := filepath.Join(b.opts.OutDir, "oci", name)
+		dir := outdir.Path(b.opts.OutDir).OCI(name)
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 			errs = append(errs, err)
 			continue
@@ -334,7 +335,7 @@ func (b *Builder) otherRows(rep *Report) []matrix.Row {
 	if len(b.opts.Recipes) == 0 && len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && rep.LeftOut == 0 {
 		return nil
 	}
-	old, err := matrix.Load(filepath.Join(b.opts.OutDir, "matrix.json"))
+	old, err := matrix.Load(outdir.Path(b.opts.OutDir).Matrix())
 	if err != nil {
 		return nil
 	}
@@ -355,7 +356,7 @@ func (b *Builder) otherRows(rep *Report) []matrix.Row {
 // of recipe's kept rows (rep.others), those with the rows' digests, so
 // that the rewritten layout and the matrix agree.
 func (b *Builder) keepOtherImages(rep *Report, recipe string, imgs map[string][]image.Image) {
-	dir := filepath.Join(b.opts.OutDir, "oci", recipe)
+	dir := outdir.Path(b.opts.OutDir).OCI(recipe)
 	for _, row := range rep.others {
 		if row.Recipe != recipe || row.Status != matrix.StatusBuilt || row.Digest == "" {
 			continue

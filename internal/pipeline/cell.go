@@ -17,8 +17,10 @@ import (
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // Origin says where a cell's binary came from.
@@ -63,7 +65,7 @@ type Result struct {
 
 // cellDir is the cell's folder in out/bin.
 func (b *Builder) cellDir(c recipe.Cell) string {
-	return filepath.Join(b.opts.OutDir, filepath.FromSlash(c.BinDir()))
+	return outdir.Path(b.opts.OutDir).Bin(c)
 }
 
 // step is one stage of a cell.
@@ -95,10 +97,7 @@ func (b *Builder) runCell(ctx context.Context, j Job) *Result {
 
 // rel names p relative to the repository when it is inside it.
 func (b *Builder) rel(p string) string {
-	if r, err := filepath.Rel(b.opts.Root, p); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
-		return r
-	}
-	return p
+	return workspace.Rel(b.opts.Root, p)
 }
 
 func (b *Builder) checkELF(_ context.Context, r *Result) error {
@@ -198,10 +197,10 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	j := r.Job
 	ikey := b.imageKey(r)
 	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey) {
-		if img, err := image.Lookup(filepath.Join(b.opts.OutDir, "oci", j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
+		if img, err := image.Lookup(outdir.Path(b.opts.OutDir).OCI(j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
 			if d, err := img.Digest(); err == nil && d.String() == st.Digest {
 				r.Image, r.Digest, r.Sizes, r.ImageReused = img, st.Digest, st.Sizes, true
-				r.Archive = filepath.Join(b.opts.OutDir, j.Cell.ArchiveFile())
+				r.Archive = outdir.Path(b.opts.OutDir).Archive(j.Cell)
 				return nil
 			}
 		}
@@ -300,7 +299,7 @@ func (b *Builder) archive(_ context.Context, r *Result) error {
 	if r.ImageReused {
 		return nil
 	}
-	p := filepath.Join(b.opts.OutDir, r.Job.Cell.ArchiveFile())
+	p := outdir.Path(b.opts.OutDir).Archive(r.Job.Cell)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -164,7 +165,7 @@ func (b *Builder) tempDir(r *Result) (string, error) {
 
 // TempMark is in the name of every temporary file or folder the engine
 // makes in out/, so that what a killed run left can be found and removed.
-const TempMark = ".tmp-"
+const TempMark = outdir.TempMark
 
 // place replaces the cell's folder whole with tmp, also when the build
 // failed, so its build.log is the one of this run.

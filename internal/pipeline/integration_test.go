@@ -15,6 +15,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/testutil"
@@ -72,14 +73,14 @@ func TestBuildAll(t *testing.T) {
 func checkRowAgainstDisk(t *testing.T, cfg Options, row matrix.Row) {
 	p, _ := recipe.ParsePlatform(row.Platform)
 	cell := recipe.Cell{Recipe: row.Recipe, Platform: p, Toolchain: row.Toolchain, Linkage: recipe.Linkage(row.Linkage)}
-	bin, err := os.Stat(filepath.Join(filepath.Join(cfg.OutDir, cell.BinDir()), row.Recipe))
+	bin, err := os.Stat(filepath.Join(outdir.Path(cfg.OutDir).Bin(cell), row.Recipe))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bin.Size() != row.Sizes.Binary {
 		t.Errorf("binary: matrix %d, file %d", row.Sizes.Binary, bin.Size())
 	}
-	if _, err := os.Stat(filepath.Join(cfg.OutDir, cell.ArchiveFile())); err != nil {
+	if _, err := os.Stat(outdir.Path(cfg.OutDir).Archive(cell)); err != nil {
 		t.Errorf("docker archive: %v", err)
 	}
 	layoutDir := filepath.Join(cfg.OutDir, "oci", row.Recipe)

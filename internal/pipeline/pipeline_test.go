@@ -12,6 +12,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
@@ -110,10 +111,10 @@ func TestRunCellWithFakeCompiler(t *testing.T) {
 			if err := validate.Image(r.Image); err != nil {
 				t.Fatalf("validate.Image: %v", err)
 			}
-			if _, err := os.Stat(filepath.Join(cfg.OutDir, j.Cell.ArchiveFile())); err != nil {
+			if _, err := os.Stat(outdir.Path(cfg.OutDir).Archive(j.Cell)); err != nil {
 				t.Fatalf("docker archive: %v", err)
 			}
-			log, err := os.ReadFile(filepath.Join(filepath.Join(cfg.OutDir, j.Cell.BinDir()), "build.log"))
+			log, err := os.ReadFile(filepath.Join(outdir.Path(cfg.OutDir).Bin(j.Cell), "build.log"))
 			if err != nil || !strings.Contains(string(log), "fake compiler") {
 				t.Fatalf("build.log = %q, %v", log, err)
 			}
@@ -153,7 +154,7 @@ func TestImageWithoutClosureIsRefused(t *testing.T) {
 	if r.Image != nil {
 		t.Fatal("an image was built")
 	}
-	if _, err := os.Stat(filepath.Join(cfg.OutDir, j.Cell.ArchiveFile())); !os.IsNotExist(err) {
+	if _, err := os.Stat(outdir.Path(cfg.OutDir).Archive(j.Cell)); !os.IsNotExist(err) {
 		t.Fatalf("an archive was written: %v", err)
 	}
 }

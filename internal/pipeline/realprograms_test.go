@@ -13,6 +13,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 )
@@ -70,7 +71,7 @@ func TestRealPrograms(t *testing.T) {
 					}
 					p, _ := recipe.ParsePlatform(row.Platform)
 					cell := recipe.Cell{Recipe: row.Recipe, Platform: p, Toolchain: row.Toolchain, Linkage: recipe.Linkage(row.Linkage)}
-					checkNoMachinePaths(t, filepath.Join(o.OutDir, cell.BinDir()), o)
+					checkNoMachinePaths(t, outdir.Path(o.OutDir).Bin(cell), o)
 					if row.Recipe == "pigz" {
 						checkPigz(t, o, root, cell, row)
 					}
@@ -101,7 +102,7 @@ func TestRealPrograms(t *testing.T) {
 			}
 			for _, l := range recipe.Linkages {
 				c := recipe.Cell{Recipe: "gnuhello", Platform: recipe.AMD64, Toolchain: "gcc", Linkage: l}
-				sum, err := cache.FileDigest(filepath.Join(o.OutDir, c.BinDir(), "gnuhello"))
+				sum, err := cache.FileDigest(filepath.Join(outdir.Path(o.OutDir).Bin(c), "gnuhello"))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -146,7 +147,7 @@ func checkPigz(t *testing.T, o Options, root string, cell recipe.Cell, row matri
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := os.ReadFile(filepath.Join(o.OutDir, cell.BinDir(), "smoke.stdout"))
+		got, err := os.ReadFile(filepath.Join(outdir.Path(o.OutDir).Bin(cell), "smoke.stdout"))
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("pigz -dc printed %d bytes (%v), want the %d bytes of recipes/pigz/seq.txt", len(got), err, len(want))
 		}

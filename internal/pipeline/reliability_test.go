@@ -8,6 +8,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
@@ -106,7 +107,7 @@ func TestDamagedOutputsAreRebuilt(t *testing.T) {
 		return r
 	}
 	first := build()
-	archive := filepath.Join(cfg.OutDir, j.Cell.ArchiveFile())
+	archive := outdir.Path(cfg.OutDir).Archive(j.Cell)
 	good, err := os.ReadFile(archive)
 	if err != nil {
 		t.Fatal(err)

@@ -104,6 +104,26 @@ func oneLine(s string) string {
 	return strings.Join(lines, "\n")
 }
 
+// ReasonLine is the line of an error a person needs: a compiler's own
+// "error:" line when there is one (not "main.c: In function 'main':"),
+// else the first line, with the log's path when the error names one.
+func ReasonLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	first := lines[0]
+	for _, l := range lines {
+		if strings.Contains(l, "error:") || strings.Contains(l, "Error:") {
+			first = strings.TrimSpace(l)
+			break
+		}
+	}
+	if i := strings.LastIndex(s, "(log: "); i >= 0 && !strings.Contains(first, "(log: ") {
+		if j := strings.IndexByte(s[i:], ')'); j > 0 {
+			first += " " + s[i:i+j+1]
+		}
+	}
+	return first
+}
+
 // runtimeOf says where a dynamic cell's runtime libraries come from.
 func runtimeOf(r *Result) string {
 	if r.Job.Cell.Linkage != recipe.Dynamic {

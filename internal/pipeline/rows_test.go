@@ -63,3 +63,14 @@ func TestRowsOfRealPrograms(t *testing.T) {
 		t.Errorf("%d rows, want 3", len(m.Rows))
 	}
 }
+
+func TestReasonLine(t *testing.T) {
+	err := "compile: exit status 1: main.c: In function 'main':\nmain.c:3:5: error: 'x' undeclared (first use in this function)\n    3 | x = 1;\n (log: out/bin/hello/linux-amd64/gcc-static/build.log)"
+	got := ReasonLine(err)
+	if !strings.Contains(got, "error: 'x' undeclared") || !strings.Contains(got, "build.log") || strings.Contains(got, "In function") {
+		t.Errorf("ReasonLine = %q, want the error line and the log's path", got)
+	}
+	if got := ReasonLine("smoke run: exit 139"); got != "smoke run: exit 139" {
+		t.Errorf("ReasonLine of one line = %q", got)
+	}
+}

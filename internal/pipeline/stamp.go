@@ -8,6 +8,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 )
 
@@ -119,9 +120,13 @@ func (s *stamp) record(dir string) error {
 	return atomicfile.Write(filepath.Join(dir, stampFile), append(data, '\n'), 0o644)
 }
 
-// fingerprint describes out/<rel> as it is now.
-func fingerprint(out, rel string) (output, error) {
-	p := filepath.Join(out, filepath.FromSlash(rel))
+// fingerprint describes p, a file in out, as it is now.
+func fingerprint(out outdir.Path, p string) (output, error) {
+	rel, err := filepath.Rel(string(out), p)
+	if err != nil {
+		return output{}, err
+	}
+	rel = filepath.ToSlash(rel)
 	fi, err := os.Stat(p)
 	if err != nil {
 		return output{}, err
@@ -136,6 +141,7 @@ func fingerprint(out, rel string) (output, error) {
 // recordLayout adds the blobs of each image of recipe, just written to
 // out/oci/<recipe>, to the cells' stamps.
 func (b *Builder) recordLayout(rep *Report, recipeName string) {
+	out := outdir.Path(b.opts.OutDir)
 	for _, j := range rep.Jobs {
 		r := rep.Results[j.Cell.String()]
 		if j.Cell.Recipe != recipeName || r == nil || r.Err != nil || r.stamp == nil || r.Image == nil {
@@ -146,14 +152,14 @@ func (b *Builder) recordLayout(rep *Report, recipeName string) {
 			continue // without a complete record the image is packed again next time
 		}
 		outs := []output{}
-		if o, err := fingerprint(b.opts.OutDir, j.Cell.ArchiveFile()); err == nil {
+		if o, err := fingerprint(out, out.Archive(j.Cell)); err == nil {
 			outs = append(outs, o)
 		} else {
 			continue
 		}
 		complete := true
 		for _, f := range files {
-			o, err := fingerprint(b.opts.OutDir, "oci/"+recipeName+"/"+f)
+			o, err := fingerprint(out, filepath.Join(out.OCI(recipeName), filepath.FromSlash(f)))
 			if err != nil {
 				complete = false
 				break

@@ -126,19 +126,9 @@ func (c Cell) Less(d Cell) bool {
 // <recipe>:<toolchain>-<linkage>-<arch>, e.g. hello:gcc-dynamic-arm-v7.
 func (c Cell) Tag() string { return c.Recipe + ":" + c.Variant() + "-" + c.Platform.Arch() }
 
-// Stem names the cell's files: <recipe>_<toolchain>-<linkage>_<arch>.
+// Stem names the cell's files (its docker archive and SBOM, see
+// outdir.Path): <recipe>_<toolchain>-<linkage>_<arch>.
 func (c Cell) Stem() string { return c.Recipe + "_" + c.Variant() + "_" + c.Platform.Arch() }
-
-// BinDir is the cell's folder relative to out/:
-// bin/<recipe>/<platform as one element>/<toolchain>-<linkage>.
-func (c Cell) BinDir() string { return "bin/" + c.Recipe + "/" + c.Platform.Dir() + "/" + c.Variant() }
-
-// ArchiveFile is the cell's docker archive relative to out/:
-// docker/<stem>.tar.
-func (c Cell) ArchiveFile() string { return "docker/" + c.Stem() + ".tar" }
-
-// SBOMFile is the cell's SBOM relative to a release: sbom/<stem>.spdx.json.
-func (c Cell) SBOMFile() string { return "sbom/" + c.Stem() + ".spdx.json" }
 
 // SBOMName is the SPDX document name of the cell's image:
 // <recipe>-<toolchain>-<linkage>-linux-<arch>.

@@ -92,3 +92,24 @@ func NeedFile(t testing.TB, path string) {
 		Missing(t, "%s is not installed", path)
 	}
 }
+
+// RepoRoot is the repository holding recipes/ and toolchains/: the
+// nearest folder at or above the test's working directory (its package
+// folder) with a go.mod.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod at or above the test's folder")
+		}
+		dir = parent
+	}
+}

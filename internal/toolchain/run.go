@@ -72,6 +72,15 @@ func Build(ctx context.Context, run Runner, p Plan, env []string) ([]byte, error
 
 var versionRE = regexp.MustCompile(`\d+\.\d+(\.\d+)?`)
 
+// Tail is the end of a command's output for its error message: the last
+// n bytes, trimmed.
+func Tail(out []byte, n int) string {
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // ParseVersion takes the first dotted version number from a version
 // command's output.
 func ParseVersion(out string) (string, error) {

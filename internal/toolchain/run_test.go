@@ -16,6 +16,24 @@ import (
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
+// An error carries the end of the output, where a tool says what went
+// wrong, without the trailing newline.
+func TestTail(t *testing.T) {
+	for _, tc := range []struct {
+		out  string
+		n    int
+		want string
+	}{
+		{"short\n", 100, "short"},
+		{"line one\nthe error\n", 10, "the error"},
+		{"", 5, ""},
+	} {
+		if got := toolchain.Tail([]byte(tc.out), tc.n); got != tc.want {
+			t.Errorf("Tail(%q, %d) = %q, want %q", tc.out, tc.n, got, tc.want)
+		}
+	}
+}
+
 func TestParseVersion(t *testing.T) {
 	tests := []struct {
 		out, want string

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/bazelbuild/rules_go/go/runfiles"
 	"golang.org/x/mod/modfile"
@@ -135,4 +136,13 @@ func isFile(p string) bool {
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
+}
+
+// Rel names p relative to root when it is inside it (as messages show
+// the repository's paths: out/matrix.md), else as it is.
+func Rel(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
+		return r
+	}
+	return p
 }

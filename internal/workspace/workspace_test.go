@@ -223,3 +223,19 @@ func TestRootErrors(t *testing.T) {
 		}
 	})
 }
+
+// Rel shortens only what is inside the root; a sibling whose name starts
+// like a parent reference ("..x") is inside too.
+func TestRel(t *testing.T) {
+	for _, tc := range []struct{ p, want string }{
+		{"/repo/out/matrix.md", "out/matrix.md"},
+		{"/repo", "."},
+		{"/repo/..x", "..x"},
+		{"/elsewhere/out", "/elsewhere/out"},
+		{"/", "/"},
+	} {
+		if got := Rel("/repo", tc.p); got != tc.want {
+			t.Errorf("Rel(/repo, %s) = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package cli
+package publish
 
 import (
 	"context"
@@ -7,11 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // SBOMArtifactType is the artifactType of an SBOM attached to an image.
@@ -26,93 +27,62 @@ const SBOMArtifactType = "application/spdx+json"
 // reference with its digest. Blobs and manifests the registry has are
 // not sent again, so a push cut off halfway completes when run again.
 // Credentials come from the Docker config (docker login).
-func (c *CLI) Push(ctx context.Context, prefix string) error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	return c.push(ctx, cfg, prefix)
-}
-
-func (c *CLI) push(ctx context.Context, cfg Config, prefix string) error {
+func Push(ctx context.Context, o Options, prefix string) error {
 	prefix = strings.TrimSuffix(prefix, "/")
 	if !strings.Contains(prefix, "/") {
 		return fmt.Errorf("release:push %q: want REGISTRY/PREFIX, e.g. ghcr.io/owner/fromscratch or 127.0.0.1:5000/fromscratch", prefix)
 	}
-	ociDir := filepath.Join(cfg.OutDir, "oci")
-	recipes, err := layoutDirs(ociDir)
+	out := outdir.Path(o.Engine.OutDir)
+	recipes, err := out.Layouts()
 	if err != nil {
 		return err
 	}
 	if len(recipes) == 0 {
-		return fmt.Errorf("no OCI layouts in %s (run go tool mage build:all or release first)", relTo(cfg.Root, ociDir))
+		return fmt.Errorf("no OCI layouts in %s (run go tool mage build:all or release first)", workspace.Rel(o.Engine.Root, out.OCI("")))
 	}
-	sbomDir := filepath.Join(cfg.OutDir, "release")
 	var indexes, images, sboms int
 	for _, name := range recipes {
-		entries, err := image.ReadLayout(filepath.Join(ociDir, name))
+		entries, err := image.ReadLayout(out.OCI(name))
 		if err != nil {
 			return err
 		}
 		repo := prefix + "/" + name
 		for _, e := range entries {
-			pushed, err := c.registry.PushIndex(ctx, repo+":"+e.Name, e.Index)
+			pushed, err := o.Registry.PushIndex(ctx, repo+":"+e.Name, e.Index)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.out, "%s@%s\n", pushed.Ref, pushed.Digest)
+			fmt.Fprintf(o.Log, "%s@%s\n", pushed.Ref, pushed.Digest)
 			indexes++
 			for _, d := range pushed.Images {
 				images++
 				if d.Platform == nil {
 					continue
 				}
-				doc, file, err := sbomFor(sbomDir, name, e.Name, d.Platform.String())
+				doc, file, err := sbomFor(out.Release(), name, e.Name, d.Platform.String())
 				if err != nil {
 					return err
 				}
 				if doc == nil {
 					continue
 				}
-				ref, err := c.registry.Attach(ctx, repo, d, SBOMArtifactType, filepath.Base(file), doc)
+				ref, err := o.Registry.Attach(ctx, repo, d, SBOMArtifactType, filepath.Base(file), doc)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(c.out, "  %s %s@%s: SBOM %s\n", d.Platform, repo, d.Digest, ref)
+				fmt.Fprintf(o.Log, "  %s %s@%s: SBOM %s\n", d.Platform, repo, d.Digest, ref)
 				sboms++
 			}
 		}
 	}
-	fmt.Fprintf(c.out, "release:push: %d indexes with %d images and %d SBOMs in %s\n", indexes, images, sboms, prefix)
+	fmt.Fprintf(o.Log, "release:push: %d indexes with %d images and %d SBOMs in %s\n", indexes, images, sboms, prefix)
 	return nil
-}
-
-// layoutDirs lists the recipe folders of out/oci that hold an OCI layout.
-func layoutDirs(ociDir string) ([]string, error) {
-	des, err := os.ReadDir(ociDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", ociDir, err)
-	}
-	var out []string
-	for _, de := range des {
-		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
-			continue // temporaries of a layout being written
-		}
-		if _, err := os.Stat(filepath.Join(ociDir, de.Name(), "oci-layout")); err == nil {
-			out = append(out, de.Name())
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // sbomFor reads the release's SBOM of one image, if release wrote it:
 // sbom/<recipe>_<toolchain>-<linkage>_<arch>.spdx.json under dir. A
 // missing file is nil, nil.
-func sbomFor(dir, recipeName, variant, platform string) (doc []byte, file string, err error) {
+func sbomFor(dir outdir.Path, recipeName, variant, platform string) (doc []byte, file string, err error) {
 	p, err := recipe.ParsePlatform(platform)
 	if err != nil {
 		return nil, "", nil // not a platform fromscratch builds: no SBOM
@@ -122,7 +92,7 @@ func sbomFor(dir, recipeName, variant, platform string) (doc []byte, file string
 		return nil, "", nil
 	}
 	cell := recipe.Cell{Recipe: recipeName, Platform: p, Toolchain: variant[:i], Linkage: recipe.Linkage(variant[i+1:])}
-	file = filepath.Join(dir, filepath.FromSlash(cell.SBOMFile()))
+	file = dir.SBOM(cell)
 	doc, err = os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, file, nil

@@ -1,4 +1,4 @@
-package cli
+package repro
 
 import (
 	"os"
@@ -6,21 +6,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
 // compareBuilds names the first differing file of a cell and, when
 // diffoscope is installed, writes its report.
 func TestCompareBuildsNamesTheDifference(t *testing.T) {
-	c, _, _ := testCLI(t, repoRoot(t))
+	c := Check{Run: toolchain.Exec}
 	r := &recipe.Recipe{Name: "hello"}
 	j := pipeline.Job{Cell: recipe.Cell{Recipe: "hello", Platform: recipe.ARM64, Toolchain: "gcc", Linkage: recipe.Static}, Recipe: r}
-	var cfgs [2]Config
+	var cfgs [2]pipeline.Options
 	var reps [2]*pipeline.Report
 	for i, content := range []string{"same", "same"} {
-		cfgs[i] = Config{OutDir: t.TempDir()}
-		for _, p := range []string{filepath.Join(cfgs[i].OutDir, j.Cell.BinDir(), "hello"), filepath.Join(cfgs[i].OutDir, j.Cell.ArchiveFile())} {
+		cfgs[i] = pipeline.Options{OutDir: t.TempDir(), HostPath: filepath.SplitList(os.Getenv("PATH"))}
+		out := outdir.Path(cfgs[i].OutDir)
+		for _, p := range []string{filepath.Join(out.Bin(j.Cell), "hello"), out.Archive(j.Cell)} {
 			os.MkdirAll(filepath.Dir(p), 0o755)
 			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 				t.Fatal(err)
@@ -32,7 +35,7 @@ func TestCompareBuildsNamesTheDifference(t *testing.T) {
 		t.Fatalf("identical outputs: %+v", res)
 	}
 	// The archive differs in the second build.
-	if err := os.WriteFile(filepath.Join(cfgs[1].OutDir, j.Cell.ArchiveFile()), []byte("other"), 0o644); err != nil {
+	if err := os.WriteFile(outdir.Path(cfgs[1].OutDir).Archive(j.Cell), []byte("other"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res := c.compareBuilds(t.Context(), cfgs, reps)

@@ -1,4 +1,4 @@
-package cli
+package outdir
 
 import (
 	"errors"
@@ -7,31 +7,26 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
-	"github.com/fromscratch/fromscratch/internal/pipeline"
-	"github.com/fromscratch/fromscratch/internal/shard"
 )
 
 // The output directory is fromscratch's: a marker file says so, a lock
 // keeps two runs from writing it at once, and what a killed run left
 // behind is swept away before the next one writes.
 const (
-	markerFile = ".fromscratch"
-	lockFile   = ".lock"
+	MarkerFile = ".fromscratch"
+	LockFile   = ".lock"
 )
-
-// ownedEntries are the names fromscratch writes directly in out/.
-var ownedEntries = []string{"bin", "docker", "oci", "wrap", "release", "repro",
-	"matrix.json", "matrix.csv", "matrix.md", "matrix.svg", shard.ManifestFile, lockFile, markerFile}
 
 // checkOwned refuses an existing out/ that holds files fromscratch did not
 // write and no marker. It writes nothing.
 func checkOwned(out string) error {
-	if _, err := os.Stat(filepath.Join(out, markerFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(out, MarkerFile)); err == nil {
 		return nil
 	}
 	ents, err := os.ReadDir(out)
@@ -39,21 +34,23 @@ func checkOwned(out string) error {
 		return fmt.Errorf("reading %s: %w", out, err)
 	}
 	if !onlyOwned(ents) {
-		return fmt.Errorf("%s holds files fromscratch did not write and no %s marker: refusing to write there (point FROMSCRATCH_OUT at an empty or new directory)", out, markerFile)
+		return fmt.Errorf("%s holds files fromscratch did not write and no %s marker: refusing to write there (point FROMSCRATCH_OUT at an empty or new directory)", out, MarkerFile)
 	}
 	return nil
 }
 
-// claimOut checks out/ (checkOwned) and writes its marker. Only the holder
-// of out/'s lock calls it.
-func claimOut(out string) error {
+// Claim checks out/ (refusing one that holds files fromscratch did not
+// write and no marker) and writes its marker. Only the holder of out/'s
+// lock calls it.
+func (p Path) Claim() error {
+	out := string(p)
 	if err := checkOwned(out); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(out, markerFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(out, MarkerFile)); err == nil {
 		return nil
 	}
-	return atomicfile.Write(filepath.Join(out, markerFile), []byte("This directory is written by fromscratch; `go tool mage clean` removes what fromscratch wrote.\n"), 0o644)
+	return atomicfile.Write(filepath.Join(out, MarkerFile), []byte("This directory is written by fromscratch; `go tool mage clean` removes what fromscratch wrote.\n"), 0o644)
 }
 
 func onlyOwned(ents []os.DirEntry) bool {
@@ -66,25 +63,21 @@ func onlyOwned(ents []os.DirEntry) bool {
 }
 
 func owned(name string) bool {
-	for _, o := range ownedEntries {
-		if name == o {
-			return true
-		}
-	}
-	return strings.Contains(name, pipeline.TempMark)
+	return slices.Contains(entries, name) || strings.Contains(name, TempMark)
 }
 
-// lockOut takes the exclusive lock of out/, waiting (with a message naming
-// the holder) while another run holds it, and sweeps what killed runs
-// left. The returned function releases the lock.
-func lockOut(out string, log io.Writer) (func(), error) {
+// Lock takes the exclusive lock of out/, waiting (with a message naming
+// the holder on log) while another run holds it, and sweeps what killed
+// runs left. The returned function releases the lock.
+func (p Path) Lock(log io.Writer) (func(), error) {
+	out := string(p)
 	if err := checkOwned(out); err != nil { // before writing anything there
 		return nil, err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", out, err)
 	}
-	f, err := os.OpenFile(filepath.Join(out, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(filepath.Join(out, LockFile), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening the lock of %s: %w", out, err)
 	}
@@ -99,7 +92,7 @@ func lockOut(out string, log io.Writer) (func(), error) {
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte("pid "+strconv.Itoa(os.Getpid())+"\n"), 0)
 	sweep(out) // what killed runs left; every writer of out/ holds this lock
-	if err := claimOut(out); err != nil {
+	if err := p.Claim(); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -110,14 +103,14 @@ func lockOut(out string, log io.Writer) (func(), error) {
 }
 
 // sweep removes the temporary files and folders a killed run left in out/
-// (their names carry pipeline.TempMark). Only the lock holder sweeps.
+// (their names carry TempMark). Only the lock holder sweeps.
 func sweep(out string) {
 	var stale []string
 	_ = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
-		if p != out && strings.Contains(d.Name(), pipeline.TempMark) {
+		if p != out && strings.Contains(d.Name(), TempMark) {
 			stale = append(stale, p)
 			if d.IsDir() {
 				return filepath.SkipDir
@@ -131,22 +124,19 @@ func sweep(out string) {
 }
 
 // Clean removes what fromscratch wrote in out/, and out/ itself when
-// nothing else is left. A directory without fromscratch's marker is
-// refused: nothing fromscratch did not write is ever deleted.
-func (c *CLI) Clean() error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	out := cfg.OutDir
+// nothing else is left, saying what it did on log. A directory without
+// fromscratch's marker is refused: nothing fromscratch did not write is
+// ever deleted.
+func (p Path) Clean(log io.Writer) error {
+	out := string(p)
 	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(c.out, "clean: %s does not exist\n", out)
+		fmt.Fprintf(log, "clean: %s does not exist\n", out)
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(out, markerFile)); err != nil {
-		return fmt.Errorf("clean: %s has no %s marker, so fromscratch did not make it: refusing to delete anything there", out, markerFile)
+	if _, err := os.Stat(filepath.Join(out, MarkerFile)); err != nil {
+		return fmt.Errorf("clean: %s has no %s marker, so fromscratch did not make it: refusing to delete anything there", out, MarkerFile)
 	}
-	unlock, err := lockOut(out, c.out)
+	unlock, err := p.Lock(log)
 	if err != nil {
 		return err
 	}
@@ -157,7 +147,7 @@ func (c *CLI) Clean() error {
 	}
 	var kept []string
 	for _, e := range ents {
-		if e.Name() == lockFile || e.Name() == markerFile {
+		if e.Name() == LockFile || e.Name() == MarkerFile {
 			continue
 		}
 		if !owned(e.Name()) {
@@ -169,14 +159,14 @@ func (c *CLI) Clean() error {
 		}
 	}
 	if len(kept) > 0 {
-		fmt.Fprintf(c.out, "clean: removed fromscratch's outputs; kept %s, which fromscratch did not write\n", strings.Join(kept, ", "))
+		fmt.Fprintf(log, "clean: removed fromscratch's outputs; kept %s, which fromscratch did not write\n", strings.Join(kept, ", "))
 		return nil
 	}
-	os.Remove(filepath.Join(out, markerFile))
-	os.Remove(filepath.Join(out, lockFile))
+	os.Remove(filepath.Join(out, MarkerFile))
+	os.Remove(filepath.Join(out, LockFile))
 	if err := os.Remove(out); err != nil {
 		return fmt.Errorf("clean: %w", err)
 	}
-	fmt.Fprintf(c.out, "clean: removed %s\n", out)
+	fmt.Fprintf(log, "clean: removed %s\n", out)
 	return nil
 }

@@ -1,10 +1,8 @@
-package cli
+package publish
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -18,8 +16,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/outdir"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -37,14 +36,14 @@ func writeHelloLayout(t *testing.T, root, outDir string) string {
 				Path: "/hello", Source: filepath.Join(root, "internal", "elfdeps", "testdata", "hello-"+p.Arch()+"-static"), Mode: 0o755,
 			}}}},
 			Entrypoint: []string{"/hello"},
-			Created:    time.Unix(DefaultEpoch, 0),
+			Created:    time.Unix(1704067200, 0),
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		imgs = append(imgs, img)
 	}
-	dir := filepath.Join(outDir, "oci", "hello")
+	dir := outdir.Path(outDir).OCI("hello")
 	if err := image.WriteLayout(dir, []image.Index{{Name: "gcc-static", Images: imgs}}); err != nil {
 		t.Fatal(err)
 	}
@@ -98,18 +97,18 @@ func (b countedBody) Read(p []byte) (int, error) {
 // time.
 func TestPush(t *testing.T) {
 	reg := testutil.StartRegistry(t)
-	root := repoRoot(t)
-	c, out, cfg := testCLI(t, root)
-	digest := writeHelloLayout(t, root, cfg.OutDir)
-	os.MkdirAll(filepath.Join(cfg.OutDir, "oci", ".hello.tmp-1"), 0o755) // a killed run's leftover
-	sbom := filepath.Join(cfg.OutDir, "release", "sbom", "hello_gcc-static_arm64.spdx.json")
+	root := testutil.RepoRoot(t)
+	o, out := testOptions(t)
+	digest := writeHelloLayout(t, root, o.Engine.OutDir)
+	os.MkdirAll(filepath.Join(o.Engine.OutDir, "oci", ".hello.tmp-1"), 0o755) // a killed run's leftover
+	sbom := filepath.Join(o.Engine.OutDir, "release", "sbom", "hello_gcc-static_arm64.spdx.json")
 	os.MkdirAll(filepath.Dir(sbom), 0o755)
 	os.WriteFile(sbom, []byte(`{"spdxVersion":"SPDX-2.3","name":"hello-gcc-static-linux-arm64"}`), 0o644)
 	counter := &bytesCounter{}
-	c.registry = image.Registry{Transport: counter}
+	o.Registry = image.Registry{Transport: counter}
 	prefix := reg.Host + "/fromscratch"
 
-	if err := c.push(t.Context(), cfg, prefix); err != nil {
+	if err := Push(t.Context(), o, prefix); err != nil {
 		t.Fatal(err)
 	}
 	first := counter.take()
@@ -120,13 +119,13 @@ func TestPush(t *testing.T) {
 	if !strings.Contains(out.String(), "1 indexes with 4 images and 1 SBOMs") {
 		t.Errorf("output does not count 1 index, 4 images, 1 SBOM")
 	}
-	pushed, err := c.registry.PushIndex(t.Context(), prefix+"/hello:gcc-static", layoutEntry(t, cfg.OutDir))
+	pushed, err := o.Registry.PushIndex(t.Context(), prefix+"/hello:gcc-static", layoutEntry(t, o.Engine.OutDir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	counter.take()
 	for _, d := range pushed.Images {
-		refs, err := c.registry.Referrers(t.Context(), prefix+"/hello", d.Digest.String(), SBOMArtifactType)
+		refs, err := o.Registry.Referrers(t.Context(), prefix+"/hello", d.Digest.String(), SBOMArtifactType)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +134,7 @@ func TestPush(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := c.push(t.Context(), cfg, prefix); err != nil {
+	if err := Push(t.Context(), o, prefix); err != nil {
 		t.Fatal(err)
 	}
 	second := counter.take()
@@ -148,28 +147,23 @@ func TestPush(t *testing.T) {
 // layoutEntry reads the one index of out/oci/hello.
 func layoutEntry(t *testing.T, outDir string) v1.ImageIndex {
 	t.Helper()
-	entries, err := image.ReadLayout(filepath.Join(outDir, "oci", "hello"))
+	entries, err := image.ReadLayout(outdir.Path(outDir).OCI("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return entries[0].Index
 }
 
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
 // release:push says what is wrong: no layouts, a prefix without a
 // registry, a registry that is down, one that wants a login.
 func TestPushErrors(t *testing.T) {
-	root := repoRoot(t)
-	c, _, cfg := testCLI(t, root)
-	if err := c.push(t.Context(), cfg, "127.0.0.1:5000/x"); err == nil || !strings.Contains(err.Error(), "build:all") {
+	root := testutil.RepoRoot(t)
+	o, _ := testOptions(t)
+	if err := Push(t.Context(), o, "127.0.0.1:5000/x"); err == nil || !strings.Contains(err.Error(), "build:all") {
 		t.Errorf("push without layouts: %v; want a hint to build first", err)
 	}
-	writeHelloLayout(t, root, cfg.OutDir)
-	if err := c.push(t.Context(), cfg, "fromscratch"); err == nil || !strings.Contains(err.Error(), "REGISTRY/PREFIX") {
+	writeHelloLayout(t, root, o.Engine.OutDir)
+	if err := Push(t.Context(), o, "fromscratch"); err == nil || !strings.Contains(err.Error(), "REGISTRY/PREFIX") {
 		t.Errorf("push to a bare name: %v; want REGISTRY/PREFIX asked for", err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -178,7 +172,7 @@ func TestPushErrors(t *testing.T) {
 	}
 	closed := l.Addr().String()
 	l.Close()
-	if err := c.push(t.Context(), cfg, closed+"/x"); !errors.Is(err, image.ErrUnreachable) || !strings.Contains(err.Error(), closed) {
+	if err := Push(t.Context(), o, closed+"/x"); !errors.Is(err, image.ErrUnreachable) || !strings.Contains(err.Error(), closed) {
 		t.Errorf("push to a closed port: %v; want it unreachable and named", err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -187,81 +181,16 @@ func TestPushErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	err = c.push(t.Context(), cfg, host+"/x")
+	err = Push(t.Context(), o, host+"/x")
 	if !errors.Is(err, image.ErrUnauthorized) || !strings.Contains(err.Error(), "docker login "+host) {
 		t.Errorf("push to a registry answering 401: %v; want docker login %s", err, host)
 	}
 }
 
-// The action cache through a real registry: an entry one store puts,
-// another gets; a damaged blob is rejected with a warning; a registry
-// that is down costs one warning and the entries stay local.
-func TestRegistryCache(t *testing.T) {
-	reg := testutil.StartRegistry(t)
-	ctx := t.Context()
-	src := t.TempDir()
-	program := []byte("pretend this is an ELF program of some length")
-	files := map[string]string{"hello": filepath.Join(src, "hello"), "build.log": filepath.Join(src, "build.log")}
-	os.WriteFile(files["hello"], program, 0o755)
-	os.WriteFile(files["build.log"], []byte("fake compiler\n"), 0o644)
-	k := cache.Inputs{Toolchain: "gcc", Platform: "linux/amd64"}.Key()
-	var warnings []string
-	through := func(remote cache.Remote) *cache.ReadThrough {
-		return &cache.ReadThrough{Store: cache.Store{Dir: t.TempDir()}, Remote: remote,
-			Warn: func(err error) { warnings = append(warnings, err.Error()) }}
-	}
-	rc := registryCache{repo: reg.Host + "/fromscratch/cache", reg: image.Registry{}}
-
-	if err := through(rc).Put(ctx, k, files, nil); err != nil {
-		t.Fatal(err)
-	}
-	dst := t.TempDir()
-	if _, ok, err := through(rc).Get(ctx, k, dst); !ok || err != nil {
-		t.Fatalf("Get from the registry: ok %v, %v", ok, err)
-	}
-	if got, _ := os.ReadFile(filepath.Join(dst, "hello")); string(got) != string(program) {
-		t.Fatalf("restored %q, want %q", got, program)
-	}
-	if fi, err := os.Stat(filepath.Join(dst, "hello")); err != nil || fi.Mode().Perm() != 0o755 {
-		t.Fatalf("restored program: %v, %v; want mode 0755", fi, err)
-	}
-	if len(warnings) != 0 {
-		t.Fatalf("warnings: %q", warnings)
-	}
-
-	blob := reg.BlobPath(fmt.Sprintf("sha256:%s", sha256Hex(program)))
-	data, err := os.ReadFile(blob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[3] ^= 0xff
-	os.WriteFile(blob, data, 0o644)
-	if _, ok, err := through(rc).Get(ctx, k, t.TempDir()); ok || err != nil {
-		t.Fatalf("Get of a damaged entry: ok %v, %v; want a miss", ok, err)
-	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "rejected") {
-		t.Fatalf("warnings %q, want one rejecting the entry", warnings)
-	}
-
-	warnings = nil
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
-	down := through(registryCache{repo: closed + "/cache", reg: image.Registry{}})
-	for i := range 3 {
-		ki := cache.Inputs{Toolchain: fmt.Sprint(i)}.Key()
-		if _, ok, err := down.Get(ctx, ki, t.TempDir()); ok || err != nil {
-			t.Fatalf("Get with the registry down: ok %v, %v", ok, err)
-		}
-		if err := down.Put(ctx, ki, files, nil); err != nil {
-			t.Fatalf("Put with the registry down: %v", err)
-		}
-	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], closed) {
-		t.Fatalf("warnings %q, want one naming %s", warnings, closed)
-	}
-	t.Log(warnings[0])
+// testOptions publish a fresh out/ of the repository, logging to the
+// returned buffer.
+func testOptions(t *testing.T) (Options, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	return Options{Engine: pipeline.Options{Root: testutil.RepoRoot(t), OutDir: filepath.Join(t.TempDir(), "out")}, Log: &out}, &out
 }

@@ -1,4 +1,4 @@
-package cli
+package bench
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -52,7 +53,7 @@ func TestPhaseTimes(t *testing.T) {
 // plainProject is a gcc cell of a recipe built the plain way, in /p.
 func plainProject(t *testing.T, platform recipe.Platform, l recipe.Linkage, r *recipe.Recipe, deps string) toolchain.Project {
 	t.Helper()
-	d, err := toolchain.Load(filepath.Join(repoRoot(t), "toolchains", "gcc.toml"))
+	d, err := toolchain.Load(filepath.Join(testutil.RepoRoot(t), "toolchains", "gcc.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestPlainEnv(t *testing.T) {
 }
 
 func TestRealPrograms(t *testing.T) {
-	got, err := realPrograms(repoRoot(t), nil)
+	got, err := realPrograms(testutil.RepoRoot(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +193,10 @@ func TestRealPrograms(t *testing.T) {
 			t.Errorf("realPrograms = %v, want no %s", got, not)
 		}
 	}
-	if got, err := realPrograms(repoRoot(t), []string{"hello", "jq", "onig"}); err != nil || strings.Join(got, ",") != "jq" {
+	if got, err := realPrograms(testutil.RepoRoot(t), []string{"hello", "jq", "onig"}); err != nil || strings.Join(got, ",") != "jq" {
 		t.Errorf("realPrograms(hello, jq, onig) = %v, %v; want jq", got, err)
 	}
-	if _, err := realPrograms(repoRoot(t), []string{"hello", "zlib"}); err == nil {
+	if _, err := realPrograms(testutil.RepoRoot(t), []string{"hello", "zlib"}); err == nil {
 		t.Error("realPrograms(hello, zlib) found something to measure")
 	}
 }
@@ -252,12 +253,15 @@ func TestBenchRealTinyProject(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.CopyFS(filepath.Join(root, "toolchains"), os.DirFS(filepath.Join(repoRoot(t), "toolchains"))); err != nil {
+	if err := os.CopyFS(filepath.Join(root, "toolchains"), os.DirFS(filepath.Join(testutil.RepoRoot(t), "toolchains"))); err != nil {
 		t.Fatal(err)
 	}
-	c, out, _ := testCLI(t, root, "FROMSCRATCH_CACHE="+t.TempDir(), "FROMSCRATCH_PLATFORMS=linux/amd64", "FROMSCRATCH_TOOLCHAINS=gcc")
-	if err := c.Run(t.Context(), []string{"bench:real"}); err != nil {
-		t.Fatalf("bench:real: %v\n%s", err, out)
+	var out bytes.Buffer
+	s := Suite{Options: pipeline.Options{Root: root, CacheDir: t.TempDir(), Platforms: []recipe.Platform{recipe.AMD64},
+		Toolchains: []string{"gcc"}, HostPath: filepath.SplitList(os.Getenv("PATH")), BuildDate: time.Unix(1704067200, 0).UTC()},
+		Run: toolchain.Exec, Out: &out}
+	if err := s.Real(t.Context()); err != nil {
+		t.Fatalf("bench:real: %v\n%s", err, out.String())
 	}
 	got := out.String()
 	for _, want := range []string{"bench:real: tiny done (2 cells)", "PROGRAM", "tiny      2   cold", "warm", "plain", "total", "ratios:"} {

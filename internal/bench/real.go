@@ -1,4 +1,4 @@
-package cli
+package bench
 
 import (
 	"context"
@@ -68,7 +68,7 @@ type realRow struct {
 	Cold, Warm, Plain realWay
 }
 
-// BenchReal measures, in one run, the real programs (recipes with their
+// Real measures, in one run, the real programs (recipes with their
 // own build system) on the same cells, one cell after another, three
 // ways: fromscratch cold (an empty action cache, configure cache and
 // out/), fromscratch warm (the action cache the cold run filled, out/
@@ -78,63 +78,59 @@ type realRow struct {
 // and the rest. Each program gets a fresh cache; the source store, zig,
 // zig's caches and the pinned Debian runtime packages are FROMSCRATCH_CACHE's,
 // shared. Defaults: every real program, gcc, linux/amd64 and linux/arm64.
-func (c *CLI) BenchReal(ctx context.Context) error {
-	cfg, err := c.config()
+func (s Suite) Real(ctx context.Context) error {
+	opts := s.Options
+	programs, err := realPrograms(opts.Root, opts.Recipes)
 	if err != nil {
 		return err
 	}
-	programs, err := realPrograms(cfg.Root, cfg.Recipes)
-	if err != nil {
-		return err
+	if len(opts.Platforms) == 0 {
+		opts.Platforms = []recipe.Platform{recipe.AMD64, recipe.ARM64}
 	}
-	if len(cfg.Platforms) == 0 {
-		cfg.Platforms = []recipe.Platform{recipe.AMD64, recipe.ARM64}
-	}
-	if len(cfg.Toolchains) == 0 {
-		cfg.Toolchains = []string{"gcc"}
+	if len(opts.Toolchains) == 0 {
+		opts.Toolchains = []string{"gcc"}
 	}
 	base, err := os.MkdirTemp("", "fromscratch-bench-real-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(base)
-	shared := cfg.CacheDir
-	cfg.Smoke, cfg.Jobs, cfg.CI = false, 1, true
-	if missing := missingSources(shared, cfg.Root, programs); len(missing) > 0 {
-		fmt.Fprintf(c.out, "bench:real: not in the source store yet (the cold runs download them): %s\n", strings.Join(missing, ", "))
+	shared := opts.CacheDir
+	opts.Smoke, opts.Jobs, opts.Progress = false, 1, nil
+	if missing := missingSources(shared, opts.Root, programs); len(missing) > 0 {
+		fmt.Fprintf(s.Out, "bench:real: not in the source store yet (the cold runs download them): %s\n", strings.Join(missing, ", "))
 	}
-	fmt.Fprintf(c.out, "bench:real: %s on %s, one cell at a time, make -j%d\n",
-		strings.Join(cfg.Toolchains, ","), joinPlatforms(cfg.Platforms), runtime.NumCPU())
+	fmt.Fprintf(s.Out, "bench:real: %s on %s, one cell at a time, make -j%d\n",
+		strings.Join(opts.Toolchains, ","), joinPlatforms(opts.Platforms), runtime.NumCPU())
 	var rows []realRow
 	var errs []error
 	for _, name := range programs {
-		row, err := c.benchProgram(ctx, cfg, shared, filepath.Join(base, name), name)
+		row, err := s.benchProgram(ctx, opts, shared, filepath.Join(base, name), name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			fmt.Fprintf(c.out, "bench:real: %s not measured: %v\n", name, err)
+			fmt.Fprintf(s.Out, "bench:real: %s not measured: %v\n", name, err)
 			continue
 		}
 		rows = append(rows, row)
-		fmt.Fprintf(c.out, "bench:real: %s done (%d cells)\n", name, row.Cells)
+		fmt.Fprintf(s.Out, "bench:real: %s done (%d cells)\n", name, row.Cells)
 	}
 	if len(rows) > 0 {
-		printReal(c.out, rows)
+		printReal(s.Out, rows)
 	}
 	return errors.Join(errs...)
 }
 
 // benchProgram measures one program: cold, warm, then the plain way.
-func (c *CLI) benchProgram(ctx context.Context, cfg Config, shared, dir, name string) (realRow, error) {
-	cfg.CacheDir, cfg.OutDir = filepath.Join(dir, "cache"), filepath.Join(dir, "out")
-	if err := linkShared(shared, cfg.CacheDir); err != nil {
+func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, dir, name string) (realRow, error) {
+	opts.CacheDir, opts.OutDir = filepath.Join(dir, "cache"), filepath.Join(dir, "out")
+	if err := linkShared(shared, opts.CacheDir); err != nil {
 		return realRow{}, err
 	}
-	opts := c.options(cfg)
-	opts.Recipes, opts.Progress = []string{name}, nil
+	opts.Recipes = []string{name}
 	measure := func() (realWay, *pipeline.Report, error) {
 		var t phaseTimes
 		start := time.Now()
-		rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(c.run, &t))).Build(ctx)
+		rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
 		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, rep, err
 	}
 	row := realRow{Program: name}
@@ -143,15 +139,15 @@ func (c *CLI) benchProgram(ctx context.Context, cfg Config, shared, dir, name st
 	if row.Cold, rep, err = measure(); err != nil {
 		return row, fmt.Errorf("fromscratch cold: %w", err)
 	}
-	if err := os.RemoveAll(cfg.OutDir); err != nil {
+	if err := os.RemoveAll(opts.OutDir); err != nil {
 		return row, err
 	}
 	if row.Warm, _, err = measure(); err != nil {
 		return row, fmt.Errorf("fromscratch warm: %w", err)
 	}
-	store := &source.Store{Cache: cfg.CacheDir}
+	store := &source.Store{Cache: opts.CacheDir}
 	var t phaseTimes
-	run := phaseRunner(c.run, &t)
+	run := phaseRunner(s.Run, &t)
 	start := time.Now()
 	for _, j := range rep.Jobs {
 		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
@@ -249,7 +245,7 @@ func plainBuild(ctx context.Context, run toolchain.Runner, store *source.Store, 
 	}
 	for _, s := range plainSteps(p) {
 		if out, err := run(ctx, s, env); err != nil {
-			return "", fmt.Errorf("%s: %w: %s", s, err, tail(out, 1500))
+			return "", fmt.Errorf("%s: %w: %s", s, err, toolchain.Tail(out, 1500))
 		}
 	}
 	if rc.IsLibrary() {

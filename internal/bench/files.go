@@ -1,4 +1,9 @@
-package cli
+// Package bench measures fromscratch against the ways people build
+// without it: the files recipes against the Dockerfile way (Files), the
+// real programs against configure and make by hand (Real). Each run
+// measures all its ways on the same cells, so that the ratios hold on a
+// noisy machine.
+package bench
 
 import (
 	"context"
@@ -31,25 +36,31 @@ func timedRunner(run toolchain.Runner, total *atomic.Int64) toolchain.Runner {
 	}
 }
 
-// BenchRow is one measured way of building the same cells.
-type BenchRow struct {
+// Suite is what the benchmarks measure: a configuration's engine options
+// (recipes, platforms, toolchains, the shared cache), the runner they time,
+// where they report.
+type Suite struct {
+	Options pipeline.Options
+	Run     toolchain.Runner
+	Out     io.Writer
+	Home    string // $HOME, handed to docker for its configuration
+}
+
+// Row is one measured way of building the same cells.
+type Row struct {
 	Name      string
 	Wall      time.Duration
 	Compilers time.Duration
 }
 
-// Bench measures, in one run and on the same cells (the linux/amd64 cells:
+// Files measures, in one run and on the same cells (the linux/amd64 cells:
 // the Dockerfile way needs a native ldd): fromscratch cold (empty action
 // cache and out/), warm (action cache filled, out/ empty) and no-op, against
 // the Dockerfile way (compile with the same compiler, copy the binary and
 // its ldd libraries into a context, docker build FROM scratch), cold and
 // warm (docker's layer cache filled). It prints the ratios and the bytes
 // the image format adds over the payload.
-func (c *CLI) Bench(ctx context.Context) error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
+func (s Suite) Files(ctx context.Context) error {
 	base, err := os.MkdirTemp("", "fromscratch-bench-")
 	if err != nil {
 		return err
@@ -57,26 +68,25 @@ func (c *CLI) Bench(ctx context.Context) error {
 	defer os.RemoveAll(base)
 	// One job: the Dockerfile way is sequential, and the compilers' summed
 	// time can then be taken from the wall time to show orchestration.
-	shared := cfg.CacheDir
-	cfg.Smoke, cfg.Jobs, cfg.CI = false, 1, true
-	cfg.Platforms = []recipe.Platform{recipe.AMD64}
-	cfg.OutDir = filepath.Join(base, "out")
-	cfg.CacheDir = filepath.Join(base, "cache")
+	opts := s.Options
+	shared := opts.CacheDir
+	opts.Smoke, opts.Jobs, opts.Progress = false, 1, nil
+	opts.Platforms = []recipe.Platform{recipe.AMD64}
+	opts.OutDir = filepath.Join(base, "out")
+	opts.CacheDir = filepath.Join(base, "cache")
 	// zig's own libc builds are kept (copying its global cache would
 	// dominate): link the shared zig cache into the bench cache.
-	if err := os.MkdirAll(cfg.CacheDir, 0o755); err != nil {
+	if err := os.MkdirAll(opts.CacheDir, 0o755); err != nil {
 		return err
 	}
-	_ = os.Symlink(filepath.Join(shared, "zig-cache"), filepath.Join(cfg.CacheDir, "zig-cache"))
-	_ = os.Symlink(filepath.Join(shared, "zig"), filepath.Join(cfg.CacheDir, "zig"))
+	_ = os.Symlink(filepath.Join(shared, "zig-cache"), filepath.Join(opts.CacheDir, "zig-cache"))
+	_ = os.Symlink(filepath.Join(shared, "zig"), filepath.Join(opts.CacheDir, "zig"))
 
-	var rows []BenchRow
-	opts := c.options(cfg)
-	opts.Progress = nil
+	var rows []Row
 	// The Dockerfile way compiles a recipe's files by hand with the cell's
 	// commands: it has no counterpart for a project's own build system, so
 	// the comparison covers the recipes of build = "files".
-	if opts.Recipes, err = filesRecipes(cfg.Root, opts.Recipes); err != nil {
+	if opts.Recipes, err = filesRecipes(opts.Root, opts.Recipes); err != nil {
 		return err
 	}
 	measure := func(name string, prep func() error) (*pipeline.Report, error) {
@@ -87,16 +97,16 @@ func (c *CLI) Bench(ctx context.Context) error {
 		}
 		var cc atomic.Int64
 		start := time.Now()
-		rep, err := pipeline.New(opts, pipeline.WithRunner(timedRunner(c.run, &cc))).Build(ctx)
-		rows = append(rows, BenchRow{name, time.Since(start), time.Duration(cc.Load())})
-		fmt.Fprintf(c.out, "bench: %s done\n", name)
+		rep, err := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &cc))).Build(ctx)
+		rows = append(rows, Row{name, time.Since(start), time.Duration(cc.Load())})
+		fmt.Fprintf(s.Out, "bench: %s done\n", name)
 		return rep, err
 	}
 	rep, err := measure("fromscratch cold", nil)
 	if err != nil {
 		return err
 	}
-	if _, err := measure("fromscratch warm (action cache)", func() error { return os.RemoveAll(cfg.OutDir) }); err != nil {
+	if _, err := measure("fromscratch warm (action cache)", func() error { return os.RemoveAll(opts.OutDir) }); err != nil {
 		return err
 	}
 	if _, err := measure("fromscratch no-op", nil); err != nil {
@@ -104,19 +114,19 @@ func (c *CLI) Bench(ctx context.Context) error {
 	}
 	var dockerErr error
 	for _, name := range []string{"Dockerfile way cold", "Dockerfile way warm (docker layer cache)"} {
-		row, err := c.dockerfileWay(ctx, cfg, opts, rep, filepath.Join(base, "docker"), name)
+		row, err := s.dockerfileWay(ctx, opts, rep, filepath.Join(base, "docker"), name)
 		if err != nil {
 			dockerErr = err
 			break
 		}
 		rows = append(rows, row)
-		fmt.Fprintf(c.out, "bench: %s done\n", name)
+		fmt.Fprintf(s.Out, "bench: %s done\n", name)
 	}
-	printBench(c.out, rows, dockerErr)
-	return overhead(c.out, rep)
+	printBench(s.Out, rows, dockerErr)
+	return overhead(s.Out, rep)
 }
 
-func printBench(w io.Writer, rows []BenchRow, dockerErr error) {
+func printBench(w io.Writer, rows []Row, dockerErr error) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WAY\tWALL\tCOMPILERS\tORCHESTRATION\tWALL / fromscratch cold")
 	ref := rows[0].Wall
@@ -143,13 +153,13 @@ func printBench(w io.Writer, rows []BenchRow, dockerErr error) {
 // dockerfileWay does what a person would: per cell, compile with the same
 // compiler and flags, copy the binary and (dynamic cells) the libraries
 // ldd lists into a build context, and docker build FROM scratch.
-func (c *CLI) dockerfileWay(ctx context.Context, cfg Config, opts pipeline.Options, rep *pipeline.Report, dir, name string) (BenchRow, error) {
-	env := []string{"PATH=" + strings.Join(cfg.HostPath, ":"), "HOME=" + cfg.Home, "DOCKER_BUILDKIT=0", "LC_ALL=C"}
-	if out, err := c.run(ctx, toolchain.Command{Args: []string{"docker", "info"}}, env); err != nil {
-		return BenchRow{}, fmt.Errorf("no Docker engine answers: %w: %s", err, tail(out, 300))
+func (s Suite) dockerfileWay(ctx context.Context, opts pipeline.Options, rep *pipeline.Report, dir, name string) (Row, error) {
+	env := []string{"PATH=" + strings.Join(opts.HostPath, ":"), "HOME=" + s.Home, "DOCKER_BUILDKIT=0", "LC_ALL=C"}
+	if out, err := s.Run(ctx, toolchain.Command{Args: []string{"docker", "info"}}, env); err != nil {
+		return Row{}, fmt.Errorf("no Docker engine answers: %w: %s", err, toolchain.Tail(out, 300))
 	}
 	var cc atomic.Int64
-	b := pipeline.New(opts, pipeline.WithRunner(timedRunner(c.run, &cc)))
+	b := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &cc)))
 	start := time.Now()
 	for _, j := range rep.Jobs {
 		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
@@ -159,44 +169,44 @@ func (c *CLI) dockerfileWay(ctx context.Context, cfg Config, opts pipeline.Optio
 		os.RemoveAll(ctxDir)
 		bin, err := b.CompileTo(ctx, j, ctxDir)
 		if err != nil {
-			return BenchRow{}, err
+			return Row{}, err
 		}
 		df := fmt.Sprintf("FROM scratch\nCOPY %s /\n", j.Recipe.Name)
 		if j.Cell.Linkage == recipe.Dynamic {
-			libs, err := c.lddLibs(ctx, bin, env)
+			libs, err := s.lddLibs(ctx, bin, env)
 			if err != nil {
-				return BenchRow{}, err
+				return Row{}, err
 			}
 			for _, l := range libs {
 				if err := atomicfile.Copy(l, filepath.Join(ctxDir, "root", l), 0o755); err != nil {
-					return BenchRow{}, err
+					return Row{}, err
 				}
 			}
 			df += "COPY root/ /\n"
 		}
 		df += fmt.Sprintf("ENTRYPOINT [\"/%s\"]\n", j.Recipe.Name)
 		if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(df), 0o644); err != nil {
-			return BenchRow{}, err
+			return Row{}, err
 		}
 		os.RemoveAll(filepath.Join(ctxDir, "obj"))
 		args := []string{"docker", "build", "-q", "-t", "fromscratch-bench/" + j.Cell.Recipe + ":" + j.Cell.Variant(), ctxDir}
-		if out, err := c.run(ctx, toolchain.Command{Args: args}, env); err != nil {
-			return BenchRow{}, fmt.Errorf("docker build %s: %w: %s", j.Cell, err, tail(out, 500))
+		if out, err := s.Run(ctx, toolchain.Command{Args: args}, env); err != nil {
+			return Row{}, fmt.Errorf("docker build %s: %w: %s", j.Cell, err, toolchain.Tail(out, 500))
 		}
 	}
-	return BenchRow{name, time.Since(start), time.Duration(cc.Load())}, nil
+	return Row{name, time.Since(start), time.Duration(cc.Load())}, nil
 }
 
 // lddLibs lists the absolute paths ldd prints for a native binary (for a
 // musl binary, musl's loader with --list, which is musl's ldd).
-func (c *CLI) lddLibs(ctx context.Context, bin string, env []string) ([]string, error) {
-	out, err := c.run(ctx, toolchain.Command{Args: []string{"ldd", bin}}, env)
+func (s Suite) lddLibs(ctx context.Context, bin string, env []string) ([]string, error) {
+	out, err := s.Run(ctx, toolchain.Command{Args: []string{"ldd", bin}}, env)
 	if err != nil {
 		musl, _ := filepath.Glob("/lib/ld-musl-*.so.1")
 		if len(musl) == 0 {
 			return nil, fmt.Errorf("ldd %s: %w", bin, err)
 		}
-		if out, err = c.run(ctx, toolchain.Command{Args: []string{musl[0], "--list", bin}}, env); err != nil {
+		if out, err = s.Run(ctx, toolchain.Command{Args: []string{musl[0], "--list", bin}}, env); err != nil {
 			return nil, fmt.Errorf("ldd %s: %w", bin, err)
 		}
 	}

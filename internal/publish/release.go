@@ -1,19 +1,40 @@
-package cli
+// Package publish is what leaves the machine: out/release (the OCI
+// layouts, an SPDX SBOM per image, the matrix and SHA256SUMS) and the push
+// of out/'s indexes, with their SBOMs, to a registry.
+package publish
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
+
+// Options are what publishing needs from the front door.
+type Options struct {
+	// Engine are the configuration's engine options: the root, out/, the
+	// build date, the matrix to build.
+	Engine pipeline.Options
+	// Build is the front door's build (the engine and the summary) while
+	// out/'s lock is held.
+	Build    func(context.Context, pipeline.Options) (*pipeline.Report, error)
+	Run      toolchain.Runner // dpkg-query
+	Registry image.Registry
+	Log      io.Writer
+	Version  string // fromscratch's, named as the creator of every SBOM
+}
 
 // Release builds the matrix, smoke runs included (unless FROMSCRATCH_SMOKE
 // is off; a pass recorded for the same image is reused), and writes
@@ -22,36 +43,29 @@ import (
 // smoke results but without their durations, and SHA256SUMS over all of
 // it. It is written into a temp dir and renamed into place; two runs give
 // the same bytes.
-func (c *CLI) Release(ctx context.Context) error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	return c.release(ctx, cfg, c.run)
-}
-
-// release is Release for a given configuration and compiler runner.
-func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) error {
-	unlock, err := lockOut(cfg.OutDir, c.out) // held until out/release is in place
+func Release(ctx context.Context, o Options) error {
+	opts := o.Engine
+	out := outdir.Path(opts.OutDir)
+	unlock, err := out.Lock(o.Log) // held until out/release is in place
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	rep, err := c.buildHeld(ctx, cfg, c.options(cfg), run)
+	rep, err := o.Build(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("building the release: %w", err)
 	}
-	final := filepath.Join(cfg.OutDir, "release")
-	tmp, err := os.MkdirTemp(cfg.OutDir, ".release"+pipeline.TempMark)
+	final := out.Release()
+	tmp, err := os.MkdirTemp(opts.OutDir, ".release"+outdir.TempMark)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := copyTree(filepath.Join(cfg.OutDir, "oci"), filepath.Join(tmp, "oci"), false); err != nil {
+	if err := atomicfile.CopyTree(out.OCI(""), outdir.Path(tmp).OCI("")); err != nil {
 		return err
 	}
 	res := release.NewDpkgResolver("/var/lib/dpkg/info", release.DpkgQuery(func(ctx context.Context, argv, env []string) ([]byte, error) {
-		return run(ctx, toolchain.Command{Args: argv}, env)
+		return o.Run(ctx, toolchain.Command{Args: argv}, env)
 	}))
 	distro, err := hostDistro()
 	if err != nil {
@@ -63,11 +77,11 @@ func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) err
 		if r == nil || r.Err != nil {
 			continue
 		}
-		doc, err := sbomOf(ctx, cfg, r, res, distro)
+		doc, err := sbomOf(ctx, o, r, res, distro)
 		if err != nil {
 			return fmt.Errorf("SBOM of %s: %w", j.Cell, err)
 		}
-		if err := atomicfile.Write(filepath.Join(tmp, filepath.FromSlash(j.Cell.SBOMFile())), doc, 0o644); err != nil {
+		if err := atomicfile.Write(outdir.Path(tmp).SBOM(j.Cell), doc, 0o644); err != nil {
 			return err
 		}
 		n++
@@ -82,17 +96,14 @@ func (c *CLI) release(ctx context.Context, cfg Config, run toolchain.Runner) err
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := atomicfile.ReplaceDir(tmp, final); err != nil {
+	if err := atomicfile.ReplaceDir(tmp, string(final)); err != nil {
 		return fmt.Errorf("moving the release into place: %w", err)
 	}
-	fmt.Fprintf(c.out, "release: %d images with their SBOMs, the matrix and SHA256SUMS in %s\n", n, relTo(cfg.Root, final))
+	fmt.Fprintf(o.Log, "release: %d images with their SBOMs, the matrix and SHA256SUMS in %s\n", n, workspace.Rel(opts.Root, string(final)))
 	return nil
 }
 
-// Version is fromscratch's version, named as the creator of every SBOM.
-const Version = "0.3.0"
-
-func sbomOf(ctx context.Context, cfg Config, r *pipeline.Result, res release.Resolver, distro release.Distro) ([]byte, error) {
+func sbomOf(ctx context.Context, o Options, r *pipeline.Result, res release.Resolver, distro release.Distro) ([]byte, error) {
 	if rt := r.Runtime; rt != nil { // libraries from the pinned target packages
 		res = release.NewPinnedResolver(func(p string) (release.Origin, bool) {
 			pin, _, ok := rt.Owner(p)
@@ -114,9 +125,9 @@ func sbomOf(ctx context.Context, cfg Config, r *pipeline.Result, res release.Res
 	in := release.SBOMInput{
 		Name:               r.Job.Cell.SBOMName(),
 		Namespace:          fmt.Sprintf("https://fromscratch.invalid/spdx/%s-%s", r.Job.Cell.SBOMName(), digest.Hex),
-		Created:            cfg.BuildDate,
+		Created:            o.Engine.BuildDate,
 		ImageDigest:        digest.String(),
-		FromscratchVersion: Version,
+		FromscratchVersion: o.Version,
 		Binary:             bin,
 		Recipe:             r.Job.Recipe.Name,
 		ProgramVersion:     pipeline.ProgramVersion(src),

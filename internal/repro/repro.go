@@ -1,10 +1,14 @@
-package cli
+// Package repro is verify:repro: the matrix built twice under varied
+// conditions (path, umask, time zone, locale, jobs, file order), every
+// output compared per cell, and the verdicts recorded in out/matrix.json.
+package repro
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,9 +19,25 @@ import (
 	"text/tabwriter"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
+
+// Check is a reproducibility check of a configuration.
+type Check struct {
+	// Options are the configuration's engine options: the recipes,
+	// platforms and toolchains to build, out/ (where the verdicts are
+	// recorded), PATH (where diffoscope is looked for).
+	Options pipeline.Options
+	// Build is the front door's build: out/'s lock, the engine, the
+	// summary.
+	Build func(context.Context, pipeline.Options) (*pipeline.Report, error)
+	Run   toolchain.Runner // diffoscope
+	Out   io.Writer
+	// Environ holds the TZ and LC_ALL to go back to after a build.
+	Environ []string
+}
 
 // Variation is one of the two builds of verify:repro: where it builds and
 // under which conditions. SOURCE_DATE_EPOCH is held equal.
@@ -40,8 +60,8 @@ func DefaultVariations(base string) [2]Variation {
 	}
 }
 
-// ReproResult is the verdict for one cell.
-type ReproResult struct {
+// Result is the verdict for one cell.
+type Result struct {
 	Cell      string
 	Identical bool
 	// FirstDiff names the first file that differs, relative to out/.
@@ -49,26 +69,26 @@ type ReproResult struct {
 	Report    string // diffoscope's report, when diffoscope exists
 }
 
-// repro copies the recipes and toolchains of cfg.Root into each
+// Compare copies the recipes and toolchains of the root into each
 // variation's dir, builds there under its conditions (sequentially: umask
 // and time zone are process-wide), and compares every output per cell.
-func (c *CLI) repro(ctx context.Context, cfg Config, vars [2]Variation) ([]ReproResult, error) {
+func (c Check) Compare(ctx context.Context, vars [2]Variation) ([]Result, error) {
 	var reps [2]*pipeline.Report
-	var cfgs [2]Config
+	var cfgs [2]pipeline.Options
 	for i, v := range vars {
 		if err := os.MkdirAll(v.Dir, 0o755); err != nil {
 			return nil, err
 		}
 		for _, d := range []string{"recipes", "toolchains"} {
-			if err := copyTree(filepath.Join(cfg.Root, d), filepath.Join(v.Dir, d), i == 1); err != nil {
+			if err := copyTree(filepath.Join(c.Options.Root, d), filepath.Join(v.Dir, d), i == 1); err != nil {
 				return nil, err
 			}
 		}
-		vc := cfg
-		vc.Root, vc.OutDir, vc.Jobs, vc.Smoke, vc.NoCache, vc.CI = v.Dir, filepath.Join(v.Dir, "out"), v.Jobs, false, true, true
-		restore := vary(v, cfg.Environ)
-		fmt.Fprintf(c.out, "repro: %s build in %s (umask %04o, TZ=%s, LC_ALL=%s, %d jobs)\n", v.Name, v.Dir, v.Umask, v.TZ, v.Lang, v.Jobs)
-		rep, err := c.build(ctx, vc, c.options(vc), c.run)
+		vc := c.Options
+		vc.Root, vc.OutDir, vc.Jobs, vc.Smoke, vc.NoCache = v.Dir, filepath.Join(v.Dir, "out"), v.Jobs, false, true
+		restore := vary(v, c.Environ)
+		fmt.Fprintf(c.Out, "repro: %s build in %s (umask %04o, TZ=%s, LC_ALL=%s, %d jobs)\n", v.Name, v.Dir, v.Umask, v.TZ, v.Lang, v.Jobs)
+		rep, err := c.Build(ctx, vc)
 		restore()
 		if err != nil && rep == nil {
 			return nil, err
@@ -136,37 +156,36 @@ func copyTree(src, dst string, reverse bool) error {
 
 // cellOutputs lists a cell's outputs relative to out/: the binary, the
 // docker archive and its recipe's OCI layout files.
-func cellOutputs(out string, j pipeline.Job) []string {
-	list := []string{
-		j.Cell.BinDir() + "/" + j.Recipe.Name,
-		j.Cell.ArchiveFile(),
-	}
-	layout := filepath.Join(out, "oci", j.Cell.Recipe)
-	_ = filepath.WalkDir(layout, func(p string, d fs.DirEntry, err error) error {
+func cellOutputs(out outdir.Path, j pipeline.Job) []string {
+	files := []string{filepath.Join(out.Bin(j.Cell), j.Recipe.Name), out.Archive(j.Cell)}
+	_ = filepath.WalkDir(out.OCI(j.Cell.Recipe), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
-			list = append(list, rel2(out, p))
+			files = append(files, p)
 		}
 		return nil
 	})
+	var list []string
+	for _, f := range files {
+		r, _ := filepath.Rel(string(out), f)
+		list = append(list, r)
+	}
 	sort.Strings(list)
 	return list
 }
 
-func rel2(base, p string) string { r, _ := filepath.Rel(base, p); return r }
-
-func (c *CLI) compareBuilds(ctx context.Context, cfgs [2]Config, reps [2]*pipeline.Report) []ReproResult {
-	var out []ReproResult
+func (c Check) compareBuilds(ctx context.Context, cfgs [2]pipeline.Options, reps [2]*pipeline.Report) []Result {
+	var out []Result
 	for _, j := range reps[0].Jobs {
 		a, b := reps[0].Results[j.Cell.String()], reps[1].Results[j.Cell.String()]
 		if a == nil && b == nil {
 			continue
 		}
-		res := ReproResult{Cell: j.Cell.String(), Identical: true}
+		res := Result{Cell: j.Cell.String(), Identical: true}
 		switch {
 		case a == nil || b == nil || a.Err != nil || b.Err != nil:
 			res.Identical, res.FirstDiff = false, "(a build failed: "+errText(a)+" / "+errText(b)+")"
 		default:
-			files := cellOutputs(cfgs[0].OutDir, j)
+			files := cellOutputs(outdir.Path(cfgs[0].OutDir), j)
 			for _, f := range files {
 				if !sameFile(filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f)) {
 					res.Identical, res.FirstDiff = false, f
@@ -184,7 +203,7 @@ func errText(r *pipeline.Result) string {
 	if r == nil || r.Err == nil {
 		return "ok"
 	}
-	return reasonLine(r.Err.Error())
+	return pipeline.ReasonLine(r.Err.Error())
 }
 
 func sameFile(a, b string) bool {
@@ -195,27 +214,22 @@ func sameFile(a, b string) bool {
 
 // diffoscope writes a report of the difference next to the first build's
 // out/, when diffoscope is installed.
-func (c *CLI) diffoscope(ctx context.Context, cfgs [2]Config, f string) string {
+func (c Check) diffoscope(ctx context.Context, cfgs [2]pipeline.Options, f string) string {
 	bin, err := toolchain.LookPath("diffoscope", cfgs[0].HostPath)
 	if err != nil {
 		return ""
 	}
-	report := filepath.Join(cfgs[0].OutDir, "repro", strings.ReplaceAll(f, string(filepath.Separator), "_")+".diffoscope.txt")
+	report := filepath.Join(outdir.Path(cfgs[0].OutDir).Repro(), strings.ReplaceAll(f, string(filepath.Separator), "_")+".diffoscope.txt")
 	_ = os.MkdirAll(filepath.Dir(report), 0o755)
 	env := []string{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "HOME=" + os.TempDir()}
-	_, _ = c.run(ctx, toolchain.Command{Args: []string{bin, "--text", report, filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f)}}, env) // exit 1 means "differ"
+	_, _ = c.Run(ctx, toolchain.Command{Args: []string{bin, "--text", report, filepath.Join(cfgs[0].OutDir, f), filepath.Join(cfgs[1].OutDir, f)}}, env) // exit 1 means "differ"
 	return report
 }
 
-// VerifyRepro is the verify:repro target: two builds of the whole matrix,
-// a verdict per cell, the verdicts recorded in out/matrix.json when it
+// Verify is the verify:repro target: two builds of the whole matrix, a
+// verdict per cell, the verdicts recorded in out/matrix.json when it
 // exists, and an error on any difference.
-func (c *CLI) VerifyRepro(ctx context.Context) error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	cfg.CI = true
+func (c Check) Verify(ctx context.Context) error {
 	base, err := os.MkdirTemp("", "fromscratch-repro-")
 	if err != nil {
 		return err
@@ -226,11 +240,11 @@ func (c *CLI) VerifyRepro(ctx context.Context) error {
 			os.RemoveAll(base)
 		}
 	}()
-	results, err := c.repro(ctx, cfg, DefaultVariations(base))
+	results, err := c.Compare(ctx, DefaultVariations(base))
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CELL\tVERDICT\tFIRST DIFFERING FILE")
 	var different []string
 	for _, r := range results {
@@ -246,24 +260,25 @@ func (c *CLI) VerifyRepro(ctx context.Context) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Cell, verdict, r.FirstDiff)
 	}
 	tw.Flush()
-	if err := c.recordRepro(cfg, results); err != nil {
-		fmt.Fprintf(c.out, "not recording the verdicts: %v\n", err)
+	if err := c.record(results); err != nil {
+		fmt.Fprintf(c.Out, "not recording the verdicts: %v\n", err)
 	}
-	fmt.Fprintf(c.out, "repro: %d cells identical, %d different\n", len(results)-len(different), len(different))
+	fmt.Fprintf(c.Out, "repro: %d cells identical, %d different\n", len(results)-len(different), len(different))
 	if len(different) > 0 {
 		return fmt.Errorf("%d cell(s) are not reproducible: %s", len(different), strings.Join(different, ", "))
 	}
 	return nil
 }
 
-// recordRepro writes the verdicts into an existing matrix (and its
+// record writes the verdicts into an existing matrix (and its
 // renderings).
-func (c *CLI) recordRepro(cfg Config, results []ReproResult) error {
-	path := filepath.Join(cfg.OutDir, "matrix.json")
+func (c Check) record(results []Result) error {
+	out := outdir.Path(c.Options.OutDir)
+	path := out.Matrix()
 	if _, err := os.Stat(path); err != nil {
 		return nil // no matrix to record the verdicts in
 	}
-	unlock, err := lockOut(cfg.OutDir, c.out)
+	unlock, err := out.Lock(c.Out)
 	if err != nil {
 		return err
 	}
@@ -275,7 +290,7 @@ func (c *CLI) recordRepro(cfg Config, results []ReproResult) error {
 	if err != nil {
 		return err
 	}
-	byCell := map[string]ReproResult{}
+	byCell := map[string]Result{}
 	for _, r := range results {
 		byCell[r.Cell] = r
 	}

@@ -1,0 +1,136 @@
+package outdir
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// clean never deletes what fromscratch did not write.
+func TestCleanKeepsForeignFiles(t *testing.T) {
+	t.Run("no marker: refused, nothing deleted", func(t *testing.T) {
+		out := t.TempDir()
+		os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+		os.MkdirAll(filepath.Join(out, "bin"), 0o755)
+		if err := Path(out).Clean(io.Discard); err == nil || !strings.Contains(err.Error(), "marker") {
+			t.Fatalf("Clean = %v, want a refusal naming the marker", err)
+		}
+		for _, f := range []string{"notes.txt", "bin"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Errorf("%s was deleted", f)
+			}
+		}
+	})
+	t.Run("marker: only fromscratch's entries go", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "out")
+		if err := Path(out).Claim(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(out, MarkerFile)); err != nil {
+			t.Fatalf("Claim of a new dir wrote no marker: %v", err)
+		}
+		for _, f := range []string{"bin/x/y", "docker/a.tar", "matrix.json"} {
+			os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755)
+			os.WriteFile(filepath.Join(out, f), nil, 0o644)
+		}
+		os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+		var log bytes.Buffer
+		if err := Path(out).Clean(&log); err != nil {
+			t.Fatal(err)
+		}
+		ents, _ := os.ReadDir(out)
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		if strings.Join(names, ",") != ".fromscratch,.lock,notes.txt" {
+			t.Errorf("after clean out/ holds %v, want the marker, the lock and notes.txt", names)
+		}
+		if !strings.Contains(log.String(), "notes.txt") {
+			t.Errorf("clean did not say what it kept: %s", log.String())
+		}
+		os.Remove(filepath.Join(out, "notes.txt"))
+		if err := Path(out).Clean(&log); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("an out/ holding only fromscratch's files was not removed: %v", err)
+		}
+	})
+	t.Run("writing into a foreign directory is refused", func(t *testing.T) {
+		out := t.TempDir()
+		os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+		if _, err := Path(out).Lock(&bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "FROMSCRATCH_OUT") {
+			t.Fatalf("Lock of a foreign dir = %v, want a refusal", err)
+		}
+	})
+}
+
+// A second run waits for the first, saying so, and what a killed run left
+// (temporary files and folders) is swept by the next lock holder.
+func TestLockWaitsAndSweeps(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	unlock, err := Path(out).Lock(&bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(out, "bin", "hello", "linux-amd64", ".zig-static.tmp-123")
+	os.MkdirAll(filepath.Join(stale, "obj"), 0o755)
+	staleFile := filepath.Join(out, "docker", ".a.tar.tmp-9")
+	os.MkdirAll(filepath.Dir(staleFile), 0o755)
+	os.WriteFile(staleFile, nil, 0o644)
+	keep := filepath.Join(out, "bin", "hello", "linux-amd64", "gcc-static", "hello")
+	os.MkdirAll(filepath.Dir(keep), 0o755)
+	os.WriteFile(keep, nil, 0o755)
+
+	var mu sync.Mutex
+	var log bytes.Buffer
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return log.Write(p) })
+	got := make(chan func())
+	go func() {
+		u, err := Path(out).Lock(w)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- u
+	}()
+	for i := 0; ; i++ {
+		mu.Lock()
+		waiting := strings.Contains(log.String(), "waiting for")
+		mu.Unlock()
+		if waiting {
+			break
+		}
+		select {
+		case <-got:
+			t.Fatal("the second lock was granted while the first was held")
+		case <-time.After(10 * time.Millisecond):
+		}
+		if i > 3000 {
+			t.Fatal("the second run did not say it was waiting")
+		}
+	}
+	if !strings.Contains(log.String(), "pid ") {
+		t.Errorf("the waiting message does not name the holder: %s", log.String())
+	}
+	unlock()
+	second := <-got
+	defer second()
+	for _, p := range []string{stale, staleFile} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s survived the sweep", p)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("the sweep removed a real output: %v", err)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
