@@ -14,6 +14,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/shard"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // prebuiltToolchain is the toolchain name of prebuilt recipes' cells.
@@ -117,18 +118,13 @@ func hasPrebuilt(dir string, names []string) bool {
 	return false
 }
 
-// commit is the commit being built: $GITHUB_SHA, else git rev-parse
-// HEAD, else empty (outside git).
-func (c *CLI) commit(ctx context.Context, cfg Config) string {
+// commit is the commit being built: $GITHUB_SHA, else the checkout's
+// HEAD (read from .git, no git process), else empty (outside git).
+func (c *CLI) commit(_ context.Context, cfg Config) string {
 	if cfg.Commit != "" {
 		return cfg.Commit
 	}
-	out, err := c.run(ctx, toolchain.Command{Args: []string{"git", "rev-parse", "HEAD"}, Dir: cfg.Root},
-		[]string{"PATH=" + strings.Join(cfg.HostPath, string(filepath.ListSeparator)), "HOME=" + cfg.Home, "LC_ALL=C"})
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
+	return workspace.Revision(cfg.Root)
 }
 
 // manifest describes what a build:all with opts accounts for, from the

@@ -124,40 +124,11 @@ const SourceURL = "https://github.com/fromscratch/fromscratch"
 const Version = "0.3.0"
 
 // revision is the git commit checked out in the repository, for the
-// images' org.opencontainers.image.revision; "" when the repository is not
-// a git checkout (a source archive, Bazel's runfiles) or git cannot say.
-// It never fails a build.
-func revision(ctx context.Context, run toolchain.Runner, cfg Config) string {
-	if _, err := os.Stat(filepath.Join(cfg.Root, ".git")); err != nil {
-		return ""
-	}
-	git, err := toolchain.LookPath("git", cfg.HostPath)
-	if err != nil {
-		return ""
-	}
-	env := []string{"LC_ALL=C", "GIT_TERMINAL_PROMPT=0"}
-	if cfg.Home != "" {
-		env = append(env, "HOME="+cfg.Home) // where safe.directory may be set
-	}
-	out, err := run(ctx, toolchain.Command{Args: []string{git, "-C", cfg.Root, "rev-parse", "--verify", "HEAD"}}, env)
-	if err != nil {
-		return ""
-	}
-	return commitID(string(out))
-}
-
-// commitID returns s trimmed when it is a SHA-1 or SHA-256 commit id, else "".
-func commitID(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) != 40 && len(s) != 64 {
-		return ""
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return ""
-		}
-	}
-	return s
+// images' org.opencontainers.image.revision, read from .git without
+// running git; "" when the repository is not a git checkout (a source
+// archive, Bazel's runfiles). It never fails a build.
+func revision(_ context.Context, _ toolchain.Runner, cfg Config) string {
+	return workspace.Revision(cfg.Root)
 }
 
 // Build builds the matrix (all recipes, or the named ones).

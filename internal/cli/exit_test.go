@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // A size-gate violation has its own exit code, under mage (which asserts
@@ -101,8 +102,8 @@ func TestCommitID(t *testing.T) {
 		"":                                           "",
 		"0123456789ABCDEF0123456789abcdef01234567": "",
 	} {
-		if got := commitID(in); got != want {
-			t.Errorf("commitID(%q) = %q, want %q", in, got, want)
+		if got := workspace.CommitID(in); got != want {
+			t.Errorf("workspace.CommitID(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -112,7 +113,7 @@ func TestCommitID(t *testing.T) {
 func TestRevision(t *testing.T) {
 	c, _, cfg := testCLI(t, repoRoot(t))
 	if _, err := os.Stat(filepath.Join(cfg.Root, ".git")); err == nil {
-		if got := revision(t.Context(), c.run, cfg); commitID(got) == "" {
+		if got := revision(t.Context(), c.run, cfg); workspace.CommitID(got) == "" {
 			t.Errorf("revision of the repository = %q, want a commit id", got)
 		}
 	}
