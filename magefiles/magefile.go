@@ -86,7 +86,8 @@ func (Toolchains) List(ctx context.Context) error { return front().ListToolchain
 // Lock refreshes toolchains/runtime.lock.json: the exact versions, files
 // and sha256s of the target-architecture Debian packages (libc6, libgcc-s1,
 // libstdc++6 for arm64 and armhf) that dynamic images take their loader and
-// libraries from. A build uses exactly these files.
+// libraries from; and toolchains/buildroot.lock.json: every package of the
+// build root with its dependency closure. A build uses exactly these files.
 func (Toolchains) Lock(ctx context.Context) error { return front().LockToolchains(ctx) }
 
 // Show prints the size matrix tables of out/matrix.json.

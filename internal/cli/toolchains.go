@@ -15,9 +15,10 @@ import (
 // configuration itself is never changed).
 var aptSources = []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"}
 
-// LockToolchains refreshes toolchains/runtime.lock.json: the exact
+// LockToolchains refreshes toolchains/runtime.lock.json (the exact
 // versions, files and sha256s of the target-architecture Debian packages
-// dynamic images take their loader and libraries from.
+// dynamic images take their loader and libraries from) and
+// toolchains/buildroot.lock.json (every package of the build root).
 func (c *CLI) LockToolchains(ctx context.Context) error {
 	cfg, err := c.config()
 	if err != nil {
@@ -48,6 +49,17 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(c.out, "wrote %s\n", workspace.Rel(cfg.Root, pipeline.LockPath(cfg.Root)))
+	root, err := pipeline.LockBuildRoot(ctx, c.run, cfg.Root, cfg.CacheDir, src)
+	if err != nil {
+		return err
+	}
+	var size int64
+	for _, p := range root.Packages {
+		size += p.Size
+	}
+	fmt.Fprintf(c.out, "build root: %d packages (%.1f MB of .debs) from %d requested, digest %.12s\n",
+		len(root.Packages), float64(size)/1e6, len(root.Requested), root.Digest)
+	fmt.Fprintf(c.out, "wrote %s\n", workspace.Rel(cfg.Root, pipeline.BuildRootLockPath(cfg.Root)))
 	return nil
 }
 

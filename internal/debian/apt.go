@@ -140,7 +140,7 @@ func (a *Apt) Candidate(ctx context.Context, run Run, name string) (Pin, error) 
 	size, _ := strconv.ParseInt(st.value("Size"), 10, 64)
 	p := Pin{
 		Name: st.value("Package"), Version: st.value("Version"), Architecture: st.value("Architecture"),
-		Source: st.value("Source"), Filename: path(st.value("Filename")), Size: size, SHA256: st.value("SHA256"),
+		Source: st.value("Source"), Filename: poolFilename(st.value("Filename")), Size: size, SHA256: st.value("SHA256"),
 	}
 	if p.Source == "" {
 		p.Source = p.Name // Debian omits Source when it equals the package
@@ -168,7 +168,7 @@ func (a *Apt) Candidate(ctx context.Context, run Run, name string) (Pin, error) 
 }
 
 // path is a pool path as apt-cache prints it.
-func path(s string) string { return strings.TrimPrefix(s, "./") }
+func poolFilename(s string) string { return strings.TrimPrefix(s, "./") }
 
 // parsePrintURIs reads apt-get --print-uris download's one line:
 // 'URL' file size SHA256:hex.

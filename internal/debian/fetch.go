@@ -19,7 +19,11 @@ import (
 // DebPath is where the cache keeps a pinned file:
 // <cacheDir>/debian/debs/sha256/<hex>.deb.
 func DebPath(cacheDir string, p Pin) string {
-	return filepath.Join(cacheDir, "debian", "debs", "sha256", p.SHA256+".deb")
+	return debPath(cacheDir, p.SHA256)
+}
+
+func debPath(cacheDir, sha256 string) string {
+	return filepath.Join(cacheDir, "debian", "debs", "sha256", sha256+".deb")
 }
 
 // UnpackedDir is where Unpack puts a pinned package's files:
@@ -34,6 +38,7 @@ type GoneError struct {
 	Cache    string // where the cache would keep it
 	NotFound bool   // the mirror answered 404: it dropped the version
 	Output   string // apt's words
+	Lock     string // the lock file that pins it; "": toolchains/runtime.lock.json
 }
 
 func (e *GoneError) Error() string {
@@ -43,8 +48,12 @@ func (e *GoneError) Error() string {
 		why = "can no longer be fetched: " + e.Pin.URL + " is gone (404 Not Found; Debian's mirrors drop superseded versions)"
 		advice = "refresh the pins with " + RefreshTarget
 	}
+	lock := e.Lock
+	if lock == "" {
+		lock = "toolchains/" + LockFileName
+	}
 	return fmt.Sprintf("pinned package %s (%s) %s and is not in the cache (%s): %s; fromscratch never fetches another version on its own",
-		e.Pin, "toolchains/"+LockFileName, why, e.Cache, advice)
+		e.Pin, lock, why, e.Cache, advice)
 }
 
 // Fetch returns the cached file of p, downloading it first when the cache

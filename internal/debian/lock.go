@@ -210,7 +210,8 @@ func (l *LockFile) Validate() error {
 
 type fieldProblem struct{ field, problem string }
 
-func (p Pin) problems() []fieldProblem {
+// problems lists what is wrong with p's fields.
+func (p Package) problems() []fieldProblem {
 	var out []fieldProblem
 	add := func(field, format string, a ...any) {
 		out = append(out, fieldProblem{field, fmt.Sprintf(format, a...)})
@@ -230,14 +231,25 @@ func (p Pin) problems() []fieldProblem {
 	if !poolPath.MatchString(p.Filename) {
 		add("filename", "%q is not a pool path ending in .deb", p.Filename)
 	}
-	if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		add("url", "%q is not an http(s) URL", p.URL)
-	}
 	if p.Size <= 0 {
 		add("size", "%d is not a file size", p.Size)
 	}
 	if !hex64.MatchString(p.SHA256) {
 		add("sha256", "%q is not 64 lowercase hex digits", p.SHA256)
+	}
+	return out
+}
+
+// Package is p without the URL it was found at.
+func (p Pin) Package() Package {
+	return Package{Name: p.Name, Version: p.Version, Architecture: p.Architecture, Source: p.Source,
+		Filename: p.Filename, Size: p.Size, SHA256: p.SHA256}
+}
+
+func (p Pin) problems() []fieldProblem {
+	out := p.Package().problems()
+	if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		out = append(out, fieldProblem{"url", fmt.Sprintf("%q is not an http(s) URL", p.URL)})
 	}
 	return out
 }
