@@ -28,12 +28,12 @@ var usrMerged = []string{"bin", "lib", "lib32", "lib64", "libx32", "sbin"}
 // when some package has files there.
 var alwaysLinked = []string{"bin", "lib", "lib64", "sbin"}
 
-// Alternatives are the links the packages' postinst scripts make with
+// alternativeLinks are the links the packages' postinst scripts make with
 // update-alternatives (to the highest priority), written directly: link
 // -> target relative to the link's directory. A link whose target the
 // root lacks is left out. "*" in a target is the one version the root has
 // (automake-1.16).
-var Alternatives = [][2]string{
+var alternativeLinks = [][2]string{
 	{"usr/bin/aclocal", "aclocal-*"},       // automake
 	{"usr/bin/automake", "automake-*"},     // automake
 	{"usr/bin/awk", "mawk"},                // mawk

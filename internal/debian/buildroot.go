@@ -19,12 +19,12 @@ func RootDir(cacheDir, digest string) string {
 	return filepath.Join(cacheDir, "buildroot", digest)
 }
 
-// ManifestName is the file beside root/ that lists every entry of the
+// manifestName is the file beside root/ that lists every entry of the
 // tree: a root is published with it, and checked against it.
-const ManifestName = "manifest.json"
+const manifestName = "manifest.json"
 
-// Entry is one path of an assembled root as the manifest records it.
-type Entry struct {
+// manifestEntry is one path of an assembled root as the manifest records it.
+type manifestEntry struct {
 	Path  string      `json:"path"` // relative, "usr/bin/gcc"
 	Mode  fs.FileMode `json:"mode"`
 	Size  int64       `json:"size,omitempty"` // regular files
@@ -112,8 +112,8 @@ func removeTree(dir string) error {
 
 // scanTree lists every entry under root, in lexical order, as the
 // manifest records it.
-func scanTree(root string) ([]Entry, error) {
-	var entries []Entry
+func scanTree(root string) ([]manifestEntry, error) {
+	var entries []manifestEntry
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -123,7 +123,7 @@ func scanTree(root string) ([]Entry, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		e := Entry{Path: filepath.ToSlash(rel), Mode: fi.Mode(), MTime: fi.ModTime().UnixNano()}
+		e := manifestEntry{Path: filepath.ToSlash(rel), Mode: fi.Mode(), MTime: fi.ModTime().UnixNano()}
 		switch {
 		case fi.Mode().IsRegular():
 			e.Size = fi.Size()
@@ -144,7 +144,7 @@ func writeManifest(dir string) error {
 	if err != nil {
 		return fmt.Errorf("listing the build root: %w", err)
 	}
-	f, err := os.Create(filepath.Join(dir, ManifestName))
+	f, err := os.Create(filepath.Join(dir, manifestName))
 	if err != nil {
 		return fmt.Errorf("writing the build root's manifest: %w", err)
 	}
@@ -168,16 +168,16 @@ func writeManifest(dir string) error {
 // error wrapping fs.ErrNotExist means no root was published there; any
 // other names the first difference.
 func CheckRoot(dir string) error {
-	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	data, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
 		return err
 	}
-	var want []Entry
+	var want []manifestEntry
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	for dec.More() {
-		var e Entry
+		var e manifestEntry
 		if err := dec.Decode(&e); err != nil {
-			return fmt.Errorf("reading %s: %w", filepath.Join(dir, ManifestName), err)
+			return fmt.Errorf("reading %s: %w", filepath.Join(dir, manifestName), err)
 		}
 		want = append(want, e)
 	}

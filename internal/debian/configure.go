@@ -83,9 +83,9 @@ func (a *assembler) etcFiles() error {
 	return a.writeFile("etc/hosts", []byte("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"), 0o644)
 }
 
-// alternatives makes the links of Alternatives whose target the root has.
+// alternatives makes the links of alternativeLinks whose target the root has.
 func (a *assembler) alternatives() error {
-	for _, alt := range Alternatives {
+	for _, alt := range alternativeLinks {
 		link, target := alt[0], alt[1]
 		if strings.Contains(target, "*") {
 			matches, err := filepath.Glob(filepath.Join(a.root, path.Dir(link), target))

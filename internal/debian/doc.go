@@ -1,7 +1,6 @@
-// Package debian fetches pinned Debian packages for the target
-// architectures and unpacks them: the runtime libraries (libc6,
-// libgcc-s1, libstdc++6 with bookworm's security fixes) that dynamic images
-// carry.
+// Package debian fetches pinned Debian packages and unpacks them: the
+// runtime libraries (libc6, libgcc-s1, libstdc++6 with bookworm's security
+// fixes) that dynamic images carry, and the build root that builds run in.
 //
 // It is a small apt client that never touches the machine's apt
 // configuration: every architecture gets a private sources list, package
@@ -14,6 +13,16 @@
 // a content-addressed cache so later builds work offline; it never falls
 // back to another version. Unpack and Prepare unpack with dpkg-deb into
 // content-addressed directories that are complete or absent.
+//
+// The build root is pinned the same way, in toolchains/buildroot.lock.json
+// (RootLock, made by ResolveRoot): every amd64 package of the build
+// environment with its dependency closure, by name, version, pool path,
+// size and sha256, and a digest that names the root. EnsureRoot fetches the
+// files in Go (Fetcher: the machine's mirror, then Debian's archive),
+// assembles them without apt, dpkg or root (Assemble: the data.tar of each
+// package in name order, merged /usr, then what the maintainer scripts
+// would have written that builds need) and keeps the tree in the cache
+// under the digest, checked against its manifest on every use.
 //
 // The package starts no process itself: every command goes through the
 // caller's Run.

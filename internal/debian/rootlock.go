@@ -25,9 +25,9 @@ const RootLockFileName = "buildroot.lock.json"
 // builds run on.
 const RootArch = "amd64"
 
-// RootFormat is the version of the assembly rules (Assemble): it is part
+// rootFormat is the version of the assembly rules (Assemble): it is part
 // of the lock's digest, so a change of the rules names another cached root.
-const RootFormat = 1
+const rootFormat = 1
 
 // RootBase are the packages every build root has besides the toolchains'
 // and build systems': what shells, configure scripts and Makefiles run
@@ -97,7 +97,7 @@ type RootLock struct {
 // same root.
 func (l *RootLock) ComputeDigest() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "fromscratch build root %d\nsuite %s\narch %s\n", RootFormat, l.Suite, l.Arch)
+	fmt.Fprintf(&b, "fromscratch build root %d\nsuite %s\narch %s\n", rootFormat, l.Suite, l.Arch)
 	pkgs := slices.Clone(l.Packages)
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
 	for _, p := range pkgs {
