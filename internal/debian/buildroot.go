@@ -2,6 +2,7 @@ package debian
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // RootDir is where the cache keeps the build root of the lock whose digest
@@ -173,7 +173,7 @@ func CheckRoot(dir string) error {
 		return err
 	}
 	var want []manifestEntry
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	for dec.More() {
 		var e manifestEntry
 		if err := dec.Decode(&e); err != nil {
