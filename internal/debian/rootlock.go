@@ -107,6 +107,16 @@ func (l *RootLock) ComputeDigest() string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Find returns the pinned package name (toolchain.Root's Version reads
+// its version).
+func (l *RootLock) Find(name string) (Package, bool) {
+	i, ok := sort.Find(len(l.Packages), func(i int) int { return strings.Compare(name, l.Packages[i].Name) })
+	if !ok {
+		return Package{}, false
+	}
+	return l.Packages[i], true
+}
+
 func (l *RootLock) name() string {
 	if l.file == "" {
 		return "toolchains/" + RootLockFileName

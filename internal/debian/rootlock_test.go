@@ -31,6 +31,12 @@ func TestRootLockRoundTrip(t *testing.T) {
 	if got.Digest != got.ComputeDigest() || len(got.Digest) != 64 {
 		t.Fatalf("digest %q", got.Digest)
 	}
+	if p, ok := got.Find("libc6"); !ok || p.Version != "2.36-9+deb12u14" {
+		t.Errorf("Find(libc6) = %v, %v", p, ok)
+	}
+	if p, ok := got.Find("libc"); ok {
+		t.Errorf("Find(libc) = %v", p)
+	}
 	if err := WriteRootLock(path, got); err != nil {
 		t.Fatal(err)
 	}
