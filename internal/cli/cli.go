@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/workspace"
@@ -69,7 +70,28 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 		opts.Recipes = cfg.Recipes // FROMSCRATCH_RECIPES
 	}
 	opts.Toolchains = cfg.Toolchains
+	if cfg.Hermetic {
+		opts.BuildRoot = buildRoot(cfg)
+	}
 	return opts
+}
+
+// buildRoot is the pinned build root of the repository: its lock, where
+// its packages are fetched from (the machine's Debian mirror, then
+// Debian's archive) and bubblewrap. What is missing is the root's Problem,
+// reported when a build starts.
+func buildRoot(cfg Config) *pipeline.BuildRoot {
+	br := &pipeline.BuildRoot{}
+	lock, err := debian.ReadRootLock(pipeline.BuildRootLockPath(cfg.Root))
+	if err != nil {
+		br.Problem = err
+		return br
+	}
+	mirror, _ := debian.ParseSources(pipeline.MachineAptSources(), pipeline.Suite) // none: the archive alone
+	br.Lock = lock
+	br.Fetch = &debian.Fetcher{CacheDir: cfg.CacheDir, Mirror: mirror}
+	br.Bwrap, br.Problem = toolchain.FindBwrap(append(cfg.HostPath, toolchain.SystemPath...))
+	return br
 }
 
 // width is the terminal's width when out is one, else 0 (the default, 80

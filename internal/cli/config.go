@@ -47,6 +47,7 @@ type Config struct {
 	Verbose     bool // FROMSCRATCH_VERBOSE
 	NoTrunc     bool // FROMSCRATCH_NO_TRUNC: image:history shows whole commands
 	CacheLink   bool // FROMSCRATCH_CACHE_LINK: restore by hard link instead of copy
+	Hermetic    bool // FROMSCRATCH_HERMETIC: every build step in the pinned build root, sandboxed
 	CI          bool // CI: no live progress line
 	CacheMaxAge time.Duration
 	Gate        matrix.Gate
@@ -83,6 +84,7 @@ var Variables = []struct{ Name, Meaning string }{
 	{"FROMSCRATCH_VERBOSE", "boolean: a line per cell"},
 	{"FROMSCRATCH_NO_TRUNC", "boolean: image:history prints whole commands"},
 	{"FROMSCRATCH_CACHE_LINK", "boolean: restore from the action cache by hard link instead of copy"},
+	{"FROMSCRATCH_HERMETIC", "boolean: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap"},
 	{"FROMSCRATCH_REMOTE_CACHE", "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
 	{"FROMSCRATCH_CACHE_MAX_AGE", "cache:prune removes entries unused for this long (default 720h)"},
 	{"FROMSCRATCH_MAX_GROWTH", "size gate of matrix:diff, in percent (default 5)"},
@@ -174,6 +176,7 @@ func LoadConfig(root string, environ []string) (Config, error) {
 		{"FROMSCRATCH_VERBOSE", &c.Verbose, false},
 		{"FROMSCRATCH_NO_TRUNC", &c.NoTrunc, false},
 		{"FROMSCRATCH_CACHE_LINK", &c.CacheLink, false},
+		{"FROMSCRATCH_HERMETIC", &c.Hermetic, false},
 		{"FROMSCRATCH_PARTIAL", &c.PartialMerge, false},
 	} {
 		*b.dst, err = ParseBool(b.name, getenv(b.name), b.def)

@@ -72,6 +72,10 @@ type Options struct {
 	AptSources []byte
 	// Progress hears about each phase and cell; nil is silent.
 	Progress Progress
+	// BuildRoot is the pinned root every build step runs in, sandboxed;
+	// nil runs the steps on the host with its compilers (bench's
+	// side-by-side measurement only).
+	BuildRoot *BuildRoot
 }
 
 // Progress is told what a run is doing. Calls may come from several
@@ -95,6 +99,7 @@ type Builder struct {
 	libDir string               // where they are
 	aptMu  sync.Mutex
 	apt    *debian.Apt // the private source apt, updated once per run
+	root   hermetic    // the build root, assembled once per run
 }
 
 // Option changes a Builder made by New.

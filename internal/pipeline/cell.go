@@ -20,6 +20,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/toolchain"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
@@ -139,6 +140,15 @@ func (b *Builder) closure(ctx context.Context, r *Result) error {
 	}
 	t := r.Job.Tool.Target
 	opts := elfdeps.Options{Sysroot: t.Sysroot, LibDirs: t.LibDirs, InterpDirs: t.LibDirs}
+	if b.opts.BuildRoot != nil && t.RuntimeArch == "" {
+		// The runtime files are the build root's, which its lock pins:
+		// no image byte comes from the host.
+		dir, err := b.rootDir(ctx)
+		if err != nil {
+			return err
+		}
+		opts = underRoot(dir, t)
+	}
 	if t.RuntimeArch != "" { // the pinned target-architecture packages
 		rt, err := b.runtime(ctx, t)
 		if err != nil {
@@ -343,4 +353,14 @@ func SourceDigest(rc *recipe.Recipe) (string, error) {
 		h.Write([]byte{0})
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// underRoot are the closure options of target t with its sysroot and
+// library directories inside the build root at dir.
+func underRoot(dir string, t toolchain.Target) elfdeps.Options {
+	libs := make([]string, len(t.LibDirs))
+	for i, d := range t.LibDirs {
+		libs[i] = filepath.Join(dir, d)
+	}
+	return elfdeps.Options{Sysroot: filepath.Join(dir, t.Sysroot), LibDirs: libs, InterpDirs: libs}
 }

@@ -132,7 +132,14 @@ func (b *Builder) compileNow(ctx context.Context, r *Result) error {
 		return fmt.Errorf("creating temp dir: %w", err)
 	}
 	plan := j.plan(filepath.Join(tmp, "obj"), filepath.Join(tmp, j.Recipe.Name))
-	log, berr := toolchain.Build(ctx, b.run, plan, toolchain.Env(b.envConfig(j.Tool.PathDirs)))
+	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
+		return fmt.Errorf("creating the object dir: %w", err)
+	}
+	run, err := b.stepRunner(ctx, j, []string{tmp}, []string{j.Recipe.Dir})
+	if err != nil {
+		return err
+	}
+	log, berr := toolchain.Build(ctx, run, plan, toolchain.Env(b.envConfig(j.Tool.PathDirs)))
 	log = b.scrubPaths(log, tmp)
 	if err := os.RemoveAll(plan.WorkDir); err != nil {
 		return fmt.Errorf("removing objects: %w", err)

@@ -58,11 +58,20 @@ func (b *Builder) Inventory(ctx context.Context) (*Inventory, error) {
 			return nil, err
 		}
 	}
+	if br := b.opts.BuildRoot; br != nil && br.Problem != nil {
+		return nil, fmt.Errorf("the build root: %w", br.Problem)
+	}
 	inv := &Inventory{Recipes: recipes, Broken: broken, Known: known, Defs: defs, Tools: map[string]map[recipe.Platform]toolchain.Status{}}
 	dirs := toolchain.SearchDirs(defs, b.opts.CacheDir, b.opts.HostPath)
 	for _, d := range defs {
 		inv.Tools[d.Name] = map[recipe.Platform]toolchain.Status{}
-		for _, s := range toolchain.Detect(ctx, b.run, d, dirs, b.envConfig(nil)) {
+		var found []toolchain.Status
+		if br := b.opts.BuildRoot; br != nil {
+			found = toolchain.DetectInRoot(d, br.toolRoot(), b.opts.CacheDir)
+		} else {
+			found = toolchain.Detect(ctx, b.run, d, dirs, b.envConfig(nil))
+		}
+		for _, s := range found {
 			inv.Tools[d.Name][s.Target.Platform] = s
 		}
 	}

@@ -53,7 +53,7 @@ func (b *Builder) envConfig(pathDirs []string) toolchain.EnvConfig {
 		PathDirs:        pathDirs,
 		SourceDateEpoch: b.opts.BuildDate.Unix(),
 		CacheDir:        b.opts.CacheDir,
-		TempDir:         filepath.Join(b.opts.CacheDir, "tmp"),
+		TempDir:         b.stepTempDir(),
 	}
 }
 
@@ -114,6 +114,12 @@ func (b *Builder) keyInputs(j Job, env func([]string) []string, extra map[string
 		Extra: extra,
 	}
 	for _, n := range slices.Sorted(maps.Keys(j.Tool.Resolved)) {
+		if br := b.opts.BuildRoot; br != nil && toolchain.InRoot(j.Tool.Resolved[n]) {
+			// The root's commands are what its lock pins: the lock's
+			// digest is their identity, the same on every host.
+			in.ToolchainDigests[n] = "buildroot:" + br.Lock.Digest
+			continue
+		}
 		d, err := b.memo.Digest(j.Tool.Resolved[n])
 		if err != nil {
 			return cache.Inputs{}, err

@@ -212,12 +212,23 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 			fmt.Fprintf(&log, "# dependency %s: its stage unpacked into $WORK/deps\n", lib.Name)
 		}
 	}
-	if err := b.sources().Tree(ctx, b.patchRun(), rc, src); err != nil {
+	// Every step (patch, configure, make, install) runs in the build
+	// root: the job's work dir is its only writable place; the recipe
+	// folder and the dependencies' stages are read-only.
+	readOnly := []string{rc.Dir}
+	if deps != "" {
+		readOnly = append(readOnly, deps)
+	}
+	run, err := b.stepRunner(ctx, j, []string{work}, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.sources().Tree(ctx, b.patchRun(run), rc, src); err != nil {
 		return nil, nil, err
 	}
 	p := b.project(j, rc, src, filepath.Join(work, "work"), stage, deps, j.Tool.Resolved)
 	env := p.Env(toolchain.Env(b.envConfig(j.Tool.PathDirs)))
-	blog, berr := toolchain.BuildProject(ctx, b.run, p, env)
+	blog, berr := toolchain.BuildProject(ctx, run, p, env)
 	log.Write(blog)
 	if berr != nil {
 		return scrub(log.Bytes()), nil, errors.New(string(scrub([]byte(berr.Error()))))
@@ -488,10 +499,10 @@ func MachineAptSources() []byte {
 	return src
 }
 
-// patchRun adapts the Builder's runner to source.Run (GNU patch).
-func (b *Builder) patchRun() source.Run {
+// patchRun adapts a job's step runner to source.Run (GNU patch).
+func (b *Builder) patchRun(run toolchain.Runner) source.Run {
 	return func(ctx context.Context, dir string, argv []string) ([]byte, error) {
-		return b.run(ctx, toolchain.Command{Args: argv, Dir: dir}, toolchain.Env(b.envConfig(toolchain.SystemPath)))
+		return run(ctx, toolchain.Command{Args: argv, Dir: dir}, toolchain.Env(b.envConfig(toolchain.SystemPath)))
 	}
 }
 
