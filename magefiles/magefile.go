@@ -108,10 +108,14 @@ func (Matrix) Compare(ctx context.Context, old, new string) error {
 // zig from npm into the cache, binfmt handlers and a Docker engine.
 func Setup(ctx context.Context) error { return front().Setup(ctx) }
 
+// setupTests is setup plus what the tests need (the host's compilers,
+// registry, umoci, skopeo).
+func setupTests(ctx context.Context) error { return front().SetupTests(ctx) }
+
 // Test runs go vet (also on the magefiles) and the whole test suite after
 // provisioning what the tests need.
 func Test(ctx context.Context) error {
-	mg.Deps(Setup)
+	mg.Deps(setupTests)
 	return front().Test(ctx)
 }
 

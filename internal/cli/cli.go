@@ -203,8 +203,18 @@ func (c *CLI) ListToolchains(ctx context.Context) error {
 	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOOLCHAIN\tPLATFORM\tVERSION\tLIBC (static/dynamic)\tSTATE")
 	dirs := toolchain.SearchDirs(defs, cfg.CacheDir, cfg.HostPath)
+	br := c.options(cfg).BuildRoot
+	if br != nil && br.Problem != nil {
+		return fmt.Errorf("the build root: %w", br.Problem)
+	}
 	for _, d := range defs {
-		for _, s := range toolchain.Detect(ctx, c.run, d, dirs, envConfig(cfg, nil)) {
+		var found []toolchain.Status
+		if br != nil {
+			found = toolchain.DetectInRoot(d, br.ToolRoot(), cfg.CacheDir)
+		} else {
+			found = toolchain.Detect(ctx, c.run, d, dirs, envConfig(cfg, nil))
+		}
+		for _, s := range found {
 			state := "available"
 			if !s.Available {
 				state = fmt.Sprintf("unavailable: %s; get it with: %s", s.Reason, s.Hint)

@@ -84,7 +84,7 @@ var Variables = []struct{ Name, Meaning string }{
 	{"FROMSCRATCH_VERBOSE", "boolean: a line per cell"},
 	{"FROMSCRATCH_NO_TRUNC", "boolean: image:history prints whole commands"},
 	{"FROMSCRATCH_CACHE_LINK", "boolean: restore from the action cache by hard link instead of copy"},
-	{"FROMSCRATCH_HERMETIC", "boolean: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap"},
+	{"FROMSCRATCH_HERMETIC", "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)"},
 	{"FROMSCRATCH_REMOTE_CACHE", "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
 	{"FROMSCRATCH_CACHE_MAX_AGE", "cache:prune removes entries unused for this long (default 720h)"},
 	{"FROMSCRATCH_MAX_GROWTH", "size gate of matrix:diff, in percent (default 5)"},
@@ -176,7 +176,7 @@ func LoadConfig(root string, environ []string) (Config, error) {
 		{"FROMSCRATCH_VERBOSE", &c.Verbose, false},
 		{"FROMSCRATCH_NO_TRUNC", &c.NoTrunc, false},
 		{"FROMSCRATCH_CACHE_LINK", &c.CacheLink, false},
-		{"FROMSCRATCH_HERMETIC", &c.Hermetic, false},
+		{"FROMSCRATCH_HERMETIC", &c.Hermetic, true},
 		{"FROMSCRATCH_PARTIAL", &c.PartialMerge, false},
 	} {
 		*b.dst, err = ParseBool(b.name, getenv(b.name), b.def)

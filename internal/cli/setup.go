@@ -9,35 +9,61 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/outdir"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
-// HostPackages are the Debian packages the images are run with, and the
-// sandbox the build steps run in (bubblewrap).
-// curl is the distribution program the tests pack with image:wrap;
-// docker-registry is the registry the push and remote-cache tests use;
-// umoci and skopeo read the OCI layouts and registries in the tests, as
-// users downstream do.
-var HostPackages = []string{"binutils", "bubblewrap", "curl", "docker-registry", "docker.io", "qemu-user-static", "runc", "skopeo", "umoci"}
+// HostPackages are all the main job needs on the host besides Go: the
+// sandbox every build step runs in (bubblewrap), and what runs the images
+// (a Docker engine, runc, qemu's binfmt handlers). The compilers and build
+// tools are the build root's, pinned by toolchains/buildroot.lock.json.
+var HostPackages = []string{"bubblewrap", "docker.io", "qemu-user-static", "runc"}
+
+// TestPackages are what the tests need besides: the host's own compilers
+// and build tools (the tests that build the host way, bench's
+// side-by-side measurement), binutils, curl (the distribution program the
+// tests pack with image:wrap), docker-registry (the registry of the push
+// and remote-cache tests), umoci and skopeo (they read the OCI layouts and
+// registries in the tests, as users downstream do).
+var TestPackages = []string{"binutils", "curl", "docker-registry", "skopeo", "umoci"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the
-// cache, the binfmt handlers for foreign platforms and a Docker engine.
-// Without root it says what is missing and carries on: build:all then
-// builds what it can.
-func (c *CLI) Setup(ctx context.Context) error {
+// cache, the build root, the binfmt handlers for foreign platforms and a
+// Docker engine. Without root it says what is missing and carries on:
+// build:all then builds what it can.
+func (c *CLI) Setup(ctx context.Context) error { return c.setup(ctx, false) }
+
+// SetupTests is Setup plus what the tests need (TestPackages and the
+// host's compilers).
+func (c *CLI) SetupTests(ctx context.Context) error { return c.setup(ctx, true) }
+
+// setupPackages are the Debian packages setup installs: the host's, and
+// the host's compilers and build systems only for the tests or for builds
+// without the build root.
+func setupPackages(cfg Config, defs []*toolchain.Definition, forTests bool) []string {
+	extra := append([]string{}, HostPackages...)
+	if forTests {
+		extra = append(extra, TestPackages...)
+	}
+	if _, err := toolchain.LookPath("npm", cfg.HostPath); err != nil {
+		extra = append(extra, "npm")
+	}
+	if !forTests && cfg.Hermetic {
+		return toolchain.AptPackages(nil, extra...)
+	}
+	// The build systems real programs use (autotools, cmake, ninja, pkg-config).
+	return toolchain.AptPackages(defs, append(extra, toolchain.BuildPackages...)...)
+}
+
+func (c *CLI) setup(ctx context.Context, forTests bool) error {
 	cfg, defs, err := c.configAndToolchains()
 	if err != nil {
 		return err
 	}
-	// The build systems real programs use (autotools, cmake, ninja, pkg-config).
-	extra := append(append([]string{}, HostPackages...), toolchain.BuildPackages...)
-	if _, err := toolchain.LookPath("npm", cfg.HostPath); err != nil {
-		extra = append(extra, "npm")
-	}
-	pkgs := toolchain.AptPackages(defs, extra...)
+	pkgs := setupPackages(cfg, defs, forTests)
 	missing := c.missingPackages(ctx, pkgs)
 	root := os.Geteuid() == 0
 	_, aptErr := toolchain.LookPath("apt-get", append(cfg.HostPath, "/usr/bin"))
@@ -65,6 +91,14 @@ func (c *CLI) Setup(ctx context.Context) error {
 			continue
 		}
 		fmt.Fprintf(c.out, "setup: %s from %s in %s\n", d.Name, d.Provision.Npm, dir)
+	}
+	if br := c.options(cfg).BuildRoot; br != nil && br.Problem == nil {
+		dir, err := pipeline.EnsureBuildRoot(ctx, br, cfg.CacheDir)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(c.out, "setup: build root %.12s (%d packages) in %s\n", br.Lock.Digest, len(br.Lock.Packages), dir)
+		}
 	}
 	if root {
 		if err := smoke.RegisterBinfmt(); err != nil {

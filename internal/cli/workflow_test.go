@@ -513,7 +513,7 @@ func (r *runner) download(sc *stepContext, dir string, st workflowStep) error {
 // those are provisioning, shared and content-addressed; the action cache
 // (actions/) and the toolchain digests are the job's own.
 func linkProvisioned(shared, dir string) error {
-	for _, name := range []string{"zig", "zig-cache", "debian"} {
+	for _, name := range []string{"zig", "zig-cache", "debian", "buildroot"} {
 		if err := os.MkdirAll(filepath.Join(shared, name), 0o755); err != nil {
 			return err
 		}

@@ -32,10 +32,10 @@ type hermetic struct {
 	err  error
 }
 
-// toolRoot is what toolchain detection knows of the build root: its
+// ToolRoot is what toolchain detection knows of the build root: its
 // identity and versions from the lock, nothing run and nothing read from
 // the host.
-func (br *BuildRoot) toolRoot() toolchain.Root {
+func (br *BuildRoot) ToolRoot() toolchain.Root {
 	return toolchain.Root{
 		Digest: br.Lock.Digest,
 		Version: func(pkg string) (string, bool) {
@@ -93,4 +93,14 @@ func (b *Builder) stepTempDir() string {
 		return "/tmp"
 	}
 	return filepath.Join(b.opts.CacheDir, "tmp")
+}
+
+// EnsureBuildRoot assembles the build root of br in cacheDir, or finds it
+// there, and returns its directory (setup does it ahead of a build).
+func EnsureBuildRoot(ctx context.Context, br *BuildRoot, cacheDir string) (string, error) {
+	dir, err := debian.EnsureRoot(ctx, cacheDir, br.Lock, br.Fetch)
+	if err != nil {
+		return "", fmt.Errorf("preparing the build root: %w", err)
+	}
+	return dir, nil
 }

@@ -67,7 +67,7 @@ func (b *Builder) Inventory(ctx context.Context) (*Inventory, error) {
 		inv.Tools[d.Name] = map[recipe.Platform]toolchain.Status{}
 		var found []toolchain.Status
 		if br := b.opts.BuildRoot; br != nil {
-			found = toolchain.DetectInRoot(d, br.toolRoot(), b.opts.CacheDir)
+			found = toolchain.DetectInRoot(d, br.ToolRoot(), b.opts.CacheDir)
 		} else {
 			found = toolchain.Detect(ctx, b.run, d, dirs, b.envConfig(nil))
 		}
