@@ -19,8 +19,10 @@ import (
 // curl is the distribution program the tests pack with image:wrap;
 // docker-registry is the registry the push and remote-cache tests use;
 // umoci and skopeo read the OCI layouts and registries in the tests, as
-// users downstream do.
-var HostPackages = []string{"binutils", "bubblewrap", "curl", "docker-registry", "docker.io", "qemu-user-static", "runc", "skopeo", "umoci"}
+// users downstream do; mmdebstrap assembles the Debian 13 root that the
+// other-host test (internal/otherhost) imports into Docker and builds the
+// release in.
+var HostPackages = []string{"binutils", "bubblewrap", "curl", "docker-registry", "docker.io", "mmdebstrap", "qemu-user-static", "runc", "skopeo", "umoci"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the
