@@ -26,8 +26,10 @@ var HostPackages = []string{"bubblewrap", "docker.io", "qemu-user-static", "runc
 // side-by-side measurement), binutils, curl (the distribution program the
 // tests pack with image:wrap), docker-registry (the registry of the push
 // and remote-cache tests), umoci and skopeo (they read the OCI layouts and
-// registries in the tests, as users downstream do).
-var TestPackages = []string{"binutils", "curl", "docker-registry", "skopeo", "umoci"}
+// registries in the tests, as users downstream do), mmdebstrap (it
+// assembles the Debian 13 root that the other-host test, internal/otherhost,
+// imports into Docker and builds the release in).
+var TestPackages = []string{"binutils", "curl", "docker-registry", "mmdebstrap", "skopeo", "umoci"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the

@@ -236,34 +236,6 @@ func (sc *stepContext) cond(c string) (bool, error) {
 	return false, fmt.Errorf("the workflow test cannot evaluate if: %s: teach it (workflow_test.go)", c)
 }
 
-// copyRepo makes the fresh checkout of a job: the repository's tracked and
-// untracked-but-not-ignored files, as they are in the working tree.
-func (r *runner) copyRepo(dst string) {
-	r.t.Helper()
-	out, err := exec.Command("git", "-C", r.repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
-	if err != nil {
-		r.t.Fatalf("listing the repository: %v", err)
-	}
-	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
-		src := filepath.Join(r.repo, name)
-		info, err := os.Lstat(src)
-		if err != nil || !info.Mode().IsRegular() {
-			continue // deleted in the working tree, or a symlink (none in this repository)
-		}
-		data, err := os.ReadFile(src)
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		target := filepath.Join(dst, name)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			r.t.Fatal(err)
-		}
-		if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
-			r.t.Fatal(err)
-		}
-	}
-}
-
 // runJob runs one job (one matrix entry of it) in a fresh copy.
 func (r *runner) runJob(name string, job *workflowJob, m map[string]string) error {
 	id := name
@@ -305,7 +277,7 @@ func (r *runner) runJob(name string, job *workflowJob, m map[string]string) erro
 		outputs := map[string]string{}
 		switch action, _, _ := strings.Cut(st.Uses, "@"); {
 		case action == "actions/checkout":
-			r.copyRepo(dir)
+			testutil.CopyRepo(r.t, r.repo, dir)
 		case action == "actions/setup-go", action == "actions/cache":
 			// this machine's Go; the shared warm cache of FROMSCRATCH_CACHE
 		case action == "actions/upload-artifact":

@@ -172,8 +172,10 @@ func TestOnlyMagefilesImportMage(t *testing.T) {
 
 func TestOnlyRunnersStartProcesses(t *testing.T) {
 	for _, f := range sources(t) {
-		// testutil is test support: it starts the real registry the tests
-		// push to.
+		// testutil is test support, imported only by tests: it starts the
+		// real registry the tests push to, git to copy the repository, and
+		// mmdebstrap and docker for the other host the hermetic test
+		// builds in (testutil.OtherHost).
 		if slices.Contains(processStarters, f.pkg) || f.pkg == "internal/testutil" {
 			continue
 		}

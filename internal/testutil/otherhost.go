@@ -1,0 +1,272 @@
+package testutil
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// "Another host" for the hermetic-build tests: a Docker image whose root is
+// Debian 13 (trixie), a different release from the Debian 12 machines the
+// project runs on, holding only what a host needs to run fromscratch
+// (bubblewrap, ca-certificates) and no compiler at all. Go, the module
+// cache, the repository and FROMSCRATCH_CACHE come from this machine as
+// bind mounts; the container has no network.
+
+// OtherHostSuite is the Debian release the other host runs.
+const OtherHostSuite = "trixie"
+
+// otherHostPackages are installed on top of mmdebstrap's minbase variant:
+// bubblewrap, which the build steps run in, and ca-certificates. Nothing
+// else: a compiler here would hide a build that is not hermetic.
+var otherHostPackages = []string{"bubblewrap", "ca-certificates"}
+
+// otherHostRepository is the image's repository; its tag names the inputs.
+const otherHostRepository = "fromscratch-otherhost"
+
+// otherHostLabel is the image label holding the mmdebstrap command line.
+const otherHostLabel = "org.fromscratch.otherhost.mmdebstrap"
+
+// DockerRunPrivileges are the least `docker run` options under which
+// bubblewrap works inside the container as root (checked with Docker
+// 20.10 on Debian 12): Docker's default seccomp profile refuses the
+// unshare of a user namespace that bwrap makes ("No permissions to create
+// a new namespace"), and its masked /proc entries make the kernel refuse
+// bwrap's new proc mount ("Can't mount proc on /proc"). CAP_SYS_ADMIN is
+// not needed (bwrap then works in its own user namespace), and adding it
+// alone fails in pivot_root; --privileged is more than this and fails to
+// start on some machines ("unable to apply caps").
+var DockerRunPrivileges = []string{"--security-opt", "seccomp=unconfined", "--security-opt", "systempaths=unconfined"}
+
+// MmdebstrapArgs is the mmdebstrap command line (without its output
+// argument) that assembles the other host's root from the Debian mirror
+// this machine uses.
+func MmdebstrapArgs(mirror, security string) []string {
+	return []string{
+		"--variant=minbase",
+		"--include=" + strings.Join(otherHostPackages, ","),
+		OtherHostSuite,
+		"-", // the tarball goes to stdout; OtherHost pipes it into a file
+		"deb " + mirror + " " + OtherHostSuite + " main",
+		"deb " + security + " " + OtherHostSuite + "-security main",
+	}
+}
+
+// OtherHostTag is the image tag for an mmdebstrap command line: a
+// different package list or mirror is a different image.
+func OtherHostTag(args []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(args, "\x00")))
+	return otherHostRepository + ":" + OtherHostSuite + "-" + hex.EncodeToString(sum[:])[:12]
+}
+
+// AptMirrors returns the archive and security URIs of a deb822 sources
+// file (/etc/apt/sources.list.d/debian.sources): the first URIs of a stanza
+// whose suites end in -security, and the first of any other stanza.
+func AptMirrors(data []byte) (mirror, security string, err error) {
+	for _, stanza := range strings.Split(string(data), "\n\n") {
+		var uris, suites string
+		sc := bufio.NewScanner(strings.NewReader(stanza))
+		for sc.Scan() {
+			k, v, ok := strings.Cut(sc.Text(), ":")
+			switch {
+			case !ok || strings.HasPrefix(k, "#"):
+			case k == "URIs":
+				uris = strings.TrimSpace(v)
+			case k == "Suites":
+				suites = strings.TrimSpace(v)
+			}
+		}
+		uri, _, _ := strings.Cut(uris, " ")
+		if uri == "" {
+			continue
+		}
+		if strings.Contains(suites, "-security") {
+			if security == "" {
+				security = uri
+			}
+		} else if mirror == "" {
+			mirror = uri
+		}
+	}
+	if mirror == "" || security == "" {
+		return "", "", fmt.Errorf("want a stanza with URIs and Suites for the archive and one for -security; found archive %q, security %q", mirror, security)
+	}
+	return mirror, security, nil
+}
+
+// aptSources is where this machine's apt finds Debian.
+const aptSources = "/etc/apt/sources.list.d/debian.sources"
+
+var otherHost struct {
+	once  sync.Once
+	image string
+	err   error
+	skip  string
+}
+
+// OtherHost returns the other host's image tag, building it when Docker
+// has no image of that tag yet: mmdebstrap (minutes) into a tarball,
+// then `docker import` with the command line as a label. Without docker or
+// mmdebstrap the test is Missing (a failure in CI). The image is built
+// once per test binary and kept by the engine between runs.
+func OtherHost(t testing.TB) string {
+	t.Helper()
+	otherHost.once.Do(func() {
+		otherHost.image, otherHost.skip, otherHost.err = ensureOtherHost(t)
+	})
+	if otherHost.skip != "" {
+		Missing(t, "%s", otherHost.skip)
+	}
+	if otherHost.err != nil {
+		t.Fatal(otherHost.err)
+	}
+	return otherHost.image
+}
+
+// ensureOtherHost builds the image unless the engine has it. skip says
+// what is missing on this machine.
+func ensureOtherHost(t testing.TB) (image, skip string, err error) {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return "", "docker is not installed (apt-get install docker.io, or go tool mage setup)", nil
+	}
+	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		return "", fmt.Sprintf("no Docker engine answers (go tool mage setup starts one): %v: %s", err, bytes.TrimSpace(out)), nil
+	}
+	data, err := os.ReadFile(aptSources)
+	if err != nil {
+		return "", fmt.Sprintf("no Debian mirror to assemble the other host from: %v", err), nil
+	}
+	mirror, security, err := AptMirrors(data)
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w", aptSources, err)
+	}
+	args := MmdebstrapArgs(mirror, security)
+	image = OtherHostTag(args)
+	if exec.Command("docker", "image", "inspect", image).Run() == nil {
+		return image, "", nil
+	}
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		return "", fmt.Sprintf("mmdebstrap is not installed and Docker has no %s (apt-get install mmdebstrap, or go tool mage setup)", image), nil
+	}
+	return image, "", buildOtherHost(t, image, args)
+}
+
+// buildOtherHost runs mmdebstrap into a temporary tarball and imports it
+// as image, logging how long each took.
+func buildOtherHost(t testing.TB, image string, args []string) error {
+	dir, err := os.MkdirTemp("", "fromscratch-otherhost")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	root := filepath.Join(dir, "root.tar")
+	tar, err := os.Create(root)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = tar, &log
+	err = cmd.Run()
+	tar.Close()
+	if err != nil {
+		return fmt.Errorf("assembling the %s root (mmdebstrap %s): %w\n%s", OtherHostSuite, strings.Join(args, " "), err, tailOf(log.String(), 30))
+	}
+	t.Logf("mmdebstrap %s: %s", OtherHostSuite, time.Since(start).Round(time.Second))
+	start = time.Now()
+	out, err := exec.CommandContext(ctx, "docker", "import",
+		"--change", fmt.Sprintf("LABEL %s=%q", otherHostLabel, strings.Join(args, " ")),
+		"--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		root, image).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("importing the %s root as %s: %w: %s", OtherHostSuite, image, err, out)
+	}
+	t.Logf("docker import %s: %s", image, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// OtherHostRun is one command in the other host.
+type OtherHostRun struct {
+	Dir  string   // the working directory, a host path mounted at the same path
+	Env  []string // KEY=VALUE on top of Go's (PATH, HOME, GO*)
+	Args []string // the command
+	// Mounts are host paths mounted read-write at the same path (the
+	// repository copy, FROMSCRATCH_CACHE). Go (GOROOT) and the module
+	// cache are mounted read-only.
+	Mounts []string
+}
+
+// RunInOtherHost runs r in a fresh container of the other host without
+// network (`docker run --rm --network none` with DockerRunPrivileges),
+// with this machine's Go and module cache and GOPROXY=off, so `go run`
+// works offline from the modules already downloaded. It returns the
+// combined output.
+func RunInOtherHost(t testing.TB, r OtherHostRun) ([]byte, error) {
+	t.Helper()
+	image := OtherHost(t)
+	argv, err := otherHostArgv(image, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exec.CommandContext(t.Context(), "docker", argv...).CombinedOutput()
+}
+
+// otherHostArgv is the docker command line running r in image.
+func otherHostArgv(image string, r OtherHostRun) ([]string, error) {
+	goroot, err := goEnv("GOROOT")
+	if err != nil {
+		return nil, err
+	}
+	modcache, err := goEnv("GOMODCACHE")
+	if err != nil {
+		return nil, err
+	}
+	argv := append([]string{"run", "--rm", "--network", "none"}, DockerRunPrivileges...)
+	argv = append(argv, "-v", goroot+":"+goroot+":ro", "-v", modcache+":"+modcache+":ro")
+	for _, m := range r.Mounts {
+		argv = append(argv, "-v", m+":"+m)
+	}
+	env := []string{
+		"PATH=" + filepath.Join(goroot, "bin") + ":/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=/root",
+		"GOMODCACHE=" + modcache,
+		"GOFLAGS=-mod=mod -buildvcs=false",
+		"GOPROXY=off",
+		"GOTOOLCHAIN=local",
+	}
+	for _, e := range append(env, r.Env...) {
+		argv = append(argv, "-e", e)
+	}
+	argv = append(argv, "-w", r.Dir, image)
+	return append(argv, r.Args...), nil
+}
+
+// goEnv is `go env name` of this machine's Go.
+func goEnv(name string) (string, error) {
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		return "", fmt.Errorf("go env %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// tailOf is the last n lines of s.
+func tailOf(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
