@@ -45,6 +45,7 @@ func (j Job) plan(workDir, output string) toolchain.Plan {
 	return toolchain.Plan{
 		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
 		Resolved: j.Tool.Resolved, WorkDir: workDir, Output: output,
+		InRoot: toolchain.InRoot(j.Tool.Resolved[toolchain.Expand(j.Def.CC, j.Tool.Target, j.Cell.Linkage)[0]]),
 	}
 }
 

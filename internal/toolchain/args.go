@@ -89,7 +89,10 @@ type Plan struct {
 	// absolute paths (from Detect); empty keeps the template's names.
 	Resolved map[string]string
 	WorkDir  string // scratch directory for objects and archives
-	Output   string // path of the linked binary
+	// InRoot says the steps run in the build root: the system headers the
+	// compiler reads are the root's, not the host's (see checkDeps).
+	InRoot bool
+	Output string // path of the linked binary
 }
 
 func (p Plan) argv(tmpl []string) []string {

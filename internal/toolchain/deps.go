@@ -177,6 +177,14 @@ func (e *DepError) Error() string {
 // written or as it resolves). Every other file gives a *DepError; all of
 // them are returned together.
 func CheckDeps(deps []Deps, recipeDir string, inputs, systemDirs []string) error {
+	return checkDeps(deps, recipeDir, inputs, systemDirs, false)
+}
+
+// checkDeps is CheckDeps; inRoot says the compiler ran in the build root,
+// whose system files are not the host's: an absolute name in systemDirs
+// is then the root's (read-only in the sandbox and covered by the lock's
+// digest) and is not looked up on the host.
+func checkDeps(deps []Deps, recipeDir string, inputs, systemDirs []string, inRoot bool) error {
 	root, err := filepath.EvalSymlinks(recipeDir)
 	if err != nil {
 		return fmt.Errorf("checking what the compiler read: %w", err)
@@ -202,6 +210,9 @@ func CheckDeps(deps []Deps, recipeDir string, inputs, systemDirs []string) error
 			// The compiler ran in the recipe folder and resolved a relative
 			// name from there, ".." after a symlink included: join without
 			// cleaning and let EvalSymlinks walk it as the kernel does.
+			if inRoot && filepath.IsAbs(f) && withinAny(cleaned(systemDirs), filepath.Clean(f)) {
+				continue
+			}
 			p := f
 			if !filepath.IsAbs(p) {
 				p = root + string(filepath.Separator) + p
@@ -309,7 +320,7 @@ func (p Plan) checkDeps(env []string) error {
 	if err != nil {
 		return err
 	}
-	return CheckDeps(deps, p.Recipe.Dir, inputs, p.SystemDirs(envPath(env)))
+	return checkDeps(deps, p.Recipe.Dir, inputs, p.SystemDirs(envPath(env)), p.InRoot)
 }
 
 // envPath is the PATH of an environment, split.
@@ -320,4 +331,12 @@ func envPath(env []string) []string {
 		}
 	}
 	return nil
+}
+
+func cleaned(dirs []string) []string {
+	out := make([]string, len(dirs))
+	for i, d := range dirs {
+		out[i] = filepath.Clean(d)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,32 @@ func TestDetectInRootProvisioned(t *testing.T) {
 				t.Error(err)
 			}
 		}
+	}
+}
+
+// A compiler in the build root read the root's system headers: their
+// names are not looked up on the host (where they may not exist), but a
+// file outside the system dirs and the recipe still fails.
+func TestCheckDepsInRoot(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.c"), []byte("int main(void){return 0;}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sys := []string{"/usr/include", "/usr/lib"}
+	deps := []Deps{{Source: "a.c", Files: []string{"a.c", "/usr/include/fromscratch-not-on-this-host.h"}}}
+	if err := checkDeps(deps, dir, []string{"a.c"}, sys, true); err != nil {
+		t.Errorf("in the root: %v", err)
+	}
+	if err := checkDeps(deps, dir, []string{"a.c"}, sys, false); err == nil || !strings.Contains(err.Error(), "cannot be found any more") {
+		t.Errorf("on the host: %v, want the missing header named", err)
+	}
+	other := filepath.Join(t.TempDir(), "other.h")
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outside := []Deps{{Source: "a.c", Files: []string{"a.c", other}}}
+	var de *DepError
+	if err := checkDeps(outside, dir, []string{"a.c"}, sys, true); !errors.As(err, &de) {
+		t.Errorf("a file outside the system dirs in the root: %v, want a *DepError", err)
 	}
 }
