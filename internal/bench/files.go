@@ -74,13 +74,9 @@ func (s Suite) Files(ctx context.Context) error {
 	opts.Platforms = []recipe.Platform{recipe.AMD64}
 	opts.OutDir = filepath.Join(base, "out")
 	opts.CacheDir = filepath.Join(base, "cache")
-	// zig's own libc builds are kept (copying its global cache would
-	// dominate): link the shared zig cache into the bench cache.
-	if err := os.MkdirAll(opts.CacheDir, 0o755); err != nil {
+	if err := linkProvisioned(shared, opts.CacheDir); err != nil {
 		return err
 	}
-	_ = os.Symlink(filepath.Join(shared, "zig-cache"), filepath.Join(opts.CacheDir, "zig-cache"))
-	_ = os.Symlink(filepath.Join(shared, "zig"), filepath.Join(opts.CacheDir, "zig"))
 
 	var rows []Row
 	// The Dockerfile way compiles a recipe's files by hand with the cell's
@@ -106,6 +102,23 @@ func (s Suite) Files(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if opts.BuildRoot != nil {
+		// The same cold build with the host's compilers and no sandbox,
+		// in its own cache: what the build root and bubblewrap cost.
+		host := opts
+		host.BuildRoot = nil
+		host.OutDir, host.CacheDir = filepath.Join(base, "out-host"), filepath.Join(base, "cache-host")
+		if err := linkProvisioned(shared, host.CacheDir); err != nil {
+			return err
+		}
+		var cc atomic.Int64
+		start := time.Now()
+		if _, err := pipeline.New(host, pipeline.WithRunner(timedRunner(s.Run, &cc))).Build(ctx); err != nil {
+			return fmt.Errorf("the unsandboxed way: %w", err)
+		}
+		rows = append(rows, Row{unsandboxed, time.Since(start), time.Duration(cc.Load())})
+		fmt.Fprintf(s.Out, "bench: %s done\n", unsandboxed)
+	}
 	if _, err := measure("fromscratch warm (action cache)", func() error { return os.RemoveAll(opts.OutDir) }); err != nil {
 		return err
 	}
@@ -126,6 +139,28 @@ func (s Suite) Files(ctx context.Context) error {
 	return overhead(s.Out, rep)
 }
 
+// unsandboxed is the row of the cold build on the host, without the build
+// root or bubblewrap (FROMSCRATCH_HERMETIC=0).
+const unsandboxed = "fromscratch cold, host compilers, no sandbox"
+
+// linkProvisioned makes dir a cache that links shared's zig (and its libc
+// builds, which copying would dominate), the fetched Debian packages and
+// the assembled build root: provisioning, content-addressed and shared.
+func linkProvisioned(shared, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"zig-cache", "zig", "debian", "buildroot"} {
+		if err := os.MkdirAll(filepath.Join(shared, name), 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink(filepath.Join(shared, name), filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("linking the shared cache's %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 func printBench(w io.Writer, rows []Row, dockerErr error) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WAY\tWALL\tCOMPILERS\tORCHESTRATION\tWALL / fromscratch cold")
@@ -144,6 +179,9 @@ func printBench(w io.Writer, rows []Row, dockerErr error) {
 			float64(d)/float64(byName["fromscratch cold"]),
 			float64(byName["Dockerfile way warm (docker layer cache)"])/float64(byName["fromscratch warm (action cache)"]),
 			float64(byName["Dockerfile way warm (docker layer cache)"])/float64(byName["fromscratch no-op"]))
+	}
+	if h := byName[unsandboxed]; h > 0 {
+		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / %s = %.3f\n", unsandboxed, float64(byName["fromscratch cold"])/float64(h))
 	}
 	if dockerErr != nil {
 		fmt.Fprintf(w, "the Dockerfile way was not measured: %v\n", dockerErr)
