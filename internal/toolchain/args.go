@@ -13,11 +13,16 @@ import (
 // Command is one process to start: argv and working directory. The
 // environment is given separately and is the same for every step of a cell.
 // Phase says what the command does in a project build, for a runner that
-// times the phases apart (bench:real); it is not part of any cache key.
+// times the phases apart (bench:real). Vars names the variables of that
+// environment the command takes its tools and flags from (configure's CC
+// and CFLAGS, cmake --install's DESTDIR): a person building by hand
+// writes them in front of it (bench:real's plain way). Neither is part of
+// any cache key.
 type Command struct {
 	Args  []string
 	Dir   string
 	Phase Phase
+	Vars  []string
 }
 
 // Phase is the part of a project build a command belongs to. Commands of

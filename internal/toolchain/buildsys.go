@@ -1,9 +1,8 @@
 package toolchain
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
+	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,7 +17,10 @@ import (
 // own build system, driven by the cell's toolchain. Project describes one
 // such cell; its methods are pure: the commands, the environment and the
 // files (wrapper scripts, CMake toolchain file) that BuildProject writes
-// and runs.
+// and runs. What is common to every build system (the tools as single
+// words, the flags, the environment, the recipe's placeholders) is here;
+// each build system is a file of its own (autotools.go, cmake.go,
+// make.go) registered in buildSystems.
 
 // BuildPackages are the Debian packages the build systems and source
 // trees need on the host: make, CMake and Ninja, pkg-config, GNU patch,
@@ -152,7 +154,7 @@ func (p Project) toolWord(name string) string {
 
 // Files are the wrapper scripts (bin/cc, bin/c++, bin/ar, bin/ranlib for
 // multi-word commands, and bin/pkg-config, with --static in static cells)
-// and, for CMake, the toolchain file. The scripts hold the resolved
+// and the build system's own files (CMake's toolchain file). The scripts hold the resolved
 // compiler's path: they live in WorkDir, never in an artifact, and a cache
 // key should name them through WorkDir's placeholder.
 func (p Project) Files() []File {
@@ -168,8 +170,8 @@ func (p Project) Files() []File {
 		pc = append(pc, "--static")
 	}
 	out = append(out, File{filepath.Join(p.binDir(), "pkg-config"), script(pc), 0o755})
-	if p.Recipe.BuildSystem() == recipe.BuildCMake {
-		out = append(out, File{p.toolchainFilePath(), p.ToolchainFile(), 0o644})
+	if bs, ok := p.system(); ok {
+		out = append(out, bs.files(p)...)
 	}
 	return out
 }
@@ -190,10 +192,6 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
-
-func (p Project) toolchainFilePath() string { return filepath.Join(p.WorkDir, "toolchain.cmake") }
-
-func (p Project) cmakeBuildDir() string { return filepath.Join(p.WorkDir, "build") }
 
 // depStage is the dependency stage, an empty folder of WorkDir when the
 // recipe has no dependencies (so that pkg-config never looks at the host).
@@ -243,7 +241,8 @@ func (p Project) LDFlags() []string {
 
 // Env is the environment of every command of the cell: base (Env's
 // explicit environment: PATH, LC_ALL, TZ, SOURCE_DATE_EPOCH, ...) plus the
-// compilers, flags and pkg-config of the cell and the recipe's env, sorted.
+// compilers, flags and pkg-config of the cell, the build system's own
+// variables (CMake's DESTDIR) and the recipe's env, sorted.
 // CC_FOR_BUILD is the host's gcc, not the cross compiler (ziglang/zig#19790).
 func (p Project) Env(base []string) []string {
 	dep := p.depStage()
@@ -264,8 +263,8 @@ func (p Project) Env(base []string) []string {
 	if cxx := p.toolWord("c++"); cxx != "" {
 		vars["CXX"] = cxx
 	}
-	if p.Recipe.BuildSystem() == recipe.BuildCMake {
-		vars["DESTDIR"] = p.StageDir // read by cmake --install only
+	if bs, ok := p.system(); ok {
+		maps.Copy(vars, bs.vars(p))
 	}
 	for k, v := range p.Recipe.Env {
 		if _, ok := vars[k]; !ok {
@@ -309,204 +308,44 @@ func (p Project) ExpandArgs(args []string) []string {
 	return out
 }
 
-// Steps lists the cell's commands in order.
-//
-// autotools, in the source tree: configure --host --build --prefix=/usr
-// --libdir=/usr/lib, static or shared libraries by linkage, the
-// config.cache in WorkDir when ConfigCache is set, the recipe's
-// configure_args; make -jN; make install DESTDIR=<stage>. A static cell of
-// a libtool project passes LDFLAGS with -all-static to make, because
-// libtool drops a bare -static when it links programs (as static-curl does).
-//
-// cmake: cmake -G Ninja with the generated toolchain file, Release,
-// prefix /usr, BUILD_SHARED_LIBS by linkage and the recipe's cmake_args;
-// cmake --build; cmake --install (DESTDIR from Env).
-//
-// make, in the source tree: make -jN with CC, AR, RANLIB, CFLAGS and
-// LDFLAGS as variables and the recipe's make_args (last, so they win);
-// then make install DESTDIR=<stage> prefix=/usr PREFIX=/usr, unless the
-// recipe names the built file to copy instead (BuildProject copies it).
-//
-// Each step carries its Phase: autoreconf, configure and cmake's configure
-// step are PhaseConfigure, the builds and installs PhaseMake.
+// A buildSystem is one way a project builds. Each lives in a file of its
+// own and is registered in buildSystems under its recipe.BuildSystem: a
+// new build system is a new file and a line there (and its name in
+// recipe.BuildSystems).
+type buildSystem interface {
+	// steps are the cell's commands, in order.
+	steps(p Project) []Command
+	// files are what it needs written besides the wrappers (CMake's
+	// toolchain file).
+	files(p Project) []File
+	// vars are its variables in the cell's environment (CMake's DESTDIR).
+	vars(p Project) map[string]string
+	// runStep runs one of its steps; a failure's error carries the step
+	// and the end of its output (stepError), and what else explains it.
+	runStep(ctx context.Context, run Runner, p Project, c Command, env []string) ([]byte, error)
+}
+
+// buildSystems are the build systems by the name a recipe's build gives.
+var buildSystems = map[recipe.BuildSystem]buildSystem{
+	recipe.BuildAutotools: autotools{},
+	recipe.BuildCMake:     cmake{},
+	recipe.BuildMake:      makefile{},
+}
+
+// system is the build system of p's recipe; false for build = "files".
+func (p Project) system() (buildSystem, bool) {
+	bs, ok := buildSystems[p.Recipe.BuildSystem()]
+	return bs, ok
+}
+
+// Steps lists the cell's commands in order, as the recipe's build system
+// gives them (see autotools, cmake and makefile). Each step carries its
+// Phase (autoreconf, configure and cmake's configure step are
+// PhaseConfigure, the builds and installs PhaseMake) and the Vars of the
+// environment it takes its tools and flags from.
 func (p Project) Steps() []Command {
-	jobs := "-j" + strconv.Itoa(p.jobs())
-	static := p.Linkage == recipe.Static
-	switch p.Recipe.BuildSystem() {
-	case recipe.BuildAutotools:
-		conf := []string{"./configure", "--host=" + p.Host(), "--build=" + BuildTriple(), "--prefix=/usr", "--libdir=/usr/lib"}
-		if p.Recipe.PlainConfigure() {
-			// A hand-written configure (zlib's) takes the cell from CC,
-			// AR, RANLIB and the flags in the environment.
-			conf = []string{"./configure", "--prefix=/usr", "--libdir=/usr/lib"}
-		} else if static {
-			conf = append(conf, "--disable-shared", "--enable-static")
-		} else {
-			conf = append(conf, "--enable-shared", "--disable-static")
-		}
-		if p.ConfigCache != "" && !p.Recipe.PlainConfigure() {
-			conf = append(conf, "--cache-file="+filepath.Join(p.WorkDir, "config.cache"))
-		}
-		conf = append(conf, p.ExpandArgs(p.Recipe.ConfigureArgs)...)
-		var vars []string
-		if static && p.Libtool {
-			vars = append(vars, "LDFLAGS="+strings.Join(append(p.LDFlags(), "-all-static"), " "))
-		}
-		vars = append(vars, p.ExpandArgs(p.Recipe.MakeArgs)...)
-		var steps []Command
-		if p.Recipe.Autoreconf {
-			steps = append(steps, Command{Args: []string{"autoreconf", "-fi"}, Dir: p.SourceDir, Phase: PhaseConfigure})
-		}
-		return append(steps, []Command{
-			{Args: conf, Dir: p.SourceDir, Phase: PhaseConfigure},
-			{Args: append([]string{"make", jobs}, vars...), Dir: p.SourceDir, Phase: PhaseMake},
-			{Args: append([]string{"make", "install", "DESTDIR=" + p.StageDir}, vars...), Dir: p.SourceDir, Phase: PhaseMake},
-		}...)
-	case recipe.BuildCMake:
-		shared := "ON"
-		if static {
-			shared = "OFF"
-		}
-		conf := []string{"cmake", "-G", "Ninja", "-S", p.SourceDir, "-B", p.cmakeBuildDir(),
-			"-DCMAKE_TOOLCHAIN_FILE=" + p.toolchainFilePath(), "-DCMAKE_BUILD_TYPE=Release",
-			"-DCMAKE_INSTALL_PREFIX=/usr", "-DCMAKE_INSTALL_LIBDIR=lib", "-DBUILD_SHARED_LIBS=" + shared}
-		conf = append(conf, p.ExpandArgs(p.Recipe.CMakeArgs)...)
-		return []Command{
-			{Args: conf, Dir: p.WorkDir, Phase: PhaseConfigure},
-			{Args: []string{"cmake", "--build", p.cmakeBuildDir(), "--parallel", strconv.Itoa(p.jobs())}, Dir: p.WorkDir, Phase: PhaseMake},
-			{Args: []string{"cmake", "--install", p.cmakeBuildDir()}, Dir: p.WorkDir, Phase: PhaseMake},
-		}
-	case recipe.BuildMake:
-		vars := []string{"CC=" + p.toolWord("cc"), "AR=" + p.toolWord("ar"), "RANLIB=" + p.toolWord("ranlib"),
-			"CFLAGS=" + strings.Join(append(p.CPPFlags(), p.CFlags()...), " "), "LDFLAGS=" + strings.Join(p.LDFlags(), " ")}
-		if cxx := p.toolWord("c++"); cxx != "" {
-			vars = append(vars[:1], append([]string{"CXX=" + cxx}, vars[1:]...)...)
-		}
-		vars = append(vars, p.ExpandArgs(p.Recipe.MakeArgs)...)
-		steps := []Command{{Args: append([]string{"make", jobs}, vars...), Dir: p.SourceDir, Phase: PhaseMake}}
-		if p.Recipe.Built == "" {
-			install := []string{"make", "install", "DESTDIR=" + p.StageDir, "prefix=/usr", "PREFIX=/usr"}
-			steps = append(steps, Command{Args: append(install, vars...), Dir: p.SourceDir, Phase: PhaseMake})
-		}
-		return steps
+	if bs, ok := p.system(); ok {
+		return bs.steps(p)
 	}
 	return nil
-}
-
-// ToolchainFile is the CMake toolchain file of the cell: system name and
-// processor, the compilers (single words, wrappers for zig), archiver,
-// where to look for the target's libraries and headers (the dependency
-// stage, then the target's sysroot) and never for programs, and .a only
-// in static cells.
-//
-// CMAKE_SYSROOT is not set: Debian's cross gccs find their sysroot
-// (/usr/<triple>) without --sysroot, which would make them look under
-// /usr/<triple>/usr, and zig brings its own libc; the sysroot is a find
-// root instead.
-func (p Project) ToolchainFile() []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Generated by fromscratch: %s, %s, %s.\n", p.Def.Name, p.Target.Platform, p.Linkage)
-	fmt.Fprintf(&b, "set(CMAKE_SYSTEM_NAME Linux)\n")
-	target, _ := p.Target.Platform.Facts()
-	fmt.Fprintf(&b, "set(CMAKE_SYSTEM_PROCESSOR %s)\n", target.CMakeProcessor)
-	fmt.Fprintf(&b, "set(CMAKE_C_COMPILER %s)\n", cmakeQuote(p.toolWord("cc")))
-	if cxx := p.toolWord("c++"); cxx != "" {
-		fmt.Fprintf(&b, "set(CMAKE_CXX_COMPILER %s)\n", cmakeQuote(cxx))
-	}
-	fmt.Fprintf(&b, "set(CMAKE_AR %s CACHE FILEPATH \"archiver\")\n", cmakeQuote(p.toolWord("ar")))
-	fmt.Fprintf(&b, "set(CMAKE_RANLIB %s CACHE FILEPATH \"ranlib\")\n", cmakeQuote(p.toolWord("ranlib")))
-	roots := []string{p.depStage()}
-	if p.Target.Sysroot != "" {
-		roots = append(roots, p.Target.Sysroot)
-	} else {
-		roots = append(roots, "/")
-	}
-	fmt.Fprintf(&b, "set(CMAKE_FIND_ROOT_PATH %s)\n", cmakeQuote(strings.Join(roots, ";")))
-	fmt.Fprintf(&b, "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n")
-	fmt.Fprintf(&b, "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)\n")
-	fmt.Fprintf(&b, "set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)\n")
-	fmt.Fprintf(&b, "set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)\n")
-	if p.Linkage == recipe.Static {
-		fmt.Fprintf(&b, "set(CMAKE_FIND_LIBRARY_SUFFIXES .a)\n")
-	}
-	return b.Bytes()
-}
-
-func cmakeQuote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`).Replace(s) + `"`
-}
-
-// ConfigCacheFile is where the shared autoconf cache of a toolchain,
-// platform and linkage is kept under the cache directory.
-func ConfigCacheFile(cache string, d *Definition, p recipe.Platform, l recipe.Linkage) string {
-	return filepath.Join(cache, "configure", d.Name+"_"+p.Dir()+"_"+string(l)+".cache")
-}
-
-// FilterConfigCache keeps the entries of an autoconf cache that hold for
-// every project of one toolchain, platform and linkage: it drops the
-// precious variables (ac_cv_env_*: they hold the cell's paths and flags,
-// and configure refuses a cache whose CFLAGS differ from its own) and every
-// negative header, library or search result (ac_cv_header_*, ac_cv_lib_*,
-// ac_cv_search_*), which a dependency stage can turn positive. The result
-// is sorted.
-func FilterConfigCache(data []byte) []byte {
-	var keep []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		// Entries are "name=${name=value}" or "name=value" (autoconf 2.5x+).
-		name, value, ok := strings.Cut(line, "=")
-		if !ok || !strings.HasPrefix(name, "ac_cv_") || strings.HasPrefix(name, "ac_cv_env_") {
-			continue
-		}
-		if strings.HasPrefix(value, "${"+name+"=") {
-			value = strings.TrimSuffix(strings.TrimPrefix(value, "${"+name+"="), "}")
-		}
-		value = strings.Trim(value, `'"`)
-		if value == "no" && (strings.HasPrefix(name, "ac_cv_header_") || strings.HasPrefix(name, "ac_cv_lib_") || strings.HasPrefix(name, "ac_cv_search_")) {
-			continue
-		}
-		// Programs found and any path: a cell's tools (zig's wrapper
-		// scripts) live in its own temporary work folder, gone when the
-		// next cell reads the cache ("C compiler cannot create
-		// executables" with a cached $CC of another cell).
-		if foundProgram(name) || strings.Contains(value, "/") {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	sort.Strings(keep)
-	if len(keep) == 0 {
-		return nil
-	}
-	return []byte(strings.Join(keep, "\n") + "\n")
-}
-
-// foundProgram says whether a config.cache entry records where a program
-// was found (ac_cv_prog_CC, ac_cv_prog_ac_ct_AR, ac_cv_path_SED) rather
-// than what a compiler does (ac_cv_prog_cc_c11, ac_cv_prog_cc_g).
-func foundProgram(name string) bool {
-	if strings.HasPrefix(name, "ac_cv_path_") || strings.HasPrefix(name, "ac_cv_prog_ac_ct_") {
-		return true
-	}
-	rest, ok := strings.CutPrefix(name, "ac_cv_prog_")
-	return ok && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z'
-}
-
-// UsesLibtool reports whether the source tree links with libtool: an
-// ltmain.sh at its top or one folder down (build-aux/, config/), or a
-// configure.ac that asks for libtool (a tree autoreconf will complete).
-func UsesLibtool(srcDir string) bool {
-	if _, err := os.Stat(filepath.Join(srcDir, "ltmain.sh")); err == nil {
-		return true
-	}
-	if m, _ := filepath.Glob(filepath.Join(srcDir, "*", "ltmain.sh")); len(m) > 0 {
-		return true
-	}
-	for _, f := range []string{"configure.ac", "configure.in"} {
-		if data, err := os.ReadFile(filepath.Join(srcDir, f)); err == nil {
-			return bytes.Contains(data, []byte("LT_INIT")) || bytes.Contains(data, []byte("AC_PROG_LIBTOOL"))
-		}
-	}
-	return false
 }

@@ -3,7 +3,6 @@ package toolchain
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,20 +11,24 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
-	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // BuildProject builds the project cell p: it writes the wrapper scripts
-// and toolchain file (Files), starts configure from the shared
-// config.cache (FilterConfigCache), runs Steps with env (Project.Env of the
-// cell's explicit environment), copies the built file for a make recipe
-// without an install target, removes libtool's .la files from a library's
-// stage (their absolute /usr/lib paths would send dependents to the
-// host's libraries), and checks that the binary and runtime files were
-// installed. It returns the log of everything that ran. A failing step's
-// error carries the step and the tail of its output; a failing configure
-// also the tail of config.log, which stays in the source tree.
+// and toolchain file (Files), runs Steps with env (Project.Env of the
+// cell's explicit environment) through its build system (autotools starts
+// configure from the shared config.cache, FilterConfigCache), copies the
+// built file for a make recipe without an install target, removes
+// libtool's .la files from a library's stage (their absolute /usr/lib
+// paths would send dependents to the host's libraries), and checks that
+// the binary and runtime files were installed. It returns the log of
+// everything that ran. A failing step's error carries the step and the
+// tail of its output; a failing configure also the tail of config.log,
+// which stays in the source tree.
 func BuildProject(ctx context.Context, run Runner, p Project, env []string) ([]byte, error) {
+	bs, ok := p.system()
+	if !ok {
+		return nil, fmt.Errorf("building %s: build = %q is no build system (have %s)", p.Recipe.Name, p.Recipe.BuildSystem(), strings.Join(buildSystemNames(), ", "))
+	}
 	var log bytes.Buffer
 	for _, d := range []string{p.WorkDir, p.StageDir, p.depStage()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -37,53 +40,29 @@ func BuildProject(ctx context.Context, run Runner, p Project, env []string) ([]b
 			return nil, err
 		}
 	}
-	autotools := p.Recipe.BuildSystem() == recipe.BuildAutotools
-	useCache := autotools && p.ConfigCache != "" && !p.Recipe.PlainConfigure()
-	localCache := filepath.Join(p.WorkDir, "config.cache")
-	if useCache {
-		data, err := os.ReadFile(p.ConfigCache)
-		if err != nil && !os.IsNotExist(err) {
-			return nil, fmt.Errorf("reading the configure cache: %w", err)
-		}
-		if err := atomicfile.Write(localCache, FilterConfigCache(data), 0o644); err != nil {
-			return nil, err
-		}
-	}
 	for _, step := range p.Steps() {
 		fmt.Fprintf(&log, "$ %s\n", step)
-		out, err := run(ctx, step, env)
+		out, err := bs.runStep(ctx, run, p, step, env)
 		log.Write(out)
 		if err != nil {
-			msg := fmt.Sprintf("%s: %v: %s", filepath.Base(step.Args[0]), err, tail(out, 40))
-			if autotools && step.Args[0] == "./configure" {
-				if cl, rerr := os.ReadFile(filepath.Join(p.SourceDir, "config.log")); rerr == nil {
-					msg += "\nthe end of config.log (kept in the source tree):\n" + tail(cl, 30)
-				}
-			}
-			return log.Bytes(), errors.New(msg)
-		}
-		if useCache && step.Args[0] == "./configure" {
-			// The next configure of this toolchain, platform and linkage
-			// starts from what this one found (last writer wins; each
-			// write is a whole, filtered cache).
-			if data, err := os.ReadFile(localCache); err == nil {
-				if err := atomicfile.Write(p.ConfigCache, FilterConfigCache(data), 0o644); err != nil {
-					return log.Bytes(), err
-				}
-			}
+			return log.Bytes(), err
 		}
 	}
+	return log.Bytes(), p.installed()
+}
+
+// installed copies the built file a make recipe names into the stage,
+// removes a library's libtool archives, and checks that a program's
+// binary and runtime files are in the stage.
+func (p Project) installed() error {
 	r := p.Recipe
 	if r.Built != "" {
 		if err := atomicfile.Copy(filepath.Join(p.SourceDir, r.Built), filepath.Join(p.StageDir, r.Binary), 0o755); err != nil {
-			return log.Bytes(), fmt.Errorf("installing %s as %s: %w", r.Built, r.Binary, err)
+			return fmt.Errorf("installing %s as %s: %w", r.Built, r.Binary, err)
 		}
 	}
 	if r.IsLibrary() {
-		if err := removeLibtoolArchives(p.StageDir); err != nil {
-			return log.Bytes(), err
-		}
-		return log.Bytes(), nil
+		return removeLibtoolArchives(p.StageDir)
 	}
 	var missing []string
 	for _, f := range append([]string{r.Binary}, r.RuntimeFiles...) {
@@ -92,10 +71,35 @@ func BuildProject(ctx context.Context, run Runner, p Project, env []string) ([]b
 		}
 	}
 	if len(missing) > 0 {
-		return log.Bytes(), fmt.Errorf("%s was not installed (the stage holds %s): check binary and runtime_files in recipes/%s/recipe.toml",
+		return fmt.Errorf("%s was not installed (the stage holds %s): check binary and runtime_files in recipes/%s/recipe.toml",
 			strings.Join(missing, ", "), stageListing(p.StageDir, 20), r.Name)
 	}
-	return log.Bytes(), nil
+	return nil
+}
+
+// runStep runs one step of a build system that needs nothing around it.
+func runStep(ctx context.Context, run Runner, c Command, env []string) ([]byte, error) {
+	out, err := run(ctx, c, env)
+	if err != nil {
+		return out, stepError(c, err, out)
+	}
+	return out, nil
+}
+
+// stepError is a failed step's error: the program, the error and the
+// last lines of its output.
+func stepError(c Command, err error, out []byte) error {
+	return fmt.Errorf("%s: %v: %s", filepath.Base(c.Args[0]), err, tail(out, 40))
+}
+
+// buildSystemNames are the registered build systems' names, sorted.
+func buildSystemNames() []string {
+	var out []string
+	for n := range buildSystems {
+		out = append(out, string(n))
+	}
+	sort.Strings(out)
+	return out
 }
 
 // tail is the last n lines of out.

@@ -426,3 +426,45 @@ func TestProjectPhases(t *testing.T) {
 		})
 	}
 }
+
+// Every build system a recipe may name is registered: it has steps, and
+// BuildProject refuses build = "files" by name.
+func TestEveryBuildSystemRegistered(t *testing.T) {
+	for _, bs := range recipe.BuildSystems {
+		p, _ := project(t, projectCells[0], bs)
+		if got := len(p.Steps()); (got == 0) != (bs == recipe.BuildFiles) {
+			t.Errorf("build = %q has %d steps", bs, got)
+		}
+	}
+	p, _ := project(t, projectCells[0], recipe.BuildFiles)
+	if _, err := toolchain.BuildProject(t.Context(), toolchain.Exec, p, nil); err == nil || !strings.Contains(err.Error(), `build = "files" is no build system (have autotools, cmake, make)`) {
+		t.Errorf("BuildProject of a files recipe: %v", err)
+	}
+}
+
+// A step's Vars are variables the cell's environment sets: what a
+// person building by hand writes in front of the command.
+func TestStepVarsAreSet(t *testing.T) {
+	for _, c := range projectCells {
+		for _, bs := range []recipe.BuildSystem{recipe.BuildAutotools, recipe.BuildCMake, recipe.BuildMake} {
+			p, base := project(t, c, bs)
+			set := map[string]bool{}
+			for _, e := range p.Env(base) {
+				k, _, _ := strings.Cut(e, "=")
+				set[k] = true
+			}
+			var vars []string
+			for _, s := range p.Steps() {
+				for _, v := range s.Vars {
+					vars = append(vars, v)
+					if !set[v] && v != "CXX" { // CXX only with a C++ compiler
+						t.Errorf("%s %s: %s reads %s, which the environment does not set", c.name, bs, s, v)
+					}
+				}
+			}
+			if (len(vars) == 0) != (bs == recipe.BuildMake) { // make takes them as arguments
+				t.Errorf("%s %s: steps read %v from the environment", c.name, bs, vars)
+			}
+		}
+	}
+}
