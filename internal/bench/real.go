@@ -278,96 +278,40 @@ func plainEnv(p toolchain.Project, pathDirs []string, home string) []string {
 
 // plainSteps are the commands a person types to build one cell by hand
 // with the same compiler and flags as fromscratch, and no shared cache:
+// the build system's own steps (toolchain.Project.Steps, without
+// --cache-file), each with the variables it takes its tools and flags
+// from written in front, since the plain way's shell has none of them:
 //
-//	autotools: [autoreconf -fi]; ./configure --host --build --prefix=/usr
-//	  static or shared, the recipe's arguments, CC= CFLAGS= CPPFLAGS= LDFLAGS= AR= RANLIB=
-//	  (a hand-written configure: env CC=... ./configure ...); make -jN;
+//	autotools: [autoreconf -fi]; env CC= CFLAGS= CPPFLAGS= LDFLAGS= AR= RANLIB= ./configure
+//	  --host --build --prefix=/usr, static or shared, the recipe's arguments; make -jN;
 //	  make install DESTDIR= (LDFLAGS with -all-static for a static libtool link)
-//	cmake: env CFLAGS= LDFLAGS= cmake -G Ninja with a toolchain file; ninja -jN;
-//	  env DESTDIR= ninja install
+//	cmake: env CFLAGS= LDFLAGS= cmake -G Ninja with a toolchain file; cmake --build;
+//	  env DESTDIR= cmake --install
 //	make: make -jN CC= AR= RANLIB= CFLAGS= LDFLAGS= and the recipe's
 //	  arguments; make install DESTDIR= unless the recipe names the built file
 //
 // Configure and cmake's configure step are PhaseConfigure; the builds and
 // installs PhaseMake.
 func plainSteps(p toolchain.Project) []toolchain.Command {
-	tools := map[string]string{}
+	p.ConfigCache = ""
+	vars := map[string]string{}
 	for _, e := range p.Env(nil) {
 		k, v, _ := strings.Cut(e, "=")
-		tools[k] = v
+		vars[k] = v
 	}
-	r := p.Recipe
-	jobs := fmt.Sprintf("-j%d", max(p.Jobs, 1))
-	static := p.Linkage == recipe.Static
-	vars := func(names ...string) []string {
-		var out []string
-		for _, n := range names {
-			if v, ok := tools[n]; ok {
-				out = append(out, n+"="+v)
+	steps := p.Steps()
+	for i, s := range steps {
+		var set []string
+		for _, n := range s.Vars {
+			if v, ok := vars[n]; ok {
+				set = append(set, n+"="+v)
 			}
 		}
-		return out
+		if len(set) > 0 {
+			steps[i].Args = slices.Concat([]string{"env"}, set, s.Args)
+		}
 	}
-	conf := func(args ...string) toolchain.Command {
-		return toolchain.Command{Args: args, Dir: p.SourceDir, Phase: toolchain.PhaseConfigure}
-	}
-	mk := func(dir string, args ...string) toolchain.Command {
-		return toolchain.Command{Args: args, Dir: dir, Phase: toolchain.PhaseMake}
-	}
-	switch r.BuildSystem() {
-	case recipe.BuildAutotools:
-		var steps []toolchain.Command
-		if r.Autoreconf {
-			steps = append(steps, conf("autoreconf", "-fi"))
-		}
-		cc := vars("CC", "CXX", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "AR", "RANLIB")
-		if r.PlainConfigure() {
-			args := append(append([]string{"env"}, cc...), "./configure", "--prefix=/usr", "--libdir=/usr/lib")
-			steps = append(steps, conf(append(args, p.ExpandArgs(r.ConfigureArgs)...)...))
-		} else {
-			args := []string{"./configure", "--host=" + p.Host(), "--build=" + toolchain.BuildTriple(), "--prefix=/usr", "--libdir=/usr/lib"}
-			if static {
-				args = append(args, "--disable-shared", "--enable-static")
-			} else {
-				args = append(args, "--enable-shared", "--disable-static")
-			}
-			args = append(append(args, p.ExpandArgs(r.ConfigureArgs)...), cc...)
-			steps = append(steps, conf(args...))
-		}
-		var mv []string
-		if static && p.Libtool {
-			mv = append(mv, "LDFLAGS="+strings.Join(append(p.LDFlags(), "-all-static"), " "))
-		}
-		mv = append(mv, p.ExpandArgs(r.MakeArgs)...)
-		return append(steps,
-			mk(p.SourceDir, append([]string{"make", jobs}, mv...)...),
-			mk(p.SourceDir, append([]string{"make", "install", "DESTDIR=" + p.StageDir}, mv...)...))
-	case recipe.BuildCMake:
-		shared := "ON"
-		if static {
-			shared = "OFF"
-		}
-		build := filepath.Join(p.WorkDir, "build")
-		args := append([]string{"env"}, vars("CFLAGS", "CXXFLAGS", "LDFLAGS")...)
-		args = append(args, "cmake", "-G", "Ninja", "-S", p.SourceDir, "-B", build,
-			"-DCMAKE_TOOLCHAIN_FILE="+filepath.Join(p.WorkDir, "toolchain.cmake"), "-DCMAKE_BUILD_TYPE=Release",
-			"-DCMAKE_INSTALL_PREFIX=/usr", "-DCMAKE_INSTALL_LIBDIR=lib", "-DBUILD_SHARED_LIBS="+shared)
-		return []toolchain.Command{
-			conf(append(args, p.ExpandArgs(r.CMakeArgs)...)...),
-			mk(p.WorkDir, "ninja", "-C", build, jobs),
-			mk(p.WorkDir, "env", "DESTDIR="+p.StageDir, "ninja", "-C", build, "install"),
-		}
-	case recipe.BuildMake:
-		mv := vars("CC", "CXX", "AR", "RANLIB")
-		mv = append(mv, "CFLAGS="+strings.Join(append(p.CPPFlags(), p.CFlags()...), " "), "LDFLAGS="+strings.Join(p.LDFlags(), " "))
-		mv = append(mv, p.ExpandArgs(r.MakeArgs)...)
-		steps := []toolchain.Command{mk(p.SourceDir, append([]string{"make", jobs}, mv...)...)}
-		if r.Built == "" {
-			steps = append(steps, mk(p.SourceDir, append([]string{"make", "install", "DESTDIR=" + p.StageDir, "prefix=/usr", "PREFIX=/usr"}, mv...)...))
-		}
-		return steps
-	}
-	return nil
+	return steps
 }
 
 // realPrograms are the programs (of names, or all) that run their own

@@ -70,7 +70,8 @@ func plainProject(t *testing.T, platform recipe.Platform, l recipe.Linkage, r *r
 }
 
 // TestPlainSteps pins the command lines of the plain way: what a person
-// types, with the cell's compiler and flags and no shared config.cache.
+// types, with the cell's compiler and flags and no shared config.cache:
+// the build system's steps with the variables they read written in front.
 func TestPlainSteps(t *testing.T) {
 	const (
 		cc     = "CC=/usr/bin/aarch64-linux-gnu-gcc"
@@ -91,8 +92,9 @@ func TestPlainSteps(t *testing.T) {
 		{"autotools, libtool, autoreconf", recipe.Recipe{Name: "jq", Build: recipe.BuildAutotools, Autoreconf: true,
 			ConfigureArgs: []string{"--with-oniguruma=yes"}, MakeArgs: []string{"V=1"}}, true, []toolchain.Command{
 			{Args: []string{"autoreconf", "-fi"}, Dir: "/p/src", Phase: c},
-			{Args: []string{"./configure", "--host=aarch64-linux-gnu", "--build=" + toolchain.BuildTriple(), "--prefix=/usr", "--libdir=/usr/lib",
-				"--disable-shared", "--enable-static", "--with-oniguruma=yes", cc, cxx, cflags, cxxflags, "CPPFLAGS=-I/p/deps/usr/include", ld, ar, ranlib},
+			{Args: []string{"env", cc, cxx, cflags, cxxflags, "CPPFLAGS=-I/p/deps/usr/include", ld, ar, ranlib,
+				"./configure", "--host=aarch64-linux-gnu", "--build=" + toolchain.BuildTriple(), "--prefix=/usr", "--libdir=/usr/lib",
+				"--disable-shared", "--enable-static", "--with-oniguruma=yes"},
 				Dir: "/p/src", Phase: c},
 			{Args: []string{"make", "-j2", ld + " -all-static", "V=1"}, Dir: "/p/src", Phase: m},
 			{Args: []string{"make", "install", "DESTDIR=/p/stage", ld + " -all-static", "V=1"}, Dir: "/p/src", Phase: m},
@@ -107,9 +109,9 @@ func TestPlainSteps(t *testing.T) {
 		{"cmake", recipe.Recipe{Name: "tini", Build: recipe.BuildCMake, CMakeArgs: []string{"-DX=ON"}}, false, []toolchain.Command{
 			{Args: []string{"env", cflags, cxxflags, ld, "cmake", "-G", "Ninja", "-S", "/p/src", "-B", "/p/work/build",
 				"-DCMAKE_TOOLCHAIN_FILE=/p/work/toolchain.cmake", "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_PREFIX=/usr",
-				"-DCMAKE_INSTALL_LIBDIR=lib", "-DBUILD_SHARED_LIBS=OFF", "-DX=ON"}, Dir: "/p/src", Phase: c},
-			{Args: []string{"ninja", "-C", "/p/work/build", "-j2"}, Dir: "/p/work", Phase: m},
-			{Args: []string{"env", "DESTDIR=/p/stage", "ninja", "-C", "/p/work/build", "install"}, Dir: "/p/work", Phase: m},
+				"-DCMAKE_INSTALL_LIBDIR=lib", "-DBUILD_SHARED_LIBS=OFF", "-DX=ON"}, Dir: "/p/work", Phase: c},
+			{Args: []string{"cmake", "--build", "/p/work/build", "--parallel", "2"}, Dir: "/p/work", Phase: m},
+			{Args: []string{"env", "DESTDIR=/p/stage", "cmake", "--install", "/p/work/build"}, Dir: "/p/work", Phase: m},
 		}},
 		{"make, built file", recipe.Recipe{Name: "lua", Build: recipe.BuildMake, Built: "src/lua", Defines: []string{"LUA_USE_LINUX"},
 			MakeArgs: []string{"linux", "AR={ar} rc"}}, false, []toolchain.Command{
@@ -140,6 +142,7 @@ func TestPlainStepsDynamic(t *testing.T) {
 	r := &recipe.Recipe{Name: "gnuhello", Build: recipe.BuildAutotools}
 	p := plainProject(t, recipe.AMD64, recipe.Dynamic, r, "")
 	p.Libtool = true
+	p.ConfigCache = "/c/configure/gcc.cache" // fromscratch's shared cache: never the plain way's
 	all := strings.Join(slices.Concat(commandArgs(plainSteps(p))...), " ")
 	for _, want := range []string{"--host=x86_64-linux-gnu", "--enable-shared", "--disable-static", "CC=/usr/bin/gcc"} {
 		if !strings.Contains(all, want) {
