@@ -3,10 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/source"
 )
 
 // SourcePin prints the [source] table that pins the Debian source package
@@ -28,7 +32,7 @@ func (c *CLI) SourcePin(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
-	dsc, err := pipeline.New(c.options(cfg), pipeline.WithRunner(c.run)).DebianSource(ctx, name, version)
+	dsc, err := pinDebian(ctx, cfg.CacheDir, pipeline.DebianRun(c.run), name, version)
 	if dsc == nil {
 		return fmt.Errorf("source pin %s: %w", arg, err)
 	}
@@ -42,4 +46,35 @@ func (c *CLI) SourcePin(ctx context.Context, arg string) error {
 		return fmt.Errorf("source pin %s: the pins above come from the package's .dsc, but %w; a file the mirror does not serve can be put in the recipe folder under its name, where it is checked against its pin", arg, err)
 	}
 	return nil
+}
+
+// pinDebian downloads the Debian source package pkg at version (the
+// suite's newest when version is "") with the private source apt, puts
+// every file into the source store of cache after checking it against
+// the .dsc, and returns the .dsc. When some file cannot be downloaded (a
+// mirror missing it) the .dsc is still returned when it came, with the
+// error.
+func pinDebian(ctx context.Context, cache string, run debian.Run, pkg, version string) (*debian.Dsc, error) {
+	base := filepath.Join(cache, "sources")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(base, ".debian"+pipeline.TempMark)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	apt := &debian.SourceApt{CacheDir: cache, Suite: pipeline.Suite, Run: run}
+	dsc, err := apt.DownloadDsc(ctx, pkg, version, tmp)
+	if dsc == nil || err != nil {
+		return dsc, err
+	}
+	// The store takes each file from the download folder as it takes a
+	// recipe folder's copies, keeping it only when it matches the .dsc:
+	// the first build needs no network. No fetcher: it is all here.
+	store := &source.Store{Cache: cache}
+	if _, err := store.FetchDebian(ctx, tmp, dsc.Source, dsc.Version, dsc.Pins()); err != nil {
+		return dsc, err
+	}
+	return dsc, nil
 }

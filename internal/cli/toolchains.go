@@ -3,17 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
-
-// aptSources are the machine's apt source files: the mirror and suites the
-// private apt state of toolchains:lock uses (the system's apt
-// configuration itself is never changed).
-var aptSources = []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"}
 
 // LockToolchains refreshes toolchains/runtime.lock.json (the exact
 // versions, files and sha256s of the target-architecture Debian packages
@@ -24,14 +18,9 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var src []byte
-	for _, f := range aptSources {
-		if b, err := os.ReadFile(f); err == nil {
-			src = append(append(src, b...), '\n')
-		}
-	}
+	src := debian.MachineSources()
 	if len(src) == 0 {
-		return fmt.Errorf("toolchains:lock: no apt sources in %v: the Debian mirror is taken from there", aptSources)
+		return fmt.Errorf("toolchains:lock: no apt sources in %v: the Debian mirror is taken from there", debian.SourceFiles)
 	}
 	lock, err := pipeline.LockRuntime(ctx, c.run, cfg.Root, cfg.CacheDir, src)
 	if err != nil {
