@@ -87,7 +87,7 @@ func buildRoot(cfg Config) *pipeline.BuildRoot {
 		br.Problem = err
 		return br
 	}
-	mirror, _ := debian.ParseSources(pipeline.MachineAptSources(), pipeline.Suite) // none: the archive alone
+	mirror, _ := debian.ParseSources(debian.MachineSources(), pipeline.Suite) // none: the archive alone
 	br.Lock = lock
 	br.Fetch = &debian.Fetcher{CacheDir: cfg.CacheDir, Mirror: mirror}
 	br.Bwrap, br.Problem = toolchain.FindBwrap(append(cfg.HostPath, toolchain.SystemPath...))

@@ -19,8 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/image"
@@ -68,7 +66,7 @@ type Options struct {
 	EngineEnv []string
 	// AptSources are the machine's apt sources (the mirror Debian source
 	// packages are fetched from with a private apt); nil reads
-	// AptSourceFiles.
+	// debian.SourceFiles.
 	AptSources []byte
 	// Progress hears about each phase and cell; nil is silent.
 	Progress Progress
@@ -76,15 +74,6 @@ type Options struct {
 	// nil runs the steps on the host with its compilers (bench's
 	// side-by-side measurement only).
 	BuildRoot *BuildRoot
-}
-
-// Progress is told what a run is doing. Calls may come from several
-// goroutines at once.
-type Progress interface {
-	Phase(name string, total int)
-	Start(cell string)
-	Done(cell string, err error)
-	EndPhase()
 }
 
 // Builder runs the engine. Construct it with New.
@@ -97,9 +86,8 @@ type Builder struct {
 	libsMu sync.Mutex
 	libs   map[string]*libStage // library stages of this run, by key
 	libDir string               // where they are
-	aptMu  sync.Mutex
-	apt    *debian.Apt // the private source apt, updated once per run
-	root   hermetic    // the build root, assembled once per run
+	debian *debian.SourceApt    // the private source apt, updated once per run
+	root   hermetic             // the build root, assembled once per run
 }
 
 // Option changes a Builder made by New.
@@ -125,6 +113,7 @@ func WithRemoteCache(remote cache.Remote, warn func(error)) Option {
 // live in opts.CacheDir.
 func New(opts Options, options ...Option) *Builder {
 	b := &Builder{opts: opts, run: toolchain.Exec, memo: cache.LoadMemo(filepath.Join(opts.CacheDir, "digests.json"))}
+	b.debian = &debian.SourceApt{CacheDir: opts.CacheDir, Suite: Suite, Sources: opts.AptSources}
 	if !opts.NoCache {
 		b.store = &cache.ReadThrough{Store: cache.Store{Dir: filepath.Join(opts.CacheDir, "actions"), Link: opts.CacheLink}}
 	}
@@ -137,15 +126,9 @@ func New(opts Options, options ...Option) *Builder {
 	for _, o := range options {
 		o(b)
 	}
+	b.debian.Run = DebianRun(b.run)
 	return b
 }
-
-type silent struct{}
-
-func (silent) Phase(string, int)  {}
-func (silent) Start(string)       {}
-func (silent) Done(string, error) {}
-func (silent) EndPhase()          {}
 
 // Report is the outcome of a run: every cell, built or not.
 type Report struct {
@@ -262,27 +245,6 @@ func (rep *Report) put(r *Result) {
 	repMu.Lock()
 	defer repMu.Unlock()
 	rep.Results[r.Job.Cell.String()] = r
-}
-
-// forEach runs fn on every job, b.opts.Jobs at a time, telling Progress.
-func (b *Builder) forEach(ctx context.Context, phase string, jobs []Job, fn func(context.Context, Job) *Result, failure func(*Result) error) {
-	if len(jobs) == 0 {
-		return
-	}
-	p := b.opts.Progress
-	p.Phase(phase, len(jobs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(b.opts.Jobs)
-	for _, j := range jobs {
-		g.Go(func() error {
-			p.Start(j.Cell.String())
-			r := fn(gctx, j)
-			p.Done(j.Cell.String(), failure(r))
-			return nil // one failing cell never stops the others
-		})
-	}
-	_ = g.Wait()
-	p.EndPhase()
 }
 
 // writeLayouts writes out/oci/<recipe>/: per toolchain-linkage one

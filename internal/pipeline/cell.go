@@ -21,7 +21,6 @@ import (
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
-	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // Origin says where a cell's binary came from.
@@ -64,11 +63,6 @@ type Result struct {
 	Runtime *debian.Runtime
 }
 
-// cellDir is the cell's folder in out/bin.
-func (b *Builder) cellDir(c recipe.Cell) string {
-	return outdir.Path(b.opts.OutDir).Bin(c)
-}
-
 // step is one stage of a cell.
 type step struct {
 	name string
@@ -94,11 +88,6 @@ func (b *Builder) runCell(ctx context.Context, j Job) *Result {
 		}
 	}
 	return r
-}
-
-// rel names p relative to the repository when it is inside it.
-func (b *Builder) rel(p string) string {
-	return workspace.Rel(b.opts.Root, p)
 }
 
 func (b *Builder) checkELF(_ context.Context, r *Result) error {
@@ -157,11 +146,10 @@ func (b *Builder) closure(ctx context.Context, r *Result) error {
 		r.Runtime = rt
 		opts = elfdeps.Options{Sysroot: rt.Sysroot, LibDirs: rt.LibDirs, InterpDirs: rt.LibDirs}
 	}
-	if r.Job.Recipe.IsProject() {
-		// The dependencies' shared libraries, kept next to the binary.
-		if lib := filepath.Join(filepath.Dir(r.Binary), "lib"); isDir(lib) {
-			opts.LibDirs = append([]string{lib}, opts.LibDirs...)
-		}
+	// The shared libraries the cell's build kept next to the binary (a
+	// dynamic project's own and its dependencies').
+	if lib := filepath.Join(filepath.Dir(r.Binary), "lib"); isDir(lib) {
+		opts.LibDirs = append([]string{lib}, opts.LibDirs...)
 	}
 	c, err := elfdeps.Resolve(r.Binary, opts)
 	if err != nil {
@@ -229,7 +217,7 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 		return err
 	}
 	var extra []image.Layer
-	if files := j.Recipe.RuntimeFiles; len(files) > 0 && j.Recipe.IsProject() {
+	if files := j.Recipe.RuntimeFiles; len(files) > 0 { // a project's, kept in the cell's files/
 		l := image.Layer{CreatedBy: "COPY " + strings.Join(files, " ") + " /"}
 		for _, f := range files {
 			src := filepath.Join(filepath.Dir(r.Binary), "files", filepath.FromSlash(f))

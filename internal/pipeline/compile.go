@@ -13,7 +13,6 @@ import (
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/outdir"
-	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
 // errNotHere is what a way of obtaining a binary returns when it does not
@@ -31,6 +30,13 @@ var binaryWays = []struct {
 	{OriginRestored, (*Builder).restore}, // the action cache has it
 	{OriginCompiled, (*Builder).compileNow},
 }
+
+// compileKey is the action-cache key of the cell's build, as its kind
+// computes it: the toolchain's identity (version and the digests of its
+// commands), target, linkage, libc, the exact commands and environment
+// (with placeholder paths), every input file of the recipe and the build
+// date.
+func (b *Builder) compileKey(j Job) (cache.Key, error) { return j.kind().key(b, j) }
 
 // compile obtains the cell's binary by the first way that applies.
 func (b *Builder) compile(ctx context.Context, r *Result) error {
@@ -117,38 +123,21 @@ func (b *Builder) restore(ctx context.Context, r *Result) error {
 	return b.place(r, tmp, nil)
 }
 
-// compileNow runs the compiler and stores a success in the action cache.
+// compileNow builds the cell by its kind and stores a success in the
+// action cache.
 func (b *Builder) compileNow(ctx context.Context, r *Result) error {
 	j := r.Job
-	if j.Recipe.IsProject() {
-		return b.buildProjectNow(ctx, r)
-	}
 	tmp, err := b.tempDir(r)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := os.MkdirAll(filepath.Join(b.opts.CacheDir, "tmp"), 0o755); err != nil {
-		return fmt.Errorf("creating temp dir: %w", err)
-	}
-	plan := j.plan(filepath.Join(tmp, "obj"), filepath.Join(tmp, j.Recipe.Name))
-	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
-		return fmt.Errorf("creating the object dir: %w", err)
-	}
-	run, err := b.stepRunner(ctx, j, []string{tmp}, []string{j.Recipe.Dir})
-	if err != nil {
-		return err
-	}
-	log, berr := toolchain.Build(ctx, run, plan, toolchain.Env(b.envConfig(j.Tool.PathDirs)))
-	log = b.scrubPaths(log, tmp)
-	if err := os.RemoveAll(plan.WorkDir); err != nil {
-		return fmt.Errorf("removing objects: %w", err)
-	}
+	log, files, berr := j.kind().build(ctx, b, j, tmp)
 	if err := os.WriteFile(filepath.Join(tmp, "build.log"), log, 0o644); err != nil {
 		return fmt.Errorf("writing build.log: %w", err)
 	}
 	if berr == nil && b.store != nil {
-		files := map[string]string{j.Recipe.Name: filepath.Join(tmp, j.Recipe.Name), "build.log": filepath.Join(tmp, "build.log")}
+		files["build.log"] = filepath.Join(tmp, "build.log")
 		if err := b.store.Put(ctx, r.key, files, map[string]string{"cell": j.Cell.String()}); err != nil {
 			return fmt.Errorf("storing in the cache: %w", err)
 		}
@@ -204,29 +193,6 @@ func (b *Builder) found(r *Result, dir string) {
 	}
 }
 
-// scrubPaths replaces the machine's directories in a log with stable names.
-// Tools print resolved paths (zig names the files of its lib/ by its real
-// location), so the cache's linked entries (bench and the workflow test
-// link a shared zig/ into a fresh cache) and the cache's own real path are
-// $CACHE too.
-func (b *Builder) scrubPaths(log []byte, tmp string) []byte {
-	log = bytes.ReplaceAll(log, []byte(tmp), []byte("$OUT"))
-	log = bytes.ReplaceAll(log, []byte(b.opts.Root), []byte("$ROOT"))
-	ents, _ := os.ReadDir(b.opts.CacheDir)
-	for _, e := range ents {
-		if e.Type()&os.ModeSymlink == 0 {
-			continue
-		}
-		if real, err := filepath.EvalSymlinks(filepath.Join(b.opts.CacheDir, e.Name())); err == nil {
-			log = bytes.ReplaceAll(log, []byte(real+"/"), []byte("$CACHE/"+e.Name()+"/"))
-		}
-	}
-	if real, err := filepath.EvalSymlinks(b.opts.CacheDir); err == nil && real != b.opts.CacheDir {
-		log = bytes.ReplaceAll(log, []byte(real+"/"), []byte("$CACHE/"))
-	}
-	return bytes.ReplaceAll(log, []byte(b.opts.CacheDir), []byte("$CACHE"))
-}
-
 // warnings are the recipe's compiler warnings in a build log. A warning
 // about a file of the toolchain's own (under $CACHE: zig prints them while
 // it builds its libc, only when its cache is cold) is not the recipe's, and
@@ -241,19 +207,4 @@ func warnings(log []byte) []string {
 		}
 	}
 	return out
-}
-
-// CompileTo compiles a job's program into dir with the cell's exact
-// commands and environment, bypassing out/ and the action cache (the
-// Dockerfile way of bench compiles like this). It returns the program's
-// path; objects are left in dir/obj.
-func (b *Builder) CompileTo(ctx context.Context, j Job, dir string) (string, error) {
-	plan := j.plan(filepath.Join(dir, "obj"), filepath.Join(dir, j.Recipe.Name))
-	if err := os.MkdirAll(filepath.Join(b.opts.CacheDir, "tmp"), 0o755); err != nil {
-		return "", err
-	}
-	if _, err := toolchain.Build(ctx, b.run, plan, toolchain.Env(b.envConfig(j.Tool.PathDirs))); err != nil {
-		return "", err
-	}
-	return plan.Output, nil
 }

@@ -37,7 +37,7 @@ func hermeticOptions(t *testing.T, root string) Options {
 		t.Fatal(err)
 	}
 	opts := testOptions(t, root)
-	mirror, _ := debian.ParseSources(MachineAptSources(), Suite)
+	mirror, _ := debian.ParseSources(debian.MachineSources(), Suite)
 	opts.BuildRoot = &BuildRoot{Lock: lock, Bwrap: bwrap, Fetch: &debian.Fetcher{CacheDir: opts.CacheDir, Mirror: mirror}}
 	opts.Smoke, opts.NoCache = false, true
 	return opts

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -38,17 +39,6 @@ const (
 	keyCache = "/fromscratch/cache"
 )
 
-// plan is the one place a toolchain.Plan is assembled: the job's
-// toolchain, target, linkage and recipe, objects in workDir, the program
-// at output.
-func (j Job) plan(workDir, output string) toolchain.Plan {
-	return toolchain.Plan{
-		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: j.Recipe,
-		Resolved: j.Tool.Resolved, WorkDir: workDir, Output: output,
-		InRoot: toolchain.InRoot(j.Tool.Resolved[toolchain.Expand(j.Def.CC, j.Tool.Target, j.Cell.Linkage)[0]]),
-	}
-}
-
 func (b *Builder) envConfig(pathDirs []string) toolchain.EnvConfig {
 	return toolchain.EnvConfig{
 		PathDirs:        pathDirs,
@@ -58,47 +48,20 @@ func (b *Builder) envConfig(pathDirs []string) toolchain.EnvConfig {
 	}
 }
 
-// compileKey is the action-cache key of a cell's compilation: toolchain
-// identity (version and the digests of its commands), target, linkage,
-// libc, the exact commands and environment (with placeholder paths), every
-// input file of the recipe and the build date.
-func (b *Builder) compileKey(j Job) (cache.Key, error) {
-	if j.Recipe.IsProject() {
-		return b.projectKey(j, j.Recipe)
-	}
-	rc := *j.Recipe
-	rc.Dir = keySrc
-	kj := j
-	kj.Recipe = &rc
-	kj.Tool.Resolved = nil // commands by name: the key holds no machine path
-	plan := kj.plan(keyWork+"/obj", keyWork+"/"+rc.Name)
-	in, err := b.keyInputs(j, func(env []string) []string { return env }, map[string]string{"schema": "1"})
-	if err != nil {
-		return cache.Key{}, err
-	}
-	for _, s := range plan.Steps() {
-		in.Argv = append(in.Argv, s.Args)
-	}
-	inputs, err := j.Recipe.Inputs()
-	if err != nil {
-		return cache.Key{}, err
-	}
-	for _, f := range inputs {
-		d, err := cache.FileDigest(filepath.Join(j.Recipe.Dir, f))
-		if err != nil {
-			return cache.Key{}, err
-		}
-		in.Files[f] = d
-	}
-	return in.Key(), nil
+// runBuild runs cb's steps for job j with run (the job's step runner),
+// the cell's explicit environment and cb's variables, and returns the
+// log.
+func (b *Builder) runBuild(ctx context.Context, run toolchain.Runner, j Job, cb toolchain.CellBuild) ([]byte, error) {
+	return cb.Run(ctx, run, cb.Env(toolchain.Env(b.envConfig(j.Tool.PathDirs))))
 }
 
-// keyInputs are the parts of a compile key every kind of recipe shares:
-// the toolchain's identity (name, version, the digests of its commands),
-// the platform, linkage and libc, the environment with placeholder paths
-// (env adds a build system's variables to it), and the build date next to
+// keyInputs are the parts of a compile key every kind shares: the
+// toolchain's identity (name, version, the digests of its commands), the
+// platform, linkage and libc, the environment with placeholder paths (cb,
+// built with the placeholders, adds its variables to it), the files cb
+// writes before its steps (under @work/), and the build date next to
 // extra.
-func (b *Builder) keyInputs(j Job, env func([]string) []string, extra map[string]string) (cache.Inputs, error) {
+func (b *Builder) keyInputs(j Job, cb toolchain.CellBuild, extra map[string]string) (*cache.Inputs, error) {
 	extra["build_date"] = strconv.FormatInt(b.opts.BuildDate.Unix(), 10)
 	in := cache.Inputs{
 		Toolchain:        j.Def.Name,
@@ -107,7 +70,7 @@ func (b *Builder) keyInputs(j Job, env func([]string) []string, extra map[string
 		Platform:         string(j.Cell.Platform),
 		Linkage:          string(j.Cell.Linkage),
 		Libc:             j.Def.Linkage(j.Cell.Linkage).Libc,
-		Env: env(toolchain.Env(toolchain.EnvConfig{
+		Env: cb.Env(toolchain.Env(toolchain.EnvConfig{
 			PathDirs: []string{keyCache + "/bin"}, SourceDateEpoch: b.opts.BuildDate.Unix(),
 			CacheDir: keyCache, TempDir: keyCache + "/tmp",
 		})),
@@ -123,11 +86,36 @@ func (b *Builder) keyInputs(j Job, env func([]string) []string, extra map[string
 		}
 		d, err := b.memo.Digest(j.Tool.Resolved[n])
 		if err != nil {
-			return cache.Inputs{}, err
+			return nil, err
 		}
 		in.ToolchainDigests[n] = d
 	}
-	return in, nil
+	for _, f := range cb.Files() {
+		in.Files["@work/"+f.Path] = bytesDigest(f.Data)
+	}
+	return &in, nil
+}
+
+// recipeInputs adds the digest of every input file of rc (Recipe.Inputs)
+// to in, by its name in the recipe folder.
+func recipeInputs(in *cache.Inputs, rc *recipe.Recipe) error {
+	inputs, err := rc.Inputs()
+	if err != nil {
+		return err
+	}
+	for _, f := range inputs {
+		d, err := cache.FileDigest(filepath.Join(rc.Dir, f))
+		if err != nil {
+			return err
+		}
+		in.Files[f] = d
+	}
+	return nil
+}
+
+func bytesDigest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // imageKey covers what an image is made of besides the binary: the

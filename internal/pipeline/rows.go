@@ -22,12 +22,7 @@ func Rows(rep *Report) *matrix.Matrix {
 			Reason:    j.Reason,
 		}
 		row.ToolchainVersion = j.Tool.Version
-		if rc := j.Recipe; rc != nil && rc.IsProject() {
-			row.Build, row.Source = string(rc.BuildSystem()), sourceText(rc.Source)
-			for _, d := range j.Deps {
-				row.Depends = append(row.Depends, d.Name)
-			}
-		}
+		j.kind().describe(j, &row)
 		if j.Status != "" {
 			row.Status = j.Status
 		} else {
@@ -137,16 +132,4 @@ func runtimeOf(r *Result) string {
 		return "pinned Debian " + Suite + " packages " + strings.Join(pins, ", ")
 	}
 	return r.Job.Tool.Target.RuntimeNote
-}
-
-// sourceText says in the matrix what a project recipe's source tree is:
-// "Debian jq 1.6-2.1+deb12u2", the URL, or "" for the recipe folder.
-func sourceText(s recipe.Source) string {
-	switch s.Kind() {
-	case recipe.SourceDebian:
-		return "Debian " + s.Debian + " " + s.Version
-	case recipe.SourceURL:
-		return s.URL
-	}
-	return ""
 }
