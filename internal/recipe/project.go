@@ -158,9 +158,7 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	for i, b := range BuildSystems {
 		allowedBuilds[i] = string(b)
 	}
-	switch r.Build {
-	case "", BuildFiles, BuildAutotools, BuildCMake, BuildMake:
-	default:
+	if r.Build != "" && !slices.Contains(BuildSystems, r.Build) {
 		bad("build", "%q is not allowed (allowed: %s)", r.Build, strings.Join(allowedBuilds, ", "))
 		return
 	}
