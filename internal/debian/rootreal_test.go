@@ -125,7 +125,7 @@ id -un`)
 		"lib64/ld-linux-x86-64.so.2":                            "libc6",
 		"usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30":          "libstdc++6",
 		"usr/lib/x86_64-linux-gnu/libc.a":                       "libc6-dev",
-		"usr/lib/musl/lib/libc.a":                               "musl-dev",
+		"usr/lib/x86_64-linux-musl/libc.a":                      "musl-dev",
 		"usr/riscv64-linux-gnu/lib/libc.so.6":                   "libc6-riscv64-cross",
 		"usr/riscv64-linux-gnu/lib/ld-linux-riscv64-lp64d.so.1": "libc6-riscv64-cross",
 		"usr/bin/x86_64-linux-gnu-gcc-12":                       "gcc-12",
