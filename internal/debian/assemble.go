@@ -84,26 +84,49 @@ type assembler struct {
 // directories and written files get fixed ones, so the same .debs give
 // the same tree.
 func Assemble(dir string, debs []string) error {
+	names := make([]string, len(debs))
+	for i, deb := range debs {
+		names[i] = filepath.Base(deb)
+	}
+	_, err := assemble(dir, debs, names)
+	return err
+}
+
+// assemble is Assemble with each .deb's package name (names[i] is the
+// package of debs[i]), and returns what each non-directory entry of the
+// tree came from: path ("usr/bin/gcc-12") -> package name. Entries the
+// configuration wrote (the accounts, the alternatives, the merged-/usr
+// links) are not in it: no package installed them.
+func assemble(dir string, debs, names []string) (map[string]string, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return fmt.Errorf("assembling the build root: %w", err)
+		return nil, fmt.Errorf("assembling the build root: %w", err)
 	}
 	a := &assembler{root: dir, dirs: map[string]bool{"": true}, dirMTs: map[string]time.Time{},
 		dirMds: map[string]os.FileMode{}, from: map[string]string{}}
 	next, stop := decodeAhead(debs, runtime.GOMAXPROCS(0))
 	defer stop()
-	for _, deb := range debs {
+	for i := range debs {
 		data, err := next()
 		if err != nil {
-			return fmt.Errorf("assembling the build root: %w", err)
+			return nil, fmt.Errorf("assembling the build root: %w", err)
 		}
-		if err := a.unpack(filepath.Base(deb), tar.NewReader(bytes.NewReader(data))); err != nil {
-			return fmt.Errorf("assembling the build root: %w", err)
+		if err := a.unpack(names[i], tar.NewReader(bytes.NewReader(data))); err != nil {
+			return nil, fmt.Errorf("assembling the build root: %w", err)
 		}
 	}
 	if err := a.configure(); err != nil {
-		return fmt.Errorf("assembling the build root: %w", err)
+		return nil, fmt.Errorf("assembling the build root: %w", err)
 	}
-	return a.finishDirs()
+	if err := a.finishDirs(); err != nil {
+		return nil, err
+	}
+	owners := make(map[string]string, len(a.from))
+	for p, pkg := range a.from {
+		if !strings.HasPrefix(pkg, "(") { // "(configuration)", "(alternatives)", "(merged /usr)"
+			owners[p] = pkg
+		}
+	}
+	return owners, nil
 }
 
 // decodeAhead decompresses the data.tar of each .deb, up to n at once

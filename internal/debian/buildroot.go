@@ -13,8 +13,8 @@ import (
 )
 
 // RootDir is where the cache keeps the build root of the lock whose digest
-// is digest: <cacheDir>/buildroot/<digest>, holding root/ (the tree) and
-// manifest.json.
+// is digest: <cacheDir>/buildroot/<digest>, holding root/ (the tree),
+// manifest.json and contents.json (which package each file came from).
 func RootDir(cacheDir, digest string) string {
 	return filepath.Join(cacheDir, "buildroot", digest)
 }
@@ -65,13 +65,21 @@ func EnsureRoot(ctx context.Context, cacheDir string, lock *RootLock, f *Fetcher
 		return "", fmt.Errorf("assembling the build root: %w", err)
 	}
 	defer removeTree(tmp)
-	if err := Assemble(filepath.Join(tmp, "root"), debs); err != nil {
+	names := make([]string, len(lock.Packages))
+	for i, p := range lock.Packages {
+		names[i] = p.Name
+	}
+	owners, err := assemble(filepath.Join(tmp, "root"), debs, names)
+	if err != nil {
 		return "", err
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	if err := writeManifest(tmp); err != nil {
+		return "", err
+	}
+	if err := writeContents(tmp, digest, owners); err != nil {
 		return "", err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -164,13 +172,17 @@ func writeManifest(dir string) error {
 }
 
 // CheckRoot compares the tree under dir/root with dir/manifest.json,
-// cheaply (lstat: sizes, modes, mtimes, link targets; no contents). An
-// error wrapping fs.ErrNotExist means no root was published there; any
-// other names the first difference.
+// cheaply (lstat: sizes, modes, mtimes, link targets; no contents), and
+// checks that dir/contents.json is there (a root assembled before it
+// existed is assembled again). An error wrapping fs.ErrNotExist means no
+// root was published there; any other names the first difference.
 func CheckRoot(dir string) error {
 	data, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, contentsName)); err != nil {
+		return fmt.Errorf("the build root in %s has no %s: %v", dir, contentsName, err)
 	}
 	var want []manifestEntry
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -114,6 +114,29 @@ id -un`)
 		}
 	}
 
+	// The root's contents name the locked package of the files images
+	// take from it.
+	contents, err := ReadRootContents(cache, lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, pkg := range map[string]string{
+		"usr/lib/x86_64-linux-gnu/libc.so.6":                    "libc6",
+		"lib64/ld-linux-x86-64.so.2":                            "libc6",
+		"usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30":          "libstdc++6",
+		"usr/lib/x86_64-linux-gnu/libc.a":                       "libc6-dev",
+		"usr/lib/x86_64-linux-musl/libc.a":                      "musl-dev",
+		"usr/riscv64-linux-gnu/lib/libc.so.6":                   "libc6-riscv64-cross",
+		"usr/riscv64-linux-gnu/lib/ld-linux-riscv64-lp64d.so.1": "libc6-riscv64-cross",
+		"usr/bin/x86_64-linux-gnu-gcc-12":                       "gcc-12",
+	} {
+		got, ok := contents.Owner(filepath.Join(root, file))
+		want, _ := lock.Find(pkg)
+		if !ok || got != want {
+			t.Errorf("the owner of /%s is %v (%v), want %v", file, got, ok, want)
+		}
+	}
+
 	// The same .debs give the same tree, byte for byte.
 	again := filepath.Join(t.TempDir(), "root")
 	start = time.Now()

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/outdir"
@@ -30,19 +31,22 @@ type Options struct {
 	// Build is the front door's build (the engine and the summary) while
 	// out/'s lock is held.
 	Build    func(context.Context, pipeline.Options) (*pipeline.Report, error)
-	Run      toolchain.Runner // dpkg-query
+	Run      toolchain.Runner // dpkg-query, for a build on the host
 	Registry image.Registry
 	Log      io.Writer
 	Version  string // fromscratch's, named as the creator of every SBOM
+
+	host hostDebian // the host's dpkg and os-release; zero: systemDebian
 }
 
 // Release builds the matrix, smoke runs included (unless FROMSCRATCH_SMOKE
 // is off; a pass recorded for the same image is reused), and writes
 // out/release/: oci/<recipe>/ (the multi-arch layouts),
 // sbom/<recipe>_<variant>_<arch>.spdx.json, the matrix renderings with the
-// smoke results but without their durations, and SHA256SUMS over all of
-// it. It is written into a temp dir and renamed into place; two runs give
-// the same bytes.
+// smoke results but without their durations, for a build in the build
+// root its record (buildroot.buildinfo: the lock's digest and every
+// package), and SHA256SUMS over all of it. It is written into a temp dir
+// and renamed into place; two runs give the same bytes.
 func Release(ctx context.Context, o Options) error {
 	opts := o.Engine
 	out := outdir.Path(opts.OutDir)
@@ -64,12 +68,18 @@ func Release(ctx context.Context, o Options) error {
 	if err := atomicfile.CopyTree(out.OCI(""), outdir.Path(tmp).OCI("")); err != nil {
 		return err
 	}
-	res := release.NewDpkgResolver("/var/lib/dpkg/info", release.DpkgQuery(func(ctx context.Context, argv, env []string) ([]byte, error) {
-		return o.Run(ctx, toolchain.Command{Args: argv}, env)
-	}))
-	distro, err := hostDistro()
+	host := o.host
+	if host == (hostDebian{}) {
+		host = systemDebian
+	}
+	facts, err := newDebianFacts(opts, o.Run, host)
 	if err != nil {
 		return err
+	}
+	if facts.record != nil {
+		if err := atomicfile.Write(filepath.Join(tmp, debian.BuildInfoName), facts.record, 0o644); err != nil {
+			return err
+		}
 	}
 	n := 0
 	for _, j := range rep.Jobs {
@@ -77,7 +87,7 @@ func Release(ctx context.Context, o Options) error {
 		if r == nil || r.Err != nil {
 			continue
 		}
-		doc, err := sbomOf(ctx, o, r, res, distro)
+		doc, err := sbomOf(ctx, o, r, facts)
 		if err != nil {
 			return fmt.Errorf("SBOM of %s: %w", j.Cell, err)
 		}
@@ -103,11 +113,12 @@ func Release(ctx context.Context, o Options) error {
 	return nil
 }
 
-func sbomOf(ctx context.Context, o Options, r *pipeline.Result, res release.Resolver, distro release.Distro) ([]byte, error) {
+func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFacts) ([]byte, error) {
+	res := facts.res
 	if rt := r.Runtime; rt != nil { // libraries from the pinned target packages
 		res = release.NewPinnedResolver(func(p string) (release.Origin, bool) {
 			pin, _, ok := rt.Owner(p)
-			return release.Origin{Package: pin.Name, Version: pin.Version, Arch: pin.Architecture}, ok
+			return release.Origin{Package: pin.Name, Version: pin.Version, Arch: pin.Architecture, Source: pin.Source}, ok
 		}, res)
 	}
 	digest, err := r.Image.Digest()
@@ -134,7 +145,8 @@ func sbomOf(ctx context.Context, o Options, r *pipeline.Result, res release.Reso
 		Toolchain:          r.Job.Def.Name,
 		ToolchainVersion:   r.Job.Tool.Version,
 		Linkage:            r.Job.Cell.Linkage,
-		Distro:             distro,
+		Distro:             facts.distro,
+		BuildRoot:          facts.root,
 	}
 	if r.Job.Cell.Linkage == recipe.Static {
 		if b := r.Job.Def.Static.BundledLibc; b != "" {
@@ -200,14 +212,4 @@ func projectSource(rc *recipe.Recipe) (*release.Source, error) {
 		return nil, err
 	}
 	return &s, nil
-}
-
-// hostDistro reads /etc/os-release: the distribution whose packages the
-// images' libraries come from.
-func hostDistro() (release.Distro, error) {
-	data, err := os.ReadFile("/etc/os-release")
-	if err != nil {
-		return release.Distro{}, fmt.Errorf("reading the distribution: %w", err)
-	}
-	return release.ParseOSRelease(data)
 }

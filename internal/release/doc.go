@@ -6,7 +6,11 @@
 // Nothing here reads the clock, the network or the host's identity: checksum
 // lines are sorted by path, SBOM arrays are sorted by SPDX identifier, the only
 // timestamp is the caller's build date, and host paths never reach an output.
-// The package origin of a host file comes from dpkg's database on disk
-// (NewDpkgResolver), versions from dpkg-query run through the caller's Run:
-// the package starts no process and reads no environment variable.
+// The Debian package of a file comes from the build root's lock for a
+// build in the pinned build root (NewLockedResolver: the caller maps the
+// root's files to locked packages, nothing of the host is read), from a
+// runtime lock for pinned target packages (NewPinnedResolver), and for a
+// build on the host from dpkg's database on disk (NewDpkgResolver), its
+// versions from dpkg-query run through the caller's Run: the package
+// starts no process and reads no environment variable.
 package release

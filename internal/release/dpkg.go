@@ -14,8 +14,10 @@ import (
 // Origin is a Debian package: the one that installed a host file, or one
 // named by the caller. Version is empty when dpkg could not tell it; Arch
 // is the package's Architecture ("amd64", or "all" for the cross
-// libraries such as libc6-arm64-cross), empty when unknown.
-type Origin struct{ Package, Version, Arch string }
+// libraries such as libc6-arm64-cross), empty when unknown. Source is its
+// source package ("glibc" for libc6) when a lock names it; dpkg's
+// resolver leaves it empty.
+type Origin struct{ Package, Version, Arch, Source string }
 
 // Resolver finds Debian packages: the origin of a host file, and an
 // installed package by name ("libc6-dev:amd64", "libc6-dev-arm64-cross").

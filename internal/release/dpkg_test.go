@@ -83,11 +83,11 @@ func TestDpkgResolver(t *testing.T) {
 		want Origin
 		ok   bool
 	}{
-		{"/lib/x86_64-linux-gnu/libc.so.6", Origin{"libc6", "2.36-9+deb12u14", "amd64"}, true},
-		{"/usr/lib/x86_64-linux-gnu/libc.so.6", Origin{"libc6", "2.36-9+deb12u14", "amd64"}, true},         // /usr stripped
-		{"/lib/x86_64-linux-gnu/libstdc++.so.6", Origin{"libstdc++6", "", "amd64"}, true},                  // /usr prefixed, version unknown
-		{"/usr/aarch64-linux-gnu/lib/libc.so.6", Origin{"libc6-arm64-cross", "2.36-8cross1", "all"}, true}, // arch from dpkg, not the list name
-		{filepath.Join(dir, "host", "libz.so.1"), Origin{"zlib1g", "1:1.2.13.dfsg-1", "amd64"}, true},
+		{"/lib/x86_64-linux-gnu/libc.so.6", Origin{"libc6", "2.36-9+deb12u14", "amd64", ""}, true},
+		{"/usr/lib/x86_64-linux-gnu/libc.so.6", Origin{"libc6", "2.36-9+deb12u14", "amd64", ""}, true},         // /usr stripped
+		{"/lib/x86_64-linux-gnu/libstdc++.so.6", Origin{"libstdc++6", "", "amd64", ""}, true},                  // /usr prefixed, version unknown
+		{"/usr/aarch64-linux-gnu/lib/libc.so.6", Origin{"libc6-arm64-cross", "2.36-8cross1", "all", ""}, true}, // arch from dpkg, not the list name
+		{filepath.Join(dir, "host", "libz.so.1"), Origin{"zlib1g", "1:1.2.13.dfsg-1", "amd64", ""}, true},
 		{"/lib/x86_64-linux-gnu/libnothere.so.1", Origin{}, false},
 		{"/usr/share/doc/libc6/changelog.gz", Origin{}, false}, // only in md5sums, which is not read
 	}
@@ -100,8 +100,8 @@ func TestDpkgResolver(t *testing.T) {
 
 	t.Run("packages by name", func(t *testing.T) {
 		for name, want := range map[string]Origin{
-			"libc6-dev:amd64":   {"libc6-dev", "2.36-9+deb12u14", "amd64"},
-			"libc6-arm64-cross": {"libc6-arm64-cross", "2.36-8cross1", "all"},
+			"libc6-dev:amd64":   {"libc6-dev", "2.36-9+deb12u14", "amd64", ""},
+			"libc6-arm64-cross": {"libc6-arm64-cross", "2.36-8cross1", "all", ""},
 		} {
 			if got, ok := res.Package(name); !ok || got != want {
 				t.Errorf("Package(%s) = %+v, %v; want %+v", name, got, ok, want)

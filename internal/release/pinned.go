@@ -1,5 +1,7 @@
 package release
 
+import "strings"
+
 // NewPinnedResolver is a Resolver for images whose libraries come from
 // pinned packages unpacked by fromscratch rather than installed by dpkg:
 // owner names the package of such a file (from the lock file, which knows
@@ -30,4 +32,33 @@ func (r pinnedResolver) Package(name string) (Origin, bool) {
 		return Origin{}, false
 	}
 	return r.next.Package(name)
+}
+
+// NewLockedResolver is the Resolver of a build in the pinned build root:
+// every fact comes from its lock, none from the host's dpkg. owner names
+// the locked package of a file of the root (the build root's contents);
+// find returns the locked package of a name. Package accepts a name
+// qualified with an architecture ("libc6-dev:amd64") when the locked
+// package is of that architecture or "all".
+func NewLockedResolver(owner func(hostPath string) (Origin, bool), find func(name string) (Origin, bool)) Resolver {
+	return lockedResolver{owner: owner, find: find}
+}
+
+type lockedResolver struct {
+	owner func(string) (Origin, bool)
+	find  func(string) (Origin, bool)
+}
+
+func (r lockedResolver) Origin(hostPath string) (Origin, bool) { return r.owner(hostPath) }
+
+func (r lockedResolver) Package(name string) (Origin, bool) {
+	if !validDpkgName(name) {
+		return Origin{}, false
+	}
+	pkg, arch, _ := strings.Cut(name, ":")
+	o, ok := r.find(pkg)
+	if !ok || (arch != "" && o.Arch != arch && o.Arch != "all") {
+		return Origin{}, false
+	}
+	return o, true
 }

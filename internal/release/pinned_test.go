@@ -16,8 +16,8 @@ import (
 func TestSBOMPinnedArm64Runtime(t *testing.T) {
 	const unpacked = "/cache/debian/unpacked/sha256/01f4/"
 	pinned := map[string]Origin{
-		unpacked + "lib/aarch64-linux-gnu/libc.so.6":             {"libc6", "2.36-9+deb12u14", "arm64"},
-		unpacked + "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1": {"libc6", "2.36-9+deb12u14", "arm64"},
+		unpacked + "lib/aarch64-linux-gnu/libc.so.6":             {"libc6", "2.36-9+deb12u14", "arm64", ""},
+		unpacked + "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1": {"libc6", "2.36-9+deb12u14", "arm64", ""},
 	}
 	res := NewPinnedResolver(func(p string) (Origin, bool) { o, ok := pinned[p]; return o, ok }, hostPackages)
 	in := cell("gcc-dynamic", recipe.ARM64, recipe.Dynamic, StaticLibc{},

@@ -47,6 +47,9 @@ type SBOMInput struct {
 	// Distro is the distribution every Debian package comes from, e.g.
 	// {ID: "debian", VersionID: "12"}.
 	Distro Distro
+	// BuildRoot is the pinned build root the program was built in; nil
+	// for a build on the host.
+	BuildRoot *BuildRoot
 
 	Binary    FileRef   // the program
 	Libraries []FileRef // its shared-library closure, interpreter included
@@ -64,6 +67,20 @@ type StaticLibc struct {
 
 // Distro is a distribution as /etc/os-release names it (ID, VERSION_ID).
 type Distro struct{ ID, VersionID string }
+
+// BuildRoot is the build environment of a hermetic build: the Debian root
+// every build step ran in, as its lock (toolchains/buildroot.lock.json)
+// pins it.
+type BuildRoot struct {
+	Digest   string // the lock's digest: 64 lowercase hex digits
+	Suite    string // "bookworm"
+	Distro   Distro // {debian 12}
+	Arch     string // "amd64"
+	Packages int    // how many packages the lock pins
+	// Record is the file of the release that lists every package:
+	// "buildroot.buildinfo".
+	Record string
+}
 
 // FileRef is one file of an image. Binary and Libraries together must be
 // every file of the image: the image package's verification code covers them.
@@ -99,7 +116,10 @@ type FileRef struct {
 //     its own source package, which the program STATIC_LINKs in a static
 //     image and DYNAMIC_LINKs in a dynamic one when the image holds its
 //     shared library (a file GENERATED_FROM it); a library of which the
-//     dynamic image holds no file is only DEPENDS_ON.
+//     dynamic image holds no file is only DEPENDS_ON;
+//   - for a hermetic build (in.BuildRoot), the build root (OTHER, its
+//     version the lock's digest), BUILD_TOOL_OF the program and not in
+//     the image.
 //
 // glibc and musl packages and the distribution carry CPEs. Only the image
 // has filesAnalyzed true; a library file whose origin res cannot tell is
@@ -115,6 +135,9 @@ func SBOM(in SBOMInput, res Resolver) ([]byte, error) {
 	}
 	b := newSBOMBuilder(in)
 	b.recipes(in)
+	if in.BuildRoot != nil {
+		b.rel(b.buildRoot(*in.BuildRoot), relBuildToolOf, b.program)
+	}
 	b.files(in, res)
 	switch {
 	case in.StaticLibc.Debian != "":
@@ -152,11 +175,12 @@ const (
 	imageID   common.ElementID = "Image"
 	programID common.ElementID = "Program"
 	osID      common.ElementID = "OperatingSystem"
+	rootID    common.ElementID = "BuildRoot"
 )
 
 func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 	b := &sbomBuilder{
-		ids:     idAllocator{docID: true, imageID: true, programID: true, osID: true},
+		ids:     idAllocator{docID: true, imageID: true, programID: true, osID: true, rootID: true},
 		image:   imageID,
 		program: programID,
 		distro:  in.Distro,
@@ -358,6 +382,9 @@ func (b *sbomBuilder) debPackage(o Origin) common.ElementID {
 	b.debs[o] = id
 	p := newPackage(id, o.Package, o.Version, "LIBRARY")
 	p.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(debPURL(o, b.distro))}
+	if o.Source != "" {
+		p.PackageSourceInfo = "built from the Debian source package " + o.Source
+	}
 	if o.Version == "" {
 		p.PackageComment = "dpkg reported no version for this package"
 	} else if cpe := libcCPE(o.Package, upstreamVersion(o.Version)); cpe != "" {
@@ -366,6 +393,19 @@ func (b *sbomBuilder) debPackage(o Origin) common.ElementID {
 	b.add(p)
 	b.rel(b.os, relContains, id)
 	return id
+}
+
+// buildRoot adds the build root: a package of the document that the
+// image does not contain. It carries no purl or CPE, so that scanners do
+// not count the build environment's packages as the image's.
+func (b *sbomBuilder) buildRoot(r BuildRoot) common.ElementID {
+	p := newPackage(rootID, fmt.Sprintf("%s-%s-%s-build-root", r.Distro.ID, r.Suite, r.Arch), r.Digest, "OTHER")
+	p.PackageComment = fmt.Sprintf("the pinned %s %s (%s) %s build root every build step ran in, sandboxed: "+
+		"%d packages pinned by toolchains/buildroot.lock.json, whose digest is the version; "+
+		"the release's %s lists each package with its version and sha256; not in the image",
+		r.Distro.ID, r.Distro.VersionID, r.Suite, r.Arch, r.Packages, r.Record)
+	b.doc.Packages = append(b.doc.Packages, p)
+	return rootID
 }
 
 // bundledLibc adds a C library that comes with the toolchain rather than
@@ -440,6 +480,9 @@ func (in SBOMInput) validate() error {
 	if !distroField.MatchString(in.Distro.ID) || !distroField.MatchString(in.Distro.VersionID) {
 		errs = append(errs, fmt.Errorf("Distro %+v: want an os-release ID and VERSION_ID such as debian and 12", in.Distro))
 	}
+	if r := in.BuildRoot; r != nil {
+		errs = append(errs, r.validate()...)
+	}
 	recipes := map[string]bool{in.Recipe: true}
 	if in.Source != nil {
 		errs = append(errs, in.Source.validate("Source")...)
@@ -496,4 +539,23 @@ func (in SBOMInput) validate() error {
 		seen[f.ImagePath] = true
 	}
 	return errors.Join(errs...)
+}
+
+func (r BuildRoot) validate() []error {
+	var errs []error
+	if !isLowerHex(r.Digest, 64) {
+		errs = append(errs, fmt.Errorf("BuildRoot.Digest %q is not 64 lowercase hex digits", r.Digest))
+	}
+	for _, f := range [][2]string{{"Suite", r.Suite}, {"Arch", r.Arch}, {"Distro.ID", r.Distro.ID}, {"Distro.VersionID", r.Distro.VersionID}} {
+		if !distroField.MatchString(f[1]) {
+			errs = append(errs, fmt.Errorf("BuildRoot.%s %q: want a lowercase word such as bookworm, amd64, debian or 12", f[0], f[1]))
+		}
+	}
+	if r.Packages <= 0 {
+		errs = append(errs, fmt.Errorf("BuildRoot.Packages is %d: a build root pins packages", r.Packages))
+	}
+	if r.Record == "" || strings.ContainsAny(r.Record, "/ ") {
+		errs = append(errs, fmt.Errorf("BuildRoot.Record %q: want the file name of the release's record, such as buildroot.buildinfo", r.Record))
+	}
+	return errs
 }

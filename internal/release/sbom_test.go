@@ -46,19 +46,69 @@ var bookworm = Distro{ID: "debian", VersionID: "12"}
 // hostPackages is this machine's dpkg as the fixtures see it.
 var hostPackages = mapResolver{
 	origins: map[string]Origin{
-		"/host/usr/lib/x86_64-linux-gnu/libc.so.6":              {"libc6", "2.36-9+deb12u14", "amd64"},
-		"/host/lib64/ld-linux-x86-64.so.2":                      {"libc6", "2.36-9+deb12u14", "amd64"},
-		"/host/lib/x86_64-linux-gnu/libm.so.6":                  {"libc6", "2.36-9+deb12u14", "amd64"},
-		"/host/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30":    {"libstdc++6", "12.2.0-14", "amd64"},
-		"/host/usr/aarch64-linux-gnu/lib/libc.so.6":             {"libc6-arm64-cross", "2.36-8cross1", "all"},
-		"/host/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1": {"libc6-arm64-cross", "2.36-8cross1", "all"},
-		"/host/lib/x86_64-linux-musl/libc.so":                   {"musl", "1.2.3-1", "amd64"},
+		"/host/usr/lib/x86_64-linux-gnu/libc.so.6":              {"libc6", "2.36-9+deb12u14", "amd64", ""},
+		"/host/lib64/ld-linux-x86-64.so.2":                      {"libc6", "2.36-9+deb12u14", "amd64", ""},
+		"/host/lib/x86_64-linux-gnu/libm.so.6":                  {"libc6", "2.36-9+deb12u14", "amd64", ""},
+		"/host/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30":    {"libstdc++6", "12.2.0-14", "amd64", ""},
+		"/host/usr/aarch64-linux-gnu/lib/libc.so.6":             {"libc6-arm64-cross", "2.36-8cross1", "all", ""},
+		"/host/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1": {"libc6-arm64-cross", "2.36-8cross1", "all", ""},
+		"/host/lib/x86_64-linux-musl/libc.so":                   {"musl", "1.2.3-1", "amd64", ""},
 	},
 	packages: map[string]Origin{
-		"libc6-dev:amd64":       {"libc6-dev", "2.36-9+deb12u14", "amd64"},
-		"libc6-dev-arm64-cross": {"libc6-dev-arm64-cross", "2.36-8cross1", "all"},
-		"musl-dev:amd64":        {"musl-dev", "1.2.3-1", "amd64"},
+		"libc6-dev:amd64":       {"libc6-dev", "2.36-9+deb12u14", "amd64", ""},
+		"libc6-dev-arm64-cross": {"libc6-dev-arm64-cross", "2.36-8cross1", "all", ""},
+		"musl-dev:amd64":        {"musl-dev", "1.2.3-1", "amd64", ""},
 	},
+}
+
+// fakeRoot is where the fixtures' build root is assembled.
+const fakeRoot = "/cache/buildroot/eeee/root"
+
+// lockedPackages is the build root's lock and contents as the fixtures
+// see them: other versions than the host's dpkg (hostPackages), and each
+// package's source.
+var lockedPackages = func() Resolver {
+	pkgs := map[string]Origin{}
+	for _, o := range []Origin{
+		{"libc6", "2.36-9+deb12u99", "amd64", "glibc"},
+		{"libc6-dev", "2.36-9+deb12u99", "amd64", "glibc"},
+		{"libstdc++6", "12.2.0-14+deb12u1", "amd64", "gcc-12"},
+		{"libc6-dev-arm64-cross", "2.36-8cross1", "all", "cross-toolchain-base"},
+		{"libc6-riscv64-cross", "2.36-8cross1", "all", "cross-toolchain-base-ports"},
+		{"musl", "1.2.3-1", "amd64", "musl"},
+		{"musl-dev", "1.2.3-1", "amd64", "musl"},
+	} {
+		pkgs[o.Package] = o
+	}
+	files := map[string]string{
+		"usr/lib/x86_64-linux-gnu/libc.so.6":            "libc6",
+		"usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": "libc6",
+		"usr/lib/x86_64-linux-gnu/libm.so.6":            "libc6",
+		"usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30":  "libstdc++6",
+		"usr/riscv64-linux-gnu/lib/libc.so.6":           "libc6-riscv64-cross",
+		"usr/lib/x86_64-linux-musl/libc.so":             "musl",
+	}
+	return NewLockedResolver(func(p string) (Origin, bool) {
+		rel, ok := strings.CutPrefix(p, fakeRoot+"/")
+		o, found := pkgs[files[rel]]
+		return o, ok && found
+	}, func(name string) (Origin, bool) { o, ok := pkgs[name]; return o, ok })
+}()
+
+// testBuildRoot is the fixtures' build root.
+var testBuildRoot = &BuildRoot{Digest: sum('e'), Suite: "bookworm", Distro: bookworm, Arch: "amd64", Packages: 221, Record: "buildroot.buildinfo"}
+
+// hermetic is in as a build in the build root makes it: its build root
+// set, and its libraries taken from the root.
+func hermetic(in SBOMInput) SBOMInput {
+	in.BuildRoot = testBuildRoot
+	libs := make([]FileRef, len(in.Libraries))
+	for i, f := range in.Libraries {
+		f.HostPath = strings.Replace(f.HostPath, "/host/", fakeRoot+"/", 1)
+		libs[i] = f
+	}
+	in.Libraries = libs
+	return in
 }
 
 // cell is the input for one image of the hello recipe.
@@ -82,38 +132,46 @@ func cell(variant string, p recipe.Platform, l recipe.Linkage, libc StaticLibc, 
 	}
 }
 
-// sbomFixture is a dynamic amd64 C++ image: three files from libc6, one
-// from libstdc++6 (a '+' in name and version), one library of unknown
-// origin. Libraries are deliberately unsorted.
+// sbomFixture is a dynamic amd64 C++ image built in the build root: three
+// files from libc6, one from libstdc++6 (a '+' in name and version), one
+// library of unknown origin, every package as the lock pins it.
+// Libraries are deliberately unsorted.
 func sbomFixture() (SBOMInput, Resolver) {
 	in := cell("gcc-dynamic", recipe.AMD64, recipe.Dynamic, StaticLibc{},
-		file("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/host/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30", '4'),
-		file("/lib/x86_64-linux-gnu/libc.so.6", "/host/usr/lib/x86_64-linux-gnu/libc.so.6", '1'),
-		file("/opt/vendor/lib/libvendor.so.1", "/host/opt/vendor/libvendor.so.1", '5'),
-		file("/lib64/ld-linux-x86-64.so.2", "/host/lib64/ld-linux-x86-64.so.2", '2'),
-		file("/lib/x86_64-linux-gnu/libm.so.6", "/host/lib/x86_64-linux-gnu/libm.so.6", '3'),
+		file("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", fakeRoot+"/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30", '4'),
+		file("/lib/x86_64-linux-gnu/libc.so.6", fakeRoot+"/usr/lib/x86_64-linux-gnu/libc.so.6", '1'),
+		file("/opt/vendor/lib/libvendor.so.1", fakeRoot+"/opt/vendor/libvendor.so.1", '5'),
+		file("/lib64/ld-linux-x86-64.so.2", fakeRoot+"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", '2'),
+		file("/lib/x86_64-linux-gnu/libm.so.6", fakeRoot+"/usr/lib/x86_64-linux-gnu/libm.so.6", '3'),
 	)
 	in.Name, in.Recipe, in.Binary = "hello-cpp-gcc-dynamic-linux-amd64", "hello-cpp", file("/hello-cpp", "/build/out/hello-cpp", '0')
 	in.Namespace = "https://fromscratch.invalid/spdx/" + in.Name + "-" + sum('d')
-	return in, hostPackages
+	in.BuildRoot = testBuildRoot
+	return in, lockedPackages
 }
 
-// representative are the kinds of image the release writes, each with the
-// resolver it is built with.
+// representative are the kinds of image the release writes: built on the
+// host (resolved with hostPackages) and, "hermetic ..." ones, in the build
+// root (resolved with lockedPackages; see resolverOf).
 func representative() map[string]SBOMInput {
 	dyn, _ := sbomFixture()
 	return map[string]SBOMInput{
-		"static glibc amd64":   cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"}),
-		"static glibc arm64":   cell("gcc-static", recipe.ARM64, recipe.Static, StaticLibc{Debian: "libc6-dev-arm64-cross"}),
-		"static musl-gcc":      cell("musl-gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "musl-dev:amd64"}),
-		"static zig":           cell("zig-static", recipe.RISCV64, recipe.Static, StaticLibc{Name: "musl", Version: "1.2.4"}),
-		"dynamic glibc amd64":  dyn,
-		"dynamic musl-gcc":     cell("musl-gcc-dynamic", recipe.AMD64, recipe.Dynamic, StaticLibc{}, file("/lib/ld-musl-x86_64.so.1", "/host/lib/x86_64-linux-musl/libc.so", '1')),
-		"dynamic arm64 cross":  cell("gcc-dynamic", recipe.ARM64, recipe.Dynamic, StaticLibc{}, file("/usr/aarch64-linux-gnu/lib/libc.so.6", "/host/usr/aarch64-linux-gnu/lib/libc.so.6", '1'), file("/lib/ld-linux-aarch64.so.1", "/host/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1", '2')),
-		"static, unresolvable": cell("gcc-static", recipe.ARMv7, recipe.Static, StaticLibc{Debian: "libc6-dev-armhf-cross"}),
-		"project jq dynamic":   jqCell(recipe.Dynamic),
-		"project jq static":    jqCell(recipe.Static),
-		"project url, patched": urlCell(),
+		"hermetic static glibc amd64": hermetic(cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"})),
+		"hermetic static musl-gcc":    hermetic(cell("musl-gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "musl-dev:amd64"})),
+		"hermetic static glibc arm64": hermetic(cell("gcc-static", recipe.ARM64, recipe.Static, StaticLibc{Debian: "libc6-dev-arm64-cross"})),
+		"hermetic dynamic riscv64":    hermetic(cell("gcc-dynamic", recipe.RISCV64, recipe.Dynamic, StaticLibc{}, file("/lib/libc.so.6", "/host/usr/riscv64-linux-gnu/lib/libc.so.6", '1'))),
+		"hermetic project jq dynamic": hermetic(jqCell(recipe.Dynamic)),
+		"static glibc amd64":          cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"}),
+		"static glibc arm64":          cell("gcc-static", recipe.ARM64, recipe.Static, StaticLibc{Debian: "libc6-dev-arm64-cross"}),
+		"static musl-gcc":             cell("musl-gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "musl-dev:amd64"}),
+		"static zig":                  cell("zig-static", recipe.RISCV64, recipe.Static, StaticLibc{Name: "musl", Version: "1.2.4"}),
+		"dynamic glibc amd64":         dyn,
+		"dynamic musl-gcc":            cell("musl-gcc-dynamic", recipe.AMD64, recipe.Dynamic, StaticLibc{}, file("/lib/ld-musl-x86_64.so.1", "/host/lib/x86_64-linux-musl/libc.so", '1')),
+		"dynamic arm64 cross":         cell("gcc-dynamic", recipe.ARM64, recipe.Dynamic, StaticLibc{}, file("/usr/aarch64-linux-gnu/lib/libc.so.6", "/host/usr/aarch64-linux-gnu/lib/libc.so.6", '1'), file("/lib/ld-linux-aarch64.so.1", "/host/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1", '2')),
+		"static, unresolvable":        cell("gcc-static", recipe.ARMv7, recipe.Static, StaticLibc{Debian: "libc6-dev-armhf-cross"}),
+		"project jq dynamic":          jqCell(recipe.Dynamic),
+		"project jq static":           jqCell(recipe.Static),
+		"project url, patched":        urlCell(),
 		"project folder, patched": func() SBOMInput {
 			in := urlCell()
 			in.Source.URL, in.Source.Files = "", nil
@@ -155,7 +213,7 @@ func TestSBOM(t *testing.T) {
 				t.Errorf("output contains host path %s", f.HostPath)
 			}
 		}
-		if strings.Contains(string(got), "/host/") || strings.Contains(string(got), "/build/") {
+		if strings.Contains(string(got), "/cache/") || strings.Contains(string(got), "/build/") {
 			t.Error("output contains a host directory")
 		}
 	})
@@ -168,18 +226,24 @@ func TestSBOM(t *testing.T) {
 			t.Errorf("creators = %+v, want Tool: fromscratch-v0.4.0", c)
 		}
 		pkgs := packages(doc)
-		if len(pkgs) != 5 || len(doc.Files) != 6 {
-			t.Fatalf("%d packages, %d files; want 5 (image, program, debian, libc6, libstdc++6) and 6", len(pkgs), len(doc.Files))
+		if len(pkgs) != 6 || len(doc.Files) != 6 {
+			t.Fatalf("%d packages, %d files; want 6 (image, program, debian, libc6, libstdc++6, the build root) and 6", len(pkgs), len(doc.Files))
 		}
 		if p := pkgs["Program"]; p.PackageVersion != "1.0.0" || refs(p)["purl"] != "pkg:generic/hello-cpp@1.0.0" {
 			t.Errorf("program = %s %+v, want version 1.0.0 and a generic purl", p.PackageVersion, refs(p))
 		}
-		if r := refs(pkgs["Package-deb-libc6-amd64"]); r["purl"] != "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12" ||
-			r["cpe23Type"] != "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*" {
-			t.Errorf("libc6 refs = %+v", r)
+		// The lock's versions and source packages.
+		libc := pkgs["Package-deb-libc6-amd64"]
+		if r := refs(libc); r["purl"] != "pkg:deb/debian/libc6@2.36-9%2Bdeb12u99?arch=amd64&distro=debian-12&upstream=glibc" ||
+			r["cpe23Type"] != "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*" || libc.PackageSourceInfo != "built from the Debian source package glibc" {
+			t.Errorf("libc6 = %+v, refs %+v", libc, r)
 		}
-		if r := refs(pkgs["Package-deb-libstdc--6-amd64"]); r["purl"] != "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=amd64&distro=debian-12" || r["cpe23Type"] != "" {
+		if r := refs(pkgs["Package-deb-libstdc--6-amd64"]); r["purl"] != "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14%2Bdeb12u1?arch=amd64&distro=debian-12&upstream=gcc-12" || r["cpe23Type"] != "" {
 			t.Errorf("libstdc++6 refs = %+v, want a purl and no CPE", r)
+		}
+		if p := pkgs["BuildRoot"]; p.PackageName != "debian-bookworm-amd64-build-root" || p.PackageVersion != sum('e') || p.PrimaryPackagePurpose != "OTHER" ||
+			len(p.PackageExternalReferences) != 0 || !strings.Contains(p.PackageComment, "221 packages") || !strings.Contains(p.PackageComment, "buildroot.buildinfo") {
+			t.Errorf("build root = %+v", p)
 		}
 		if p := pkgs["OperatingSystem"]; p.PackageName != "debian" || p.PackageVersion != "12" || p.PrimaryPackagePurpose != "OPERATING-SYSTEM" ||
 			refs(p)["cpe23Type"] != "cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*" {
@@ -203,6 +267,8 @@ func TestSBOM(t *testing.T) {
 			"Image CONTAINS":                6 + 4, // files; program, debian, libc6, libstdc++6
 			"OperatingSystem CONTAINS":      2,
 			"Program DYNAMIC_LINK":          3, // libc6, libstdc++6, the unknown file
+			"BuildRoot BUILD_TOOL_OF":       1, // the program
+			"BuildRoot CONTAINS":            0, // the image's packages are not the build root's
 			"File-hello-cpp GENERATED_FROM": 1,
 			"File-lib-x86-64-linux-gnu-libc.so.6 EXPANDED_FROM_ARCHIVE": 1,
 		} {
@@ -231,6 +297,55 @@ func TestSBOMStaticGlibc(t *testing.T) {
 	}
 	if len(doc.Files) != 1 || fileNamed(doc, "./hello") == nil {
 		t.Errorf("files = %d, want ./hello alone", len(doc.Files))
+	}
+}
+
+// A static image built in the build root names its C library as the lock
+// pins it, whatever the host's dpkg says (hostPackages has libc6-dev
+// 2.36-9+deb12u14, the lock 2.36-9+deb12u99), and the build root.
+func TestSBOMHermeticStaticLibcs(t *testing.T) {
+	for name, want := range map[string]struct{ version, purl string }{
+		"hermetic static glibc amd64": {"2.36-9+deb12u99", "pkg:deb/debian/libc6-dev@2.36-9%2Bdeb12u99?arch=amd64&distro=debian-12&upstream=glibc"},
+		"hermetic static musl-gcc":    {"1.2.3-1", "pkg:deb/debian/musl-dev@1.2.3-1?arch=amd64&distro=debian-12&upstream=musl"},
+		"hermetic static glibc arm64": {"2.36-8cross1", "pkg:deb/debian/libc6-dev-arm64-cross@2.36-8cross1?arch=all&distro=debian-12&upstream=cross-toolchain-base"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := SBOM(representative()[name], lockedPackages)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := decode(t, got)
+			libc := linked(t, doc, "STATIC_LINK")
+			if libc.PackageVersion != want.version || refs(libc)["purl"] != want.purl {
+				t.Errorf("static libc = %s %s %v, want %s %s", libc.PackageName, libc.PackageVersion, refs(libc), want.version, want.purl)
+			}
+			if root := packages(doc)["BuildRoot"]; root == nil || root.PackageVersion != testBuildRoot.Digest {
+				t.Errorf("build root = %+v", root)
+			}
+		})
+	}
+}
+
+func TestLockedResolver(t *testing.T) {
+	for name, want := range map[string]string{
+		"libc6-dev":                   "2.36-9+deb12u99",
+		"libc6-dev:amd64":             "2.36-9+deb12u99",
+		"libc6-dev:arm64":             "", // the lock pins amd64 only
+		"libc6-dev-arm64-cross":       "2.36-8cross1",
+		"libc6-dev-arm64-cross:amd64": "2.36-8cross1", // Architecture: all
+		"libc6-dev-armhf-cross":       "",             // not locked
+		"--admindir=/x":               "",
+	} {
+		o, ok := lockedPackages.Package(name)
+		if o.Version != want || ok != (want != "") {
+			t.Errorf("Package(%s) = %+v, %v; want version %q", name, o, ok, want)
+		}
+	}
+	if o, ok := lockedPackages.Origin(fakeRoot + "/usr/lib/x86_64-linux-gnu/libc.so.6"); !ok || o != (Origin{"libc6", "2.36-9+deb12u99", "amd64", "glibc"}) {
+		t.Errorf("Origin of the root's libc = %+v, %v", o, ok)
+	}
+	if o, ok := lockedPackages.Origin("/usr/lib/x86_64-linux-gnu/libc.so.6"); ok {
+		t.Errorf("Origin of the host's libc = %+v: the locked resolver never answers for the host", o)
 	}
 }
 
@@ -287,7 +402,7 @@ func TestSBOMPassesSPDXValidator(t *testing.T) {
 	for name, in := range representative() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // each run is mostly Python starting up
-			doc, err := SBOM(in, hostPackages)
+			doc, err := SBOM(in, resolverOf(in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,8 +454,8 @@ func TestSBOMWithoutResolver(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := decode(t, got)
-	if n := len(doc.Packages); n != 2 {
-		t.Errorf("%d packages, want the image and the program", n)
+	if n := len(doc.Packages); n != 3 {
+		t.Errorf("%d packages, want the image, the program and the build root", n)
 	}
 	unknown := 0
 	for _, f := range doc.Files {
@@ -400,6 +515,14 @@ func TestSBOMRejectsBadInput(t *testing.T) {
 			in.Source = &s
 		},
 		"dynamic, static libc":    func(in *SBOMInput) { in.StaticLibc = StaticLibc{Name: "musl", Version: "1.2.4"} },
+		"build root digest":       func(in *SBOMInput) { r := *testBuildRoot; r.Digest = "sha256:" + sum('e'); in.BuildRoot = &r },
+		"build root, no packages": func(in *SBOMInput) { r := *testBuildRoot; r.Packages = 0; in.BuildRoot = &r },
+		"build root suite":        func(in *SBOMInput) { r := *testBuildRoot; r.Suite = "Bookworm 12"; in.BuildRoot = &r },
+		"build root record": func(in *SBOMInput) {
+			r := *testBuildRoot
+			r.Record = "/out/release/buildroot.buildinfo"
+			in.BuildRoot = &r
+		},
 		"bundled libc no version": func(in *SBOMInput) { in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{Name: "musl"} },
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -429,11 +552,11 @@ func TestIDAllocator(t *testing.T) {
 
 func TestDebPURL(t *testing.T) {
 	for o, want := range map[Origin]string{
-		{"libc6", "2.36-9+deb12u14", "amd64"}:        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12",
-		{"libstdc++6", "12.2.0-14", "arm64"}:         "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=arm64&distro=debian-12",
-		{"zlib1g", "1:1.2.13.dfsg-1", "amd64"}:       "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12",
-		{"libc6-arm64-cross", "2.36-8cross1", "all"}: "pkg:deb/debian/libc6-arm64-cross@2.36-8cross1?arch=all&distro=debian-12",
-		{"libc6", "", ""}:                            "pkg:deb/debian/libc6?distro=debian-12",
+		{"libc6", "2.36-9+deb12u14", "amd64", ""}:        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12",
+		{"libstdc++6", "12.2.0-14", "arm64", ""}:         "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=arm64&distro=debian-12",
+		{"zlib1g", "1:1.2.13.dfsg-1", "amd64", ""}:       "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12",
+		{"libc6-arm64-cross", "2.36-8cross1", "all", ""}: "pkg:deb/debian/libc6-arm64-cross@2.36-8cross1?arch=all&distro=debian-12",
+		{"libc6", "", "", ""}:                            "pkg:deb/debian/libc6?distro=debian-12",
 	} {
 		if got := debPURL(o, bookworm); got != want {
 			t.Errorf("debPURL(%+v) = %s, want %s", o, got, want)
@@ -524,4 +647,12 @@ func linked(t *testing.T, doc *spdx.Document, typ string) *spdx.Package {
 		t.Fatalf("program has %d %s relationships to packages, want 1", len(found), typ)
 	}
 	return found[0]
+}
+
+// resolverOf is the resolver an input of representative is built with.
+func resolverOf(in SBOMInput) Resolver {
+	if in.BuildRoot != nil {
+		return lockedPackages
+	}
+	return hostPackages
 }

@@ -28,6 +28,7 @@ const (
 	relDynamicLink         = "DYNAMIC_LINK"
 	relDependsOn           = "DEPENDS_ON"
 	relPatchApplied        = "PATCH_APPLIED"
+	relBuildToolOf         = "BUILD_TOOL_OF"
 )
 
 // newPackage is a package with what every package here shares: no supplier
@@ -55,13 +56,19 @@ func cpeRef(cpe string) *spdx.PackageExternalReference {
 }
 
 // debPURL is "pkg:deb/<distro id>/<name>@<version>?arch=<arch>&distro=<id>-<version id>",
-// the version left out when unknown and arch when Arch is empty. Name and
-// version are percent-encoded as the purl spec asks: everything but
-// [A-Za-z0-9.-_~:] is escaped, '+' included (2.36-9%2Bdeb12u14).
+// the version left out when unknown and arch when Arch is empty, and
+// "&upstream=<source>" when the source package is known and not named
+// like the binary one (syft's qualifier, which scanners match Debian's
+// security data on: it lists glibc, not libc6). Name and version are
+// percent-encoded as the purl spec asks: everything but [A-Za-z0-9.-_~:]
+// is escaped, '+' included (2.36-9%2Bdeb12u14).
 func debPURL(o Origin, d Distro) string {
 	q := map[string]string{"distro": d.ID + "-" + d.VersionID}
 	if o.Arch != "" {
 		q["arch"] = o.Arch
+	}
+	if o.Source != "" && o.Source != o.Package {
+		q["upstream"] = o.Source
 	}
 	return packageurl.NewPackageURL(packageurl.TypeDebian, d.ID, o.Package, o.Version, packageurl.QualifiersFromMap(q), "").ToString()
 }
