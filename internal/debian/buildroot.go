@@ -171,6 +171,17 @@ func writeManifest(dir string) error {
 	return f.Close()
 }
 
+// RootPublished says whether dir (RootDir) holds a published root: its
+// manifest and contents exist (it is not checked against them).
+func RootPublished(dir string) bool {
+	for _, n := range []string{manifestName, contentsName} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // CheckRoot compares the tree under dir/root with dir/manifest.json,
 // cheaply (lstat: sizes, modes, mtimes, link targets; no contents), and
 // checks that dir/contents.json is there (a root assembled before it

@@ -132,7 +132,7 @@ func (b *Builder) closure(ctx context.Context, r *Result) error {
 	if b.opts.BuildRoot != nil && t.RuntimeArch == "" {
 		// The runtime files are the build root's, which its lock pins:
 		// no image byte comes from the host.
-		dir, err := b.rootDir(ctx)
+		dir, err := b.runtimeRoot(ctx)
 		if err != nil {
 			return err
 		}

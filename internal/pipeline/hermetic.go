@@ -57,6 +57,19 @@ func (b *Builder) rootDir(ctx context.Context) (string, error) {
 	return b.root.dir, b.root.err
 }
 
+// runtimeRoot is the build root for reading runtime files (closures):
+// the published root as it is, without the whole-tree check, which only
+// the first build step of a run pays. A no-op build thus reads no more
+// of the root than the closures' files, whose size, date and inode the
+// image key holds anyway. A root never published is assembled first.
+func (b *Builder) runtimeRoot(ctx context.Context) (string, error) {
+	dir := debian.RootDir(b.opts.CacheDir, b.opts.BuildRoot.Lock.Digest)
+	if debian.RootPublished(dir) {
+		return filepath.Join(dir, "root"), nil
+	}
+	return b.rootDir(ctx)
+}
+
 // stepRunner is the runner of one job's build steps: on the host without
 // a build root, else in a sandbox whose only writable places are writable
 // (and the toolchain's own cache, for zig) and whose other inputs,

@@ -96,9 +96,9 @@ func hasCommand(d *Definition, r Root, dir, p string) bool {
 
 func rootPlace(d *Definition, dir string) string {
 	if dir != RootBin {
-		return dir + " (run go tool mage setup)"
+		return dir
 	}
-	return "the build root (toolchains/buildroot.lock.json; run go tool mage toolchains:lock)"
+	return "the build root (toolchains/buildroot.lock.json)"
 }
 
 func rootHint(d *Definition) string {
