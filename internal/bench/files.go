@@ -292,10 +292,17 @@ func overhead(w io.Writer, rep *pipeline.Report) error {
 	return nil
 }
 
+// programsBuilt selects the programs (not libraries) built by their own
+// build system (project) or from their files (!project): the two
+// benchmarks' recipes, one question for both.
+func programsBuilt(project bool) func(*recipe.Recipe) bool {
+	return func(r *recipe.Recipe) bool { return r.IsProject() == project && !r.IsLibrary() }
+}
+
 // filesRecipes are the recipes (of names, or all) that compile their own
 // files rather than run a build system.
 func filesRecipes(root string, names []string) ([]string, error) {
-	out, err := benchRecipes(root, names, func(r *recipe.Recipe) bool { return !r.IsProject() })
+	out, err := benchRecipes(root, names, programsBuilt(false))
 	if err == nil && len(out) == 0 {
 		err = fmt.Errorf("bench: no recipe of build = \"files\" to measure among %v", names)
 	}

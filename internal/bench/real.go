@@ -317,7 +317,7 @@ func plainSteps(p toolchain.Project) []toolchain.Command {
 // realPrograms are the programs (of names, or all) that run their own
 // build system; libraries are built as their dependencies.
 func realPrograms(root string, names []string) ([]string, error) {
-	out, err := benchRecipes(root, names, func(r *recipe.Recipe) bool { return r.IsProject() && !r.IsLibrary() })
+	out, err := benchRecipes(root, names, programsBuilt(true))
 	if err == nil && len(out) == 0 {
 		err = fmt.Errorf("bench:real: no real program (a recipe with its own build system, not a library) to measure among %v", names)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
@@ -78,6 +79,8 @@ func (filesBuild) build(ctx context.Context, b *Builder, j Job, out string) ([]b
 // describe: a recipe of files has no build system, source or
 // dependencies to name.
 func (filesBuild) describe(Job, *matrix.Row) {}
+
+func (filesBuild) sources(Job) []*recipe.Recipe { return nil }
 
 // scrubPaths replaces the machine's directories in a log with stable names.
 // Tools print resolved paths (zig names the files of its lib/ by its real

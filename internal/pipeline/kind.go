@@ -5,6 +5,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // A kind is how a cell's binary is made, chosen once per job (Job.kind):
@@ -25,7 +26,16 @@ type kind interface {
 	// describe fills what the matrix row says of the build besides its
 	// cell and sizes.
 	describe(j Job, row *matrix.Row)
+	// sources are the recipes whose pinned sources the build compiled,
+	// the cell's own first (a project and its libraries; none for a
+	// recipe of files): what an SBOM names as the program's sources.
+	sources(j Job) []*recipe.Recipe
 }
+
+// Sources are the recipes whose pinned sources j's build compiled, its
+// own first, then its libraries in build order; none for a recipe of
+// files.
+func (j Job) Sources() []*recipe.Recipe { return j.kind().sources(j) }
 
 // kind is the one place that asks which kind j's recipe is.
 func (j Job) kind() kind {

@@ -53,6 +53,10 @@ func (projectBuild) build(ctx context.Context, b *Builder, j Job, out string) ([
 }
 
 // describe names the build system, the source tree and the libraries.
+func (projectBuild) sources(j Job) []*recipe.Recipe {
+	return append([]*recipe.Recipe{j.Recipe}, j.Deps...)
+}
+
 func (projectBuild) describe(j Job, row *matrix.Row) {
 	row.Build, row.Source = string(j.Recipe.BuildSystem()), sourceText(j.Recipe.Source)
 	for _, d := range j.Deps {

@@ -156,11 +156,11 @@ func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFac
 			in.StaticLibc = release.StaticLibc{Debian: r.Job.Tool.Target.StaticLibcPackage}
 		}
 	}
-	if rc := r.Job.Recipe; rc.IsProject() {
-		if in.Source, err = projectSource(rc); err != nil {
+	if srcs := r.Job.Sources(); len(srcs) > 0 {
+		if in.Source, err = projectSource(srcs[0]); err != nil {
 			return nil, err
 		}
-		for _, d := range r.Job.Deps {
+		for _, d := range srcs[1:] {
 			s, err := projectSource(d)
 			if err != nil {
 				return nil, err
