@@ -64,15 +64,8 @@ func (e *GoneError) Error() string {
 // fetched is a *GoneError.
 func Fetch(ctx context.Context, run Run, cacheDir string, p Pin) (string, error) {
 	dst := DebPath(cacheDir, p)
-	if err := checkSHA256(dst, p.SHA256); err == nil {
-		return dst, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		if rerr := os.Remove(dst); rerr != nil {
-			return "", fmt.Errorf("removing the corrupt cached %s: %w", dst, rerr)
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return "", fmt.Errorf("fetching %s: %w", p, err)
+	if hit, err := cachedDeb(dst, p.SHA256, p.String()); hit || err != nil {
+		return dst, err
 	}
 	f, err := os.CreateTemp(filepath.Dir(dst), "."+p.SHA256+".deb.tmp-")
 	if err != nil {
@@ -189,4 +182,21 @@ func Contents(ctx context.Context, run Run, deb string) (map[string]string, erro
 		}
 		files[strings.TrimPrefix(filepath.ToSlash(filepath.Clean(h.Name)), "/")] = hex.EncodeToString(s.Sum(nil))
 	}
+}
+
+// cachedDeb says whether the store holds the file of sha256 at dst. A
+// file of another sha256 there is removed; then dst's folder is made for
+// the download of what (a package, for errors).
+func cachedDeb(dst, sha256, what string) (bool, error) {
+	if err := checkSHA256(dst, sha256); err == nil {
+		return true, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		if rerr := os.Remove(dst); rerr != nil {
+			return false, fmt.Errorf("removing the corrupt cached %s: %w", dst, rerr)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return false, fmt.Errorf("fetching %s: %w", what, err)
+	}
+	return false, nil
 }

@@ -56,15 +56,8 @@ func (f *Fetcher) urls(p Package) []string {
 // *GoneError naming p and the refresh target.
 func (f *Fetcher) Fetch(ctx context.Context, p Package) (string, error) {
 	dst := debPath(f.CacheDir, p.SHA256)
-	if err := checkSHA256(dst, p.SHA256); err == nil {
-		return dst, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		if rerr := os.Remove(dst); rerr != nil {
-			return "", fmt.Errorf("removing the corrupt cached %s: %w", dst, rerr)
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return "", fmt.Errorf("fetching %s: %w", p, err)
+	if hit, err := cachedDeb(dst, p.SHA256, p.String()); hit || err != nil {
+		return dst, err
 	}
 	var why []string
 	notFound := true

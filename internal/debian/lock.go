@@ -159,12 +159,7 @@ func (l *LockFile) Validate() error {
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", l.name(), field, fmt.Sprintf(format, a...)))
 	}
-	if l.Schema != LockSchema {
-		bad("schema", "%d is not %d: refresh it with %s", l.Schema, LockSchema, RefreshTarget)
-	}
-	if l.Suite == "" {
-		bad("suite", "missing")
-	}
+	checkHead(bad, l.Schema, l.Suite)
 	seen := map[string]bool{}
 	for i, p := range l.Platforms {
 		f := fmt.Sprintf("platforms[%d]", i)
@@ -356,4 +351,15 @@ func trimOutput(out []byte) string {
 		s = s[:2000] + " …"
 	}
 	return s
+}
+
+// checkHead checks the fields both lock files start with: the schema and
+// the suite.
+func checkHead(bad func(field, format string, a ...any), schema int, suite string) {
+	if schema != LockSchema {
+		bad("schema", "%d is not %d: refresh it with %s", schema, LockSchema, RefreshTarget)
+	}
+	if suite == "" {
+		bad("suite", "missing")
+	}
 }

@@ -131,12 +131,7 @@ func (l *RootLock) Validate() error {
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", l.name(), field, fmt.Sprintf(format, a...)))
 	}
-	if l.Schema != LockSchema {
-		bad("schema", "%d is not %d: refresh it with %s", l.Schema, LockSchema, RefreshTarget)
-	}
-	if l.Suite == "" {
-		bad("suite", "missing")
-	}
+	checkHead(bad, l.Schema, l.Suite)
 	if l.Arch != RootArch {
 		bad("arch", "%q is not %s, the architecture builds run on", l.Arch, RootArch)
 	}
