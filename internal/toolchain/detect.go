@@ -96,17 +96,9 @@ func detectTarget(ctx context.Context, run Runner, d *Definition, t Target, dirs
 		s.Reason = fmt.Sprintf("running %s: %v: %s", strings.Join(vargs, " "), err, strings.TrimSpace(string(outb)))
 		return s
 	}
-	v, err := ParseVersion(string(outb))
-	if err != nil {
-		s.Reason = err.Error()
+	if !s.accept(ParseVersion(string(outb))) {
 		return s
 	}
-	s.Version = v
-	if err := d.Check(v); err != nil {
-		s.Reason = err.Error()
-		return s
-	}
-	s.Available = true
 	var missing []string
 	for _, dir := range t.LibDirs {
 		if _, err := os.Stat(dir); err == nil {
@@ -119,4 +111,20 @@ func detectTarget(ctx context.Context, run Runner, d *Definition, t Target, dirs
 		s.LibsMissing = "runtime libraries not found in " + strings.Join(missing, ", ")
 	}
 	return s
+}
+
+// accept takes the detected version v (or the error finding it): the
+// target is available when v satisfies the definition's constraint, else
+// Reason says why not.
+func (s *Status) accept(v string, err error) bool {
+	if err == nil {
+		s.Version = v
+		err = s.Def.Check(v)
+	}
+	if err != nil {
+		s.Reason = err.Error()
+		return false
+	}
+	s.Available = true
+	return true
 }

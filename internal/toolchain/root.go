@@ -67,17 +67,9 @@ func detectInRoot(d *Definition, t Target, r Root, cache string) Status {
 		}
 		s.Resolved[name] = p
 	}
-	v, err := rootVersion(d, t, r)
-	if err != nil {
-		s.Reason = err.Error()
+	if !s.accept(rootVersion(d, t, r)) {
 		return s
 	}
-	s.Version = v
-	if err := d.Check(v); err != nil {
-		s.Reason = err.Error()
-		return s
-	}
-	s.Available = true
 	s.PathDirs = append([]string{}, RootPath...)
 	if dir != RootBin {
 		s.PathDirs = append([]string{dir}, RootPath...)
