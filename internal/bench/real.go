@@ -339,15 +339,16 @@ func missingSources(cache, root string, programs []string) []string {
 		}
 		deps, _ := recipe.Dependencies(r, all)
 		for _, rc := range append(deps, r) {
-			pins := maps.Clone(rc.Source.Files)
-			if rc.Source.SHA256 != "" {
-				pins = map[string]string{rc.Source.URL: rc.Source.SHA256}
+			pins := map[string]recipe.SHA256{}
+			for n, p := range rc.Source.Files {
+				pins[n] = p.SHA256
+			}
+			if !rc.Source.SHA256.IsZero() {
+				pins = map[string]recipe.SHA256{rc.Source.URL: rc.Source.SHA256}
 			}
 			for _, n := range slices.Sorted(maps.Keys(pins)) {
-				if h, err := recipe.ParseSHA256(pins[n]); err == nil {
-					if _, err := os.Stat(store.Path(h)); err != nil {
-						missing = append(missing, n)
-					}
+				if _, err := os.Stat(store.Path(pins[n].Hex())); err != nil {
+					missing = append(missing, n)
 				}
 			}
 		}

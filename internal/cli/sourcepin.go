@@ -73,7 +73,11 @@ func pinDebian(ctx context.Context, cache string, run debian.Run, pkg, version s
 	// recipe folder's copies, keeping it only when it matches the .dsc:
 	// the first build needs no network. No fetcher: it is all here.
 	store := &source.Store{Cache: cache}
-	if _, err := store.FetchDebian(ctx, tmp, dsc.Source, dsc.Version, dsc.Pins()); err != nil {
+	pins, err := dsc.Pins()
+	if err != nil {
+		return dsc, err
+	}
+	if _, err := store.FetchDebian(ctx, tmp, dsc.Source, dsc.Version, pins); err != nil {
 		return dsc, err
 	}
 	return dsc, nil

@@ -39,8 +39,7 @@ func TestSourcePin(t *testing.T) {
 		if got.Source.Files[name] != pin {
 			t.Errorf("%s: printed %q, the recipe pins %q", name, got.Source.Files[name], pin)
 		}
-		h, _ := recipe.ParseSHA256(pin)
-		if _, err := os.Stat(filepath.Join(cacheDir, "sources", "sha256", h)); err != nil {
+		if _, err := os.Stat(filepath.Join(cacheDir, "sources", "sha256", pin.Hex())); err != nil {
 			t.Errorf("%s is not in the source store: %v", name, err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // SourceFiles are the machine's apt sources: the mirror and suites the
@@ -85,11 +87,15 @@ func (s *SourceApt) DownloadDsc(ctx context.Context, pkg, version, dir string) (
 }
 
 // Pins are the .dsc's files as a recipe's source.files pins them:
-// file name -> "sha256:<hex>".
-func (d *Dsc) Pins() map[string]string {
-	pins := map[string]string{}
+// file name -> pin.
+func (d *Dsc) Pins() (map[string]recipe.Pin, error) {
+	pins := map[string]recipe.Pin{}
 	for _, f := range d.Files {
-		pins[f.Name] = "sha256:" + f.SHA256
+		p, err := recipe.ParsePin("sha256:" + f.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %s: %w", d.Source, d.Version, f.Name, err)
+		}
+		pins[f.Name] = p
 	}
-	return pins
+	return pins, nil
 }

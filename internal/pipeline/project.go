@@ -147,9 +147,9 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 		in.Argv = append(in.Argv, append([]string{"@" + s.Dir}, s.Args...))
 	}
 	s := rc.Source
-	in.Extra["source"] = fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%s\x00%s\x00%d", s.Kind(), s.Debian, s.Version, s.DebianPatches, s.URL, s.SHA256, s.StripComponents)
+	in.Extra["source"] = fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%s\x00%s\x00%d", s.Kind(), s.Debian, s.Version, s.DebianPatches, s.URL, s.SHA256.String(), s.StripComponents)
 	for _, n := range slices.Sorted(maps.Keys(s.Files)) {
-		in.Files["@source/"+n] = s.Files[n]
+		in.Files["@source/"+n] = s.Files[n].String()
 	}
 	if err := recipeInputs(in, rc); err != nil {
 		return cache.Key{}, err

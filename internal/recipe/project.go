@@ -54,16 +54,16 @@ type Source struct {
 	// Debian names a Debian source package, fetched with apt's client.
 	Debian  string `toml:"debian"`
 	Version string `toml:"version"` // the Debian version, e.g. "1.6-2.1+deb12u2"
-	// Files are the package's files the build uses, each with its
-	// "sha256:<hex>" digest: the .orig.tar.* (and the .debian.tar.* when
-	// DebianPatches is set).
-	Files map[string]string `toml:"files"`
+	// Files are the package's files the build uses, each with its pin
+	// (written "sha256:<hex>"): the .orig.tar.* (and the .debian.tar.*
+	// when DebianPatches is set).
+	Files map[string]Pin `toml:"files"`
 	// DebianPatches applies debian/patches/series of the .debian.tar.*.
 	DebianPatches bool `toml:"debian_patches"`
 
 	// URL is a tarball (.tar.gz, .tar.xz, .tar.bz2) pinned by SHA256.
 	URL             string `toml:"url"`
-	SHA256          string `toml:"sha256"`
+	SHA256          SHA256 `toml:"sha256"`
 	StripComponents int    `toml:"strip_components"`
 }
 
@@ -108,18 +108,6 @@ func (s Source) fileWith(infix string) string {
 	}
 	return names[0]
 }
-
-// ParseSHA256 accepts a digest as "sha256:<64 hex>" or "<64 hex>" and
-// returns the lower-case hex.
-func ParseSHA256(s string) (string, error) {
-	h := strings.TrimPrefix(s, "sha256:")
-	if !sha256RE.MatchString(h) {
-		return "", fmt.Errorf("%q is not a sha256 digest (allowed: \"sha256:\" and 64 lower-case hex digits)", s)
-	}
-	return h, nil
-}
-
-var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // ReservedEnv are the variables a recipe's env may not set: the explicit
 // environment every build gets (toolchain.Env) and what the build systems
@@ -320,9 +308,6 @@ func (r *Recipe) validateSource(bad func(field, format string, a ...any)) {
 			if n == "" || strings.ContainsAny(n, "/\\") || n == "." || n == ".." {
 				bad("source.files", "%q is not a file name (allowed: plain names such as %s_1.0.orig.tar.gz)", n, s.Debian)
 			}
-			if _, err := ParseSHA256(s.Files[n]); err != nil || !strings.HasPrefix(s.Files[n], "sha256:") {
-				bad("source.files."+n, "%q is not a pin (allowed: \"sha256:\" and 64 lower-case hex digits)", s.Files[n])
-			}
 		}
 		if len(s.Files) > 0 && s.OrigTarball() == "" {
 			bad("source.files", "no upstream tarball: name the %s_<upstream version>.orig.tar.* file", s.Debian)
@@ -330,7 +315,7 @@ func (r *Recipe) validateSource(bad func(field, format string, a ...any)) {
 		if s.DebianPatches && s.DebianTarball() == "" {
 			bad("source.debian_patches", "needs the packaging tarball: add the %s_%s.debian.tar.* file to source.files", s.Debian, s.Version)
 		}
-		if s.SHA256 != "" {
+		if !s.SHA256.IsZero() {
 			bad("source.sha256", "is for source.url; a Debian source pins each file in source.files")
 		}
 		if s.StripComponents != 0 {
@@ -341,10 +326,8 @@ func (r *Recipe) validateSource(bad func(field, format string, a ...any)) {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			bad("source.url", "%q is not an http or https URL", s.URL)
 		}
-		if s.SHA256 == "" {
+		if s.SHA256.IsZero() {
 			bad("source.sha256", "missing: a URL source is pinned by its sha256")
-		} else if _, err := ParseSHA256(s.SHA256); err != nil {
-			bad("source.sha256", "%v", err)
 		}
 		if s.StripComponents < 0 {
 			bad("source.strip_components", "%d is negative (allowed: 0 or more leading folders)", s.StripComponents)
@@ -353,7 +336,7 @@ func (r *Recipe) validateSource(bad func(field, format string, a ...any)) {
 			bad("source", "version, files and debian_patches are for source.debian, not source.url")
 		}
 	default:
-		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches || s.SHA256 != "" || s.StripComponents != 0 {
+		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches || !s.SHA256.IsZero() || s.StripComponents != 0 {
 			bad("source", "has pins but no origin: set source.debian or source.url (without both the recipe folder is the source tree)")
 		}
 	}

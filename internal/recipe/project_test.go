@@ -2,6 +2,7 @@ package recipe_test
 
 import (
 	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -190,9 +191,40 @@ func TestParseSHA256(t *testing.T) {
 		hex: true, "sha256:" + hex: true, "sha512:" + hex: false, strings.ToUpper(hex): false, hex[2:]: false, "": false,
 	} {
 		got, err := recipe.ParseSHA256(in)
-		if (err == nil) != ok || (ok && got != hex) {
+		if (err == nil) != ok || (ok && (got.Hex() != hex || got.String() != "sha256:"+hex)) {
 			t.Errorf("ParseSHA256(%q) = %q, %v", in, got, err)
 		}
+	}
+	for in, ok := range map[string]bool{"sha256:" + hex: true, hex: false, "sha256:" + hex[2:]: false, "": false} {
+		got, err := recipe.ParsePin(in)
+		if (err == nil) != ok || (ok && got.String() != in) {
+			t.Errorf("ParsePin(%q) = %q, %v", in, got, err)
+		}
+	}
+	if z := (recipe.SHA256{}); !z.IsZero() || z.String() != "" {
+		t.Errorf("zero SHA256 = %q, want no digest", z)
+	}
+}
+
+// TestPinsDecoded: a recipe's pins are parsed as it loads; their text
+// form is the one written.
+func TestPinsDecoded(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	dir := writeRecipe(t, "demo", map[string]string{"recipe.toml": "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/demo\"\n" +
+		"[source]\nurl = \"https://example.org/demo-1.0.tar.gz\"\nsha256 = \"" + hex + "\"\n"})
+	r, err := recipe.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Source.SHA256.Hex() != hex || r.Source.SHA256.String() != "sha256:"+hex {
+		t.Errorf("source.sha256 = %q, want sha256:%s", r.Source.SHA256, hex)
+	}
+	jq, err := recipe.Load(filepath.Join("..", "..", "recipes", "jq"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jq.Source.Files["jq_1.6.orig.tar.gz"].String(); got != "sha256:3ba940b97571c866923f0409678033d33b5a98758dfc174fad8397ed908bc4d9" {
+		t.Errorf("jq's orig tarball is pinned to %q", got)
 	}
 }
 

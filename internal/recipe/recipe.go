@@ -190,6 +190,9 @@ func Load(dir string) (*Recipe, error) {
 	var r Recipe
 	md, err := toml.DecodeFile(file, &r)
 	if err != nil {
+		if fe := pinError(shown, err); fe != nil {
+			return nil, fe
+		}
 		return nil, fmt.Errorf("reading recipe %s: %w", shown, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
@@ -205,6 +208,21 @@ func Load(dir string) (*Recipe, error) {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// pinError is the *FieldError of a pin that did not parse while file was
+// decoded (err from SHA256 or Pin's UnmarshalText, which toml reports
+// as a ParseError naming the key), or nil for any other error.
+func pinError(file string, err error) *FieldError {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) || !strings.HasSuffix(pe.Message, pinRule) {
+		return nil
+	}
+	field := strings.ReplaceAll(pe.LastKey, `"`, "") // source.files."a.tar.gz"
+	if field != "source.sha256" && !strings.HasPrefix(field, "source.files.") {
+		return nil
+	}
+	return &FieldError{file, field, pe.Message}
 }
 
 // shownFile names the recipe file in dir as recipes/<name>/recipe.toml:

@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -65,20 +66,12 @@ func NewSource(rc *recipe.Recipe, version string, distro Distro) (Source, error)
 	switch src.Kind() {
 	case recipe.SourceDebian:
 		s.Debian, s.DebianVersion, s.Distro, s.DebianPatches = src.Debian, src.Version, distro, src.DebianPatches
-		for _, name := range sortedKeys(src.Files) {
-			sum, err := recipe.ParseSHA256(src.Files[name])
-			if err != nil {
-				return Source{}, fmt.Errorf("source of %s: %s: %w", rc.Name, name, err)
-			}
-			s.Files = append(s.Files, PinnedFile{Name: name, SHA256: sum})
+		for _, name := range slices.Sorted(maps.Keys(src.Files)) {
+			s.Files = append(s.Files, PinnedFile{Name: name, SHA256: src.Files[name].Hex()})
 		}
 	case recipe.SourceURL:
-		sum, err := recipe.ParseSHA256(src.SHA256)
-		if err != nil {
-			return Source{}, fmt.Errorf("source of %s: %w", rc.Name, err)
-		}
 		s.URL = src.URL
-		s.Files = []PinnedFile{{Name: urlFileName(src.URL), SHA256: sum}}
+		s.Files = []PinnedFile{{Name: urlFileName(src.URL), SHA256: src.SHA256.Hex()}}
 	}
 	for _, p := range rc.Patches {
 		ref, err := NewFileRef("/"+p, filepath.Join(rc.Dir, filepath.FromSlash(p)))
@@ -88,15 +81,6 @@ func NewSource(rc *recipe.Recipe, version string, distro Distro) (Source, error)
 		s.Patches = append(s.Patches, Patch{Name: path.Clean(filepath.ToSlash(p)), SHA1: ref.SHA1, SHA256: ref.SHA256})
 	}
 	return s, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // urlFileName is the last element of a URL's path: the tarball's name.

@@ -303,7 +303,7 @@ func TestSBOMSourcePinsFromRecipes(t *testing.T) {
 					found = p
 				}
 			}
-			if found == nil || len(found.PackageChecksums) != 1 || "sha256:"+found.PackageChecksums[0].Value != pin {
+			if found == nil || len(found.PackageChecksums) != 1 || "sha256:"+found.PackageChecksums[0].Value != pin.String() {
 				t.Errorf("%s: %s in the SBOM: %+v, want the pin %s", name, file, found, pin)
 			}
 		}

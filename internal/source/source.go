@@ -136,17 +136,17 @@ func (s *Store) vendored(dir, name, h string) (p string, found bool, err error) 
 }
 
 // FetchURL returns the path in the store of the file at rawURL whose
-// sha256 is pin ("sha256:<hex>" or "<hex>"). A file already in the store
+// sha256 is pin. A file already in the store
 // is returned without any network access; else a file of the URL's last
 // path element in dir (the recipe folder; "" for none) is taken, checked
 // against the pin; else it is downloaded and kept only when it matches
 // the pin (a *DigestError otherwise). An interrupted download leaves
 // nothing under the final name, and the next call starts again.
-func (s *Store) FetchURL(ctx context.Context, dir, rawURL, pin string) (string, error) {
-	h, err := recipe.ParseSHA256(pin)
-	if err != nil {
-		return "", fmt.Errorf("fetching %s: %w", rawURL, err)
+func (s *Store) FetchURL(ctx context.Context, dir, rawURL string, pin recipe.SHA256) (string, error) {
+	if pin.IsZero() {
+		return "", fmt.Errorf("fetching %s: no sha256 pin", rawURL)
 	}
+	h := pin.Hex()
 	if s.has(h) {
 		return s.Path(h), nil
 	}
@@ -182,23 +182,22 @@ func (s *Store) FetchURL(ctx context.Context, dir, rawURL, pin string) (string, 
 }
 
 // FetchDebian returns the path in the store of each file of files (file
-// name -> "sha256:<hex>", a recipe's source.files) of the Debian source
+// name -> pin, a recipe's source.files) of the Debian source
 // package pkg at version. Files already in the store need no fetcher and no
 // network; nor do the files dir (the recipe folder; "" for none) holds
 // under their own names, which are checked against their pins and kept;
 // for the others the Debian fetcher downloads the package into a
 // temporary folder of the cache and each pinned file is checked and kept.
-func (s *Store) FetchDebian(ctx context.Context, dir, pkg, version string, files map[string]string) (map[string]string, error) {
+func (s *Store) FetchDebian(ctx context.Context, dir, pkg, version string, files map[string]recipe.Pin) (map[string]string, error) {
 	what := fmt.Sprintf("Debian source %s %s", pkg, version)
 	names := make([]string, 0, len(files))
 	digests := map[string]string{}
 	for n, pin := range files {
-		h, err := recipe.ParseSHA256(pin)
-		if err != nil {
-			return nil, fmt.Errorf("fetching %s: %s: %w", what, n, err)
+		if pin.IsZero() {
+			return nil, fmt.Errorf("fetching %s: %s: no sha256 pin", what, n)
 		}
 		names = append(names, n)
-		digests[n] = h
+		digests[n] = pin.Hex()
 	}
 	sort.Strings(names)
 	out := map[string]string{}

@@ -44,7 +44,7 @@ func TestFetchURL(t *testing.T) {
 	srv, hits := server(t, body)
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Client: srv.Client()}
-	p, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", "sha256:"+sum(body))
+	p, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", must(recipe.ParseSHA256("sha256:"+sum(body))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestFetchURL(t *testing.T) {
 	t.Run("a hit needs no network", func(t *testing.T) {
 		srv.Close()
 		offline := &source.Store{Cache: cache, Client: &http.Client{Transport: failing{}}}
-		p2, err := offline.FetchURL(t.Context(), "", "http://127.0.0.1:1/src.tar.gz", sum(body))
+		p2, err := offline.FetchURL(t.Context(), "", "http://127.0.0.1:1/src.tar.gz", must(recipe.ParseSHA256(sum(body))))
 		if err != nil || p2 != p {
 			t.Fatalf("offline FetchURL = %s, %v", p2, err)
 		}
@@ -69,7 +69,7 @@ func TestFetchURL(t *testing.T) {
 		srv2, hits2 := server(t, body)
 		os.WriteFile(p, []byte("damaged"), 0o644)
 		s2 := &source.Store{Cache: cache, Client: srv2.Client()}
-		if _, err := s2.FetchURL(t.Context(), "", srv2.URL+"/src.tar.gz", sum(body)); err != nil {
+		if _, err := s2.FetchURL(t.Context(), "", srv2.URL+"/src.tar.gz", must(recipe.ParseSHA256(sum(body)))); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := os.ReadFile(p); !bytes.Equal(got, body) || hits2.Load() != 1 {
@@ -92,7 +92,7 @@ func TestFetchURLCorrupted(t *testing.T) {
 	srv, _ := server(t, corrupt)
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Client: srv.Client()}
-	_, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", "sha256:"+sum(body))
+	_, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", must(recipe.ParseSHA256("sha256:"+sum(body))))
 	var de *source.DigestError
 	if !errors.As(err, &de) {
 		t.Fatalf("error %v is not a *DigestError", err)
@@ -113,7 +113,7 @@ func TestFetchURLCorrupted(t *testing.T) {
 func TestFetchURLNotFound(t *testing.T) {
 	srv, _ := server(t, nil)
 	s := &source.Store{Cache: t.TempDir(), Client: srv.Client()}
-	_, err := s.FetchURL(t.Context(), "", srv.URL+"/nope.tar.gz", strings.Repeat("0", 64))
+	_, err := s.FetchURL(t.Context(), "", srv.URL+"/nope.tar.gz", must(recipe.ParseSHA256(strings.Repeat("0", 64))))
 	if err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("error = %v, want the 404", err)
 	}
@@ -143,7 +143,7 @@ func TestFetchURLInterrupted(t *testing.T) {
 	defer srv.Close()
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Client: srv.Client()}
-	if _, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", sum(body)); err == nil {
+	if _, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", must(recipe.ParseSHA256(sum(body)))); err == nil {
 		t.Fatal("an interrupted download succeeded")
 	}
 	if _, err := os.Stat(s.Path(sum(body))); !os.IsNotExist(err) {
@@ -153,7 +153,7 @@ func TestFetchURLInterrupted(t *testing.T) {
 		t.Errorf("left behind: %q", tmp)
 	}
 	cut.Store(false)
-	if _, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", sum(body)); err != nil {
+	if _, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", must(recipe.ParseSHA256(sum(body)))); err != nil {
 		t.Fatalf("the rerun: %v", err)
 	}
 }
@@ -161,7 +161,7 @@ func TestFetchURLInterrupted(t *testing.T) {
 func TestFetchDebian(t *testing.T) {
 	orig := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("jq-1.6/main.c", "int main(void){return 0;}\n")))
 	deb := testutil.XZ(t, testutil.Tar(t, testutil.TarFile("debian/changelog", "jq\n")))
-	files := map[string]string{"jq_1.6.orig.tar.gz": "sha256:" + sum(orig), "jq_1.6-2.debian.tar.xz": "sha256:" + sum(deb)}
+	files := map[string]recipe.Pin{"jq_1.6.orig.tar.gz": must(recipe.ParsePin("sha256:" + sum(orig))), "jq_1.6-2.debian.tar.xz": must(recipe.ParsePin("sha256:" + sum(deb)))}
 	var calls atomic.Int32
 	fetch := func(ctx context.Context, pkg, version, dir string) error {
 		calls.Add(1)
@@ -195,7 +195,7 @@ func TestFetchDebian(t *testing.T) {
 	}
 
 	t.Run("pin mismatch", func(t *testing.T) {
-		bad := map[string]string{"jq_1.6.orig.tar.gz": "sha256:" + strings.Repeat("ab", 32)}
+		bad := map[string]recipe.Pin{"jq_1.6.orig.tar.gz": must(recipe.ParsePin("sha256:" + strings.Repeat("ab", 32)))}
 		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "", "jq", "1.6-2", bad)
 		var de *source.DigestError
 		if !errors.As(err, &de) || !strings.Contains(err.Error(), "expected sha256:"+strings.Repeat("ab", 32)) ||
@@ -204,7 +204,7 @@ func TestFetchDebian(t *testing.T) {
 		}
 	})
 	t.Run("file not in the package", func(t *testing.T) {
-		missing := map[string]string{"jq_1.7.orig.tar.gz": "sha256:" + strings.Repeat("ab", 32)}
+		missing := map[string]recipe.Pin{"jq_1.7.orig.tar.gz": must(recipe.ParsePin("sha256:" + strings.Repeat("ab", 32)))}
 		_, err := (&source.Store{Cache: t.TempDir(), Debian: fetch}).FetchDebian(t.Context(), "", "jq", "1.6-2", missing)
 		if err == nil || !strings.Contains(err.Error(), "no file jq_1.7.orig.tar.gz (it has: jq_1.6-2.debian.tar.xz, jq_1.6-2.dsc, jq_1.6.orig.tar.gz)") {
 			t.Errorf("error = %v", err)
