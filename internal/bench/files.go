@@ -74,7 +74,7 @@ func (s Suite) Files(ctx context.Context) error {
 	opts.Platforms = []recipe.Platform{recipe.AMD64}
 	opts.OutDir = filepath.Join(base, "out")
 	opts.CacheDir = filepath.Join(base, "cache")
-	if err := linkProvisioned(shared, opts.CacheDir); err != nil {
+	if err := linkShared(shared, opts.CacheDir); err != nil {
 		return err
 	}
 
@@ -108,7 +108,7 @@ func (s Suite) Files(ctx context.Context) error {
 		host := opts
 		host.BuildRoot = nil
 		host.OutDir, host.CacheDir = filepath.Join(base, "out-host"), filepath.Join(base, "cache-host")
-		if err := linkProvisioned(shared, host.CacheDir); err != nil {
+		if err := linkShared(shared, host.CacheDir); err != nil {
 			return err
 		}
 		var cc atomic.Int64
@@ -142,24 +142,6 @@ func (s Suite) Files(ctx context.Context) error {
 // unsandboxed is the row of the cold build on the host, without the build
 // root or bubblewrap (FROMSCRATCH_HERMETIC=0).
 const unsandboxed = "fromscratch cold, host compilers, no sandbox"
-
-// linkProvisioned makes dir a cache that links shared's zig (and its libc
-// builds, which copying would dominate), the fetched Debian packages and
-// the assembled build root: provisioning, content-addressed and shared.
-func linkProvisioned(shared, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for _, name := range []string{"zig-cache", "zig", "debian", "buildroot"} {
-		if err := os.MkdirAll(filepath.Join(shared, name), 0o755); err != nil {
-			return err
-		}
-		if err := os.Symlink(filepath.Join(shared, name), filepath.Join(dir, name)); err != nil {
-			return fmt.Errorf("linking the shared cache's %s: %w", name, err)
-		}
-	}
-	return nil
-}
 
 func printBench(w io.Writer, rows []Row, dockerErr error) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

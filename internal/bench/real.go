@@ -167,19 +167,19 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 
 // linkShared makes dir a fresh cache that links shared's source store
 // (content-addressed, pinned: a cold build does not download again what
-// it already has), provisioned zig, zig's own caches and the pinned Debian
-// runtime packages. The action cache, the configure cache and the digest
-// memo are dir's own.
+// it already has), provisioned zig, zig's own caches, the pinned Debian
+// packages and the assembled build root. The action cache, the configure
+// cache and the digest memo are dir's own.
 func linkShared(shared, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"sources", "zig", "zig-cache", "debian"} {
+	for _, name := range []string{"sources", "zig", "zig-cache", "debian", "buildroot"} {
 		if err := os.MkdirAll(filepath.Join(shared, name), 0o755); err != nil {
 			return err
 		}
 		if err := os.Symlink(filepath.Join(shared, name), filepath.Join(dir, name)); err != nil {
-			return err
+			return fmt.Errorf("linking the shared cache's %s: %w", name, err)
 		}
 	}
 	return nil

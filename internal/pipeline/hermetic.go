@@ -49,10 +49,7 @@ func (br *BuildRoot) ToolRoot() toolchain.Root {
 // per run and assembled again when missing or damaged.
 func (b *Builder) rootDir(ctx context.Context) (string, error) {
 	b.root.once.Do(func() {
-		b.root.dir, b.root.err = debian.EnsureRoot(ctx, b.opts.CacheDir, b.opts.BuildRoot.Lock, b.opts.BuildRoot.Fetch)
-		if b.root.err != nil {
-			b.root.err = fmt.Errorf("preparing the build root: %w", b.root.err)
-		}
+		b.root.dir, b.root.err = EnsureBuildRoot(ctx, b.opts.BuildRoot, b.opts.CacheDir)
 	})
 	return b.root.dir, b.root.err
 }
@@ -85,7 +82,7 @@ func (b *Builder) stepRunner(ctx context.Context, j Job, writable, readOnly []st
 	if npm := j.Def.NpmDir(b.opts.CacheDir); npm != "" {
 		// A provisioned toolchain (zig): its files read-only, its cache
 		// (the libcs it builds once per target) shared and writable.
-		zc := zigCache(b.opts.CacheDir)
+		zc := toolchain.ZigCache(b.opts.CacheDir)
 		if err := os.MkdirAll(zc, 0o755); err != nil {
 			return nil, fmt.Errorf("creating the toolchain cache: %w", err)
 		}
@@ -96,8 +93,6 @@ func (b *Builder) stepRunner(ctx context.Context, j Job, writable, readOnly []st
 	return s.Wrap(b.run), nil
 }
 
-// zigCache is where toolchain.Env points zig's global cache.
-func zigCache(cacheDir string) string { return filepath.Join(cacheDir, "zig-cache") }
 
 // stepTempDir is the TMPDIR of build steps: the sandbox's private /tmp
 // inside the build root, else the cache's tmp/.

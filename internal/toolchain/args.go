@@ -237,11 +237,15 @@ func Env(c EnvConfig) []string {
 		"SOURCE_DATE_EPOCH=" + strconv.FormatInt(c.SourceDateEpoch, 10),
 		"TMPDIR=" + c.TempDir,
 		"TZ=UTC",
-		"ZIG_GLOBAL_CACHE_DIR=" + filepath.Join(c.CacheDir, "zig-cache"),
-		"ZIG_LOCAL_CACHE_DIR=" + filepath.Join(c.CacheDir, "zig-cache"),
+		"ZIG_GLOBAL_CACHE_DIR=" + ZigCache(c.CacheDir),
+		"ZIG_LOCAL_CACHE_DIR=" + ZigCache(c.CacheDir),
 	}
 	return env
 }
+
+// ZigCache is zig's cache under cacheDir (the libcs it builds once per
+// target), where Env points it.
+func ZigCache(cacheDir string) string { return filepath.Join(cacheDir, "zig-cache") }
 
 // SystemPath is the PATH every compiler gets after its own directory.
 var SystemPath = []string{"/usr/local/bin", "/usr/bin", "/bin"}

@@ -61,8 +61,8 @@ func detectInRoot(d *Definition, t Target, r Root, cache string) Status {
 		if filepath.IsAbs(name) {
 			p = name
 		}
-		if !hasCommand(d, r, dir, p) {
-			s.Reason = fmt.Sprintf("%s not found in %s", name, rootPlace(d, dir))
+		if !hasCommand(r, dir, p) {
+			s.Reason = fmt.Sprintf("%s not found in %s", name, rootPlace(dir))
 			return s
 		}
 		s.Resolved[name] = p
@@ -79,14 +79,14 @@ func detectInRoot(d *Definition, t Target, r Root, cache string) Status {
 
 // hasCommand: a provisioned command must be in its directory (a stat, no
 // process); a root command is there when the root says so.
-func hasCommand(d *Definition, r Root, dir, p string) bool {
+func hasCommand(r Root, dir, p string) bool {
 	if dir != RootBin {
 		return isExec(p)
 	}
 	return r.Has == nil || r.Has(p)
 }
 
-func rootPlace(d *Definition, dir string) string {
+func rootPlace(dir string) string {
 	if dir != RootBin {
 		return dir
 	}
