@@ -93,7 +93,6 @@ func (b *Builder) stepRunner(ctx context.Context, j Job, writable, readOnly []st
 	return s.Wrap(b.run), nil
 }
 
-
 // stepTempDir is the TMPDIR of build steps: the sandbox's private /tmp
 // inside the build root, else the cache's tmp/.
 func (b *Builder) stepTempDir() string {
