@@ -139,7 +139,7 @@ id -un`)
 	}
 
 	// The same .debs give the same tree, byte for byte: checked on the
-	// packages under 1 MB (168 of 221, 36 MB of 281; libc6, perl-base,
+	// packages under 1 MiB (170 of 221, 38 MB of 281; libc6, perl-base,
 	// the usrmerge links, dpkg and the cross sysroots among them), assembled
 	// twice. The whole root twice costs minutes of a CI run, for the same
 	// code paths; it was measured identical when the lock was made.
