@@ -16,7 +16,6 @@ import (
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/release"
-	"github.com/fromscratch/fromscratch/internal/repro"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -84,30 +83,6 @@ func TestDiffMatrixGate(t *testing.T) {
 	if err := c.DiffMatrix(t.Context(), old, newer); err != nil {
 		t.Fatalf("with a 15 %% threshold: %v", err)
 	}
-}
-
-// Two builds in two directories under different paths, umask, time zone,
-// locale, job counts and file order give the same bytes: binaries, docker
-// archives, and every blob of the OCI layouts.
-func TestReproducibleAcrossEnvironments(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds twice")
-	}
-	c, _, cfg := testCLI(t, repoRoot(t))
-	c.recipes = []string{"hello", "multifile"}
-	results, err := c.reproCheck(cfg).Compare(t.Context(), repro.DefaultVariations(t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(results) == 0 {
-		t.Fatal("no cell compared")
-	}
-	for _, r := range results {
-		if !r.Identical {
-			t.Errorf("%s differs: first differing file %s %s", r.Cell, r.FirstDiff, r.Report)
-		}
-	}
-	t.Logf("%d cells compared", len(results))
 }
 
 // release writes the same bytes twice, and SHA256SUMS verifies. Its matrix

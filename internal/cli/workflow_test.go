@@ -686,7 +686,10 @@ type workflowRun struct {
 
 // runWorkflow runs plan, the shards two at a time, the repro jobs (when
 // repro is set: they rebuild without any cache, so once is enough) and
-// merge.
+// merge. The repro jobs are the suite's check that two builds in two
+// directories under different paths, umask, time zone, locale, job counts
+// and file order give the same bytes (verify:repro), on every cell of
+// hello and multifile.
 func runWorkflow(t *testing.T, r *runner, baseline string, repro bool) workflowRun {
 	t.Helper()
 	r.baseline = baseline
