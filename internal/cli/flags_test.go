@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
@@ -280,6 +281,16 @@ func TestJSONResults(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("a path of the release: %v", err)
 		}
+	}
+
+	stdout, _ = run("toolchains", "list")
+	var tcs ToolchainsJSON
+	if err := json.Unmarshal(stdout.Bytes(), &tcs); err != nil {
+		t.Fatalf("toolchains list --json: %v\n%s", err, stdout.String())
+	}
+	gcc := slices.IndexFunc(tcs.Toolchains, func(tc ToolchainJSON) bool { return tc.Toolchain == "gcc" && tc.Platform == "linux/amd64" })
+	if tcs.Command != "toolchains list" || gcc < 0 || !tcs.Toolchains[gcc].Available || tcs.Toolchains[gcc].Version == "" || tcs.Toolchains[gcc].StaticLibc != "glibc" {
+		t.Errorf("toolchains list --json: %+v", tcs)
 	}
 
 	reg := testutil.StartRegistry(t)

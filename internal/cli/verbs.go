@@ -100,7 +100,7 @@ func (c *CLI) Run(ctx context.Context, args []string) error {
 // ("build:recipe") into words. Only the command is split, never an
 // argument such as image:history's hello:gcc-static-amd64.
 func mageSpelling(args []string) []string {
-	out := slices.Clone(args)
+	out := append([]string{}, args...) // never nil: cobra reads os.Args for nil
 	for i := 0; i < len(out); i++ {
 		a := out[i]
 		switch {
