@@ -136,9 +136,9 @@ func (s setting) String() string { return "" } // no default shown: the variable
 
 func (s setting) Type() string {
 	switch s.v.Kind {
-	case Bool, Negated:
+	case FlagBool, FlagNegated:
 		return "bool"
-	case List:
+	case FlagList:
 		return "list"
 	}
 	return "value"
@@ -146,13 +146,13 @@ func (s setting) Type() string {
 
 func (s setting) Set(value string) error {
 	switch s.v.Kind {
-	case Bool, Negated:
+	case FlagBool, FlagNegated:
 		b, err := parseBool("--"+s.v.Flag, value, false)
 		if err != nil {
 			return err
 		}
-		value = fmt.Sprint(b != (s.v.Kind == Negated))
-	case List:
+		value = fmt.Sprint(b != (s.v.Kind == FlagNegated))
+	case FlagList:
 		if prev := (*s.flags)[s.v.Name]; prev != "" {
 			value = prev + "," + value // --platform a --platform b
 		}
@@ -164,7 +164,7 @@ func (s setting) Set(value string) error {
 // addFlag defines v's flag on fs; its usage names the variable.
 func (c *CLI) addFlag(fs *pflag.FlagSet, v Variable) {
 	f := fs.VarPF(setting{v: v, flags: &c.flags}, v.Flag, v.Short, v.Name+": "+v.Meaning)
-	if v.Kind == Bool || v.Kind == Negated {
+	if v.Kind == FlagBool || v.Kind == FlagNegated {
 		f.NoOptDefVal = "true"
 	}
 }
@@ -173,7 +173,7 @@ func (c *CLI) addFlag(fs *pflag.FlagSet, v Variable) {
 // --platform.
 func plurals(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 	for _, v := range Variables {
-		if v.Kind == List && name == v.Flag+"s" {
+		if v.Kind == FlagList && name == v.Flag+"s" {
 			return pflag.NormalizedName(v.Flag)
 		}
 	}

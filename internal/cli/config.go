@@ -88,43 +88,43 @@ type Variable struct {
 type Kind int
 
 const (
-	Text    Kind = iota // --out DIR: the value
-	List                // --platform a,b --platform c: comma-separated, the flag may repeat
-	Bool                // --verbose: true (--verbose=false: false)
-	Negated             // --no-smoke: false, for a variable that is true by default
+	FlagValue   Kind = iota // --out DIR: the value
+	FlagList                // --platform a,b --platform c: comma-separated, the flag may repeat
+	FlagBool                // --verbose: true (--verbose=false: false)
+	FlagNegated             // --no-smoke: false, for a variable that is true by default
 )
 
 // Variables documents every environment variable fromscratch reads, with
 // its flag.
 var Variables = []Variable{
-	{"SOURCE_DATE_EPOCH", "", "", Text, "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)"},
-	{"FROMSCRATCH_OUT", "out", "o", Text, "output directory instead of out/"},
-	{"FROMSCRATCH_CACHE", "cache", "", Text, "cache directory (default ~/.cache/fromscratch)"},
-	{"FROMSCRATCH_JOBS", "jobs", "j", Text, "parallel cells (default: the number of CPUs)"},
-	{"FROMSCRATCH_PLATFORMS", "platform", "p", List, "comma-separated platforms to build (default: all)"},
-	{"FROMSCRATCH_TOOLCHAINS", "toolchain", "t", List, `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`},
-	{"FROMSCRATCH_LINKAGES", "linkage", "l", List, "comma-separated linkages to build: static, dynamic (default: both)"},
-	{"FROMSCRATCH_RECIPES", "recipe", "r", List, "comma-separated recipes that build:all, verify:repro and release cover (default: all)"},
-	{"FROMSCRATCH_SHARDS", "shards", "", Text, "how ci:plan cuts the matrix: platform (default, one shard per platform), toolchain (per platform and toolchain) or single"},
-	{"FROMSCRATCH_PARTIAL", "partial", "", Bool, "boolean: matrix:merge accepts cells that no shard built"},
-	{"FROMSCRATCH_REQUIRE_ALL", "require-all", "", Bool, "boolean: an unavailable toolchain fails the run, as in CI"},
-	{"FROMSCRATCH_SMOKE", "no-smoke", "", Negated, "boolean, default true: smoke-run every image"},
-	{"FROMSCRATCH_NO_CACHE", "no-cache", "", Bool, "boolean: compile everything, ignoring the action cache"},
-	{"FROMSCRATCH_VERBOSE", "verbose", "v", Bool, "boolean: a line per cell"},
-	{"FROMSCRATCH_NO_TRUNC", "no-trunc", "", Bool, "boolean: image:history prints whole commands"},
-	{"FROMSCRATCH_CACHE_LINK", "cache-link", "", Bool, "boolean: restore from the action cache by hard link instead of copy"},
-	{"FROMSCRATCH_HERMETIC", "no-hermetic", "", Negated, "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)"},
-	{"FROMSCRATCH_REMOTE_CACHE", "remote-cache", "", Text, "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
-	{"FROMSCRATCH_CACHE_MAX_AGE", "cache-max-age", "", Text, "cache:prune removes entries unused for this long (default 720h)"},
-	{"FROMSCRATCH_MAX_GROWTH", "max-growth", "", Text, "size gate of matrix:diff, in percent (default 5)"},
-	{"FROMSCRATCH_GATE", "gate", "", Text, `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
-	{"FROMSCRATCH_ZIG_DIR", "", "", Text, "read by the tests only: the directory of a zig to test besides the provisioned one"},
-	{"CI", "", "", Text, "set (to anything) in CI: no live progress line"},
-	{"PATH", "", "", Text, "where toolchains are looked for after their provisioned directories"},
-	{"HOME", "", "", Text, "handed to docker, for its configuration"},
-	{"DOCKER_HOST", "", "", Text, "handed to docker: the engine smoke runs use"},
-	{"GITHUB_STEP_SUMMARY", "", "", Text, "set by GitHub Actions: the matrix is appended to it"},
-	{"GITHUB_SHA", "", "", Text, "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)"},
+	{"SOURCE_DATE_EPOCH", "", "", FlagValue, "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)"},
+	{"FROMSCRATCH_OUT", "out", "o", FlagValue, "output directory instead of out/"},
+	{"FROMSCRATCH_CACHE", "cache", "", FlagValue, "cache directory (default ~/.cache/fromscratch)"},
+	{"FROMSCRATCH_JOBS", "jobs", "j", FlagValue, "parallel cells (default: the number of CPUs)"},
+	{"FROMSCRATCH_PLATFORMS", "platform", "p", FlagList, "comma-separated platforms to build (default: all)"},
+	{"FROMSCRATCH_TOOLCHAINS", "toolchain", "t", FlagList, `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`},
+	{"FROMSCRATCH_LINKAGES", "linkage", "l", FlagList, "comma-separated linkages to build: static, dynamic (default: both)"},
+	{"FROMSCRATCH_RECIPES", "recipe", "r", FlagList, "comma-separated recipes that build:all, verify:repro and release cover (default: all)"},
+	{"FROMSCRATCH_SHARDS", "shards", "", FlagValue, "how ci:plan cuts the matrix: platform (default, one shard per platform), toolchain (per platform and toolchain) or single"},
+	{"FROMSCRATCH_PARTIAL", "partial", "", FlagBool, "boolean: matrix:merge accepts cells that no shard built"},
+	{"FROMSCRATCH_REQUIRE_ALL", "require-all", "", FlagBool, "boolean: an unavailable toolchain fails the run, as in CI"},
+	{"FROMSCRATCH_SMOKE", "no-smoke", "", FlagNegated, "boolean, default true: smoke-run every image"},
+	{"FROMSCRATCH_NO_CACHE", "no-cache", "", FlagBool, "boolean: compile everything, ignoring the action cache"},
+	{"FROMSCRATCH_VERBOSE", "verbose", "v", FlagBool, "boolean: a line per cell"},
+	{"FROMSCRATCH_NO_TRUNC", "no-trunc", "", FlagBool, "boolean: image:history prints whole commands"},
+	{"FROMSCRATCH_CACHE_LINK", "cache-link", "", FlagBool, "boolean: restore from the action cache by hard link instead of copy"},
+	{"FROMSCRATCH_HERMETIC", "no-hermetic", "", FlagNegated, "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)"},
+	{"FROMSCRATCH_REMOTE_CACHE", "remote-cache", "", FlagValue, "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
+	{"FROMSCRATCH_CACHE_MAX_AGE", "cache-max-age", "", FlagValue, "cache:prune removes entries unused for this long (default 720h)"},
+	{"FROMSCRATCH_MAX_GROWTH", "max-growth", "", FlagValue, "size gate of matrix:diff, in percent (default 5)"},
+	{"FROMSCRATCH_GATE", "gate", "", FlagValue, `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
+	{"FROMSCRATCH_ZIG_DIR", "", "", FlagValue, "read by the tests only: the directory of a zig to test besides the provisioned one"},
+	{"CI", "", "", FlagValue, "set (to anything) in CI: no live progress line"},
+	{"PATH", "", "", FlagValue, "where toolchains are looked for after their provisioned directories"},
+	{"HOME", "", "", FlagValue, "handed to docker, for its configuration"},
+	{"DOCKER_HOST", "", "", FlagValue, "handed to docker: the engine smoke runs use"},
+	{"GITHUB_STEP_SUMMARY", "", "", FlagValue, "set by GitHub Actions: the matrix is appended to it"},
+	{"GITHUB_SHA", "", "", FlagValue, "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)"},
 }
 
 // Flags are the settings given on the command line, by variable name

@@ -130,7 +130,7 @@ func takesValue(arg string) bool {
 	name := strings.TrimLeft(arg, "-")
 	for _, v := range Variables {
 		if v.Flag != "" && (name == v.Flag || name == v.Short) {
-			return v.Kind == Text || v.Kind == List
+			return v.Kind == FlagValue || v.Kind == FlagList
 		}
 	}
 	return false
@@ -174,9 +174,9 @@ func flagSpelling(v Variable) string {
 		s = "-" + v.Short + ", " + s
 	}
 	switch v.Kind {
-	case Text:
+	case FlagValue:
 		s += " VALUE"
-	case List:
+	case FlagList:
 		s += " LIST"
 	}
 	return s
