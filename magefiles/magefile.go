@@ -49,7 +49,7 @@ type Verify mg.Namespace
 // different; it fails on any difference.
 func (Verify) Repro(ctx context.Context) error { return front().VerifyRepro(ctx) }
 
-func front() *cli.CLI { return cli.New(".", os.Stdout) }
+func front() *cli.CLI { return cli.New(".", os.Stdout, os.Stderr) }
 
 // All builds every applicable cell (recipe x platform x toolchain x
 // linkage), packs its scratch image, smoke-runs it and writes out/matrix.*.

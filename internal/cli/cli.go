@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,9 +29,17 @@ import (
 // CLI is what the mage targets and cmd/fromscratch call: one method per
 // target.
 type CLI struct {
-	root string
-	out  io.Writer
-	env  []string
+	root    string
+	rootErr error     // why no project was found: every command that needs one says it
+	out     io.Writer // results: tables, JSON, what a command was asked for
+	log     io.Writer // progress, summaries, warnings
+	env     []string
+	// flags are the settings given on the command line, over env.
+	flags Flags
+	// json asks build, release, release push and toolchains list for
+	// their result as JSON on out (see json.go).
+	json bool
+	ran  bool // Run reached a verb's body: its errors are not the command line's
 	run  toolchain.Runner
 	// recipes limits the whole-matrix targets (verify:repro, release) to
 	// some recipes; tests set it.
@@ -40,13 +49,18 @@ type CLI struct {
 	registry image.Registry
 }
 
-// New serves the repository at root, writing to out and reading the
-// process environment.
-func New(root string, out io.Writer) *CLI {
-	return &CLI{root: root, out: out, env: processEnv(), run: toolchain.Exec}
+// New serves the repository at root, writing results to out and progress
+// and summaries to log, and reading the process environment.
+func New(root string, out, log io.Writer) *CLI {
+	return &CLI{root: root, out: out, log: log, env: processEnv(), run: toolchain.Exec}
 }
 
-func (c *CLI) config() (Config, error) { return LoadConfig(c.root, c.env) }
+func (c *CLI) config() (Config, error) {
+	if c.rootErr != nil {
+		return Config{}, c.rootErr
+	}
+	return loadConfig(c.root, c.env, c.flags)
+}
 
 func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
 	cfg, err := c.config()
@@ -64,7 +78,8 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 		Root:    cfg.Root, OutDir: cfg.OutDir, CacheDir: cfg.CacheDir, Jobs: cfg.Jobs,
 		Platforms: cfg.Platforms, RequireAll: cfg.RequireAll, Smoke: cfg.Smoke, NoCache: cfg.NoCache,
 		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink, EngineEnv: cfg.Environ,
-		Progress: newProgress(c.out, c.interactive(cfg), cfg.Verbose),
+		Linkages: cfg.Linkages,
+		Progress: newProgress(c.log, c.interactive(cfg), cfg.Verbose),
 	}
 	if opts.Recipes == nil {
 		opts.Recipes = cfg.Recipes // FROMSCRATCH_RECIPES
@@ -107,14 +122,14 @@ func (c *CLI) width() int {
 
 // interactive: a terminal, outside CI, gets a live progress line.
 func (c *CLI) interactive(cfg Config) bool {
-	f, ok := c.out.(*os.File)
+	f, ok := c.log.(*os.File)
 	return ok && !cfg.CI && term.IsTerminal(int(f.Fd()))
 }
 
 // build runs the engine with opts while holding out/'s lock (see
 // buildHeld).
 func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run toolchain.Runner) (*pipeline.Report, error) {
-	unlock, err := outdir.Path(cfg.OutDir).Lock(c.out)
+	unlock, err := outdir.Path(cfg.OutDir).Lock(c.log)
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +141,9 @@ func (c *CLI) build(ctx context.Context, cfg Config, opts pipeline.Options, run 
 // the matrix to the GitHub step summary. The caller holds out/'s lock.
 func (c *CLI) buildHeld(ctx context.Context, cfg Config, opts pipeline.Options, run toolchain.Runner) (*pipeline.Report, error) {
 	opts.Source, opts.Revision = SourceURL, revision(ctx, run, cfg)
-	rep, err := pipeline.New(opts, pipeline.WithRunner(run), remoteCache(cfg, c.registry, warner(c.out, opts.Progress))).Build(ctx)
+	rep, err := pipeline.New(opts, pipeline.WithRunner(run), remoteCache(cfg, c.registry, warner(c.log, opts.Progress))).Build(ctx)
 	if rep != nil && rep.Matrix != nil {
-		summary(c.out, cfg, rep)
+		summary(c.log, cfg, rep)
 		if serr := appendStepSummary(cfg.StepSummary, rep.Matrix); serr != nil {
 			err = errors.Join(err, serr)
 		}
@@ -140,10 +155,6 @@ func (c *CLI) buildHeld(ctx context.Context, cfg Config, opts pipeline.Options, 
 // org.opencontainers.image.source annotation and label): the home of the
 // module github.com/fromscratch/fromscratch.
 const SourceURL = "https://github.com/fromscratch/fromscratch"
-
-// Version is fromscratch's version: in every shard manifest, and named as
-// the creator of every SBOM.
-const Version = "0.3.0"
 
 // revision is the git commit checked out in the repository, for the
 // images' org.opencontainers.image.revision, read from .git without
@@ -166,6 +177,9 @@ func (c *CLI) Build(ctx context.Context, recipes []string) error {
 	rep, err := c.build(ctx, cfg, opts, c.run)
 	if len(recipes) == 0 && rep != nil {
 		err = errors.Join(err, c.writeManifest(ctx, cfg, opts, rep))
+	}
+	if c.json && rep != nil { // failed cells too: the document says which
+		err = errors.Join(err, writeJSON(c.out, buildJSON(cfg, "build", rep, nil)))
 	}
 	return err
 }
@@ -194,19 +208,43 @@ func (c *CLI) Smoke(ctx context.Context) error {
 	return err
 }
 
-// ListToolchains prints every toolchain target with its state.
+// ListToolchains prints every toolchain target with its state: a table,
+// or with --json a ToolchainsJSON.
 func (c *CLI) ListToolchains(ctx context.Context) error {
-	cfg, defs, err := c.configAndToolchains()
+	list, err := c.toolchains(ctx)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	if c.json {
+		return writeJSON(c.out, ToolchainsJSON{SchemaVersion: JSONSchema, Command: "toolchains list", Toolchains: list})
+	}
+	tw := newTable(c.out)
 	fmt.Fprintln(tw, "TOOLCHAIN\tPLATFORM\tVERSION\tLIBC (static/dynamic)\tSTATE")
+	for _, t := range list {
+		state := "available"
+		if !t.Available {
+			state = fmt.Sprintf("unavailable: %s; get it with: %s", t.Reason, t.Hint)
+		} else if t.LibsMissing != "" {
+			state = fmt.Sprintf("compiler available, %s; get them with: %s", t.LibsMissing, t.Hint)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\n", t.Toolchain, t.Platform, cmp.Or(t.Version, "-"), t.StaticLibc, t.DynamicLibc, state)
+	}
+	return tw.Flush()
+}
+
+// toolchains detects every toolchain target: in the build root, or on
+// the host when builds are not hermetic.
+func (c *CLI) toolchains(ctx context.Context) ([]ToolchainJSON, error) {
+	cfg, defs, err := c.configAndToolchains()
+	if err != nil {
+		return nil, err
+	}
 	dirs := toolchain.SearchDirs(defs, cfg.CacheDir, cfg.HostPath)
 	br := c.options(cfg).BuildRoot
 	if br != nil && br.Problem != nil {
-		return fmt.Errorf("the build root: %w", br.Problem)
+		return nil, fmt.Errorf("the build root: %w", br.Problem)
 	}
+	list := []ToolchainJSON{}
 	for _, d := range defs {
 		var found []toolchain.Status
 		if br != nil {
@@ -215,20 +253,15 @@ func (c *CLI) ListToolchains(ctx context.Context) error {
 			found = toolchain.Detect(ctx, c.run, d, dirs, envConfig(cfg, nil))
 		}
 		for _, s := range found {
-			state := "available"
-			if !s.Available {
-				state = fmt.Sprintf("unavailable: %s; get it with: %s", s.Reason, s.Hint)
-			} else if s.LibsMissing != "" {
-				state = fmt.Sprintf("compiler available, %s; get them with: %s", s.LibsMissing, s.Hint)
+			t := ToolchainJSON{Toolchain: d.Name, Platform: string(s.Target.Platform), Version: s.Version,
+				StaticLibc: d.Static.Libc, DynamicLibc: d.Dynamic.Libc, Available: s.Available, LibsMissing: s.LibsMissing}
+			if !s.Available || s.LibsMissing != "" {
+				t.Reason, t.Hint = s.Reason, s.Hint
 			}
-			ver := s.Version
-			if ver == "" {
-				ver = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\n", d.Name, s.Target.Platform, ver, d.Static.Libc, d.Dynamic.Libc, state)
+			list = append(list, t)
 		}
 	}
-	return tw.Flush()
+	return list, nil
 }
 
 // History prints the layers of an image of out/oci like docker image

@@ -203,7 +203,7 @@ func testCLI(t *testing.T, root string, extra ...string) (*CLI, *bytes.Buffer, C
 	}
 	env = append(env, extra...)
 	var out bytes.Buffer
-	c := &CLI{root: root, out: &out, env: env, run: toolchain.Exec}
+	c := &CLI{root: root, out: &out, log: &out, env: env, run: toolchain.Exec}
 	cfg, err := c.config()
 	if err != nil {
 		t.Fatal(err)

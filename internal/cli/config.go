@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +28,9 @@ type Config struct {
 	// Platforms limits a run to these platforms (FROMSCRATCH_PLATFORMS,
 	// comma-separated); empty = all.
 	Platforms []recipe.Platform
+	// Linkages limits a run to these linkages (FROMSCRATCH_LINKAGES,
+	// comma-separated); empty = both.
+	Linkages []recipe.Linkage
 	// Toolchains limits a run to these toolchains (FROMSCRATCH_TOOLCHAINS,
 	// comma-separated; "prebuilt" names prebuilt recipes); empty = all.
 	Toolchains []string
@@ -66,35 +72,99 @@ type Config struct {
 	Environ []string
 }
 
-// Variables documents every environment variable fromscratch reads, for
-// the README and for errors.
-var Variables = []struct{ Name, Meaning string }{
-	{"SOURCE_DATE_EPOCH", "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)"},
-	{"FROMSCRATCH_OUT", "output directory instead of out/"},
-	{"FROMSCRATCH_CACHE", "cache directory (default ~/.cache/fromscratch)"},
-	{"FROMSCRATCH_JOBS", "parallel cells (default: the number of CPUs)"},
-	{"FROMSCRATCH_PLATFORMS", "comma-separated platforms to build (default: all)"},
-	{"FROMSCRATCH_TOOLCHAINS", `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`},
-	{"FROMSCRATCH_RECIPES", "comma-separated recipes that build:all, verify:repro and release cover (default: all)"},
-	{"FROMSCRATCH_SHARDS", "how ci:plan cuts the matrix: platform (default, one shard per platform), toolchain (per platform and toolchain) or single"},
-	{"FROMSCRATCH_PARTIAL", "boolean: matrix:merge accepts cells that no shard built"},
-	{"FROMSCRATCH_REQUIRE_ALL", "boolean: an unavailable toolchain fails the run, as in CI"},
-	{"FROMSCRATCH_SMOKE", "boolean, default true: smoke-run every image"},
-	{"FROMSCRATCH_NO_CACHE", "boolean: compile everything, ignoring the action cache"},
-	{"FROMSCRATCH_VERBOSE", "boolean: a line per cell"},
-	{"FROMSCRATCH_NO_TRUNC", "boolean: image:history prints whole commands"},
-	{"FROMSCRATCH_CACHE_LINK", "boolean: restore from the action cache by hard link instead of copy"},
-	{"FROMSCRATCH_HERMETIC", "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)"},
-	{"FROMSCRATCH_REMOTE_CACHE", "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
-	{"FROMSCRATCH_CACHE_MAX_AGE", "cache:prune removes entries unused for this long (default 720h)"},
-	{"FROMSCRATCH_MAX_GROWTH", "size gate of matrix:diff, in percent (default 5)"},
-	{"FROMSCRATCH_GATE", `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
-	{"CI", "set (to anything) in CI: no live progress line"},
-	{"PATH", "where toolchains are looked for after their provisioned directories"},
-	{"HOME", "handed to docker, for its configuration"},
-	{"DOCKER_HOST", "handed to docker: the engine smoke runs use"},
-	{"GITHUB_STEP_SUMMARY", "set by GitHub Actions: the matrix is appended to it"},
-	{"GITHUB_SHA", "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)"},
+// Variable is one setting: the environment variable, the command-line
+// flag that overrides it, and what it means. This one table drives the
+// environment, the flags, fromscratch help, shell completion and the
+// README's table (TestVariablesDocumented, TestREADMEVariables).
+type Variable struct {
+	Name    string // FROMSCRATCH_PLATFORMS
+	Flag    string // "platform" for --platform; "" when no flag sets it (CI, PATH, GitHub's)
+	Short   string // a one-letter flag (-v), or ""
+	Kind    Kind
+	Meaning string
+}
+
+// Kind is how a flag sets its variable.
+type Kind int
+
+const (
+	FlagValue   Kind = iota // --out DIR: the value
+	FlagList                // --platform a,b --platform c: comma-separated, the flag may repeat
+	FlagBool                // --verbose: true (--verbose=false: false)
+	FlagNegated             // --no-smoke: false, for a variable that is true by default
+)
+
+// Variables documents every environment variable fromscratch reads, with
+// its flag.
+var Variables = []Variable{
+	{"SOURCE_DATE_EPOCH", "", "", FlagValue, "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)"},
+	{"FROMSCRATCH_OUT", "out", "o", FlagValue, "output directory instead of out/"},
+	{"FROMSCRATCH_CACHE", "cache", "", FlagValue, "cache directory (default ~/.cache/fromscratch)"},
+	{"FROMSCRATCH_JOBS", "jobs", "j", FlagValue, "parallel cells (default: the number of CPUs)"},
+	{"FROMSCRATCH_PLATFORMS", "platform", "p", FlagList, "comma-separated platforms to build (default: all)"},
+	{"FROMSCRATCH_TOOLCHAINS", "toolchain", "t", FlagList, `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`},
+	{"FROMSCRATCH_LINKAGES", "linkage", "l", FlagList, "comma-separated linkages to build: static, dynamic (default: both)"},
+	{"FROMSCRATCH_RECIPES", "recipe", "r", FlagList, "comma-separated recipes that build:all, verify:repro and release cover (default: all)"},
+	{"FROMSCRATCH_SHARDS", "shards", "", FlagValue, "how ci:plan cuts the matrix: platform (default, one shard per platform), toolchain (per platform and toolchain) or single"},
+	{"FROMSCRATCH_PARTIAL", "partial", "", FlagBool, "boolean: matrix:merge accepts cells that no shard built"},
+	{"FROMSCRATCH_REQUIRE_ALL", "require-all", "", FlagBool, "boolean: an unavailable toolchain fails the run, as in CI"},
+	{"FROMSCRATCH_SMOKE", "no-smoke", "", FlagNegated, "boolean, default true: smoke-run every image"},
+	{"FROMSCRATCH_NO_CACHE", "no-cache", "", FlagBool, "boolean: compile everything, ignoring the action cache"},
+	{"FROMSCRATCH_VERBOSE", "verbose", "v", FlagBool, "boolean: a line per cell"},
+	{"FROMSCRATCH_NO_TRUNC", "no-trunc", "", FlagBool, "boolean: image:history prints whole commands"},
+	{"FROMSCRATCH_CACHE_LINK", "cache-link", "", FlagBool, "boolean: restore from the action cache by hard link instead of copy"},
+	{"FROMSCRATCH_HERMETIC", "no-hermetic", "", FlagNegated, "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)"},
+	{"FROMSCRATCH_REMOTE_CACHE", "remote-cache", "", FlagValue, "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
+	{"FROMSCRATCH_CACHE_MAX_AGE", "cache-max-age", "", FlagValue, "cache:prune removes entries unused for this long (default 720h)"},
+	{"FROMSCRATCH_MAX_GROWTH", "max-growth", "", FlagValue, "size gate of matrix:diff, in percent (default 5)"},
+	{"FROMSCRATCH_GATE", "gate", "", FlagValue, `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
+	{"FROMSCRATCH_ZIG_DIR", "", "", FlagValue, "read by the tests only: the directory of a zig to test besides the provisioned one"},
+	{"CI", "", "", FlagValue, "set (to anything) in CI: no live progress line"},
+	{"PATH", "", "", FlagValue, "where toolchains are looked for after their provisioned directories"},
+	{"HOME", "", "", FlagValue, "handed to docker, for its configuration"},
+	{"DOCKER_HOST", "", "", FlagValue, "handed to docker: the engine smoke runs use"},
+	{"GITHUB_STEP_SUMMARY", "", "", FlagValue, "set by GitHub Actions: the matrix is appended to it"},
+	{"GITHUB_SHA", "", "", FlagValue, "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)"},
+}
+
+// Flags are the settings given on the command line, by variable name
+// (FROMSCRATCH_PLATFORMS: "linux/amd64"). They win over the environment.
+type Flags map[string]string
+
+// variable is the row of Variables named name.
+func variable(name string) (Variable, bool) {
+	for _, v := range Variables {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variable{}, false
+}
+
+// unknownVariables refuses every FROMSCRATCH_* variable of vars that
+// fromscratch does not read, naming the closest one it does: a mistyped
+// FROMSCRATCH_PLATFORM would otherwise build every platform.
+func unknownVariables(vars map[string]string) []error {
+	const prefix = "FROMSCRATCH_"
+	var known []string // without the prefix, so that only the rest counts
+	for _, v := range Variables {
+		if rest, ok := strings.CutPrefix(v.Name, prefix); ok {
+			known = append(known, rest)
+		}
+	}
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		rest, ok := strings.CutPrefix(k, prefix)
+		if !ok || slices.Contains(known, rest) {
+			continue
+		}
+		hint := ""
+		if c := closest(rest, known); c != "" {
+			hint = fmt.Sprintf(" (did you mean %s%s?)", prefix, c)
+		}
+		errs = append(errs, fmt.Errorf("%s: no such variable%s (fromscratch help lists them)", k, hint))
+	}
+	return errs
 }
 
 // DefaultEpoch is the build date when SOURCE_DATE_EPOCH is not set:
@@ -125,6 +195,11 @@ func BuildDate(sourceDateEpoch string) (time.Time, error) {
 // ParseBool reads a boolean variable: 1/0, true/false, yes/no, on/off
 // (any case); empty is def.
 func ParseBool(name, value string, def bool) (bool, error) {
+	return parseBool(fmt.Sprintf("%s=%q", name, value), value, def)
+}
+
+// parseBool is ParseBool with the setting named as errors name it.
+func parseBool(named, value string, def bool) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(value)) {
 	case "":
 		return def, nil
@@ -133,7 +208,7 @@ func ParseBool(name, value string, def bool) (bool, error) {
 	case "0", "false", "no", "off":
 		return false, nil
 	}
-	return false, fmt.Errorf("%s=%q: want a boolean: 1, true, yes, on or 0, false, no, off", name, value)
+	return false, fmt.Errorf("%s: want a boolean: 1, true, yes, on or 0, false, no, off", named)
 }
 
 // processEnv is the process environment: this is the one place that
@@ -144,23 +219,55 @@ func processEnv() []string { return os.Environ() }
 // gives them) for the repository at root. Every bad value is reported,
 // naming its variable.
 func LoadConfig(root string, environ []string) (Config, error) {
+	return loadConfig(root, environ, nil)
+}
+
+// settings are the environment with the command line's flags over it.
+type settings struct {
+	vars  map[string]string
+	flags Flags
+}
+
+func (s settings) get(k string) string {
+	if v, ok := s.flags[k]; ok {
+		return v
+	}
+	return s.vars[k]
+}
+
+// named is how an error names the setting k and its value: --jobs="0"
+// when a flag gave it, else FROMSCRATCH_JOBS="0".
+func (s settings) named(k string) string {
+	if v, ok := s.flags[k]; ok {
+		if row, ok := variable(k); ok && row.Flag != "" {
+			return fmt.Sprintf("--%s=%q", row.Flag, v)
+		}
+	}
+	return fmt.Sprintf("%s=%q", k, s.vars[k])
+}
+
+// loadConfig is LoadConfig with the command line's flags, which win.
+func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 	vars := map[string]string{}
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			vars[k] = v
 		}
 	}
-	getenv := func(k string) string { return vars[k] }
+	set := settings{vars: vars, flags: flags}
+	getenv := set.get
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return Config{}, fmt.Errorf("resolving root: %w", err)
 	}
 	c := Config{Root: abs, Jobs: runtime.NumCPU(), CacheMaxAge: 720 * time.Hour, Gate: matrix.DefaultGate(),
 		CI: getenv("CI") != "", StepSummary: getenv("GITHUB_STEP_SUMMARY"), Home: getenv("HOME"), Environ: environ}
-	var errs []string
+	errs := unknownVariables(vars)
 	fail := func(err error) {
-		if err != nil {
-			errs = append(errs, err.Error())
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = append(errs, joined.Unwrap()...)
+		} else if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	c.BuildDate, err = BuildDate(getenv("SOURCE_DATE_EPOCH"))
@@ -179,12 +286,12 @@ func LoadConfig(root string, environ []string) (Config, error) {
 		{"FROMSCRATCH_HERMETIC", &c.Hermetic, true},
 		{"FROMSCRATCH_PARTIAL", &c.PartialMerge, false},
 	} {
-		*b.dst, err = ParseBool(b.name, getenv(b.name), b.def)
+		*b.dst, err = parseBool(set.named(b.name), getenv(b.name), b.def)
 		fail(err)
 	}
 	if s := getenv("FROMSCRATCH_JOBS"); s != "" {
 		if c.Jobs, err = strconv.Atoi(s); err != nil || c.Jobs < 1 {
-			fail(fmt.Errorf("FROMSCRATCH_JOBS=%q: want a positive number of parallel cells", s))
+			fail(fmt.Errorf("%s: want a positive number of parallel cells", set.named("FROMSCRATCH_JOBS")))
 		}
 	}
 	c.OutDir = filepath.Join(abs, "out")
@@ -198,34 +305,28 @@ func LoadConfig(root string, environ []string) (Config, error) {
 	} else if base, err := os.UserCacheDir(); err == nil {
 		c.CacheDir = filepath.Join(base, "fromscratch")
 	} else {
-		fail(fmt.Errorf("finding the user cache dir (set FROMSCRATCH_CACHE): %w", err))
+		fail(fmt.Errorf("finding the user cache dir (set FROMSCRATCH_CACHE or --cache): %w", err))
 	}
 	if s := getenv("FROMSCRATCH_REMOTE_CACHE"); s != "" {
 		if host, repo, ok := strings.Cut(s, "/"); !ok || host == "" || repo == "" || strings.Contains(s, "://") || strings.ContainsAny(repo, ":@") {
-			fail(fmt.Errorf("FROMSCRATCH_REMOTE_CACHE=%q: want HOST/REPOSITORY without scheme or tag, e.g. ghcr.io/owner/fromscratch-cache", s))
+			fail(fmt.Errorf("%s: want HOST/REPOSITORY without scheme or tag, e.g. ghcr.io/owner/fromscratch-cache", set.named("FROMSCRATCH_REMOTE_CACHE")))
 		}
 		c.RemoteCache = s
 	}
-	if s := getenv("FROMSCRATCH_PLATFORMS"); s != "" {
-		for _, f := range strings.Split(s, ",") {
-			p, err := recipe.ParsePlatform(strings.TrimSpace(f))
-			if err != nil {
-				fail(fmt.Errorf("FROMSCRATCH_PLATFORMS=%q: %w", s, err))
-				continue
-			}
-			c.Platforms = append(c.Platforms, p)
-		}
-	}
+	c.Platforms, err = parseList(set, getenv("FROMSCRATCH_PLATFORMS"), "FROMSCRATCH_PLATFORMS", recipe.ParsePlatform)
+	fail(err)
+	c.Linkages, err = parseList(set, getenv("FROMSCRATCH_LINKAGES"), "FROMSCRATCH_LINKAGES", recipe.ParseLinkage)
+	fail(err)
 	c.Toolchains = splitList(getenv("FROMSCRATCH_TOOLCHAINS"))
 	c.Recipes = splitList(getenv("FROMSCRATCH_RECIPES"))
 	c.Shards, err = shard.ParseSplit(getenv("FROMSCRATCH_SHARDS"))
 	if err != nil {
-		fail(fmt.Errorf("FROMSCRATCH_SHARDS=%q: %w", getenv("FROMSCRATCH_SHARDS"), err))
+		fail(fmt.Errorf("%s: %w", set.named("FROMSCRATCH_SHARDS"), err))
 	}
 	c.Commit = strings.TrimSpace(getenv("GITHUB_SHA"))
 	if s := getenv("FROMSCRATCH_CACHE_MAX_AGE"); s != "" {
 		if c.CacheMaxAge, err = time.ParseDuration(s); err != nil || c.CacheMaxAge < 0 {
-			fail(fmt.Errorf("FROMSCRATCH_CACHE_MAX_AGE=%q: want a duration such as 720h", s))
+			fail(fmt.Errorf("%s: want a duration such as 720h", set.named("FROMSCRATCH_CACHE_MAX_AGE")))
 		}
 	}
 	if p := getenv("FROMSCRATCH_GATE"); p != "" {
@@ -235,15 +336,49 @@ func LoadConfig(root string, environ []string) (Config, error) {
 	if s := getenv("FROMSCRATCH_MAX_GROWTH"); s != "" {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || v < 0 {
-			fail(fmt.Errorf("FROMSCRATCH_MAX_GROWTH=%q: want a non-negative percentage such as 5", s))
+			fail(fmt.Errorf("%s: want a non-negative percentage such as 5", set.named("FROMSCRATCH_MAX_GROWTH")))
 		}
 		c.Gate.MaxGrowthPercent = v
 	}
 	c.HostPath = filepath.SplitList(getenv("PATH"))
 	if len(errs) > 0 {
-		return c, fmt.Errorf("environment: %s", strings.Join(errs, "; "))
+		return c, usageError{settingErrors(errs)}
 	}
 	return c, nil
+}
+
+// settingErrors are every bad setting of a run, reported at once, one a
+// line.
+type settingErrors []error
+
+func (e settingErrors) Error() string {
+	if len(e) == 1 {
+		return "settings: " + e[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d bad settings:", len(e))
+	for _, err := range e {
+		b.WriteString("\n  " + err.Error())
+	}
+	return b.String()
+}
+
+func (e settingErrors) Unwrap() []error { return e }
+
+// parseList reads a comma-separated list of the variable k, each item
+// checked by parse; every bad item is named.
+func parseList[T any](set settings, s, k string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	var errs []error
+	for _, f := range splitList(s) {
+		v, err := parse(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", set.named(k), err))
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, errors.Join(errs...)
 }
 
 // splitList reads a comma-separated list, dropping blanks: "gcc, zig" is

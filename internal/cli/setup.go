@@ -72,14 +72,14 @@ func (c *CLI) setup(ctx context.Context, forTests bool) error {
 	var errs []error
 	switch {
 	case len(missing) == 0:
-		fmt.Fprintf(c.out, "setup: %d Debian packages present\n", len(pkgs))
+		fmt.Fprintf(c.log, "setup: %d Debian packages present\n", len(pkgs))
 	case root && aptErr == nil:
-		fmt.Fprintf(c.out, "setup: installing %d Debian packages: %s\n", len(missing), strings.Join(missing, " "))
+		fmt.Fprintf(c.log, "setup: installing %d Debian packages: %s\n", len(missing), strings.Join(missing, " "))
 		if err := c.aptInstall(ctx, missing); err != nil {
 			errs = append(errs, err)
 		}
 	default:
-		fmt.Fprintf(c.out, "setup: not root or no apt-get: cannot install %s\n  as root: apt-get install %s\n",
+		fmt.Fprintf(c.log, "setup: not root or no apt-get: cannot install %s\n  as root: apt-get install %s\n",
 			strings.Join(missing, " "), strings.Join(missing, " "))
 	}
 	env := toolchain.Env(envConfig(cfg, cfg.HostPath))
@@ -92,14 +92,14 @@ func (c *CLI) setup(ctx context.Context, forTests bool) error {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Fprintf(c.out, "setup: %s from %s in %s\n", d.Name, d.Provision.Npm, dir)
+		fmt.Fprintf(c.log, "setup: %s from %s in %s\n", d.Name, d.Provision.Npm, dir)
 	}
 	if br := c.options(cfg).BuildRoot; br != nil && br.Problem == nil {
 		dir, err := pipeline.EnsureBuildRoot(ctx, br, cfg.CacheDir)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			fmt.Fprintf(c.out, "setup: build root %.12s (%d packages) in %s\n", br.Lock.Digest, len(br.Lock.Packages), dir)
+			fmt.Fprintf(c.log, "setup: build root %.12s (%d packages) in %s\n", br.Lock.Digest, len(br.Lock.Packages), dir)
 		}
 	}
 	if root {
@@ -107,10 +107,10 @@ func (c *CLI) setup(ctx context.Context, forTests bool) error {
 			errs = append(errs, fmt.Errorf("registering binfmt handlers: %w", err))
 		}
 		if err := smoke.StartDocker(ctx, filepath.Join(cfg.CacheDir, "dockerd.log")); err != nil {
-			fmt.Fprintf(c.out, "setup: no Docker engine (%v); smoke runs use runc\n", err)
+			fmt.Fprintf(c.log, "setup: no Docker engine (%v); smoke runs use runc\n", err)
 		}
 	} else {
-		fmt.Fprintln(c.out, "setup: not root: binfmt handlers and the Docker engine are left as they are")
+		fmt.Fprintln(c.log, "setup: not root: binfmt handlers and the Docker engine are left as they are")
 	}
 	if err := c.ListToolchains(ctx); err != nil {
 		errs = append(errs, err)

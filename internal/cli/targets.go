@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/bench"
 	"github.com/fromscratch/fromscratch/internal/merge"
@@ -68,7 +69,11 @@ func (c *CLI) Release(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return publish.Release(ctx, c.publishing(cfg))
+	rel, err := publish.Release(ctx, c.publishing(cfg))
+	if err != nil || !c.json {
+		return err
+	}
+	return writeJSON(c.out, releaseJSON(cfg, rel))
 }
 
 // Push is release:push: see publish.Push.
@@ -77,7 +82,11 @@ func (c *CLI) Push(ctx context.Context, prefix string) error {
 	if err != nil {
 		return err
 	}
-	return publish.Push(ctx, c.publishing(cfg), prefix)
+	pushed, err := publish.Push(ctx, c.publishing(cfg), prefix)
+	if err != nil || !c.json {
+		return err
+	}
+	return writeJSON(c.out, PushJSON{SchemaVersion: JSONSchema, Command: "release push", Prefix: strings.TrimSuffix(prefix, "/"), Indexes: pushed})
 }
 
 // publishing are publish's options for cfg.
@@ -85,7 +94,7 @@ func (c *CLI) publishing(cfg Config) publish.Options {
 	build := func(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
 		return c.buildHeld(ctx, cfg, opts, c.run)
 	}
-	return publish.Options{Engine: c.options(cfg), Build: build, Run: c.run, Registry: c.registry, Log: c.out, Version: Version}
+	return publish.Options{Engine: c.options(cfg), Build: build, Run: c.run, Registry: c.registry, Log: c.log, Version: Version}
 }
 
 // Merge combines the outputs of shard builds into out/ (see merge.Shards).
@@ -96,7 +105,7 @@ func (c *CLI) Merge(ctx context.Context, args []string) error {
 		return err
 	}
 	return merge.Shards(ctx, merge.Options{
-		Engine: c.options(cfg), Run: c.run, Partial: cfg.PartialMerge, StepSummary: cfg.StepSummary, Log: c.out,
+		Engine: c.options(cfg), Run: c.run, Partial: cfg.PartialMerge, StepSummary: cfg.StepSummary, Log: c.log,
 		Manifest: func(ctx context.Context, opts pipeline.Options) (*shard.Manifest, error) {
 			return c.manifest(ctx, cfg, opts, nil)
 		},
@@ -109,5 +118,5 @@ func (c *CLI) Clean() error {
 	if err != nil {
 		return err
 	}
-	return outdir.Path(cfg.OutDir).Clean(c.out)
+	return outdir.Path(cfg.OutDir).Clean(c.log)
 }

@@ -34,7 +34,7 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 			fmt.Fprintf(c.out, "%-14s %s\n", p.Platform, p.RuntimeNote)
 		}
 		for _, idx := range p.UnreadableIndexes {
-			fmt.Fprintf(c.out, "warning: %s: apt could not read %s; pinned from the other suites\n", p.Platform, idx)
+			fmt.Fprintf(c.log, "warning: %s: apt could not read %s; pinned from the other suites\n", p.Platform, idx)
 		}
 	}
 	fmt.Fprintf(c.out, "wrote %s\n", workspace.Rel(cfg.Root, pipeline.LockPath(cfg.Root)))

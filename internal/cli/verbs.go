@@ -5,23 +5,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/fromscratch/fromscratch/internal/bazelcheck"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // verb is one target: its words ("build all"), its arguments and its body.
-// The mage targets and cmd/fromscratch are both shells over this table.
+// The mage targets and cmd/fromscratch are both shells over this table;
+// command.go makes it a command tree with flags, help and completion.
 type verb struct {
 	words string
-	args  []string // names of the required arguments
-	doc   string
-	run   func(c *CLI, ctx context.Context, args []string) error
+	// args names the arguments: NAME is required, NAME... repeats (at
+	// least once), [NAME...] repeats and may be left out.
+	args []string
+	doc  string
+	run  func(c *CLI, ctx context.Context, args []string) error
 }
 
 var verbs = []verb{
+	{"build", []string{"[NAME...]"}, "build every cell of the named recipes (all without a name), pack the images, smoke-run them, write out/matrix.*", func(c *CLI, ctx context.Context, a []string) error { return c.Build(ctx, a) }},
 	{"build all", nil, "build every cell, pack the images, smoke-run them, write out/matrix.*", func(c *CLI, ctx context.Context, _ []string) error { return c.Build(ctx, nil) }},
 	{"build recipe", []string{"NAME"}, "the same for one recipe", func(c *CLI, ctx context.Context, a []string) error { return c.Build(ctx, a) }},
 	{"image all", nil, "pack the images again from out/bin", func(c *CLI, ctx context.Context, _ []string) error { return c.Images(ctx) }},
@@ -48,55 +52,141 @@ var verbs = []verb{
 	{"ci plan", nil, "the shard matrix as JSON for a GitHub Actions strategy.matrix (FROMSCRATCH_SHARDS)", func(c *CLI, ctx context.Context, _ []string) error { return c.Plan(ctx) }},
 	{"matrix merge", []string{"DIR..."}, "merge shard outputs (out/ dirs with shard.json) into out/, digest-identical to one build:all", func(c *CLI, ctx context.Context, a []string) error { return c.Merge(ctx, a) }},
 	{"clean", nil, "remove what fromscratch wrote in out/", func(c *CLI, ctx context.Context, _ []string) error { return c.Clean() }},
+	{"version", nil, "fromscratch's version, and the module version and commit this binary was built from", func(c *CLI, _ context.Context, _ []string) error { return c.Version() }},
+}
+
+// jsonVerbs print their result as JSON on stdout with --json (json.go
+// has the schema).
+var jsonVerbs = []string{"build", "build all", "build recipe", "release", "release push", "toolchains list"}
+
+// arity is how many arguments v takes: at least min, and any number more
+// when the last one repeats.
+func (v verb) arity() (min int, repeats bool) {
+	for _, a := range v.args {
+		if !strings.HasPrefix(a, "[") {
+			min++
+		}
+	}
+	n := len(v.args)
+	return min, n > 0 && strings.HasSuffix(strings.TrimSuffix(v.args[n-1], "]"), "...")
+}
+
+// checkArgs refuses a wrong number of arguments, naming them.
+func (v verb) checkArgs(args []string) error {
+	min, repeats := v.arity()
+	if len(args) == min || repeats && len(args) > min {
+		return nil
+	}
+	return usageError{fmt.Errorf("%s: want %d argument(s) %s, got %d (%q)", v.words, min, strings.Join(v.args, " "), len(args), args)}
 }
 
 // Run runs the target named by args, e.g. ["build", "recipe", "hello"]
-// or ["build:recipe", "hello"] (mage's spelling).
+// or ["build:recipe", "hello"] (mage's spelling), with flags anywhere:
+// ["--platform", "linux/amd64", "build", "hello"].
 func (c *CLI) Run(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		args = append(strings.Split(args[0], ":"), args[1:]...)
+	c.flags, c.json, c.ran = Flags{}, false, false
+	root := c.command()
+	root.SetArgs(mageSpelling(args))
+	root.SetOut(c.out)
+	root.SetErr(c.log)
+	_, err := root.ExecuteContextC(ctx)
+	if err != nil && !c.ran {
+		return usageError{err} // cobra's own: an unknown flag, a missing value
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		Usage(c.out)
-		return nil
-	}
-	for _, v := range verbs {
-		words := strings.Fields(v.words)
-		if len(args) < len(words) || strings.Join(args[:len(words)], " ") != v.words {
-			continue
-		}
-		rest := args[len(words):]
-		if n := len(v.args); n > 0 && strings.HasSuffix(v.args[n-1], "...") && len(rest) >= n {
-			return v.run(c, ctx, rest) // the last argument repeats
-		}
-		if len(rest) != len(v.args) {
-			return usageError{fmt.Errorf("%s: want %d argument(s) %s, got %d (%q)", v.words, len(v.args), strings.Join(v.args, " "), len(rest), rest)}
-		}
-		return v.run(c, ctx, rest)
-	}
-	return usageError{fmt.Errorf("unknown command %q (fromscratch help lists them)", strings.Join(args, " "))}
+	return err
 }
 
-// Usage lists the targets and the environment variables.
+// mageSpelling splits the command of args written as mage writes it
+// ("build:recipe") into words. Only the command is split, never an
+// argument such as image:history's hello:gcc-static-amd64.
+func mageSpelling(args []string) []string {
+	out := append([]string{}, args...) // never nil: cobra reads os.Args for nil
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		switch {
+		case a == "--":
+			return out
+		case strings.HasPrefix(a, "-"):
+			if takesValue(a) {
+				i++ // the flag's value
+			}
+		case a == "help":
+		default:
+			if strings.Contains(a, ":") {
+				return slices.Concat(out[:i], strings.Split(a, ":"), out[i+1:])
+			}
+			return out
+		}
+	}
+	return out
+}
+
+// takesValue says whether the flag arg ("--out", "-j") is followed by its
+// value as the next argument.
+func takesValue(arg string) bool {
+	if strings.Contains(arg, "=") {
+		return false
+	}
+	name := strings.TrimLeft(arg, "-")
+	for _, v := range Variables {
+		if v.Flag != "" && (name == v.Flag || name == v.Short) {
+			return v.Kind == FlagValue || v.Kind == FlagList
+		}
+	}
+	return false
+}
+
+// Usage lists the commands, the flags with the variables they set, and
+// the variables no flag sets.
 func Usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: fromscratch COMMAND [ARGS]")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "usage: fromscratch COMMAND [ARGS] [FLAGS]   (or mage's spelling: fromscratch build:recipe hello)")
+	fmt.Fprintln(w, "commands:")
+	tw := newTable(w)
 	for _, v := range verbs {
 		fmt.Fprintf(tw, "  %s %s\t%s\n", v.words, strings.Join(v.args, " "), v.doc)
 	}
+	fmt.Fprintf(tw, "  completion bash|zsh|fish\tthe shell's completion script (source <(fromscratch completion bash))\n")
+	fmt.Fprintf(tw, "  help COMMAND\ta command's arguments and flags (or: fromscratch COMMAND --help)\n")
 	tw.Flush()
-	fmt.Fprintln(w, "environment:")
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "flags (a flag wins over its environment variable):")
+	tw = newTable(w)
 	for _, v := range Variables {
-		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Meaning)
+		if v.Flag != "" {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", flagSpelling(v), v.Name, v.Meaning)
+		}
+	}
+	fmt.Fprintf(tw, "  --json\t\tbuild, release, release push, toolchains list: the result as JSON on stdout\n")
+	tw.Flush()
+	fmt.Fprintln(w, "environment (no flag):")
+	tw = newTable(w)
+	for _, v := range Variables {
+		if v.Flag == "" {
+			fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Meaning)
+		}
 	}
 	tw.Flush()
+}
+
+// flagSpelling is how help shows v's flag: "-p, --platform LIST".
+func flagSpelling(v Variable) string {
+	s := "--" + v.Flag
+	if v.Short != "" {
+		s = "-" + v.Short + ", " + s
+	}
+	switch v.Kind {
+	case FlagValue:
+		s += " VALUE"
+	case FlagList:
+		s += " LIST"
+	}
+	return s
 }
 
 // Main is cmd/fromscratch: it finds the repository (Bazel's runfiles, or
 // the repository the working directory is in), runs the command of
 // args[1:], and returns the exit code: 0, 1 for a failure, 2 for a bad
-// command line, 3 for a size-gate violation (see ExitCode).
+// command line, 3 for a size-gate violation (see ExitCode). Results go to
+// stdout; progress, summaries and errors to stderr.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := processEnv()
 	cfgEnv := map[string]string{}
@@ -105,17 +195,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cfgEnv[k] = v
 		}
 	}
+	c := New("", stdout, stderr)
 	wd, err := os.Getwd()
-	if err != nil {
-		fmt.Fprintln(stderr, "fromscratch:", err)
-		return 1
+	if err == nil {
+		c.root, err = workspace.Root(func(k string) string { return cfgEnv[k] }, wd, args[0])
 	}
-	root, err := workspace.Root(func(k string) string { return cfgEnv[k] }, wd, args[0])
-	if err != nil {
-		fmt.Fprintln(stderr, "fromscratch:", err)
-		return 1
-	}
-	c := New(root, stdout)
+	c.rootErr = err // help, version and completion work anywhere
 	if err := c.Run(ctx, args[1:]); err != nil {
 		fmt.Fprintln(stderr, "fromscratch:", err)
 		return ExitCode(err)
@@ -125,6 +210,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // usageError is a bad command line.
 type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
 
 // BazelCheck checks the Bazel files against the code and go.mod (gazelle
 // -mode=diff), formats and lints the Starlark (buildifier), lints the

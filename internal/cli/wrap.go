@@ -61,7 +61,7 @@ func (c *CLI) Wrap(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := outdir.Path(cfg.OutDir).Lock(c.out)
+	unlock, err := outdir.Path(cfg.OutDir).Lock(c.log)
 	if err != nil {
 		return err
 	}

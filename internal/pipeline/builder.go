@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -36,12 +37,13 @@ type Options struct {
 	OutDir   string // out/
 	CacheDir string // outside the repository
 	Jobs     int    // parallel cells; 0 = 1
-	// Recipes, Platforms and Toolchains limit the run; empty = all.
-	// Toolchains names toolchain files, or "prebuilt" for the cells of
-	// prebuilt recipes.
+	// Recipes, Platforms, Toolchains and Linkages limit the run; empty =
+	// all. Toolchains names toolchain files, or "prebuilt" for the cells
+	// of prebuilt recipes.
 	Recipes    []string
 	Platforms  []recipe.Platform
 	Toolchains []string
+	Linkages   []recipe.Linkage
 	// RequireAll turns an unavailable toolchain into a failure (CI).
 	RequireAll bool
 	// Smoke runs every image after building it.
@@ -190,6 +192,9 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 	rep := &Report{Results: map[string]*Result{}}
 	var todo []Job
 	for _, j := range inv.JobsFor(b.opts.Platforms, b.opts.Toolchains) {
+		if len(b.opts.Linkages) > 0 && !slices.Contains(b.opts.Linkages, j.Cell.Linkage) {
+			continue
+		}
 		if b.opts.ReuseBinaries && j.Recipe.Prebuilt == "" {
 			// image:all and image:run pack what out/bin holds; a cell
 			// with no binary there (not built, not applicable, failed)
@@ -299,7 +304,7 @@ func (b *Builder) writeLayouts(rep *Report) error {
 // its recipe's rows and keeps the others. None when there is no matrix
 // yet, or one of another schema.
 func (b *Builder) otherRows(rep *Report) []matrix.Row {
-	if len(b.opts.Recipes) == 0 && len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && rep.LeftOut == 0 {
+	if len(b.opts.Recipes) == 0 && len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && len(b.opts.Linkages) == 0 && rep.LeftOut == 0 {
 		return nil
 	}
 	old, err := matrix.Load(outdir.Path(b.opts.OutDir).Matrix())

@@ -184,7 +184,7 @@ func releaseOf(t *testing.T, repo, cache string, libc string, br *pipeline.Build
 		Build:  func(context.Context, pipeline.Options) (*pipeline.Report, error) { return rep, nil },
 		Run:    host.run, Log: io.Discard, Version: "test", host: host.host,
 	}
-	if err := Release(t.Context(), o); err != nil {
+	if _, err := Release(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	return string(outdir.Path(out).Release())

@@ -18,6 +18,22 @@ import (
 // SBOMArtifactType is the artifactType of an SBOM attached to an image.
 const SBOMArtifactType = "application/spdx+json"
 
+// Pushed is one index as the registry has it after Push.
+type Pushed struct {
+	Recipe  string        `json:"recipe"`
+	Variant string        `json:"variant"` // <toolchain>-<linkage>, the tag
+	Ref     string        `json:"ref"`     // PREFIX/<recipe>:<variant>
+	Digest  string        `json:"digest"`  // the index's, equal to the layout's
+	Images  []PushedImage `json:"images"`
+}
+
+// PushedImage is one image of a pushed index.
+type PushedImage struct {
+	Platform string `json:"platform"` // linux/arm/v7
+	Digest   string `json:"digest"`
+	SBOM     string `json:"sbom,omitempty"` // the referrer holding its SBOM; none when release wrote no SBOM
+}
+
 // Push pushes every recipe's multi-arch indexes, with their images, from
 // out/oci/<recipe>/ to <prefix>/<recipe>:<toolchain>-<linkage> (prefix is
 // REGISTRY/PATH, e.g. ghcr.io/owner/fromscratch), checks that the
@@ -27,56 +43,58 @@ const SBOMArtifactType = "application/spdx+json"
 // reference with its digest. Blobs and manifests the registry has are
 // not sent again, so a push cut off halfway completes when run again.
 // Credentials come from the Docker config (docker login).
-func Push(ctx context.Context, o Options, prefix string) error {
+func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 	prefix = strings.TrimSuffix(prefix, "/")
 	if !strings.Contains(prefix, "/") {
-		return fmt.Errorf("release:push %q: want REGISTRY/PREFIX, e.g. ghcr.io/owner/fromscratch or 127.0.0.1:5000/fromscratch", prefix)
+		return nil, fmt.Errorf("release:push %q: want REGISTRY/PREFIX, e.g. ghcr.io/owner/fromscratch or 127.0.0.1:5000/fromscratch", prefix)
 	}
 	out := outdir.Path(o.Engine.OutDir)
 	recipes, err := out.Layouts()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(recipes) == 0 {
-		return fmt.Errorf("no OCI layouts in %s (run go tool mage build:all or release first)", workspace.Rel(o.Engine.Root, out.OCI("")))
+		return nil, fmt.Errorf("no OCI layouts in %s (run go tool mage build:all or release first)", workspace.Rel(o.Engine.Root, out.OCI("")))
 	}
-	var indexes, images, sboms int
+	var all []Pushed
+	var images, sboms int
 	for _, name := range recipes {
 		entries, err := image.ReadLayout(out.OCI(name))
 		if err != nil {
-			return err
+			return all, err
 		}
 		repo := prefix + "/" + name
 		for _, e := range entries {
 			pushed, err := o.Registry.PushIndex(ctx, repo+":"+e.Name, e.Index)
 			if err != nil {
-				return err
+				return all, err
 			}
 			fmt.Fprintf(o.Log, "%s@%s\n", pushed.Ref, pushed.Digest)
-			indexes++
+			p := Pushed{Recipe: name, Variant: e.Name, Ref: pushed.Ref, Digest: pushed.Digest}
 			for _, d := range pushed.Images {
 				images++
 				if d.Platform == nil {
 					continue
 				}
+				img := PushedImage{Platform: d.Platform.String(), Digest: d.Digest.String()}
 				doc, file, err := sbomFor(out.Release(), name, e.Name, d.Platform.String())
 				if err != nil {
-					return err
+					return all, err
 				}
-				if doc == nil {
-					continue
+				if doc != nil {
+					if img.SBOM, err = o.Registry.Attach(ctx, repo, d, SBOMArtifactType, filepath.Base(file), doc); err != nil {
+						return all, err
+					}
+					fmt.Fprintf(o.Log, "  %s %s@%s: SBOM %s\n", d.Platform, repo, d.Digest, img.SBOM)
+					sboms++
 				}
-				ref, err := o.Registry.Attach(ctx, repo, d, SBOMArtifactType, filepath.Base(file), doc)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(o.Log, "  %s %s@%s: SBOM %s\n", d.Platform, repo, d.Digest, ref)
-				sboms++
+				p.Images = append(p.Images, img)
 			}
+			all = append(all, p)
 		}
 	}
-	fmt.Fprintf(o.Log, "release:push: %d indexes with %d images and %d SBOMs in %s\n", indexes, images, sboms, prefix)
-	return nil
+	fmt.Fprintf(o.Log, "release:push: %d indexes with %d images and %d SBOMs in %s\n", len(all), images, sboms, prefix)
+	return all, nil
 }
 
 // sbomFor reads the release's SBOM of one image, if release wrote it:

@@ -108,10 +108,21 @@ func TestPush(t *testing.T) {
 	o.Registry = image.Registry{Transport: counter}
 	prefix := reg.Host + "/fromscratch"
 
-	if err := Push(t.Context(), o, prefix); err != nil {
+	result, err := Push(t.Context(), o, prefix)
+	if err != nil {
 		t.Fatal(err)
 	}
 	first := counter.take()
+	// What was pushed, as release push --json prints it.
+	if len(result) != 1 || result[0].Recipe != "hello" || result[0].Variant != "gcc-static" ||
+		result[0].Ref != prefix+"/hello:gcc-static" || result[0].Digest != digest || len(result[0].Images) != 4 {
+		t.Fatalf("Push returned %+v", result)
+	}
+	for _, img := range result[0].Images {
+		if hasSBOM := img.SBOM != ""; hasSBOM != (img.Platform == "linux/arm64") || !strings.HasPrefix(img.Digest, "sha256:") {
+			t.Errorf("pushed image %+v: want a digest, and an SBOM for linux/arm64 only", img)
+		}
+	}
 	t.Log(out.String())
 	if want := prefix + "/hello:gcc-static@" + digest + "\n"; !strings.Contains(out.String(), want) {
 		t.Fatalf("output does not print %q", want)
@@ -134,7 +145,7 @@ func TestPush(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := Push(t.Context(), o, prefix); err != nil {
+	if _, err := Push(t.Context(), o, prefix); err != nil {
 		t.Fatal(err)
 	}
 	second := counter.take()
@@ -159,11 +170,11 @@ func layoutEntry(t *testing.T, outDir string) v1.ImageIndex {
 func TestPushErrors(t *testing.T) {
 	root := testutil.RepoRoot(t)
 	o, _ := testOptions(t)
-	if err := Push(t.Context(), o, "127.0.0.1:5000/x"); err == nil || !strings.Contains(err.Error(), "build:all") {
+	if _, err := Push(t.Context(), o, "127.0.0.1:5000/x"); err == nil || !strings.Contains(err.Error(), "build:all") {
 		t.Errorf("push without layouts: %v; want a hint to build first", err)
 	}
 	writeHelloLayout(t, root, o.Engine.OutDir)
-	if err := Push(t.Context(), o, "fromscratch"); err == nil || !strings.Contains(err.Error(), "REGISTRY/PREFIX") {
+	if _, err := Push(t.Context(), o, "fromscratch"); err == nil || !strings.Contains(err.Error(), "REGISTRY/PREFIX") {
 		t.Errorf("push to a bare name: %v; want REGISTRY/PREFIX asked for", err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -172,7 +183,7 @@ func TestPushErrors(t *testing.T) {
 	}
 	closed := l.Addr().String()
 	l.Close()
-	if err := Push(t.Context(), o, closed+"/x"); !errors.Is(err, image.ErrUnreachable) || !strings.Contains(err.Error(), closed) {
+	if _, err := Push(t.Context(), o, closed+"/x"); !errors.Is(err, image.ErrUnreachable) || !strings.Contains(err.Error(), closed) {
 		t.Errorf("push to a closed port: %v; want it unreachable and named", err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -181,7 +192,7 @@ func TestPushErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	err = Push(t.Context(), o, host+"/x")
+	_, err = Push(t.Context(), o, host+"/x")
 	if !errors.Is(err, image.ErrUnauthorized) || !strings.Contains(err.Error(), "docker login "+host) {
 		t.Errorf("push to a registry answering 401: %v; want docker login %s", err, host)
 	}

@@ -39,6 +39,13 @@ type Options struct {
 	host hostDebian // the host's dpkg and os-release; zero: systemDebian
 }
 
+// Released is what Release wrote.
+type Released struct {
+	Dir    string // out/release
+	Report *pipeline.Report
+	SBOMs  map[string]string // each image's SBOM in Dir, by its cell (recipe.Cell.String())
+}
+
 // Release builds the matrix, smoke runs included (unless FROMSCRATCH_SMOKE
 // is off; a pass recorded for the same image is reused), and writes
 // out/release/: oci/<recipe>/ (the multi-arch layouts),
@@ -47,26 +54,26 @@ type Options struct {
 // root its record (buildroot.buildinfo: the lock's digest and every
 // package), and SHA256SUMS over all of it. It is written into a temp dir
 // and renamed into place; two runs give the same bytes.
-func Release(ctx context.Context, o Options) error {
+func Release(ctx context.Context, o Options) (*Released, error) {
 	opts := o.Engine
 	out := outdir.Path(opts.OutDir)
 	unlock, err := out.Lock(o.Log) // held until out/release is in place
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
 	rep, err := o.Build(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("building the release: %w", err)
+		return nil, fmt.Errorf("building the release: %w", err)
 	}
 	final := out.Release()
 	tmp, err := os.MkdirTemp(opts.OutDir, ".release"+outdir.TempMark)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	if err := atomicfile.CopyTree(out.OCI(""), outdir.Path(tmp).OCI("")); err != nil {
-		return err
+		return nil, err
 	}
 	host := o.host
 	if host == (hostDebian{}) {
@@ -74,14 +81,14 @@ func Release(ctx context.Context, o Options) error {
 	}
 	facts, err := newDebianFacts(opts, o.Run, host)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if facts.record != nil {
 		if err := atomicfile.Write(filepath.Join(tmp, debian.BuildInfoName), facts.record, 0o644); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	n := 0
+	rel := &Released{Dir: string(final), Report: rep, SBOMs: map[string]string{}}
 	for _, j := range rep.Jobs {
 		r := rep.Results[j.Cell.String()]
 		if r == nil || r.Err != nil {
@@ -89,28 +96,28 @@ func Release(ctx context.Context, o Options) error {
 		}
 		doc, err := sbomOf(ctx, o, r, facts)
 		if err != nil {
-			return fmt.Errorf("SBOM of %s: %w", j.Cell, err)
+			return nil, fmt.Errorf("SBOM of %s: %w", j.Cell, err)
 		}
 		if err := atomicfile.Write(outdir.Path(tmp).SBOM(j.Cell), doc, 0o644); err != nil {
-			return err
+			return nil, err
 		}
-		n++
+		rel.SBOMs[j.Cell.String()] = final.SBOM(j.Cell)
 	}
 	// Smoke durations vary from run to run; out/matrix.* keep them.
 	if err := matrix.WriteAll(tmp, rep.Matrix.WithoutDurations()); err != nil {
-		return err
+		return nil, err
 	}
 	if err := release.WriteSHA256SUMS(tmp); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	if err := atomicfile.ReplaceDir(tmp, string(final)); err != nil {
-		return fmt.Errorf("moving the release into place: %w", err)
+		return nil, fmt.Errorf("moving the release into place: %w", err)
 	}
-	fmt.Fprintf(o.Log, "release: %d images with their SBOMs, the matrix and SHA256SUMS in %s\n", n, workspace.Rel(opts.Root, string(final)))
-	return nil
+	fmt.Fprintf(o.Log, "release: %d images with their SBOMs, the matrix and SHA256SUMS in %s\n", len(rel.SBOMs), workspace.Rel(opts.Root, string(final)))
+	return rel, nil
 }
 
 func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFacts) ([]byte, error) {
