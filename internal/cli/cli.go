@@ -102,9 +102,8 @@ func buildRoot(cfg Config) *pipeline.BuildRoot {
 		br.Problem = err
 		return br
 	}
-	mirror, _ := debian.ParseSources(debian.MachineSources(), pipeline.Suite) // none: the archive alone
 	br.Lock = lock
-	br.Fetch = &debian.Fetcher{CacheDir: cfg.CacheDir, Mirror: mirror}
+	br.Fetch = debian.MachineFetcher(cfg.CacheDir, nil, pipeline.Suite)
 	br.Bwrap, br.Problem = toolchain.FindBwrap(append(cfg.HostPath, toolchain.SystemPath...))
 	return br
 }

@@ -66,5 +66,5 @@ func (c *CLI) runtimeFor(ctx context.Context, cfg Config, platform string) (*deb
 	if pl, _ := lock.Platform(platform); len(pl.Packages) == 0 {
 		return nil, nil
 	}
-	return debian.Prepare(ctx, pipeline.DebianRun(c.run), cfg.CacheDir, lock, platform)
+	return debian.Prepare(ctx, debian.MachineFetcher(cfg.CacheDir, nil, pipeline.Suite), lock, platform)
 }

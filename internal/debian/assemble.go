@@ -74,6 +74,14 @@ type assembler struct {
 	dirMds map[string]os.FileMode // and its mode
 	newest time.Time              // the newest mtime in any package: the date of files written here
 	from   map[string]string      // path -> package that wrote it, for messages
+	// unmerged keeps the packages' paths (lib/... stays lib/...): one
+	// package unpacked alone, not a root.
+	unmerged bool
+}
+
+func newAssembler(root string) *assembler {
+	return &assembler{root: root, dirs: map[string]bool{"": true}, dirMTs: map[string]time.Time{},
+		dirMds: map[string]os.FileMode{}, from: map[string]string{}}
 }
 
 // Assemble makes a build root in dir (which must not exist) from the
@@ -101,8 +109,7 @@ func assemble(dir string, debs, names []string) (map[string]string, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("assembling the build root: %w", err)
 	}
-	a := &assembler{root: dir, dirs: map[string]bool{"": true}, dirMTs: map[string]time.Time{},
-		dirMds: map[string]os.FileMode{}, from: map[string]string{}}
+	a := newAssembler(dir)
 	next, stop := decodeAhead(debs, runtime.GOMAXPROCS(0))
 	defer stop()
 	for i := range debs {
@@ -118,7 +125,7 @@ func assemble(dir string, debs, names []string) (map[string]string, error) {
 		return nil, fmt.Errorf("assembling the build root: %w", err)
 	}
 	if err := a.finishDirs(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("assembling the build root: %w", err)
 	}
 	owners := make(map[string]string, len(a.from))
 	for p, pkg := range a.from {
@@ -189,7 +196,7 @@ func (a *assembler) entry(pkg string, h *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	name := mergeUsr(orig)
+	name := a.place(orig)
 	if h.ModTime.After(a.newest) {
 		a.newest = h.ModTime
 	}
@@ -216,7 +223,7 @@ func (a *assembler) entry(pkg string, h *tar.Header, r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("hard link target: %w", err)
 		}
-		return a.link(pkg, name, mergeUsr(target))
+		return a.link(pkg, name, a.place(target))
 	}
 	return nil // devices and fifos: no package of a build root has them
 }
@@ -238,6 +245,15 @@ func mergeUsr(rel string) string {
 		return "usr/" + rel
 	}
 	return rel
+}
+
+// place is where a member named rel goes in the tree: into usr/ where
+// /usr is merged, as it is for a package unpacked alone.
+func (a *assembler) place(rel string) string {
+	if a.unmerged {
+		return rel
+	}
+	return mergeUsr(rel)
 }
 
 // fixLink is the target of a symlink moved from orig to name by merged
@@ -384,10 +400,10 @@ func (a *assembler) finishDirs() error {
 		}
 		p := filepath.Join(a.root, d)
 		if err := os.Chmod(p, mode); err != nil {
-			return fmt.Errorf("assembling the build root: %w", err)
+			return err
 		}
 		if err := os.Chtimes(p, mt, mt); err != nil {
-			return fmt.Errorf("assembling the build root: %w", err)
+			return err
 		}
 	}
 	return nil

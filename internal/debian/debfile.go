@@ -117,3 +117,21 @@ func readData(path string) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// extract writes the files of the .deb at path into dir, which exists,
+// where the package names them, as dpkg-deb -x does but in Go and with the
+// assembler's care: no name leaves dir, no write goes through a symlink,
+// setuid and setgid bits are dropped; files keep their modes and mtimes.
+func extract(path, dir string) error {
+	d, err := openData(path)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	a := newAssembler(dir)
+	a.unmerged = true
+	if err := a.unpack(filepath.Base(path), d.Reader); err != nil {
+		return err
+	}
+	return a.finishDirs()
+}

@@ -8,10 +8,11 @@
 // command line (Apt.Options). Lock asks that private apt for the current
 // candidate of each package and records name, version, file, size and
 // sha256 in a lock file (toolchains/runtime.lock.json, as apko's lock
-// file). Builds use exactly the pinned files: Fetch downloads the pinned URL
-// with apt's own fetcher and checks the pinned sha256, keeping the .deb in
-// a content-addressed cache so later builds work offline; it never falls
-// back to another version. Unpack and Prepare unpack with dpkg-deb into
+// file). Builds use exactly the pinned files: a Fetcher downloads each
+// pinned file in Go (the machine's mirror, then Debian's archive) and
+// checks its size and sha256, keeping the .deb in a content-addressed
+// cache so later builds work offline; it never falls back to another
+// version. Unpack and Prepare unpack the .deb in Go too (no dpkg-deb) into
 // content-addressed directories that are complete or absent.
 //
 // The build root is pinned the same way, in toolchains/buildroot.lock.json
@@ -24,8 +25,8 @@
 // would have written that builds need) and keeps the tree in the cache
 // under the digest, checked against its manifest on every use.
 //
-// The package starts no process itself: every command goes through the
-// caller's Run.
+// The package starts no process itself: apt's commands, which only
+// refreshing the locks runs, go through the caller's Run.
 package debian
 
 import "context"
@@ -35,7 +36,7 @@ import "context"
 // toolchain.Runner to it.
 type Run func(ctx context.Context, argv []string, dir string, env []string) ([]byte, error)
 
-// Env is the environment every apt and dpkg command gets: a fixed PATH and
+// Env is the environment every apt command gets: a fixed PATH and
 // the C locale, so that the output parsed here is not translated.
 var Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 

@@ -2,7 +2,6 @@ package debian
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -37,7 +36,7 @@ type GoneError struct {
 	Pin      Pin
 	Cache    string // where the cache would keep it
 	NotFound bool   // the mirror answered 404: it dropped the version
-	Output   string // apt's words
+	Output   string // what each place answered
 	Lock     string // the lock file that pins it; "": toolchains/runtime.lock.json
 }
 
@@ -56,54 +55,6 @@ func (e *GoneError) Error() string {
 		e.Pin, lock, why, e.Cache, advice)
 }
 
-// Fetch returns the cached file of p, downloading it first when the cache
-// does not hold it. A cached file whose sha256 is not the pinned one is
-// removed and fetched again. The download is apt's own fetcher
-// (apt-helper download-file, which honours apt.conf's proxies) on exactly
-// the pinned URL and sha256: never another version. A file that cannot be
-// fetched is a *GoneError.
-func Fetch(ctx context.Context, run Run, cacheDir string, p Pin) (string, error) {
-	dst := DebPath(cacheDir, p)
-	if hit, err := cachedDeb(dst, p.SHA256, p.String()); hit || err != nil {
-		return dst, err
-	}
-	f, err := os.CreateTemp(filepath.Dir(dst), "."+p.SHA256+".deb.tmp-")
-	if err != nil {
-		return "", fmt.Errorf("fetching %s: %w", p, err)
-	}
-	tmp := f.Name()
-	f.Close()
-	defer os.Remove(tmp)
-	out, err := run(ctx, []string{"/usr/lib/apt/apt-helper", "download-file", p.URL, tmp, "SHA256:" + p.SHA256}, filepath.Dir(dst), Env)
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("fetching %s: %w", p, ctx.Err())
-		}
-		return "", &GoneError{Pin: p, Cache: dst, NotFound: strings.Contains(string(out), "404"), Output: lastError(out, err)}
-	}
-	if err := checkSHA256(tmp, p.SHA256); err != nil { // apt checked it; so do we
-		return "", fmt.Errorf("fetching %s: %w", p, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return "", fmt.Errorf("fetching %s: %w", p, err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return "", fmt.Errorf("fetching %s: %w", p, err)
-	}
-	return dst, nil
-}
-
-// lastError is the line of apt's output that says what went wrong.
-func lastError(out []byte, err error) string {
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); strings.HasPrefix(l, "E: Failed to fetch") || strings.HasPrefix(l, "Err:") {
-			return strings.TrimPrefix(l, "E: ")
-		}
-	}
-	return strings.TrimSpace(err.Error() + ": " + trimOutput(out))
-}
-
 // checkSHA256 is nil when the file at path has the sha256 want; an
 // os.ErrNotExist error when there is no file.
 func checkSHA256(path, want string) error {
@@ -118,16 +69,16 @@ func checkSHA256(path, want string) error {
 }
 
 // Unpack returns the directory holding p's files (UnpackedDir), fetching
-// and unpacking the .deb with dpkg-deb -x when it is not there yet. The
-// directory is complete or absent: it is unpacked into a .tmp- sibling and
-// renamed into place, and since its name is the sha256 of the checked
-// .deb, an existing one is used as it is.
-func Unpack(ctx context.Context, run Run, cacheDir string, p Pin) (string, error) {
-	dir := UnpackedDir(cacheDir, p)
+// the .deb with f and unpacking it in Go (extract) when it is not there
+// yet. The directory is complete or absent: it is unpacked into a .tmp-
+// sibling and renamed into place, and since its name is the sha256 of the
+// checked .deb, an existing one is used as it is.
+func Unpack(ctx context.Context, f *Fetcher, p Pin) (string, error) {
+	dir := UnpackedDir(f.CacheDir, p)
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return dir, nil
 	}
-	deb, err := Fetch(ctx, run, cacheDir, p)
+	deb, err := f.Fetch(ctx, p.Package())
 	if err != nil {
 		return "", err
 	}
@@ -139,8 +90,8 @@ func Unpack(ctx context.Context, run Run, cacheDir string, p Pin) (string, error
 		return "", fmt.Errorf("unpacking %s: %w", p, err)
 	}
 	defer os.RemoveAll(tmp)
-	if out, err := run(ctx, []string{"dpkg-deb", "-x", deb, tmp}, filepath.Dir(dir), Env); err != nil {
-		return "", fmt.Errorf("dpkg-deb -x %s: %w: %s", filepath.Base(deb), err, trimOutput(out))
+	if err := extract(deb, tmp); err != nil {
+		return "", fmt.Errorf("unpacking %s: %w", p, err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return "", fmt.Errorf("unpacking %s: %w", p, err)
@@ -154,19 +105,19 @@ func Unpack(ctx context.Context, run Run, cacheDir string, p Pin) (string, error
 	return dir, nil
 }
 
-// Contents lists the regular files inside a .deb with their sha256, by
+// contents lists the regular files inside a .deb with their sha256, by
 // path as the package installs it ("lib/aarch64-linux-gnu/libc.so.6"): it
-// reads dpkg-deb --fsys-tarfile's output, so the answer comes from the
-// package, not from an unpacked copy.
-func Contents(ctx context.Context, run Run, deb string) (map[string]string, error) {
-	out, err := run(ctx, []string{"dpkg-deb", "--fsys-tarfile", deb}, "", Env)
+// reads the package's data.tar, so the answer comes from the package, not
+// from an unpacked copy.
+func contents(deb string) (map[string]string, error) {
+	d, err := openData(deb)
 	if err != nil {
-		return nil, fmt.Errorf("dpkg-deb --fsys-tarfile %s: %w: %s", filepath.Base(deb), err, trimOutput(out))
+		return nil, err
 	}
+	defer d.Close()
 	files := map[string]string{}
-	tr := tar.NewReader(bytes.NewReader(out))
 	for {
-		h, err := tr.Next()
+		h, err := d.Next()
 		if err == io.EOF {
 			return files, nil
 		}
@@ -177,7 +128,7 @@ func Contents(ctx context.Context, run Run, deb string) (map[string]string, erro
 			continue
 		}
 		s := sha256.New()
-		if _, err := io.Copy(s, tr); err != nil {
+		if _, err := io.Copy(s, d); err != nil {
 			return nil, fmt.Errorf("reading the files of %s: %w", filepath.Base(deb), err)
 		}
 		files[strings.TrimPrefix(filepath.ToSlash(filepath.Clean(h.Name)), "/")] = hex.EncodeToString(s.Sum(nil))

@@ -33,6 +33,18 @@ type Fetcher struct {
 	Lock string
 }
 
+// MachineFetcher is the Fetcher of cacheDir that tries the machine's
+// mirror of suite first, as sources name it (nil: SourceFiles are read),
+// then Debian's archive; sources naming no mirror of suite leave the
+// archive alone.
+func MachineFetcher(cacheDir string, sources []byte, suite string) *Fetcher {
+	if sources == nil {
+		sources = MachineSources()
+	}
+	mirror, _ := ParseSources(sources, suite) // none: the archive alone
+	return &Fetcher{CacheDir: cacheDir, Mirror: mirror}
+}
+
 // urls are the places p is fetched from, in order.
 func (f *Fetcher) urls(p Package) []string {
 	archive := f.Archive

@@ -57,7 +57,7 @@ type Pin struct {
 	Architecture string `json:"architecture"` // "arm64"
 	Source       string `json:"source"`       // source package, "glibc"
 	Filename     string `json:"filename"`     // pool path, pool/main/g/glibc/libc6_2.36-9+deb12u14_arm64.deb
-	URL          string `json:"url"`          // where it was found
+	URL          string `json:"url"`          // where it was found when pinned; fetching follows Filename (Mirror.URL)
 	Size         int64  `json:"size"`
 	SHA256       string `json:"sha256"`
 }
@@ -235,7 +235,8 @@ func (p Package) problems() []fieldProblem {
 	return out
 }
 
-// Package is p without the URL it was found at.
+// Package is p without the URL it was found at: the file a Fetcher
+// fetches.
 func (p Pin) Package() Package {
 	return Package{Name: p.Name, Version: p.Version, Architecture: p.Architecture, Source: p.Source,
 		Filename: p.Filename, Size: p.Size, SHA256: p.SHA256}
@@ -285,7 +286,7 @@ func WriteLock(path string, l *LockFile) error {
 // architecture it updates a private apt (NewApt under cacheDir) from the
 // mirror in sources (the machine's apt sources, see ParseSources), asks
 // it for each package's version, file, size and sha256, and downloads every
-// file into the cache (Fetch), so that the pins are checked and the next
+// file into the cache (a Fetcher: the mirror, then Debian's archive), so that the pins are checked and the next
 // build needs no network. Indexes apt cannot read are recorded in the
 // platform's UnreadableIndexes rather than hidden; a package apt does not
 // know is an error.
@@ -294,6 +295,7 @@ func Lock(ctx context.Context, run Run, cacheDir string, sources []byte, suite s
 	if err != nil {
 		return nil, err
 	}
+	fetch := &Fetcher{CacheDir: cacheDir, Mirror: mirror, Lock: "toolchains/" + LockFileName}
 	l := &LockFile{Schema: LockSchema, Suite: suite,
 		Note: "runtime libraries of dynamic images, pinned by " + RefreshTarget + "; do not edit"}
 	type arch struct {
@@ -324,7 +326,7 @@ func Lock(ctx context.Context, run Run, cacheDir string, sources []byte, suite s
 					if pin, err = apt.Candidate(ctx, run, name); err != nil {
 						return nil, fmt.Errorf("pinning %s:%s for %s: %w", name, w.Arch, w.Platform, err)
 					}
-					if _, err := Fetch(ctx, run, cacheDir, pin); err != nil {
+					if _, err := fetch.Fetch(ctx, pin.Package()); err != nil {
 						return nil, fmt.Errorf("pinning %s: %w", pin, err)
 					}
 					a.pins[name] = pin

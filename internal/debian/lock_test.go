@@ -1,10 +1,8 @@
 package debian
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,99 +102,6 @@ func TestLockValidation(t *testing.T) {
 		_, err := ReadLock(filepath.Join(t.TempDir(), LockFileName))
 		if err == nil || !strings.Contains(err.Error(), RefreshTarget) {
 			t.Errorf("missing file: %v", err)
-		}
-	})
-}
-
-// fakeApt stands for apt-helper and dpkg-deb: download-file writes body
-// (or fails with out), everything else fails.
-func fakeApt(body []byte, out string, calls *[]string) Run {
-	return func(_ context.Context, argv []string, _ string, _ []string) ([]byte, error) {
-		*calls = append(*calls, strings.Join(argv, " "))
-		if filepath.Base(argv[0]) == "apt-helper" && argv[1] == "download-file" {
-			if out != "" {
-				return []byte(out), errors.New("exit status 100")
-			}
-			return []byte("Get:1 " + argv[2] + "\n"), os.WriteFile(argv[3], body, 0o644)
-		}
-		return nil, errors.New("unexpected command " + argv[0])
-	}
-}
-
-func TestFetch(t *testing.T) {
-	body := []byte("a pinned package")
-	p := testPin()
-	p.SHA256 = sha256hex(body)
-	const gone = "Err:1 http://deb.debian.org/debian/pool/main/g/glibc/libc6_2.36-9%2bdeb12u14_arm64.deb\n  404  Not Found [IP: 203.0.113.80 80]\nE: Failed to fetch http://deb.debian.org/debian/pool/main/g/glibc/libc6_2.36-9%2bdeb12u14_arm64.deb  404  Not Found [IP: 203.0.113.80 80]\nE: Download Failed\n"
-	const offline = "Err:1 http://deb.debian.org/debian/pool/x.deb\n  Could not resolve 'deb.debian.org'\nE: Failed to fetch http://deb.debian.org/debian/pool/x.deb  Could not resolve 'deb.debian.org'\nE: Download Failed\n"
-
-	t.Run("fetched once, then from the cache", func(t *testing.T) {
-		cache := t.TempDir()
-		var calls []string
-		got, err := Fetch(t.Context(), fakeApt(body, "", &calls), cache, p)
-		if err != nil || got != DebPath(cache, p) {
-			t.Fatalf("Fetch = %s, %v", got, err)
-		}
-		if want := "/usr/lib/apt/apt-helper download-file " + p.URL; len(calls) != 1 || !strings.HasPrefix(calls[0], want) || !strings.HasSuffix(calls[0], "SHA256:"+p.SHA256) {
-			t.Errorf("calls %q, want one %q ... SHA256:<pin>", calls, want)
-		}
-		if !strings.Contains(calls[0], ".tmp-") {
-			t.Errorf("download does not go to a .tmp- file: %s", calls[0])
-		}
-		if _, err := Fetch(t.Context(), fakeApt(nil, gone, &calls), cache, p); err != nil || len(calls) != 1 {
-			t.Errorf("cached file not used offline: %v, calls %q", err, calls)
-		}
-		left, _ := filepath.Glob(filepath.Join(filepath.Dir(got), ".*"))
-		if len(left) > 0 {
-			t.Errorf("temporary files left: %v", left)
-		}
-	})
-	t.Run("a corrupt cached file is refused and fetched again", func(t *testing.T) {
-		cache := t.TempDir()
-		os.MkdirAll(filepath.Dir(DebPath(cache, p)), 0o755)
-		os.WriteFile(DebPath(cache, p), []byte("tampered"), 0o644)
-		var calls []string
-		got, err := Fetch(t.Context(), fakeApt(body, "", &calls), cache, p)
-		if err != nil || len(calls) != 1 {
-			t.Fatalf("Fetch = %v, calls %q", err, calls)
-		}
-		if data, _ := os.ReadFile(got); string(data) != string(body) {
-			t.Errorf("cache holds %q", data)
-		}
-	})
-	t.Run("a corrupt cached file offline is an error, never used", func(t *testing.T) {
-		cache := t.TempDir()
-		os.MkdirAll(filepath.Dir(DebPath(cache, p)), 0o755)
-		os.WriteFile(DebPath(cache, p), []byte("tampered"), 0o644)
-		var calls []string
-		_, err := Fetch(t.Context(), fakeApt(nil, offline, &calls), cache, p)
-		var ge *GoneError
-		if !errors.As(err, &ge) || ge.NotFound {
-			t.Fatalf("error %v, want a *GoneError without NotFound", err)
-		}
-		for _, want := range []string{"libc6:arm64 2.36-9+deb12u14", "Could not resolve", "is not in the cache", RefreshTarget, "never fetches another version"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q lacks %q", err, want)
-			}
-		}
-		if _, err := os.Stat(DebPath(cache, p)); !os.IsNotExist(err) {
-			t.Error("the corrupt file is still in the cache")
-		}
-	})
-	t.Run("pinned file gone", func(t *testing.T) {
-		var calls []string
-		_, err := Fetch(t.Context(), fakeApt(nil, gone, &calls), t.TempDir(), p)
-		var ge *GoneError
-		if !errors.As(err, &ge) || !ge.NotFound {
-			t.Fatalf("error %v, want a *GoneError with NotFound", err)
-		}
-		want := "pinned package libc6:arm64 2.36-9+deb12u14 (toolchains/runtime.lock.json) can no longer be fetched: " + p.URL +
-			" is gone (404 Not Found; Debian's mirrors drop superseded versions) and is not in the cache"
-		if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), ": refresh the pins with go tool mage toolchains:lock; fromscratch never fetches another version on its own") {
-			t.Errorf("message:\n%s\nwant it to start with:\n%s", err, want)
-		}
-		if len(calls) != 1 {
-			t.Errorf("calls %q: want exactly one download of the pinned URL", calls)
 		}
 	})
 }

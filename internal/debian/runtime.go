@@ -25,8 +25,7 @@ type Runtime struct {
 	LibDirs  []string
 	Packages []Unpacked
 
-	run      Run
-	cacheDir string
+	fetch    *Fetcher
 	mu       sync.Mutex
 	contents map[string]map[string]string // sha256 of a .deb -> its files
 }
@@ -38,10 +37,12 @@ type Unpacked struct {
 }
 
 // Prepare unpacks the pinned runtime packages of platform (all of them:
-// every toolchain of a platform gets the same runtime) and returns them.
-// Only the pinned files are used; a file neither cached nor fetchable is a
-// *GoneError. Cached packages make it a few stat calls.
-func Prepare(ctx context.Context, run Run, cacheDir string, lock *LockFile, platform string) (*Runtime, error) {
+// every toolchain of a platform gets the same runtime) and returns them,
+// fetching what f's cache lacks with f (the machine's mirror, then
+// Debian's archive). Only the pinned files are used; a file neither cached
+// nor fetchable is a *GoneError naming lock. Cached packages make it a few
+// stat calls.
+func Prepare(ctx context.Context, f *Fetcher, lock *LockFile, platform string) (*Runtime, error) {
 	pins, err := lock.Pins(platform)
 	if err != nil {
 		return nil, err
@@ -51,9 +52,11 @@ func Prepare(ctx context.Context, run Run, cacheDir string, lock *LockFile, plat
 	if !ok {
 		return nil, fmt.Errorf("%s: platform %s: architecture %q has no known multiarch directory", lock.name(), platform, pl.Arch)
 	}
-	rt := &Runtime{Platform: platform, Arch: pl.Arch, run: run, cacheDir: cacheDir}
+	fetch := *f
+	fetch.Lock = lock.name()
+	rt := &Runtime{Platform: platform, Arch: pl.Arch, fetch: &fetch}
 	for _, p := range pins {
-		dir, err := Unpack(ctx, run, cacheDir, p)
+		dir, err := Unpack(ctx, rt.fetch, p)
 		if err != nil {
 			return nil, err
 		}
@@ -122,11 +125,11 @@ func (rt *Runtime) debContents(ctx context.Context, pin Pin) (map[string]string,
 	if files, ok := rt.contents[pin.SHA256]; ok {
 		return files, nil
 	}
-	deb, err := Fetch(ctx, rt.run, rt.cacheDir, pin)
+	deb, err := rt.fetch.Fetch(ctx, pin.Package())
 	if err != nil {
 		return nil, err
 	}
-	files, err := Contents(ctx, rt.run, deb)
+	files, err := contents(deb)
 	if err != nil {
 		return nil, err
 	}

@@ -101,5 +101,15 @@ func (b *Builder) runtime(ctx context.Context, t toolchain.Target) (*debian.Runt
 	if _, err := lock.Pins(string(t.Platform), t.RuntimePackages...); err != nil {
 		return nil, err
 	}
-	return debian.Prepare(ctx, DebianRun(b.run), b.opts.CacheDir, lock, string(t.Platform))
+	return debian.Prepare(ctx, b.fetcher(), lock, string(t.Platform))
+}
+
+// fetcher is where the pinned .debs come from: the build root's fetcher,
+// or without one the machine's mirror (Options.AptSources), then Debian's
+// archive.
+func (b *Builder) fetcher() *debian.Fetcher {
+	if br := b.opts.BuildRoot; br != nil && br.Fetch != nil {
+		return br.Fetch
+	}
+	return debian.MachineFetcher(b.opts.CacheDir, b.opts.AptSources, Suite)
 }
