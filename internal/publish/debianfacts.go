@@ -28,7 +28,46 @@ type debianFacts struct {
 	res    release.Resolver
 	distro release.Distro
 	root   *release.BuildRoot // nil on the host
-	record []byte             // debian.BuildInfoName's contents; nil on the host
+	lock   *debian.RootLock   // the build root's lock; nil on the host
+}
+
+// record is the contents of the release's debian.BuildInfoName: the
+// build root's lock and the toolchains the release's cells mounted into
+// it (zig). nil on the host.
+func (f *debianFacts) record(rep *pipeline.Report) ([]byte, error) {
+	if f.lock == nil {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	var mounted []debian.Mounted
+	for _, j := range rep.Jobs {
+		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil || seen[j.Def.Name] {
+			continue
+		}
+		seen[j.Def.Name] = true
+		t, err := mountedTool(j.Def)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			mounted = append(mounted, debian.Mounted(*t))
+		}
+	}
+	return f.lock.BuildInfo(mounted...), nil
+}
+
+// mountedTool is d as a build in the build root mounts it: a toolchain
+// provisioned from npm (zig); nil for one the root's lock has (gcc).
+func mountedTool(d *toolchain.Definition) (*release.MountedTool, error) {
+	if d.Provision.Npm == "" {
+		return nil, nil
+	}
+	sum, err := d.Provision.SHA512()
+	if err != nil {
+		return nil, fmt.Errorf("toolchains/%s: provision.%w", d.File, err)
+	}
+	_, version := d.Provision.Package()
+	return &release.MountedTool{Name: d.Name, Version: version, Npm: d.Provision.Npm, SHA512: sum}, nil
 }
 
 // newDebianFacts chooses the facts of the engine's options: the build
@@ -75,7 +114,7 @@ func lockedFacts(cacheDir string, lock *debian.RootLock) (*debianFacts, error) {
 		distro: distro,
 		root: &release.BuildRoot{Digest: lock.Digest, Suite: lock.Suite, Distro: distro, Arch: lock.Arch,
 			Packages: len(lock.Packages), Record: debian.BuildInfoName},
-		record: lock.BuildInfo(),
+		lock: lock,
 	}, nil
 }
 

