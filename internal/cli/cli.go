@@ -55,11 +55,19 @@ func New(root string, out, log io.Writer) *CLI {
 	return &CLI{root: root, out: out, log: log, env: processEnv(), run: toolchain.Exec}
 }
 
+// config is the Config of the project (the environment and the command
+// line's flags over its fromscratch.toml), with the folder of the
+// toolchain files it uses.
 func (c *CLI) config() (Config, error) {
 	if c.rootErr != nil {
 		return Config{}, c.rootErr
 	}
-	return loadConfig(c.root, c.env, c.flags)
+	cfg, err := loadConfig(c.root, c.env, c.flags)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.ToolchainDir, err = workspace.Toolchains(cfg.Root, cfg.CacheDir)
+	return cfg, err
 }
 
 func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
@@ -67,7 +75,7 @@ func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	defs, err := toolchain.LoadAll(filepath.Join(cfg.Root, "toolchains"))
+	defs, err := toolchain.LoadAll(cfg.ToolchainDir)
 	return cfg, defs, err
 }
 
@@ -75,7 +83,7 @@ func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
 func (c *CLI) options(cfg Config) pipeline.Options {
 	opts := pipeline.Options{
 		Recipes: c.recipes,
-		Root:    cfg.Root, OutDir: cfg.OutDir, CacheDir: cfg.CacheDir, Jobs: cfg.Jobs,
+		Root:    cfg.Root, ToolchainDir: cfg.ToolchainDir, OutDir: cfg.OutDir, CacheDir: cfg.CacheDir, Jobs: cfg.Jobs,
 		Platforms: cfg.Platforms, RequireAll: cfg.RequireAll, Smoke: cfg.Smoke, NoCache: cfg.NoCache,
 		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink, EngineEnv: cfg.Environ,
 		Linkages: cfg.Linkages,
@@ -97,7 +105,7 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 // reported when a build starts.
 func buildRoot(cfg Config) *pipeline.BuildRoot {
 	br := &pipeline.BuildRoot{}
-	lock, err := debian.ReadRootLock(pipeline.BuildRootLockPath(cfg.Root))
+	lock, err := debian.ReadRootLock(filepath.Join(cfg.ToolchainDir, debian.RootLockFileName))
 	if err != nil {
 		br.Problem = err
 		return br

@@ -15,24 +15,30 @@ import (
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/shard"
+	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
 // Config is everything fromscratch takes from its environment. This file
 // is the only place that reads environment variables; every other package
 // gets what it needs from a Config.
 type Config struct {
-	Root     string // repository root, holding recipes/ and toolchains/
-	OutDir   string // FROMSCRATCH_OUT, else <root>/out
-	CacheDir string // FROMSCRATCH_CACHE, else the user cache dir
-	Jobs     int    // FROMSCRATCH_JOBS, else the number of CPUs
+	Root string // the project: recipes/, optional toolchains/ and fromscratch.toml
+	// ToolchainDir holds the toolchain files and locks the project uses:
+	// its toolchains/, or the built-in ones (workspace.Toolchains, which
+	// CLI.config asks: it may write them into the cache).
+	ToolchainDir string
+	OutDir       string // FROMSCRATCH_OUT, else fromscratch.toml's out, else <root>/out
+	CacheDir     string // FROMSCRATCH_CACHE, else the user cache dir
+	Jobs         int    // FROMSCRATCH_JOBS, else the number of CPUs
 	// Platforms limits a run to these platforms (FROMSCRATCH_PLATFORMS,
-	// comma-separated); empty = all.
+	// comma-separated, else fromscratch.toml's platforms); empty = all.
 	Platforms []recipe.Platform
 	// Linkages limits a run to these linkages (FROMSCRATCH_LINKAGES,
-	// comma-separated); empty = both.
+	// comma-separated, else fromscratch.toml's linkages); empty = both.
 	Linkages []recipe.Linkage
 	// Toolchains limits a run to these toolchains (FROMSCRATCH_TOOLCHAINS,
-	// comma-separated; "prebuilt" names prebuilt recipes); empty = all.
+	// comma-separated, else fromscratch.toml's toolchains; "prebuilt"
+	// names prebuilt recipes); empty = all.
 	Toolchains []string
 	// Recipes limits the whole-matrix targets to these recipes
 	// (FROMSCRATCH_RECIPES, comma-separated); empty = all.
@@ -98,7 +104,7 @@ const (
 // its flag.
 var Variables = []Variable{
 	{"SOURCE_DATE_EPOCH", "", "", FlagValue, "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)"},
-	{"FROMSCRATCH_OUT", "out", "o", FlagValue, "output directory instead of out/"},
+	{"FROMSCRATCH_OUT", "out", "o", FlagValue, "output directory instead of out/ (or fromscratch.toml's out)"},
 	{"FROMSCRATCH_CACHE", "cache", "", FlagValue, "cache directory (default ~/.cache/fromscratch)"},
 	{"FROMSCRATCH_JOBS", "jobs", "j", FlagValue, "parallel cells (default: the number of CPUs)"},
 	{"FROMSCRATCH_PLATFORMS", "platform", "p", FlagList, "comma-separated platforms to build (default: all)"},
@@ -260,6 +266,10 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("resolving root: %w", err)
 	}
+	file, err := workspace.ReadFile(abs)
+	if err != nil {
+		return Config{}, err
+	}
 	c := Config{Root: abs, Jobs: runtime.NumCPU(), CacheMaxAge: 720 * time.Hour, Gate: matrix.DefaultGate(),
 		CI: getenv("CI") != "", StepSummary: getenv("GITHUB_STEP_SUMMARY"), Home: getenv("HOME"), Environ: environ}
 	errs := unknownVariables(vars)
@@ -295,6 +305,9 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 		}
 	}
 	c.OutDir = filepath.Join(abs, "out")
+	if file.Out != "" {
+		c.OutDir = file.Out
+	}
 	if o := getenv("FROMSCRATCH_OUT"); o != "" {
 		c.OutDir, err = filepath.Abs(o)
 		fail(err)
@@ -313,11 +326,19 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 		}
 		c.RemoteCache = s
 	}
-	c.Platforms, err = parseList(set, getenv("FROMSCRATCH_PLATFORMS"), "FROMSCRATCH_PLATFORMS", recipe.ParsePlatform)
-	fail(err)
-	c.Linkages, err = parseList(set, getenv("FROMSCRATCH_LINKAGES"), "FROMSCRATCH_LINKAGES", recipe.ParseLinkage)
-	fail(err)
-	c.Toolchains = splitList(getenv("FROMSCRATCH_TOOLCHAINS"))
+	// The environment and the flags over fromscratch.toml.
+	c.Platforms, c.Toolchains, c.Linkages = file.Platforms, file.Toolchains, file.Linkages
+	if s := getenv("FROMSCRATCH_PLATFORMS"); s != "" {
+		c.Platforms, err = parseList(set, s, "FROMSCRATCH_PLATFORMS", recipe.ParsePlatform)
+		fail(err)
+	}
+	if s := getenv("FROMSCRATCH_LINKAGES"); s != "" {
+		c.Linkages, err = parseList(set, s, "FROMSCRATCH_LINKAGES", recipe.ParseLinkage)
+		fail(err)
+	}
+	if s := splitList(getenv("FROMSCRATCH_TOOLCHAINS")); s != nil {
+		c.Toolchains = s
+	}
 	c.Recipes = splitList(getenv("FROMSCRATCH_RECIPES"))
 	c.Shards, err = shard.ParseSplit(getenv("FROMSCRATCH_SHARDS"))
 	if err != nil {

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +121,38 @@ func quotedVars(src string) []string {
 		}
 	}
 	return out
+}
+
+// fromscratch.toml gives the defaults, the environment overrides them,
+// and a mistake in the file is named with its key.
+func TestLoadConfigProjectFile(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "fromscratch.toml"), []byte(
+		"platforms = [\"linux/amd64\", \"linux/arm64\"]\ntoolchains = [\"gcc\"]\nlinkages = [\"static\"]\nout = \"images\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cfg.Platforms, cfg.Toolchains, cfg.Linkages) != "[linux/amd64 linux/arm64] [gcc] [static]" || cfg.OutDir != filepath.Join(root, "images") {
+		t.Errorf("from the file: platforms %v, toolchains %v, linkages %v, out %s", cfg.Platforms, cfg.Toolchains, cfg.Linkages, cfg.OutDir)
+	}
+	cfg, err = LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_PLATFORMS=riscv64", "FROMSCRATCH_TOOLCHAINS=zig,musl-gcc",
+		"FROMSCRATCH_LINKAGES=dynamic", "FROMSCRATCH_OUT=/o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cfg.Platforms, cfg.Toolchains, cfg.Linkages) != "[linux/riscv64] [zig musl-gcc] [dynamic]" || cfg.OutDir != "/o" {
+		t.Errorf("the environment over the file: platforms %v, toolchains %v, linkages %v, out %s", cfg.Platforms, cfg.Toolchains, cfg.Linkages, cfg.OutDir)
+	}
+	if _, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_LINKAGES=shared"}); err == nil || !strings.Contains(err.Error(), `FROMSCRATCH_LINKAGES="shared": unknown linkage`) {
+		t.Errorf("bad FROMSCRATCH_LINKAGES: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "fromscratch.toml"), []byte("platform = [\"linux/amd64\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c"}); err == nil || !strings.Contains(err.Error(), "fromscratch.toml: platform: unknown key (allowed: platforms, toolchains, linkages, out)") {
+		t.Errorf("unknown key: %v", err)
+	}
 }

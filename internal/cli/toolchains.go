@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
@@ -14,7 +15,7 @@ import (
 // dynamic images take their loader and libraries from) and
 // toolchains/buildroot.lock.json (every package of the build root).
 func (c *CLI) LockToolchains(ctx context.Context) error {
-	cfg, err := c.config()
+	cfg, defs, err := c.configAndToolchains()
 	if err != nil {
 		return err
 	}
@@ -22,7 +23,7 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 	if len(src) == 0 {
 		return fmt.Errorf("toolchains:lock: no apt sources in %v: the Debian mirror is taken from there", debian.SourceFiles)
 	}
-	lock, err := pipeline.LockRuntime(ctx, c.run, cfg.Root, cfg.CacheDir, src)
+	lock, err := pipeline.LockRuntime(ctx, c.run, defs, cfg.Root, cfg.CacheDir, src)
 	if err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(c.out, "wrote %s\n", workspace.Rel(cfg.Root, pipeline.LockPath(cfg.Root)))
-	root, err := pipeline.LockBuildRoot(ctx, c.run, cfg.Root, cfg.CacheDir, src)
+	root, err := pipeline.LockBuildRoot(ctx, c.run, defs, cfg.Root, cfg.CacheDir, src)
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 // the toolchains keep the platform's sysroot (amd64's host libraries,
 // riscv64's cross packages).
 func (c *CLI) runtimeFor(ctx context.Context, cfg Config, platform string) (*debian.Runtime, error) {
-	lock, err := debian.ReadLock(pipeline.LockPath(cfg.Root))
+	lock, err := debian.ReadLock(filepath.Join(cfg.ToolchainDir, debian.LockFileName))
 	if err != nil {
 		return nil, err
 	}

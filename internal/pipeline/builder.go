@@ -33,10 +33,13 @@ import (
 // Options say where things are and how to run. They are read-only once a
 // run starts; steps pass results forward in the Result.
 type Options struct {
-	Root     string // holds recipes/ and toolchains/
-	OutDir   string // out/
-	CacheDir string // outside the repository
-	Jobs     int    // parallel cells; 0 = 1
+	Root string // the project: holds recipes/ (and maybe toolchains/)
+	// ToolchainDir holds the toolchain files and locks; "" is
+	// Root/toolchains.
+	ToolchainDir string
+	OutDir       string // out/
+	CacheDir     string // outside the repository
+	Jobs         int    // parallel cells; 0 = 1
 	// Recipes, Platforms, Toolchains and Linkages limit the run; empty =
 	// all. Toolchains names toolchain files, or "prebuilt" for the cells
 	// of prebuilt recipes.
@@ -76,6 +79,14 @@ type Options struct {
 	// nil runs the steps on the host with its compilers (bench's
 	// side-by-side measurement only).
 	BuildRoot *BuildRoot
+}
+
+// toolchainDir is where the toolchain files and locks are read.
+func (o Options) toolchainDir() string {
+	if o.ToolchainDir != "" {
+		return o.ToolchainDir
+	}
+	return filepath.Join(o.Root, "toolchains")
 }
 
 // Builder runs the engine. Construct it with New.

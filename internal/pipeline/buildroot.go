@@ -23,15 +23,11 @@ func BuildRootPackages(defs []*toolchain.Definition) []string {
 	return toolchain.AptPackages(defs, extra...)
 }
 
-// LockBuildRoot refreshes toolchains/buildroot.lock.json of the repository
+// LockBuildRoot refreshes toolchains/buildroot.lock.json of the project
 // at root (part of the toolchains:lock target): the closure of
-// BuildRootPackages, resolved by the private amd64 apt under cacheDir from
+// BuildRootPackages of defs (the project's toolchains), resolved by the private amd64 apt under cacheDir from
 // the mirror named in sources (the machine's apt sources).
-func LockBuildRoot(ctx context.Context, run toolchain.Runner, root, cacheDir string, sources []byte) (*debian.RootLock, error) {
-	defs, err := toolchain.LoadAll(filepath.Join(root, "toolchains"))
-	if err != nil {
-		return nil, err
-	}
+func LockBuildRoot(ctx context.Context, run toolchain.Runner, defs []*toolchain.Definition, root, cacheDir string, sources []byte) (*debian.RootLock, error) {
 	mirror, err := debian.ParseSources(sources, Suite)
 	if err != nil {
 		return nil, err

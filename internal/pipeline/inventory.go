@@ -44,7 +44,7 @@ type Inventory struct {
 
 // Inventory reads recipes and toolchains and detects the toolchains.
 func (b *Builder) Inventory(ctx context.Context) (*Inventory, error) {
-	defs, err := toolchain.LoadAll(filepath.Join(b.opts.Root, "toolchains"))
+	defs, err := toolchain.LoadAll(b.opts.toolchainDir())
 	if err != nil {
 		return nil, err
 	}

@@ -67,16 +67,12 @@ func RuntimeWants(defs []*toolchain.Definition) ([]debian.Want, error) {
 	return wants, nil
 }
 
-// LockRuntime refreshes toolchains/runtime.lock.json of the repository at
+// LockRuntime refreshes toolchains/runtime.lock.json of the project at
 // root (the toolchains:lock target): it pins the current candidates of
-// the toolchains' runtime packages from the mirror named in sources (the
+// the runtime packages of defs (the project's toolchains) from the mirror named in sources (the
 // machine's apt sources: /etc/apt/sources.list.d/debian.sources and/or
 // /etc/apt/sources.list, concatenated), downloading them into cacheDir.
-func LockRuntime(ctx context.Context, run toolchain.Runner, root, cacheDir string, sources []byte) (*debian.LockFile, error) {
-	defs, err := toolchain.LoadAll(filepath.Join(root, "toolchains"))
-	if err != nil {
-		return nil, err
-	}
+func LockRuntime(ctx context.Context, run toolchain.Runner, defs []*toolchain.Definition, root, cacheDir string, sources []byte) (*debian.LockFile, error) {
 	wants, err := RuntimeWants(defs)
 	if err != nil {
 		return nil, err
@@ -91,7 +87,7 @@ func LockRuntime(ctx context.Context, run toolchain.Runner, root, cacheDir strin
 // runtime unpacks the pinned runtime packages of target t: the files of
 // its dynamic images. Every toolchain of a platform gets the same ones.
 func (b *Builder) runtime(ctx context.Context, t toolchain.Target) (*debian.Runtime, error) {
-	lock, err := debian.ReadLock(LockPath(b.opts.Root))
+	lock, err := debian.ReadLock(filepath.Join(b.opts.toolchainDir(), debian.LockFileName))
 	if err != nil {
 		return nil, err
 	}

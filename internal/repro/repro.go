@@ -79,12 +79,17 @@ func (c Check) Compare(ctx context.Context, vars [2]Variation) ([]Result, error)
 		if err := os.MkdirAll(v.Dir, 0o755); err != nil {
 			return nil, err
 		}
-		for _, d := range []string{"recipes", "toolchains"} {
-			if err := copyTree(filepath.Join(c.Options.Root, d), filepath.Join(v.Dir, d), i == 1); err != nil {
+		tools := c.Options.ToolchainDir // the project's, or the built-in files
+		if tools == "" {
+			tools = filepath.Join(c.Options.Root, "toolchains")
+		}
+		for _, d := range [][2]string{{filepath.Join(c.Options.Root, "recipes"), "recipes"}, {tools, "toolchains"}} {
+			if err := copyTree(d[0], filepath.Join(v.Dir, d[1]), i == 1); err != nil {
 				return nil, err
 			}
 		}
 		vc := c.Options
+		vc.ToolchainDir = ""
 		vc.Root, vc.OutDir, vc.Jobs, vc.Smoke, vc.NoCache = v.Dir, filepath.Join(v.Dir, "out"), v.Jobs, false, true
 		restore := vary(v, c.Environ)
 		fmt.Fprintf(c.Out, "repro: %s build in %s (umask %04o, TZ=%s, LC_ALL=%s, %d jobs)\n", v.Name, v.Dir, v.Umask, v.TZ, v.Lang, v.Jobs)

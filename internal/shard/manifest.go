@@ -117,11 +117,16 @@ var InputsDirs = []string{"recipes", "toolchains"}
 
 // InputsDigest is "sha256:<hex>" over every file of root's recipes/ and
 // toolchains/: one line per file, sorted by slash path, holding the path
-// and the sha256 of its content (a symlink: of its target's name).
+// and the sha256 of its content (a symlink: of its target's name). A
+// project without toolchains/ uses the built-in files, which are part of
+// the code.
 func InputsDigest(root string) (string, error) {
 	var lines []string
 	for _, d := range InputsDirs {
 		base := filepath.Join(root, d)
+		if _, err := os.Lstat(base); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		err := filepath.WalkDir(base, func(p string, e fs.DirEntry, err error) error {
 			if err != nil {
 				return err

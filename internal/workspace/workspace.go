@@ -1,10 +1,12 @@
-// Package workspace finds the directory that holds recipes/ and toolchains/:
-// the runfiles of a Bazel-built binary, or else the fromscratch repository
-// that the working directory is in.
+// Package workspace finds the project fromscratch works on: the directory
+// that holds recipes/ (and optionally toolchains/ and fromscratch.toml),
+// found in the runfiles of a Bazel-built binary, or else at or above the
+// working directory. It reads the project's fromscratch.toml and decides
+// which toolchain files a project uses: its own, else the built-in ones
+// the binary carries.
 package workspace
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,11 +14,7 @@ import (
 	"strings"
 
 	"github.com/bazelbuild/rules_go/go/runfiles"
-	"golang.org/x/mod/modfile"
 )
-
-// Module is the module path that marks the repository's go.mod.
-const Module = "github.com/fromscratch/fromscratch"
 
 // repos are the names the repository's runfiles directory can have, in the
 // order they are tried: its module name, which the repository mapping
@@ -26,7 +24,7 @@ const Module = "github.com/fromscratch/fromscratch"
 // "__main__", an unnamed WORKSPACE.
 var repos = []string{"fromscratch", "_main", "__main__"}
 
-// Root returns the directory that holds recipes/ and toolchains/.
+// Root returns the project's directory.
 //
 // Under Bazel (bazel run, bazel test) it is the directory that the
 // runfiles' recipe files lead to (the checkout, or Bazel's copy of an
@@ -34,9 +32,12 @@ var repos = []string{"fromscratch", "_main", "__main__"}
 // finds them: the
 // RUNFILES_MANIFEST_FILE or RUNFILES_DIR variable read through getenv, or
 // program (os.Args[0]) with ".runfiles_manifest" or ".runfiles" appended.
-// Otherwise it is the nearest directory at or above wd whose go.mod
-// declares Module. Root reads no environment itself: the caller passes
-// os.Getenv, or a map's lookup in tests.
+// Otherwise it is the nearest directory at or above wd that holds a
+// recipes/ folder or a fromscratch.toml (this repository is one such
+// project), and when there is none, wd itself: a project with no recipes
+// yet, where init writes the first one and matrix compare needs none.
+// Root reads no environment itself: the caller passes os.Getenv, or a
+// map's lookup in tests.
 func Root(getenv func(string) string, wd, program string) (string, error) {
 	rf, err := openRunfiles(getenv, program)
 	if err != nil {
@@ -47,9 +48,9 @@ func Root(getenv func(string) string, wd, program string) (string, error) {
 			return dir, nil
 		}
 	}
-	dir, err := repository(wd)
-	if err != nil && rf != nil {
-		return "", fmt.Errorf("no recipes/ in the runfiles (declare //:recipes and //:toolchains as data) and %w", err)
+	dir, found, err := project(wd)
+	if err == nil && !found && rf != nil {
+		return "", fmt.Errorf("no recipes/ in the runfiles (declare //:recipes and //:toolchains as data) and no recipes/ or %s in %s or its parents", FileName, wd)
 	}
 	return dir, err
 }
@@ -104,27 +105,20 @@ func inRunfiles(rf *runfiles.Runfiles) (string, bool) {
 	return "", false
 }
 
-// repository walks up from wd to the directory whose go.mod declares Module.
-func repository(wd string) (string, error) {
-	dir, err := filepath.Abs(wd)
+// project walks up from wd to the nearest directory that holds recipes/
+// or FileName; found is false (and dir is wd) when there is none.
+func project(wd string) (dir string, found bool, err error) {
+	start, err := filepath.Abs(wd)
 	if err != nil {
-		return "", fmt.Errorf("finding the repository: %w", err)
+		return "", false, fmt.Errorf("finding the project: %w", err)
 	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		switch {
-		case err == nil:
-			if modfile.ModulePath(b) == Module {
-				return dir, nil
-			}
-		case !errors.Is(err, fs.ErrNotExist):
-			return "", fmt.Errorf("finding the repository: %w", err)
+	for dir = start; ; dir = filepath.Dir(dir) {
+		if isDir(filepath.Join(dir, "recipes")) || isFile(filepath.Join(dir, FileName)) {
+			return dir, true, nil
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod declaring module %s in %s or its parents: run fromscratch inside its repository, or with bazel run", Module, wd)
+		if filepath.Dir(dir) == dir {
+			return start, false, nil
 		}
-		dir = parent
 	}
 }
 

@@ -30,7 +30,7 @@ func env(m map[string]string) func(string) string {
 func source(t *testing.T) string {
 	dir := t.TempDir()
 	write(t, dir, map[string]string{
-		"go.mod":                    "module " + Module + "\n\ngo 1.26.0\n",
+		"go.mod":                    "module github.com/fromscratch/fromscratch\n\ngo 1.26.0\n",
 		"recipes/hello/recipe.toml": "language = \"c\"\n",
 		"recipes/hello/hello.c":     "int main(void) { return 0; }\n",
 		"toolchains/gcc.toml":       "name = \"gcc\"\n",
@@ -171,7 +171,7 @@ func TestRootRunfilesDirectory(t *testing.T) {
 
 func TestRootRepository(t *testing.T) {
 	src := source(t)
-	// A nested module with another path is walked past.
+	// A nested module is walked past.
 	write(t, src, map[string]string{"internal/x/testdata/mod/go.mod": "module example.com/other\n"})
 	deep := filepath.Join(src, "internal", "x", "testdata", "mod")
 	for _, wd := range []string{src, filepath.Join(src, "recipes", "hello"), deep} {
@@ -200,20 +200,47 @@ func TestRootRepositoryWhenRunfilesLackTheData(t *testing.T) {
 	}
 }
 
+// A project is any directory with recipes/ or a fromscratch.toml, found
+// at or above the working directory; with neither, the working directory
+// is the project (init writes its first recipe there, matrix compare needs
+// none).
+func TestRootProject(t *testing.T) {
+	real := func(dir string) string {
+		t.Helper()
+		r, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	withRecipes := real(t.TempDir())
+	write(t, withRecipes, map[string]string{"recipes/prog/recipe.toml": "language = \"c\"\n", "go.mod": "module example.com/mine\n"})
+	withFile := real(t.TempDir())
+	write(t, withFile, map[string]string{FileName: "platforms = [\"linux/amd64\"]\n", "src/main.c": ""})
+	empty := real(t.TempDir())
+	for _, tc := range []struct{ wd, want string }{
+		{withRecipes, withRecipes},
+		{filepath.Join(withRecipes, "recipes", "prog"), withRecipes},
+		{filepath.Join(withFile, "src"), withFile},
+		{empty, empty},
+	} {
+		got, err := Root(env(nil), tc.wd, filepath.Join(empty, "fromscratch"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("Root from %s = %s, want %s", tc.wd, got, tc.want)
+		}
+	}
+}
+
 func TestRootErrors(t *testing.T) {
 	outside := t.TempDir()
-	write(t, outside, map[string]string{"go.mod": "module example.com/other\n"})
-	t.Run("no repository", func(t *testing.T) {
-		_, err := Root(env(nil), outside, filepath.Join(outside, "fromscratch"))
-		if err == nil || !strings.Contains(err.Error(), "no go.mod declaring module "+Module+" in "+outside) {
-			t.Errorf("Root = %v, want an error naming the module and %s", err, outside)
-		}
-	})
 	t.Run("runfiles without data", func(t *testing.T) {
 		rf := t.TempDir()
 		_, err := Root(env(map[string]string{"RUNFILES_DIR": rf}), outside, "")
-		if err == nil || !strings.Contains(err.Error(), "no recipes/ in the runfiles") || !strings.Contains(err.Error(), "no go.mod declaring") {
-			t.Errorf("Root = %v, want an error about the runfiles and the repository", err)
+		if err == nil || !strings.Contains(err.Error(), "no recipes/ in the runfiles") || !strings.Contains(err.Error(), "no recipes/ or fromscratch.toml in "+outside) {
+			t.Errorf("Root = %v, want an error about the runfiles and the project", err)
 		}
 	})
 	t.Run("unreadable manifest", func(t *testing.T) {
