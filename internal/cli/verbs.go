@@ -33,6 +33,8 @@ var verbs = []verb{
 	{"image run", nil, "smoke-run every image", func(c *CLI, ctx context.Context, _ []string) error { return c.Smoke(ctx) }},
 	{"image history", []string{"REF"}, "layers of an image, like docker image history (REF: hello:gcc-dynamic-amd64)", func(c *CLI, ctx context.Context, a []string) error { return c.History(ctx, a[0]) }},
 	{"image wrap", []string{"PATH"}, "pack an existing ELF program and its closure into out/wrap/<name>/", func(c *CLI, ctx context.Context, a []string) error { return c.Wrap(ctx, a[0]) }},
+	{"init dir", []string{"PATH"}, "write recipes/<name>/ from the program in the folder PATH: a copy of it and a recipe.toml with its build system guessed", func(c *CLI, ctx context.Context, a []string) error { return c.InitDir(ctx, a[0]) }},
+	{"init debian", []string{"NAME[=VERSION]"}, "write recipes/NAME/recipe.toml for a Debian source package: its upstream tarball pinned, its build system guessed", func(c *CLI, ctx context.Context, a []string) error { return c.InitDebian(ctx, a[0]) }},
 	{"source pin", []string{"NAME[=VERSION]"}, "print the [source] table pinning a Debian source package (each file's sha256 from its .dsc) and keep its files in the source store", func(c *CLI, ctx context.Context, a []string) error { return c.SourcePin(ctx, a[0]) }},
 	{"toolchains lock", nil, "refresh toolchains/runtime.lock.json (the pinned target-architecture runtime packages) and toolchains/buildroot.lock.json (the build root)", func(c *CLI, ctx context.Context, _ []string) error { return c.LockToolchains(ctx) }},
 	{"toolchains list", nil, "each toolchain and platform with its version or why it is unavailable", func(c *CLI, ctx context.Context, _ []string) error { return c.ListToolchains(ctx) }},
