@@ -105,3 +105,37 @@ func TestInitDebian(t *testing.T) {
 		t.Errorf("a second init: %v, want it refused", err)
 	}
 }
+
+// The README's quick start writes exactly the project TestInitDirThenBuild
+// builds (testdata/myprog), and runs the verbs it tests.
+func TestQuickStartIsTheTestedProject(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, quick, ok := strings.Cut(string(readme), "## Quick start")
+	if !ok {
+		t.Fatal("README.md has no quick start")
+	}
+	quick, _, _ = strings.Cut(quick, "\n## ")
+	src, err := os.ReadFile(filepath.Join("testdata", "myprog", "myprog.c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(quick, "cat > myprog/myprog.c <<'EOF'\n"+string(src)+"EOF\n") {
+		t.Errorf("the quick start does not write testdata/myprog/myprog.c as it is:\n%s", src)
+	}
+	mk, err := os.ReadFile(filepath.Join("testdata", "myprog", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	printf := "printf '" + strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(string(mk)) + "' > myprog/Makefile\n"
+	if !strings.Contains(quick, printf) {
+		t.Errorf("the quick start does not write testdata/myprog/Makefile as it is; want the line\n%s", printf)
+	}
+	for _, cmd := range []string{"fromscratch init dir ./myprog", "fromscratch build all", "docker run --rm --platform linux/arm64 myprog:gcc-static-arm64"} {
+		if !strings.Contains(quick, cmd) {
+			t.Errorf("the quick start lacks %q", cmd)
+		}
+	}
+}
