@@ -30,6 +30,9 @@ func (c *CLI) InitDir(_ context.Context, path string) error {
 		return err
 	}
 	name := filepath.Base(abs)
+	if err := recipe.ValidName(name); err != nil {
+		return fmt.Errorf("init dir: the folder's name is the recipe's: %w; copy the folder under an allowed name", err)
+	}
 	g := scaffold.GuessTree(os.DirFS(abs))
 	if err := g.Check(path); err != nil {
 		return fmt.Errorf("init dir: %w", err)

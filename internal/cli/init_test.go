@@ -139,3 +139,29 @@ func TestQuickStartIsTheTestedProject(t *testing.T) {
 		}
 	}
 }
+
+// A folder without recipes/ is a project with none yet: build says how to
+// write the first, and init dir refuses a folder name that cannot be a
+// recipe's.
+func TestEmptyProject(t *testing.T) {
+	project := t.TempDir()
+	c, out, _ := testCLI(t, project, "FROMSCRATCH_CACHE="+t.TempDir())
+	err := c.Run(t.Context(), []string{"build", "all"})
+	if err == nil || !strings.Contains(err.Error(), "no recipes/ folder in "+project) || !strings.Contains(err.Error(), "fromscratch init dir PATH") {
+		t.Errorf("build all without recipes/: %v\n%s", err, out)
+	}
+	bad := filepath.Join(project, "MyProg")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bad, "main.c"), []byte("int main(void) { return 0; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Run(t.Context(), []string{"init", "dir", bad})
+	if err == nil || !strings.Contains(err.Error(), `the folder's name is the recipe's: recipe name "MyProg" is not allowed`) {
+		t.Errorf("init dir MyProg: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(project, "recipes")); err == nil {
+		t.Error("a refused init left recipes/ behind")
+	}
+}

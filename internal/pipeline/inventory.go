@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +85,9 @@ func (b *Builder) Inventory(ctx context.Context) (*Inventory, error) {
 // recipe that does not exist is an error.
 func loadRecipes(root string, names []string, defs []*toolchain.Definition) ([]*recipe.Recipe, map[string]error, error) {
 	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no recipes/ folder in %s (nor in its parents): a project holds recipes/<name>/recipe.toml; fromscratch init dir PATH or init debian NAME writes the first", filepath.Dir(root))
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing recipes: %w", err)
 	}
