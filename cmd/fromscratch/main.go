@@ -2,8 +2,10 @@
 // same verbs as the mage targets: fromscratch build all, fromscratch build
 // recipe hello, fromscratch matrix show, ... Both are thin shells over
 // internal/cli. Under `bazel run //cmd/fromscratch` it finds recipes/ and
-// toolchains/ through the runfiles; run any other way, it uses the
-// repository it stands in.
+// toolchains/ through the runfiles; run any other way, it works on the
+// project it stands in (the nearest folder with recipes/ or a
+// fromscratch.toml), with the toolchain files built into it unless the
+// project has its own.
 package main
 
 import (

@@ -184,8 +184,9 @@ func flagSpelling(v Variable) string {
 	return s
 }
 
-// Main is cmd/fromscratch: it finds the repository (Bazel's runfiles, or
-// the repository the working directory is in), runs the command of
+// Main is cmd/fromscratch: it finds the project (Bazel's runfiles, or
+// the project the working directory is in, see workspace.Root), runs the
+// command of
 // args[1:], and returns the exit code: 0, 1 for a failure, 2 for a bad
 // command line, 3 for a size-gate violation (see ExitCode). Results go to
 // stdout; progress, summaries and errors to stderr.
