@@ -20,7 +20,7 @@ import (
 // Guess is what a source tree says about its build.
 type Guess struct {
 	Build recipe.BuildSystem
-	// Language is c++ when the tree has C++ sources, else c.
+	// Language is c++ when most of the tree's sources are C++, else c.
 	Language recipe.Language
 	// Autoreconf: the tree has configure.ac (or configure.in) but no
 	// configure.
@@ -121,22 +121,28 @@ func hasInstallTarget(fsys fs.FS, name string) bool {
 // cxxExts are the suffixes of C++ sources.
 var cxxExts = []string{".cc", ".cpp", ".cxx", ".c++", ".C"}
 
-// language is c++ when any file of the tree is a C++ source.
+// language is c++ when the tree has more C++ sources than C ones (a C
+// program may ship a C++ example or fuzzer, and the reverse), else c.
 func language(fsys fs.FS) recipe.Language {
-	lang := recipe.C
+	var c, cxx int
 	fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || lang == recipe.CXX {
-			return fs.SkipAll
-		}
-		if d.IsDir() && p != "." && strings.HasPrefix(d.Name(), ".") {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && p != "." && strings.HasPrefix(d.Name(), "."):
 			return fs.SkipDir
-		}
-		if !d.IsDir() && slices.Contains(cxxExts, path.Ext(p)) {
-			lang = recipe.CXX
+		case d.IsDir():
+		case path.Ext(p) == ".c":
+			c++
+		case slices.Contains(cxxExts, path.Ext(p)):
+			cxx++
 		}
 		return nil
 	})
-	return lang
+	if cxx > c {
+		return recipe.CXX
+	}
+	return recipe.C
 }
 
 // topSources are the C and C++ files of the top folder, sorted.

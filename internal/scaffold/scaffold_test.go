@@ -38,6 +38,7 @@ func TestGuessTree(t *testing.T) {
 		{"hand-written configure", plain, Guess{Build: recipe.BuildAutotools, Language: recipe.C, PlainConfigure: true, Because: "configure"}},
 		{"configure.ac only", files("configure.ac", "Makefile.am", "main.c"), Guess{Build: recipe.BuildAutotools, Language: recipe.C, Autoreconf: true, Because: "configure.ac"}},
 		{"cmake over make", files("CMakeLists.txt", "Makefile", "src/a.cpp"), Guess{Build: recipe.BuildCMake, Language: recipe.CXX, Because: "CMakeLists.txt"}},
+		{"a C tree with a C++ fuzzer", files("Makefile", "lib/lz4.c", "lib/lz4hc.c", "programs/lz4cli.c", "ossfuzz/fuzz.cpp"), Guess{Build: recipe.BuildMake, Language: recipe.C, NoInstall: true, Because: "Makefile"}},
 		{"make with install", withInstall, Guess{Build: recipe.BuildMake, Language: recipe.C, Because: "Makefile"}},
 		{"make without install", withoutInstall, Guess{Build: recipe.BuildMake, Language: recipe.C, NoInstall: true, Because: "Makefile"}},
 		{"GNUmakefile first", files("GNUmakefile", "makefile", "a.c"), Guess{Build: recipe.BuildMake, Language: recipe.C, NoInstall: true, Because: "GNUmakefile"}},
