@@ -156,6 +156,6 @@ func (c *CLI) nextSteps(r *recipe.Recipe, g scaffold.Guess) {
 		fmt.Fprintf(c.out, "  1. check %s: binary (where make install puts the program), the build's arguments and flags\n", file)
 	}
 	fmt.Fprintf(c.out, "  2. fill in [smoke] there: the args of a run and what it must print (as written, any output passes if it exits 0)\n")
-	fmt.Fprintf(c.out, "  3. build one cell: FROMSCRATCH_RECIPES=%s FROMSCRATCH_PLATFORMS=linux/amd64 FROMSCRATCH_TOOLCHAINS=gcc fromscratch build all\n", r.Name)
-	fmt.Fprintf(c.out, "  4. then every platform and toolchain: fromscratch build recipe %s (a failed cell keeps its build.log under out/bin/%s/)\n", r.Name, r.Name)
+	fmt.Fprintf(c.out, "  3. build it for amd64 with gcc: fromscratch build %s --platform linux/amd64 --toolchain gcc\n", r.Name)
+	fmt.Fprintf(c.out, "  4. then for every platform and toolchain: fromscratch build %s (a failed cell keeps its build.log under out/bin/%s/)\n", r.Name, r.Name)
 }

@@ -133,7 +133,7 @@ func TestQuickStartIsTheTestedProject(t *testing.T) {
 	if !strings.Contains(quick, printf) {
 		t.Errorf("the quick start does not write testdata/myprog/Makefile as it is; want the line\n%s", printf)
 	}
-	for _, cmd := range []string{"fromscratch init dir ./myprog", "fromscratch build all", "docker run --rm --platform linux/arm64 myprog:gcc-static-arm64"} {
+	for _, cmd := range []string{"fromscratch init dir ./myprog", "fromscratch build --platform linux/amd64,linux/arm64 --toolchain gcc", "docker run --rm --platform linux/arm64 myprog:gcc-static-arm64"} {
 		if !strings.Contains(quick, cmd) {
 			t.Errorf("the quick start lacks %q", cmd)
 		}

@@ -186,10 +186,9 @@ func flagSpelling(v Variable) string {
 
 // Main is cmd/fromscratch: it finds the project (Bazel's runfiles, or
 // the project the working directory is in, see workspace.Root), runs the
-// command of
-// args[1:], and returns the exit code: 0, 1 for a failure, 2 for a bad
-// command line, 3 for a size-gate violation (see ExitCode). Results go to
-// stdout; progress, summaries and errors to stderr.
+// command of args[1:], and returns the exit code: 0, 1 for a failure, 2
+// for a bad command line, 3 for a size-gate violation (see ExitCode).
+// Results go to stdout; progress, summaries and errors to stderr.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := processEnv()
 	cfgEnv := map[string]string{}
