@@ -61,8 +61,8 @@ func mage(t *testing.T, dir string, env []string, args ...string) string {
 // A user's magefile gets fromscratch's targets, and they work in the
 // user's project: init:dir on a small make project, then build:all of one
 // cell (linux/amd64, gcc, static; no smoke run). It costs compiling the
-// magefile against fromscratch (about 40 s on a loaded 2-core machine, the
-// Go build cache warm) and one compile in the build root.
+// magefile against fromscratch (9 to 40 s on a 2-core machine, the Go
+// build cache warm) and one compile in the build root.
 func TestUserMagefile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles a magefile against fromscratch and builds a cell")

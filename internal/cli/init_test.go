@@ -16,8 +16,8 @@ import (
 // (no toolchains/: the built-in files): init dir on a small make project,
 // then a build of its two linux/amd64 gcc cells, chosen by the project's
 // fromscratch.toml, whose images run and print what the program prints.
-// It costs two compiles in the build root and two smoke runs (about 20 s
-// warm).
+// It costs two compiles in the build root and two smoke runs (7 to 30 s
+// here).
 func TestInitDirThenBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two cells and runs their images")
