@@ -74,7 +74,11 @@ func Copy(src, dst string, perm os.FileMode) error {
 
 // CopyTree copies the regular files under src to dst, each with Copy and
 // its permission bits; a missing src copies nothing.
-func CopyTree(src, dst string) error {
+func CopyTree(src, dst string) error { return CopyTreeWithout(src, dst, nil) }
+
+// CopyTreeWithout is CopyTree leaving out the folders below src whose
+// name skip accepts (nil: none).
+func CopyTreeWithout(src, dst string, skip func(name string) bool) error {
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -87,6 +91,9 @@ func CopyTree(src, dst string) error {
 			return err
 		}
 		target := filepath.Join(dst, rel)
+		if d.IsDir() && rel != "." && skip != nil && skip(d.Name()) {
+			return filepath.SkipDir
+		}
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -136,5 +137,27 @@ func TestCopyTree(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "none")
 	if err := CopyTree(missing, filepath.Join(t.TempDir(), "x")); err != nil {
 		t.Errorf("CopyTree of a missing folder: %v", err)
+	}
+}
+
+// CopyTreeWithout leaves out the folders skip names, at any depth, and
+// copies the rest as CopyTree does.
+func TestCopyTreeWithout(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "copy")
+	for _, f := range []string{"a.c", ".git/HEAD", "sub/b.c", "sub/.cache/x", ".hidden"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := CopyTreeWithout(src, dst, func(name string) bool { return strings.HasPrefix(name, ".") }); err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]bool{"a.c": true, "sub/b.c": true, ".hidden": true, ".git/HEAD": false, "sub/.cache/x": false} {
+		if _, err := os.Stat(filepath.Join(dst, f)); (err == nil) != want {
+			t.Errorf("%s copied: %v, want %v", f, err == nil, want)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package scaffold
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,29 +94,7 @@ func create(recipesDir, name string, text []byte, fill func(dir string) error) (
 // copyFolder copies the folders and regular files of src into dst,
 // leaving out dot-folders (.git) and anything else (symlinks, devices).
 func copyFolder(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir() && rel != "." && strings.HasPrefix(d.Name(), "."):
-			return filepath.SkipDir
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case !d.Type().IsRegular():
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		return atomicfile.Copy(p, target, info.Mode().Perm())
-	})
+	return atomicfile.CopyTreeWithout(src, dst, func(name string) bool { return strings.HasPrefix(name, ".") })
 }
 
 // errNoBuild is a tree with nothing to build.
