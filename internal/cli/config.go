@@ -268,7 +268,7 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 	}
 	file, err := workspace.ReadFile(abs)
 	if err != nil {
-		return Config{}, err
+		return Config{}, usageError{err} // a bad setting, as a bad flag or variable is
 	}
 	c := Config{Root: abs, Jobs: runtime.NumCPU(), CacheMaxAge: 720 * time.Hour, Gate: matrix.DefaultGate(),
 		CI: getenv("CI") != "", StepSummary: getenv("GITHUB_STEP_SUMMARY"), Home: getenv("HOME"), Environ: environ}

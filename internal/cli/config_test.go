@@ -152,7 +152,11 @@ func TestLoadConfigProjectFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "fromscratch.toml"), []byte("platform = [\"linux/amd64\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c"}); err == nil || !strings.Contains(err.Error(), "fromscratch.toml: platform: unknown key (allowed: platforms, toolchains, linkages, out)") {
+	_, err = LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c"})
+	if err == nil || !strings.Contains(err.Error(), "fromscratch.toml: platform: unknown key (allowed: platforms, toolchains, linkages, out)") {
 		t.Errorf("unknown key: %v", err)
+	}
+	if code := ExitCode(err); code != ExitUsage {
+		t.Errorf("a bad fromscratch.toml exits %d, want %d as a bad setting does", code, ExitUsage)
 	}
 }
