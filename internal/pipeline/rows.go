@@ -76,17 +76,13 @@ func fill(row *matrix.Row, r *Result) {
 }
 
 // oneLine keeps the first lines of an error for a table cell, led by the
-// compiler's own error line (not "main.c: In function 'main':") and ending
+// compiler's or linker's own error line (leadLine: not "main.c: In
+// function 'main':", not collect2's "ld returned 1 exit status") and ending
 // with the build log's path when the error names one.
 func oneLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i, l := range lines {
-		if strings.Contains(l, "error:") || strings.Contains(l, "Error:") {
-			if i > 0 {
-				lines = append([]string{strings.TrimSpace(l)}, append(lines[:i:i], lines[i+1:]...)...)
-			}
-			break
-		}
+	if i := leadLine(lines); i > 0 {
+		lines = append([]string{strings.TrimSpace(lines[i])}, append(lines[:i:i], lines[i+1:]...)...)
 	}
 	if len(lines) > 6 {
 		more := fmt.Sprintf("... (%d more lines)", len(lines)-6)
@@ -99,17 +95,13 @@ func oneLine(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// ReasonLine is the line of an error a person needs: a compiler's own
-// "error:" line when there is one (not "main.c: In function 'main':"),
-// else the first line, with the log's path when the error names one.
+// ReasonLine is the line of an error a person needs: a compiler's or
+// linker's own error line when there is one (leadLine), else the first line, with the log's path when the error names one.
 func ReasonLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	first := lines[0]
-	for _, l := range lines {
-		if strings.Contains(l, "error:") || strings.Contains(l, "Error:") {
-			first = strings.TrimSpace(l)
-			break
-		}
+	if i := leadLine(lines); i >= 0 {
+		first = strings.TrimSpace(lines[i])
 	}
 	if i := strings.LastIndex(s, "(log: "); i >= 0 && !strings.Contains(first, "(log: ") {
 		if j := strings.IndexByte(s[i:], ')'); j > 0 {
@@ -117,6 +109,27 @@ func ReasonLine(s string) string {
 		}
 	}
 	return first
+}
+
+// leadLine is the index of the line that says what went wrong, or -1:
+// the first compiler or linker error (an "error:" line, an undefined
+// reference, a library the linker cannot find) before collect2's closing
+// "ld returned 1 exit status", which says only that the linker failed.
+func leadLine(lines []string) int {
+	closing := -1
+	for i, l := range lines {
+		switch {
+		case strings.Contains(l, "ld returned") && strings.Contains(l, "exit status"):
+			if closing < 0 {
+				closing = i
+			}
+		case strings.Contains(l, "error:") || strings.Contains(l, "Error:"),
+			strings.Contains(l, "undefined reference to"), strings.Contains(l, "multiple definition of"),
+			strings.Contains(l, ": cannot find -l"):
+			return i
+		}
+	}
+	return closing
 }
 
 // runtimeOf says where a dynamic cell's runtime libraries come from.

@@ -33,6 +33,31 @@ func TestOneLineLeadsWithTheError(t *testing.T) {
 	}
 }
 
+// A failed link's reason is the linker's own line (the undefined
+// reference, the library it cannot find), not collect2's closing "ld
+// returned 1 exit status", in the summary and in the matrix alike.
+func TestReasonLeadsWithTheLinkerLine(t *testing.T) {
+	for _, tc := range []struct{ out, want string }{
+		{"/usr/bin/ld: /tmp/ccOjhiFn.o: in function `main':\n" +
+			"main.c:(.text.startup+0x9): undefined reference to `prinft'\n" +
+			"collect2: error: ld returned 1 exit status",
+			"main.c:(.text.startup+0x9): undefined reference to `prinft'"},
+		{"/usr/bin/ld: cannot find -lwidget: No such file or directory\ncollect2: error: ld returned 1 exit status",
+			"/usr/bin/ld: cannot find -lwidget: No such file or directory"},
+		{"main.c:2:17: warning: implicit declaration of function 'prinft'\n" +
+			"main.c:4:1: error: expected ';' before '}' token\ncollect2: error: ld returned 1 exit status",
+			"main.c:4:1: error: expected ';' before '}' token"},
+	} {
+		err := "gcc: exit status 1: " + tc.out + " (log: out/bin/x/linux-amd64/gcc-static/build.log)"
+		if got := ReasonLine(err); !strings.HasSuffix(got, tc.want+" (log: out/bin/x/linux-amd64/gcc-static/build.log)") {
+			t.Errorf("ReasonLine(%q) = %q, want %q and the log", err, got, tc.want)
+		}
+		if got := strings.Split(oneLine(err), "\n")[0]; !strings.HasSuffix(got, tc.want) {
+			t.Errorf("oneLine(%q) leads with %q, want %q", err, got, tc.want)
+		}
+	}
+}
+
 // The rows of a real program say its build system, source and libraries,
 // which the matrix's real-programs section shows; a files recipe's say
 // nothing, so its rows are as before.
