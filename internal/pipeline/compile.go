@@ -133,6 +133,9 @@ func (b *Builder) compileNow(ctx context.Context, r *Result) error {
 	}
 	defer os.RemoveAll(tmp)
 	log, files, berr := j.kind().build(ctx, b, j, tmp)
+	if berr != nil && len(bytes.TrimSpace(log)) == 0 {
+		log = []byte("error: " + berr.Error() + "\n") // the error names the log: it is never empty
+	}
 	if err := os.WriteFile(filepath.Join(tmp, "build.log"), log, 0o644); err != nil {
 		return fmt.Errorf("writing build.log: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
@@ -167,16 +169,19 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 // runProject builds rc in j's cell and puts its outputs into out: for a
 // program the binary (named after j's recipe), its dependencies' shared
 // libraries under lib/ and its runtime files under files/; for a library
-// its stage as stage.tar. It returns the log and the outputs by name.
+// its stage as stage.tar. It returns the log and the outputs by name. The
+// log of a failure is never empty: it holds what failed (a fetch, an
+// extraction, a patch's output, a failing library's whole log), since the
+// error names it.
 func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out string) ([]byte, map[string]string, error) {
 	var log bytes.Buffer
 	tmpRoot := filepath.Join(b.opts.CacheDir, "tmp")
 	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("creating temp dir: %w", err)
+		return failedLog(fmt.Errorf("creating temp dir: %w", err))
 	}
 	work, err := os.MkdirTemp(tmpRoot, "project"+TempMark)
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating work dir: %w", err)
+		return failedLog(fmt.Errorf("creating work dir: %w", err))
 	}
 	defer os.RemoveAll(work)
 	scrub := func(data []byte) []byte {
@@ -185,29 +190,38 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 		data = bytes.ReplaceAll(data, []byte(b.opts.Root), []byte("$ROOT"))
 		return bytes.ReplaceAll(data, []byte(b.opts.CacheDir), []byte("$CACHE"))
 	}
-	src, stage, deps := filepath.Join(work, "src"), filepath.Join(work, "stage"), ""
-
-	libs, err := libraryDeps(j, rc)
-	if err != nil {
-		return nil, nil, err
+	files, err := b.projectSteps(ctx, j, rc, work, out, &log)
+	if err == nil {
+		return scrub(log.Bytes()), files, nil
 	}
-	built := map[string]string{} // shared library in deps/usr/lib -> the library recipe that installed it
-	if len(libs) > 0 {
-		deps = filepath.Join(work, "deps")
-		for _, lib := range libs {
-			tarPath, err := b.libraryStage(ctx, j, lib)
-			if err != nil {
-				return nil, nil, fmt.Errorf("dependency %s: %w", lib.Name, err)
-			}
-			sos, err := unpackStage(tarPath, deps)
-			if err != nil {
-				return nil, nil, fmt.Errorf("dependency %s: %w", lib.Name, err)
-			}
-			for _, so := range sos {
-				built[so] = lib.Name // a later library's file replaces an earlier one's
-			}
-			fmt.Fprintf(&log, "# dependency %s: its stage unpacked into $WORK/deps\n", lib.Name)
-		}
+	var logged *loggedError
+	if !errors.As(err, &logged) {
+		fmt.Fprintf(&log, "error: %v\n", err)
+	}
+	return scrub(log.Bytes()), nil, errors.New(string(scrub([]byte(err.Error()))))
+}
+
+// loggedError is an error whose output the log holds already (a build
+// step's): runProject does not write it again.
+type loggedError struct{ err error }
+
+func (e *loggedError) Error() string { return e.err.Error() }
+func (e *loggedError) Unwrap() error { return e.err }
+
+// failedLog is the result of a build that failed before it had a log: the
+// error is the log.
+func failedLog(err error) ([]byte, map[string]string, error) {
+	return []byte("error: " + err.Error() + "\n"), nil, err
+}
+
+// projectSteps are runProject's steps in the work folder: the libraries'
+// stages, the source tree, the build, then the outputs. Each writes what
+// it did to log.
+func (b *Builder) projectSteps(ctx context.Context, j Job, rc *recipe.Recipe, work, out string, log *bytes.Buffer) (map[string]string, error) {
+	src, stage := filepath.Join(work, "src"), filepath.Join(work, "stage")
+	deps, built, err := b.dependencyStage(ctx, j, rc, work, log)
+	if err != nil {
+		return nil, err
 	}
 	// Every step (patch, configure, make, install) runs in the build
 	// root: the job's work dir is its only writable place; the recipe
@@ -218,45 +232,94 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 	}
 	run, err := b.stepRunner(ctx, j, []string{work}, readOnly)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := b.sources().Tree(ctx, b.patchRun(run), rc, src); err != nil {
-		return nil, nil, err
+	fmt.Fprintf(log, "# the source of %s: %s\n", rc.Name, sourceLine(rc.Source))
+	if err := b.sources().Tree(ctx, b.patchRun(run, log), rc, src); err != nil {
+		return nil, err
 	}
 	p := b.project(j, rc, src, filepath.Join(work, "work"), stage, deps, j.Tool.Resolved)
 	blog, berr := b.runBuild(ctx, run, j, p)
 	log.Write(blog)
 	if berr != nil {
-		return scrub(log.Bytes()), nil, errors.New(string(scrub([]byte(berr.Error()))))
+		return nil, &loggedError{berr}
 	}
+	return projectOutputs(j, rc, stage, deps, out, built, b.opts.BuildDate)
+}
+
+// sourceLine says in a log where a project's source tree comes from.
+func sourceLine(s recipe.Source) string {
+	if t := sourceText(s); t != "" {
+		return t
+	}
+	return "the recipe folder"
+}
+
+// dependencyStage unpacks the stages of rc's libraries (built or restored
+// once per run) into work/deps and returns that folder ("" without
+// libraries) and the shared libraries each installed. A library that
+// fails puts its whole log into log: the dependent's build.log is the one
+// the error names, and the library's own folder does not outlive the run.
+func (b *Builder) dependencyStage(ctx context.Context, j Job, rc *recipe.Recipe, work string, log *bytes.Buffer) (string, map[string]string, error) {
+	libs, err := libraryDeps(j, rc)
+	if err != nil || len(libs) == 0 {
+		return "", nil, err
+	}
+	deps := filepath.Join(work, "deps")
+	built := map[string]string{} // shared library in deps/usr/lib -> the library recipe that installed it
+	for _, lib := range libs {
+		tarPath, err := b.libraryStage(ctx, j, lib)
+		var failed *libraryError
+		if errors.As(err, &failed) {
+			fmt.Fprintf(log, "# dependency %s failed; its build log:\n%s", lib.Name, failed.log)
+			return "", nil, &loggedError{fmt.Errorf("dependency %s: %w", lib.Name, err)}
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("dependency %s: %w", lib.Name, err)
+		}
+		sos, err := unpackStage(tarPath, deps)
+		if err != nil {
+			return "", nil, fmt.Errorf("dependency %s: %w", lib.Name, err)
+		}
+		for _, so := range sos {
+			built[so] = lib.Name // a later library's file replaces an earlier one's
+		}
+		fmt.Fprintf(log, "# dependency %s: its stage unpacked into $WORK/deps\n", lib.Name)
+	}
+	return deps, built, nil
+}
+
+// projectOutputs puts a built project's outputs into out (see runProject)
+// and returns them by name.
+func projectOutputs(j Job, rc *recipe.Recipe, stage, deps, out string, built map[string]string, date time.Time) (map[string]string, error) {
 	files := map[string]string{}
 	if rc.IsLibrary() {
 		tarPath := filepath.Join(out, stageFile)
-		if err := tarball.Write(stage, tarPath, b.opts.BuildDate); err != nil {
-			return scrub(log.Bytes()), nil, err
+		if err := tarball.Write(stage, tarPath, date); err != nil {
+			return nil, err
 		}
 		files[stageFile] = tarPath
-		return scrub(log.Bytes()), files, nil
+		return files, nil
 	}
 	bin := filepath.Join(out, j.Recipe.Name)
 	if err := atomicfile.Copy(filepath.Join(stage, filepath.FromSlash(rc.Binary)), bin, 0o755); err != nil {
-		return scrub(log.Bytes()), nil, err
+		return nil, err
 	}
 	files[j.Recipe.Name] = bin
 	for _, f := range rc.RuntimeFiles {
 		dst := filepath.Join(out, "files", filepath.FromSlash(f))
 		src := filepath.Join(stage, filepath.FromSlash(f))
 		if err := atomicfile.Copy(src, dst, runtimeFileMode(src)); err != nil {
-			return scrub(log.Bytes()), nil, err
+			return nil, err
 		}
 		files["files/"+f] = dst
 	}
 	if j.Cell.Linkage == recipe.Dynamic {
 		if err := collectLibraries(out, rc.Name, stage, deps, built, files); err != nil {
-			return scrub(log.Bytes()), nil, err
+			return nil, err
 		}
 	}
-	return scrub(log.Bytes()), files, nil
+	return files, nil
 }
 
 // libraryStage returns the path of lib's stage tarball in j's cell: from
@@ -285,12 +348,12 @@ func (b *Builder) obtainLibrary(ctx context.Context, j Job, lib *recipe.Recipe, 
 		return "", err
 	}
 	log, files, berr := b.runProject(ctx, j, lib, out)
+	if berr != nil {
+		return "", &libraryError{log: log, err: berr}
+	}
 	logPath := filepath.Join(out, "build.log")
 	if err := os.WriteFile(logPath, log, 0o644); err != nil {
 		return "", err
-	}
-	if berr != nil {
-		return "", fmt.Errorf("%w\n(the whole log of %s: %s)", berr, lib.Name, logPath)
 	}
 	if b.store != nil {
 		files["build.log"] = logPath
@@ -301,6 +364,17 @@ func (b *Builder) obtainLibrary(ctx context.Context, j Job, lib *recipe.Recipe, 
 	return files[stageFile], nil
 }
 
+// libraryError is a library's failed build with its whole log, which
+// each dependent's build.log takes in (the library's folder is this run's
+// only, under the cache's tmp/).
+type libraryError struct {
+	log []byte
+	err error
+}
+
+func (e *libraryError) Error() string { return e.err.Error() }
+func (e *libraryError) Unwrap() error { return e.err }
+
 // sources is the pinned-source store of the cache directory, fetching
 // Debian source packages with the run's private source apt over the
 // machine's mirror.
@@ -308,10 +382,14 @@ func (b *Builder) sources() *source.Store {
 	return &source.Store{Cache: b.opts.CacheDir, Client: http.DefaultClient, Debian: b.debian.Download}
 }
 
-// patchRun adapts a job's step runner to source.Run (GNU patch).
-func (b *Builder) patchRun(run toolchain.Runner) source.Run {
+// patchRun adapts a job's step runner to source.Run (GNU patch), writing
+// each command and its output to log.
+func (b *Builder) patchRun(run toolchain.Runner, log io.Writer) source.Run {
 	return func(ctx context.Context, dir string, argv []string) ([]byte, error) {
-		return run(ctx, toolchain.Command{Args: argv, Dir: dir}, toolchain.Env(b.envConfig(toolchain.SystemPath)))
+		c := toolchain.Command{Args: argv, Dir: dir}
+		out, err := run(ctx, c, toolchain.Env(b.envConfig(toolchain.SystemPath)))
+		fmt.Fprintf(log, "$ %s\n%s", c, out)
+		return out, err
 	}
 }
 
