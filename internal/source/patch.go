@@ -27,9 +27,16 @@ type PatchError struct {
 	Patch  string
 	Output string // patch's output
 	Err    error
+	// Failed names what did not apply, one line each ("x.c: hunk #1
+	// (@@ -2,3 +2,3 @@) does not apply at line 2"), read from Output and
+	// the patch file; empty when patch said nothing this package reads.
+	Failed []string
 }
 
 func (e *PatchError) Error() string {
+	if len(e.Failed) > 0 {
+		return fmt.Sprintf("applying %s: %s (patch: %v)", e.Patch, strings.Join(e.Failed, "; "), e.Err)
+	}
 	return fmt.Sprintf("applying %s: %v: %s", e.Patch, e.Err, strings.TrimSpace(e.Output))
 }
 
@@ -37,10 +44,12 @@ func (e *PatchError) Unwrap() error { return e.Err }
 
 // PatchArgs is the command that applies p inside a tree: GNU patch, batch
 // mode (no questions), forward only (an already applied patch is an
-// error, not a reversal), no backup or reject files left in the tree.
+// error, not a reversal), no backup or reject files left in the tree. It
+// is not quiet: its "patching file" and "Hunk #N FAILED" lines name what
+// did not apply (PatchError.Failed).
 func PatchArgs(p Patch) []string {
 	return []string{"patch", fmt.Sprintf("-p%d", p.Strip), "--batch", "--forward",
-		"--no-backup-if-mismatch", "--reject-file=-", "--quiet", "-i", p.Path}
+		"--no-backup-if-mismatch", "--reject-file=-", "-i", p.Path}
 }
 
 // ApplyPatches applies patches to the tree at dir in order, stopping at the
@@ -49,7 +58,7 @@ func ApplyPatches(ctx context.Context, run Run, dir string, patches []Patch) err
 	for _, p := range patches {
 		out, err := run(ctx, dir, PatchArgs(p))
 		if err != nil {
-			return &PatchError{Patch: p.Name, Output: string(out), Err: err}
+			return &PatchError{Patch: p.Name, Output: string(out), Err: err, Failed: failedParts(string(out), p)}
 		}
 	}
 	return nil
@@ -91,4 +100,86 @@ func QuiltSeries(dir string) ([]Patch, error) {
 		out = append(out, p)
 	}
 	return out, sc.Err()
+}
+
+// failedParts names each part of p that patch's output says did not
+// apply: a hunk that failed (with its @@ header from the patch file), a
+// file to patch that is not in the tree, a file already patched.
+func failedParts(output string, p Patch) []string {
+	var out []string
+	file, lines := "", strings.Split(output, "\n")
+	for i, l := range lines {
+		var hunk, at int
+		switch {
+		case strings.HasPrefix(l, "patching file "):
+			file = strings.Trim(strings.TrimPrefix(l, "patching file "), "'")
+		case strings.HasPrefix(l, "can't find file to patch"):
+			out = append(out, "no file to patch: "+missingFile(lines[i:], p.Strip))
+		case strings.HasPrefix(l, "Reversed (or previously applied) patch detected"):
+			out = append(out, file+": already applied (or reversed)")
+		default:
+			if n, _ := fmt.Sscanf(l, "Hunk #%d FAILED at %d.", &hunk, &at); n == 2 {
+				out = append(out, fmt.Sprintf("%s: hunk #%d %sdoes not apply at line %d", file, hunk, hunkHeader(p, file, hunk), at))
+			}
+		}
+	}
+	return out
+}
+
+// missingFile is the file a "can't find file to patch" message is about:
+// the +++ (or ---) line of the text patch quotes after it, with -p's
+// components removed, and as the patch names it.
+func missingFile(lines []string, strip int) string {
+	name := ""
+	for _, l := range lines {
+		if f, ok := strings.CutPrefix(l, "|--- "); ok && name == "" {
+			name = diffName(f)
+		}
+		if f, ok := strings.CutPrefix(l, "|+++ "); ok {
+			name = diffName(f)
+			break
+		}
+	}
+	if name == "" {
+		return "(see the output in the log)"
+	}
+	return fmt.Sprintf("%s (%s with -p%d: check the path and the patch's -p level)", stripPath(name, strip), name, strip)
+}
+
+// hunkHeader is the @@ line of the nth hunk of file (as patch names it,
+// after -p) in the patch file, and a space; "" when it cannot be read.
+func hunkHeader(p Patch, file string, n int) string {
+	data, err := os.ReadFile(p.Path)
+	if err != nil {
+		return ""
+	}
+	in, count := false, 0
+	for _, l := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(l, "+++ "):
+			in, count = stripPath(diffName(strings.TrimPrefix(l, "+++ ")), p.Strip) == file, 0
+		case in && strings.HasPrefix(l, "@@ "):
+			if count++; count == n {
+				return "(" + strings.TrimSpace(l) + ") "
+			}
+		}
+	}
+	return ""
+}
+
+// diffName is the file name of a ---/+++ line, without its timestamp.
+func diffName(s string) string {
+	if i := strings.IndexByte(s, '\t'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
+
+// stripPath removes n leading components of a path, as patch -pN does.
+func stripPath(name string, n int) string {
+	parts := strings.Split(name, "/")
+	if n >= len(parts) {
+		return parts[len(parts)-1]
+	}
+	return strings.Join(parts[n:], "/")
 }

@@ -272,6 +272,35 @@ func TestApplyPatchesInOrder(t *testing.T) {
 	}
 }
 
+// A patch that does not apply names the file and the hunk (with its @@
+// header), a file that is not in the tree, and a file already patched.
+func TestPatchErrorNamesFileAndHunk(t *testing.T) {
+	needPatch(t)
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "tree")
+	testutil.WriteFile(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
+	testutil.WriteFile(t, filepath.Join(tree, "src", "x.c"), []byte("a\nb\nc\nd\ne\nf\ng\nh\n"))
+	for _, tc := range []struct{ name, patch, want string }{
+		{"hunk", patch1 + "--- a/src/x.c\n+++ b/src/x.c\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n@@ -6,2 +6,2 @@ int main(void)\n f\n-G\n+g\n",
+			"applying bad.patch: src/x.c: hunk #2 (@@ -6,2 +6,2 @@ int main(void)) does not apply at line 6"},
+		{"missing", "--- a/nosuch.c\n+++ b/nosuch.c\n@@ -1 +1 @@\n-a\n+b\n",
+			"applying bad.patch: no file to patch: nosuch.c (b/nosuch.c with -p1"},
+		{"applied", patch1, "applying bad.patch: msg.txt: already applied (or reversed)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testutil.WriteFile(t, filepath.Join(tree, "msg.txt"), []byte("two\n"))
+			if tc.name == "hunk" {
+				testutil.WriteFile(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
+			}
+			p := source.Patch{Name: "bad.patch", Path: testutil.WriteFile(t, filepath.Join(dir, tc.name+".patch"), []byte(tc.patch)), Strip: 1}
+			err := source.ApplyPatches(t.Context(), execRun, tree, []source.Patch{p})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error = %v, want it to start with %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestQuiltSeries(t *testing.T) {
 	dir := t.TempDir()
 	testutil.WriteFile(t, filepath.Join(dir, "debian", "patches", "series"), []byte("# comment\n01-a.patch\n\n02-b.diff -p0 # why\nsub/03.patch\n"))
