@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -441,6 +442,39 @@ strip_components = 2
 	}
 	if st, _ := os.Stat(filepath.Join(dest, "Makefile")); st.Mode() != 0o755 {
 		t.Errorf("Makefile mode %v, want 0755", st.Mode())
+	}
+}
+
+// An empty source archive is named as such (not left for make to find
+// "No targets specified"): a zero-byte file, an empty tar, an archive of
+// folders only or of nothing below strip_components; so is a recipe
+// folder with nothing to build.
+func TestTreeOfAnEmptyArchive(t *testing.T) {
+	for name, tc := range map[string]struct {
+		body  []byte
+		strip int
+		want  string
+	}{
+		"zero bytes":    {nil, 0, "is empty: it holds no files"},
+		"empty tar":     {testutil.Gzip(t, testutil.Tar(t)), 0, "is empty: it holds no files"},
+		"folders only":  {testutil.Gzip(t, testutil.Tar(t, testutil.TarEntry{Name: "top/", Type: tar.TypeDir, Mode: 0o755})), 0, "is empty: it holds no files"},
+		"above strip 2": {testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("top/README", "x"))), 2, "holds no files below its first 2 leading folders"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := server(t, tc.body)
+			r := loadRecipe(t, fmt.Sprintf("language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/demo\"\n[source]\nurl = %q\nsha256 = %q\nstrip_components = %d\n",
+				srv.URL+"/src.tar.gz", sum(tc.body), tc.strip), nil)
+			s := &source.Store{Cache: t.TempDir(), Client: srv.Client()}
+			err := s.Tree(t.Context(), execRun, r, filepath.Join(t.TempDir(), "src"))
+			if want := "the source archive " + srv.URL + "/src.tar.gz "; err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want %q and %q", err, want, tc.want)
+			}
+		})
+	}
+	folder := loadRecipe(t, "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/demo\"\n", nil)
+	err := (&source.Store{Cache: t.TempDir()}).Tree(t.Context(), execRun, folder, filepath.Join(t.TempDir(), "src"))
+	if err == nil || !strings.Contains(err.Error(), "recipes/demo holds no files to build besides recipe.toml") {
+		t.Errorf("empty folder: error = %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,13 +48,16 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 		if err := copyFolder(r, tree); err != nil {
 			return fmt.Errorf("laying out the source of %s: %w", r.Name, err)
 		}
+		if ents, err := os.ReadDir(tree); err == nil && len(ents) == 0 {
+			return fmt.Errorf("laying out the source of %s: recipes/%s holds no files to build besides recipe.toml (and its patches): add the project's files, or a [source]", r.Name, r.Name)
+		}
 	case recipe.SourceURL:
 		blob, err := s.FetchURL(ctx, r.Dir, src.URL, src.SHA256)
 		if err != nil {
 			return err
 		}
 		if err := tarball.Extract(blob, tree, src.StripComponents); err != nil {
-			return err
+			return archiveError(src.URL, err)
 		}
 	case recipe.SourceDebian:
 		files, err := s.FetchDebian(ctx, r.Dir, src.Debian, src.Version, src.Files)
@@ -61,7 +65,7 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 			return err
 		}
 		if err := tarball.Extract(files[src.OrigTarball()], tree, 1); err != nil {
-			return fmt.Errorf("%s: %w", src.OrigTarball(), err)
+			return archiveError(src.OrigTarball(), err)
 		}
 		if src.DebianPatches {
 			deb := filepath.Join(work, "debian")
@@ -144,4 +148,17 @@ func copyFile(src, dst string) error {
 		perm = 0o755
 	}
 	return atomicfile.Copy(src, dst, perm)
+}
+
+// archiveError says what went wrong extracting the source archive named
+// name (its URL or file name: the store knows it by its digest only).
+func archiveError(name string, err error) error {
+	var empty *tarball.EmptyError
+	if errors.As(err, &empty) {
+		if empty.Strip > 0 {
+			return fmt.Errorf("the source archive %s is empty: it holds no files below its first %d leading folders (source.strip_components)", name, empty.Strip)
+		}
+		return fmt.Errorf("the source archive %s is empty: it holds no files", name)
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }

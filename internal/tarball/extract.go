@@ -27,12 +27,28 @@ func (e *UnsafeEntryError) Error() string {
 	return fmt.Sprintf("extracting %s: entry %q %s: refusing the archive", e.Archive, e.Entry, e.Problem)
 }
 
+// EmptyError is an archive that Extract finds no file or link in (a zero
+// byte or truncated download, an empty tar, folders only, or folders only
+// above the strip level).
+type EmptyError struct {
+	Archive string
+	Strip   int
+}
+
+func (e *EmptyError) Error() string {
+	if e.Strip > 0 {
+		return fmt.Sprintf("extracting %s: the archive holds no files (none below its first %d leading folders)", e.Archive, e.Strip)
+	}
+	return fmt.Sprintf("extracting %s: the archive holds no files", e.Archive)
+}
+
 // Extract unpacks the tarball at archive (plain, gzip, xz or bzip2,
 // recognised by its first bytes) into dest, which must not exist, dropping
 // the first strip leading path elements of every entry as tar
 // --strip-components does. dest appears complete or not at all: the tree
 // is built under a .tmp- name next to it and renamed at the end. What is
-// let in and how is Unpack's.
+// let in and how is Unpack's. An archive with no file or link to extract
+// is an *EmptyError, and dest is not made.
 func Extract(archive, dest string, strip int) (err error) {
 	name := filepath.Base(archive)
 	if _, err := os.Lstat(dest); err == nil {
@@ -55,8 +71,12 @@ func Extract(archive, dest string, strip int) (err error) {
 		return fmt.Errorf("extracting %s: %w", name, err)
 	}
 	defer f.Close()
-	if _, err := unpack(f, name, tmp, strip); err != nil {
+	names, err := unpack(f, name, tmp, strip)
+	if err != nil {
 		return err
+	}
+	if len(names) == 0 {
+		return &EmptyError{Archive: name, Strip: strip}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("extracting %s: %w", name, err)
