@@ -62,7 +62,10 @@ func (p Project) installed() error {
 		}
 	}
 	if r.IsLibrary() {
-		return removeLibtoolArchives(p.StageDir)
+		if err := removeLibtoolArchives(p.StageDir); err != nil {
+			return err
+		}
+		return p.installedLibrary()
 	}
 	var missing []string
 	for _, f := range append([]string{r.Binary}, r.RuntimeFiles...) {
@@ -75,6 +78,31 @@ func (p Project) installed() error {
 			strings.Join(missing, ", "), stageListing(p.StageDir, 20), r.Name)
 	}
 	return nil
+}
+
+// libraryDirs are where a library's stage must hold something for its
+// dependents to find (the prefix is /usr; lib64 for CMake's GNUInstallDirs).
+var libraryDirs = []string{"usr/lib", "usr/lib64", "usr/include"}
+
+// installedLibrary checks that a library installed a file its dependents
+// can use: otherwise the dependent would fail later with the linker's
+// "cannot find -lwidget", naming no library recipe.
+func (p Project) installedLibrary() error {
+	for _, d := range libraryDirs {
+		found := false
+		filepath.WalkDir(filepath.Join(p.StageDir, filepath.FromSlash(d)), func(_ string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				found = true
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if found {
+			return nil
+		}
+	}
+	return fmt.Errorf("library %s installed no files under lib/ or include/ (the stage holds %s): check its install step, make_args or cmake_args in recipes/%s/recipe.toml",
+		p.Recipe.Name, stageListing(p.StageDir, 20), p.Recipe.Name)
 }
 
 // runStep runs one step of a build system that needs nothing around it.

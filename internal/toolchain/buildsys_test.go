@@ -396,6 +396,26 @@ func TestBuildProjectLibraryAndBuilt(t *testing.T) {
 	}
 }
 
+// A library that installs nothing its dependents can use is named, with
+// what its stage holds, instead of a dependent's "cannot find -lwidget".
+func TestBuildProjectLibraryInstalledNothing(t *testing.T) {
+	p := fakeProject(t, recipe.BuildMake)
+	p.Recipe.Name, p.Recipe.Kind, p.Recipe.Binary, p.Recipe.Built = "widget", recipe.KindLibrary, "", ""
+	run := fakeRun(func(c toolchain.Command) ([]byte, error) {
+		if c.Args[1] == "install" {
+			doc := filepath.Join(p.StageDir, "usr", "share", "doc")
+			os.MkdirAll(doc, 0o755)
+			os.MkdirAll(filepath.Join(p.StageDir, "usr", "lib"), 0o755)
+			os.WriteFile(filepath.Join(doc, "README"), nil, 0o644)
+		}
+		return nil, nil
+	})
+	_, err := toolchain.BuildProject(t.Context(), run, p, nil)
+	if err == nil || !strings.Contains(err.Error(), "library widget installed no files under lib/ or include/ (the stage holds usr/share/doc/README)") {
+		t.Errorf("error = %v", err)
+	}
+}
+
 // TestProjectPhases: each step of a project build says whether it
 // configures or makes (bench:real times the phases apart by it).
 func TestProjectPhases(t *testing.T) {
