@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -40,8 +42,11 @@ type Inventory struct {
 	// Known are all the recipes that load, selected or not: where the
 	// libraries that recipes depend on are looked up.
 	Known []*recipe.Recipe
-	Defs  []*toolchain.Definition
-	Tools map[string]map[recipe.Platform]toolchain.Status
+	// KnownBroken are all the recipes that do not load, selected or not:
+	// a dependency on one is failed with its error.
+	KnownBroken map[string]error
+	Defs        []*toolchain.Definition
+	Tools       map[string]map[recipe.Platform]toolchain.Status
 }
 
 // Inventory reads recipes and toolchains and detects the toolchains.
@@ -54,16 +59,16 @@ func (b *Builder) Inventory(ctx context.Context) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := recipes
+	known, knownBroken := recipes, broken
 	if len(b.opts.Recipes) > 0 {
-		if known, _, err = loadRecipes(filepath.Join(b.opts.Root, "recipes"), nil, defs); err != nil {
+		if known, knownBroken, err = loadRecipes(filepath.Join(b.opts.Root, "recipes"), nil, defs); err != nil {
 			return nil, err
 		}
 	}
 	if br := b.opts.BuildRoot; br != nil && br.Problem != nil {
 		return nil, fmt.Errorf("the build root: %w", br.Problem)
 	}
-	inv := &Inventory{Recipes: recipes, Broken: broken, Known: known, Defs: defs, Tools: map[string]map[recipe.Platform]toolchain.Status{}}
+	inv := &Inventory{Recipes: recipes, Broken: broken, Known: known, KnownBroken: knownBroken, Defs: defs, Tools: map[string]map[recipe.Platform]toolchain.Status{}}
 	dirs := toolchain.SearchDirs(defs, b.opts.CacheDir, b.opts.HostPath)
 	for _, d := range defs {
 		inv.Tools[d.Name] = map[recipe.Platform]toolchain.Status{}
@@ -190,7 +195,7 @@ func (inv *Inventory) jobs(platforms []recipe.Platform) []Job {
 		var deps []*recipe.Recipe
 		var depErr error
 		if len(r.Depends) > 0 {
-			deps, depErr = dependencies(r, inv.Known)
+			deps, depErr = dependencies(r, inv.Known, inv.KnownBroken)
 		}
 		if r.Prebuilt != "" {
 			if j := prebuiltJob(r, inv.Defs); slices.Contains(platforms, j.Cell.Platform) {
@@ -225,8 +230,10 @@ func (inv *Inventory) jobs(platforms []recipe.Platform) []Job {
 
 // dependencies are the libraries r depends on, in build order, looked up
 // among known. Only r's own dependencies are looked at: a cycle or a
-// missing recipe elsewhere fails those recipes, not r.
-func dependencies(r *recipe.Recipe, known []*recipe.Recipe) ([]*recipe.Recipe, error) {
+// missing recipe elsewhere fails those recipes, not r. A dependency on a
+// recipe that does not load (broken) is failed with its error; one on no
+// recipe at all lists every recipe, with the closest name.
+func dependencies(r *recipe.Recipe, known []*recipe.Recipe, broken map[string]error) ([]*recipe.Recipe, error) {
 	byName := map[string]*recipe.Recipe{}
 	for _, k := range known {
 		byName[k.Name] = k
@@ -239,8 +246,17 @@ func dependencies(r *recipe.Recipe, known []*recipe.Recipe) ([]*recipe.Recipe, e
 				continue
 			}
 			seen[d] = true
-			if dep, ok := byName[d]; ok {
+			dep, ok := byName[d]
+			switch {
+			case ok:
 				closure = append(closure, dep)
+			case broken[d] != nil:
+				return nil, fmt.Errorf("dependencies of %s: %s depends on %s, which does not load: %w", r.Name, closure[i].Name, d, broken[d])
+			default:
+				names := append(slices.Collect(maps.Keys(byName)), slices.Collect(maps.Keys(broken))...)
+				slices.Sort(names)
+				return nil, fmt.Errorf("dependencies of %s: %s depends on %s, which is not a recipe%s (recipes: %s)",
+					r.Name, closure[i].Name, d, recipe.DidYouMean(d, names), strings.Join(names, ", "))
 			}
 		}
 	}

@@ -77,6 +77,46 @@ func TestDependencyErrorsFailOnlyTheirRecipes(t *testing.T) {
 	}
 }
 
+// A library that depends on itself is reported to its dependents as a
+// cycle (not as "a recipe that does not exist"), and a dependency on no
+// recipe lists every recipe, not only the selected ones, with the closest
+// name.
+func TestSelfDependencyAndUnknownDependency(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "recipes")
+	write := func(name, toml string) {
+		t.Helper()
+		testutil.WriteFile(t, filepath.Join(root, name, recipe.FileName), []byte(toml))
+	}
+	write("base", "language = \"c\"\nbuild = \"make\"\nkind = \"library\"\n")
+	write("selfish", "language = \"c\"\nbuild = \"make\"\nkind = \"library\"\ndepends = [\"selfish\"]\n")
+	prog := func(deps string) string {
+		return "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/x\"\ndepends = [" + deps + "]\n[smoke]\nstdout = \"\"\n"
+	}
+	write("needself", prog(`"selfish"`))
+	write("typo", prog(`"bsae"`))
+	defs := []*toolchain.Definition{{Name: "gcc", Targets: []toolchain.Target{{Platform: recipe.AMD64}}}}
+	selected, broken, err := loadRecipes(root, []string{"needself", "typo"}, defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, knownBroken, err := loadRecipes(root, nil, defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &Inventory{Recipes: selected, Broken: broken, Known: known, Defs: defs,
+		Tools: map[string]map[recipe.Platform]toolchain.Status{"gcc": {recipe.AMD64: {Available: true}}}}
+	inv.KnownBroken = knownBroken
+	want := map[string]string{
+		"needself": "needself depends on selfish, which does not load: " + filepath.Join("recipes", "selfish", recipe.FileName) + ": depends[0]: dependency cycle: selfish depends on selfish",
+		"typo":     "typo depends on bsae, which is not a recipe (did you mean base?) (recipes: base, needself, selfish, typo)",
+	}
+	for _, j := range inv.Jobs([]recipe.Platform{recipe.AMD64}) {
+		if j.Status != matrix.StatusFailed || !strings.Contains(j.Reason, want[j.Cell.Recipe]) {
+			t.Errorf("%s: %s %q, want failed with %q", j.Cell, j.Status, j.Reason, want[j.Cell.Recipe])
+		}
+	}
+}
+
 // unpackStage reports the shared libraries of a stage tarball's usr/lib,
 // files and links, and only those.
 func TestUnpackStage(t *testing.T) {

@@ -243,7 +243,7 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 		case nameProblem(d) != "":
 			bad(f, "%q is not a recipe name: %s", d, nameProblem(d))
 		case d == r.Name:
-			bad(f, "%s depends on itself", r.Name)
+			bad(f, "dependency cycle: %s depends on %s", r.Name, r.Name)
 		case seen[d]:
 			bad(f, "%q is listed twice", d)
 		}

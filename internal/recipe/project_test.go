@@ -120,7 +120,7 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"library with binary", auto + "kind = \"library\"\n", []string{"binary: a library recipe installs no program"}},
 		{"library of files", "language = \"c\"\nsources = [\"main.c\"]\nkind = \"library\"\n", []string{"kind: needs a build system"}},
 		{"depends on a files build", "language = \"c\"\nsources = [\"main.c\"]\ndepends = [\"zlib\"]\n", []string{"depends: needs a build system", `build = "autotools"`}},
-		{"depends on itself", auto + "depends = [\"demo\"]\n", []string{"depends[0]: demo depends on itself"}},
+		{"depends on itself", auto + "depends = [\"demo\"]\n", []string{"depends[0]: dependency cycle: demo depends on demo"}},
 		{"depends twice", auto + "depends = [\"z\", \"z\"]\n", []string{`depends[1]: "z" is listed twice`}},
 		{"depends bad name", auto + "depends = [\"Zlib\"]\n", []string{`depends[0]: "Zlib" is not a recipe name`}},
 		{"configure args with cmake", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"usr/bin/demo\"\nconfigure_args = [\"--x\"]\n",
