@@ -9,6 +9,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
@@ -20,6 +21,7 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 	origins := map[pipeline.Origin]int{}
 	smokes := map[smoke.Status]int{}
 	var failed []string
+	var recipeFailures failures
 	unavailable := map[string]bool{}
 	packed := 0
 	for _, j := range rep.Jobs {
@@ -42,7 +44,7 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 				}
 			}
 		} else if j.Status == matrix.StatusFailed {
-			failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, pipeline.ReasonLine(j.Reason)))
+			recipeFailures.add(j)
 		}
 		if j.Status == matrix.StatusUnavailable {
 			unavailable[fmt.Sprintf("  %s for %s: %s", j.Cell.Toolchain, j.Cell.Platform, j.Reason)] = true
@@ -69,6 +71,7 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 		sort.Strings(lines)
 		fmt.Fprintf(w, "unavailable toolchains (their cells were not built):\n%s\n", strings.Join(lines, "\n"))
 	}
+	failed = append(recipeFailures.lines(), failed...)
 	if len(failed) > 0 {
 		if len(failed) > 20 {
 			failed = append(failed[:20], fmt.Sprintf("  ... and %d more (see %s)", len(failed)-20, workspace.Rel(cfg.Root, outdir.Path(cfg.OutDir).MatrixMarkdown())))
@@ -77,6 +80,47 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 	}
 	out := workspace.Rel(cfg.Root, cfg.OutDir)
 	fmt.Fprintf(w, "outputs: %s/{bin,docker,oci}, matrix: %s/matrix.{md,json,csv,svg}\n", out, out)
+}
+
+// failures are the cells failed before they were built (a recipe that
+// does not load, a dependency that is not there), grouped: a recipe's
+// cells share one reason, which is shown once and whole (every field
+// error of its recipe.toml), not once per cell.
+type failures struct {
+	order   []string
+	reasons map[string]string // by recipe and reason
+	cells   map[string][]recipe.Cell
+}
+
+func (f *failures) add(j pipeline.Job) {
+	if f.cells == nil {
+		f.reasons, f.cells = map[string]string{}, map[string][]recipe.Cell{}
+	}
+	k := j.Cell.Recipe + "\x00" + j.Reason
+	if _, ok := f.cells[k]; !ok {
+		f.order = append(f.order, k)
+		f.reasons[k] = j.Reason
+	}
+	f.cells[k] = append(f.cells[k], j.Cell)
+}
+
+// lines are the summary's lines: "  CELL: reason" for one cell, else
+// "  RECIPE (N cells): reason", a reason of several lines indented below.
+func (f *failures) lines() []string {
+	var out []string
+	for _, k := range f.order {
+		cells, reason := f.cells[k], strings.TrimSpace(f.reasons[k])
+		head := cells[0].String()
+		if len(cells) > 1 {
+			head = fmt.Sprintf("%s (%d cells)", cells[0].Recipe, len(cells))
+		}
+		if !strings.Contains(reason, "\n") {
+			out = append(out, fmt.Sprintf("  %s: %s", head, reason))
+			continue
+		}
+		out = append(out, fmt.Sprintf("  %s:\n    %s", head, strings.ReplaceAll(reason, "\n", "\n    ")))
+	}
+	return out
 }
 
 // appendStepSummary appends the Markdown rendering of m to path (GitHub

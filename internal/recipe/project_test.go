@@ -112,7 +112,7 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"unknown build system", "language = \"c\"\nbuild = \"meson\"\n",
 			[]string{`build: "meson" is not allowed`, "allowed: files, autotools, cmake, make"}},
 		{"unknown kind", auto + "kind = \"plugin\"\n", []string{`kind: "plugin" is not allowed`, "allowed: program, library"}},
-		{"unknown source key", auto + "[source]\ndebain = \"jq\"\n", []string{"source.debain", "unknown key", "source.{debian,version"}},
+		{"unknown source key", auto + "[source]\ndebain = \"jq\"\n", []string{"source.debain: unknown key (did you mean source.debian?)"}},
 		{"program without binary", "language = \"c\"\nbuild = \"cmake\"\n", []string{"binary: missing", `"usr/bin/demo"`}},
 		{"absolute binary", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"/usr/bin/demo\"\n", []string{`binary: "/usr/bin/demo" must be a path relative to the stage`}},
 		{"binary escaping", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"../demo\"\n", []string{`binary: "../demo" must be a clean path inside the stage`}},

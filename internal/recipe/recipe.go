@@ -3,6 +3,7 @@ package recipe
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -195,16 +196,10 @@ func Load(dir string) (*Recipe, error) {
 		}
 		return nil, fmt.Errorf("reading recipe %s: %w", shown, err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return nil, &FieldError{shown, keys[0], fmt.Sprintf("unknown key (allowed: %s)", allowedKeys)}
-	}
 	r.Name = filepath.Base(abs)
 	r.Dir = abs
-	if err := r.validate(shown); err != nil {
+	// Every mistake at once: the unknown keys and what validation finds.
+	if err := errors.Join(unknownKeys(shown, md.Undecoded()), r.validate(shown)); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -254,11 +249,55 @@ func (r *Recipe) CheckToolchains(known []string) error {
 	return errors.Join(errs...)
 }
 
-const allowedKeys = "description, language, sources, include_dirs, defines, cflags, ldflags, libraries, " +
-	"static_libraries.{name,sources}, prebuilt, smoke.{args,stdin,stdin_file,stdout,stdout_file,stdout_regexp,exit_code,timeout}, " +
-	"exclude.{platform,toolchain,linkage,reason}, build, kind, depends, configure_args, cmake_args, make_args, " +
-	"configure_style, autoreconf, env, binary, built, runtime_files, patches, " +
-	"source.{debian,version,files,debian_patches,url,sha256,strip_components}"
+// recipeKeys are the keys of recipe.toml, by table ("" is the top level).
+var recipeKeys = map[string][]string{
+	"": {"description", "language", "sources", "include_dirs", "defines", "cflags", "ldflags", "libraries",
+		"static_libraries", "prebuilt", "smoke", "exclude", "build", "kind", "depends", "configure_args", "cmake_args", "make_args",
+		"configure_style", "autoreconf", "env", "binary", "built", "runtime_files", "patches", "source"},
+	"static_libraries": {"name", "sources"},
+	"smoke":            {"args", "stdin", "stdin_file", "stdout", "stdout_file", "stdout_regexp", "exit_code", "timeout"},
+	"exclude":          {"platform", "toolchain", "linkage", "reason"},
+	"source":           {"debian", "version", "files", "debian_patches", "url", "sha256", "strip_components"},
+}
+
+// unknownKeys is a *FieldError for each key of the file that no field
+// takes (a key inside an unknown table is its table's error), with the
+// closest key of its table (or a table's key of that name: "stdout" for
+// smoke.stdout), or the keys of its table when none is close.
+func unknownKeys(file string, undecoded []toml.Key) error {
+	seen := map[string]bool{}
+	var errs []error
+	for _, k := range undecoded {
+		parent := k[:len(k)-1].String()
+		if seen[parent] {
+			continue
+		}
+		seen[k.String()] = true
+		if _, ok := recipeKeys[parent]; !ok {
+			parent = "" // an unknown table: its own name is the mistake
+		}
+		errs = append(errs, &FieldError{file, k.String(), "unknown key " + keyHint(parent, k[len(k)-1])})
+	}
+	return errors.Join(errs...)
+}
+
+// keyHint suggests the key meant by name in table, or lists the table's keys.
+func keyHint(table, name string) string {
+	in := func(t, k string) string { return strings.TrimPrefix(t+"."+k, ".") }
+	if c := Closest(name, recipeKeys[table]); c != "" {
+		return fmt.Sprintf("(did you mean %s?)", in(table, c))
+	}
+	for _, t := range slices.Sorted(maps.Keys(recipeKeys)) {
+		if slices.Contains(recipeKeys[t], name) {
+			return fmt.Sprintf("(did you mean %s?)", in(t, name))
+		}
+	}
+	where := ""
+	if table != "" {
+		where = " in [" + table + "]"
+	}
+	return fmt.Sprintf("(allowed%s: %s)", where, strings.Join(recipeKeys[table], ", "))
+}
 
 func (r *Recipe) validate(file string) error {
 	var errs []error

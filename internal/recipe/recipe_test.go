@@ -219,9 +219,25 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"colour", "unknown key", "allowed: description, language, sources"},
 		},
 		{
+			name: "an empty file: every missing field at once",
+			toml: "",
+			want: []string{"language: missing", "sources: missing"},
+		},
+		{
+			name: "unknown keys and missing fields at once",
+			toml: "cflgas = []\n",
+			want: []string{"cflgas: unknown key (did you mean cflags?)", "language: missing", "sources: missing"},
+		},
+		{
+			name: "every unknown key, each with the key meant",
+			toml: head + "cflgas = [\"-O2\"]\nstdout = \"x\"\n[smok]\nstdin = \"x\"\n",
+			want: []string{"cflgas: unknown key (did you mean cflags?)", "stdout: unknown key (did you mean smoke.stdout?)",
+				"smok: unknown key (did you mean smoke?)"},
+		},
+		{
 			name: "unknown key in smoke",
 			toml: head + "[smoke]\nstdn = \"x\"\n",
-			want: []string{"smoke.stdn", "unknown key", "smoke.{args,stdin,stdin_file,stdout,stdout_file,stdout_regexp,exit_code,timeout}"},
+			want: []string{"smoke.stdn: unknown key (did you mean smoke.stdin?)"},
 		},
 		{
 			name:  "stdin and stdin_file both set",
@@ -280,12 +296,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key in exclude",
 			toml: head + "[[exclude]]\nplatfrom = \"linux/amd64\"\nreason = \"x\"\n",
-			want: []string{"exclude.platfrom", "unknown key", "exclude.{platform,toolchain,linkage,reason}"},
+			want: []string{"exclude.platfrom: unknown key (did you mean exclude.platform?)"},
 		},
 		{
 			name: "unknown key in static library",
 			toml: head + "[[static_libraries]]\nname = \"g\"\nsrcs = [\"main.c\"]\n",
-			want: []string{"static_libraries.srcs", "unknown key", "static_libraries.{name,sources}"},
+			want: []string{"static_libraries.srcs: unknown key (allowed in [static_libraries]: name, sources)"},
 		},
 		{
 			name: "missing language",
