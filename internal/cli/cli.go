@@ -86,7 +86,7 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 		Root:    cfg.Root, ToolchainDir: cfg.ToolchainDir, OutDir: cfg.OutDir, CacheDir: cfg.CacheDir, Jobs: cfg.Jobs,
 		Platforms: cfg.Platforms, RequireAll: cfg.RequireAll, Smoke: cfg.Smoke, NoCache: cfg.NoCache,
 		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink, EngineEnv: cfg.Environ,
-		Linkages: cfg.Linkages,
+		Linkages: cfg.Linkages, StallTimeout: cfg.StallTimeout,
 		Progress: newProgress(c.log, c.interactive(cfg), cfg.Verbose),
 	}
 	if opts.Recipes == nil {
@@ -112,6 +112,7 @@ func buildRoot(cfg Config) *pipeline.BuildRoot {
 	}
 	br.Lock = lock
 	br.Fetch = debian.MachineFetcher(cfg.CacheDir, nil, pipeline.Suite)
+	br.Fetch.Stall = cfg.StallTimeout
 	br.Bwrap, br.Problem = toolchain.FindBwrap(append(cfg.HostPath, toolchain.SystemPath...))
 	return br
 }

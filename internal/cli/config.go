@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fromscratch/fromscratch/internal/download"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/shard"
@@ -62,7 +63,10 @@ type Config struct {
 	Hermetic    bool // FROMSCRATCH_HERMETIC: every build step in the pinned build root, sandboxed
 	CI          bool // CI: no live progress line
 	CacheMaxAge time.Duration
-	Gate        matrix.Gate
+	// StallTimeout is FROMSCRATCH_STALL_TIMEOUT: a download that receives
+	// nothing this long fails.
+	StallTimeout time.Duration
+	Gate         matrix.Gate
 	// HostPath is $PATH, where toolchains are looked for after their own
 	// provisioned directories.
 	HostPath []string
@@ -122,6 +126,7 @@ var Variables = []Variable{
 	{"FROMSCRATCH_HERMETIC", "no-hermetic", "", FlagNegated, "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)"},
 	{"FROMSCRATCH_REMOTE_CACHE", "remote-cache", "", FlagValue, "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
 	{"FROMSCRATCH_CACHE_MAX_AGE", "cache-max-age", "", FlagValue, "cache:prune removes entries unused for this long (default 720h)"},
+	{"FROMSCRATCH_STALL_TIMEOUT", "stall-timeout", "", FlagValue, "a download (a source, a Debian package) that receives nothing for this long fails, naming its URL (default 60s)"},
 	{"FROMSCRATCH_MAX_GROWTH", "max-growth", "", FlagValue, "size gate of matrix:diff, in percent (default 5)"},
 	{"FROMSCRATCH_GATE", "gate", "", FlagValue, `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
 	{"FROMSCRATCH_ZIG_DIR", "", "", FlagValue, "read by the tests only: the directory of a zig to test besides the provisioned one"},
@@ -348,6 +353,12 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 	if s := getenv("FROMSCRATCH_CACHE_MAX_AGE"); s != "" {
 		if c.CacheMaxAge, err = time.ParseDuration(s); err != nil || c.CacheMaxAge < 0 {
 			fail(fmt.Errorf("%s: want a duration such as 720h", set.named("FROMSCRATCH_CACHE_MAX_AGE")))
+		}
+	}
+	c.StallTimeout = download.DefaultStall
+	if s := getenv("FROMSCRATCH_STALL_TIMEOUT"); s != "" {
+		if c.StallTimeout, err = time.ParseDuration(s); err != nil || c.StallTimeout <= 0 {
+			fail(fmt.Errorf("%s: want a positive duration such as 60s", set.named("FROMSCRATCH_STALL_TIMEOUT")))
 		}
 	}
 	if p := getenv("FROMSCRATCH_GATE"); p != "" {

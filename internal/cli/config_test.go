@@ -83,6 +83,23 @@ func TestVariablesDocumented(t *testing.T) {
 	}
 }
 
+// FROMSCRATCH_STALL_TIMEOUT sets the downloads' stall limit; a value that
+// is not a positive duration is refused, naming the variable.
+func TestStallTimeout(t *testing.T) {
+	cfg, err := LoadConfig(t.TempDir(), []string{"FROMSCRATCH_CACHE=/c"})
+	if err != nil || cfg.StallTimeout != 60*time.Second {
+		t.Errorf("default: %v, %v; want 60s", cfg.StallTimeout, err)
+	}
+	if cfg, err = LoadConfig(t.TempDir(), []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_STALL_TIMEOUT=5s"}); err != nil || cfg.StallTimeout != 5*time.Second {
+		t.Errorf("5s: %v, %v", cfg.StallTimeout, err)
+	}
+	for _, bad := range []string{"5", "-1s", "0s"} {
+		if _, err := LoadConfig(t.TempDir(), []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_STALL_TIMEOUT=" + bad}); err == nil || !strings.Contains(err.Error(), "FROMSCRATCH_STALL_TIMEOUT") {
+			t.Errorf("%q: error = %v", bad, err)
+		}
+	}
+}
+
 func TestBuildDateBounds(t *testing.T) {
 	d, err := BuildDate("")
 	if err != nil || d.Unix() != DefaultEpoch || d.Location() != time.UTC {

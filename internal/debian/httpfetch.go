@@ -11,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/fromscratch/fromscratch/internal/download"
 )
 
 // Fetcher downloads pinned package files over HTTP, in Go (the host needs
@@ -27,6 +30,9 @@ type Fetcher struct {
 	Archive Mirror
 	// Client does the requests; nil: http.DefaultClient.
 	Client *http.Client
+	// Stall is how long a download may receive nothing before it fails
+	// (download.Get); 0: download.DefaultStall.
+	Stall time.Duration
 	// Jobs is how many files FetchAll downloads at once; 0: 4.
 	Jobs int
 	// Lock names the lock file in errors; "": toolchains/buildroot.lock.json.
@@ -106,15 +112,7 @@ func (e *statusError) Error() string { return fmt.Sprintf("%s: %s", e.url, http.
 // download gets url into a temporary sibling of dst and renames it into
 // place once its size and sha256 are p's.
 func (f *Fetcher) download(ctx context.Context, url, dst string, p Package) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	client := f.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := download.Get(ctx, f.Client, url, f.Stall)
 	if err != nil {
 		return err
 	}

@@ -18,9 +18,9 @@ const module = "github.com/fromscratch/fromscratch/"
 // package but recipe (the vocabulary) and the helpers.
 var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "scaffold", "shard", "smoke", "source", "toolchain", "workspace"}
 
-// helpers are small packages every floor may use: atomicfile and digest
-// (no project imports) and tarball (only atomicfile).
-var helpers = []string{"atomicfile", "digest", "tarball"}
+// helpers are small packages every floor may use: atomicfile, digest and
+// download (no project imports) and tarball (only atomicfile).
+var helpers = []string{"atomicfile", "digest", "download", "tarball"}
 
 // features are the packages of one feature each above the engine
 // (benchmarks, the reproducibility check, the shard merge, the release and
@@ -34,6 +34,7 @@ var rules = map[string][]string{
 	"internal/recipe":     {},
 	"internal/atomicfile": {},
 	"internal/digest":     {},
+	"internal/download":   {},
 	"internal/tarball":    {"atomicfile"},
 	"internal/testutil":   {},
 	"internal/depcheck":   {},

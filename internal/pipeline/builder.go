@@ -73,6 +73,9 @@ type Options struct {
 	// packages are fetched from with a private apt); nil reads
 	// debian.SourceFiles.
 	AptSources []byte
+	// StallTimeout is how long a source download may receive nothing
+	// before it fails; 0: download.DefaultStall.
+	StallTimeout time.Duration
 	// Progress hears about each phase and cell; nil is silent.
 	Progress Progress
 	// BuildRoot is the pinned root every build step runs in, sandboxed;

@@ -379,7 +379,7 @@ func (e *libraryError) Unwrap() error { return e.err }
 // Debian source packages with the run's private source apt over the
 // machine's mirror.
 func (b *Builder) sources() *source.Store {
-	return &source.Store{Cache: b.opts.CacheDir, Client: http.DefaultClient, Debian: b.debian.Download}
+	return &source.Store{Cache: b.opts.CacheDir, Client: http.DefaultClient, Stall: b.opts.StallTimeout, Debian: b.debian.Download}
 }
 
 // patchRun adapts a job's step runner to source.Run (GNU patch), writing

@@ -28,9 +28,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/digest"
+	"github.com/fromscratch/fromscratch/internal/download"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
@@ -48,6 +50,9 @@ type Store struct {
 	Cache string
 	// Client downloads URL sources; nil means http.DefaultClient.
 	Client *http.Client
+	// Stall is how long a download may receive nothing before it fails
+	// (download.Get); 0: download.DefaultStall.
+	Stall time.Duration
 	// Debian fetches Debian source packages; nil when there is no way to
 	// (a Debian source then has to be in the store already).
 	Debian DebianFetcher
@@ -158,15 +163,7 @@ func (s *Store) FetchURL(ctx context.Context, dir, rawURL string, pin recipe.SHA
 			return p, nil
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return "", fmt.Errorf("fetching %s: %w", rawURL, err)
-	}
-	c := s.Client
-	if c == nil {
-		c = http.DefaultClient
-	}
-	resp, err := c.Do(req)
+	resp, err := download.Get(ctx, s.Client, rawURL, s.Stall)
 	if err != nil {
 		return "", fmt.Errorf("fetching %s: %w", rawURL, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/source"
@@ -122,6 +123,26 @@ func TestFetchURLNotFound(t *testing.T) {
 
 // TestFetchURLInterrupted: the server promises more bytes than it sends
 // and cuts the connection; nothing is kept, and the next run succeeds.
+// A download that stalls after its headers fails after the stall limit,
+// naming the URL, and keeps nothing.
+func TestFetchURLStalled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("partial"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	cache := t.TempDir()
+	s := &source.Store{Cache: cache, Client: srv.Client(), Stall: 200 * time.Millisecond}
+	_, err := s.FetchURL(t.Context(), "", srv.URL+"/src.tar.gz", must(recipe.ParseSHA256(sum([]byte("whole")))))
+	if err == nil || !strings.Contains(err.Error(), srv.URL+"/src.tar.gz: no data for 200ms after 7 bytes (the download stalled; FROMSCRATCH_STALL_TIMEOUT") {
+		t.Fatalf("error = %v", err)
+	}
+	if files := testutil.ReadTree(t, cache); len(files) != 0 {
+		t.Errorf("kept: %v", files)
+	}
+}
+
 func TestFetchURLInterrupted(t *testing.T) {
 	body := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("p-1/a.c", strings.Repeat("int a;\n", 500))))
 	var cut atomic.Bool
