@@ -188,6 +188,14 @@ func Load(dir string) (*Recipe, error) {
 	}
 	file := filepath.Join(abs, FileName)
 	shown := shownFile(abs)
+	if st, err := os.Stat(file); err == nil && !st.Mode().IsRegular() {
+		// Decoding would open it, and a named pipe blocks.
+		kind := specialKind(st.Mode().Type())
+		if st.IsDir() {
+			kind = "a folder"
+		}
+		return nil, fmt.Errorf("reading recipe %s: it is %s, not a regular file", shown, kind)
+	}
 	var r Recipe
 	md, err := toml.DecodeFile(file, &r)
 	if err != nil {
@@ -410,6 +418,7 @@ func (r *Recipe) validate(file string) error {
 		}
 	}
 	errs = append(errs, r.checkSymlinks(file)...)
+	errs = append(errs, r.checkSpecialFiles(file)...)
 	return errors.Join(errs...)
 }
 

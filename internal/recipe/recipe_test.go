@@ -2,10 +2,12 @@ package recipe_test
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -489,6 +491,33 @@ func TestLoadErrors(t *testing.T) {
 			name: "toml syntax",
 			toml: "language = c\n",
 			want: []string{"reading recipe"},
+		},
+		{
+			name: "a named pipe and a socket in the folder",
+			toml: head,
+			setup: func(t *testing.T, dir string) {
+				if err := syscall.Mkfifo(filepath.Join(dir, "pipe.h"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				l, err := net.Listen("unix", filepath.Join(dir, "sock"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { l.Close() })
+			},
+			want: []string{"pipe.h: a named pipe in the recipe folder (allowed: regular files, folders and symlinks",
+				"sock: a socket in the recipe folder"},
+		},
+		{
+			name: "recipe.toml is a named pipe",
+			toml: head,
+			setup: func(t *testing.T, dir string) {
+				os.Remove(filepath.Join(dir, recipe.FileName))
+				if err := syscall.Mkfifo(filepath.Join(dir, recipe.FileName), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []string{"it is a named pipe, not a regular file"},
 		},
 	}
 	for _, tt := range tests {

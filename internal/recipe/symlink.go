@@ -98,3 +98,42 @@ func (r *Recipe) isInputFile(root, path string, d fs.DirEntry) (bool, error) {
 	st, err := os.Stat(real)
 	return err == nil && st.Mode().IsRegular(), nil
 }
+
+// specialKind names what a folder entry of mode m is when it is neither a
+// regular file, a folder nor a symlink: "" for those three.
+func specialKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return ""
+}
+
+// checkSpecialFiles finds every entry of the folder that is not a regular
+// file, a folder or a symlink: opening a named pipe or a device blocks
+// (the compiler, a hash of the folder) and would hang the run.
+func (r *Recipe) checkSpecialFiles(file string) []error {
+	var errs []error
+	err := filepath.WalkDir(r.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if kind := specialKind(d.Type()); kind != "" {
+			rel, _ := filepath.Rel(r.Dir, path)
+			errs = append(errs, &FieldError{file, rel, kind + " in the recipe folder (allowed: regular files, folders and symlinks; reading it could block the run): remove it"})
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("listing recipes/%s: %w", r.Name, err))
+	}
+	return errs
+}

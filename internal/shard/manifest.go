@@ -135,6 +135,10 @@ func InputsDigest(root string) (string, error) {
 				return nil
 			}
 			var content []byte
+			if !e.Type().IsRegular() && e.Type()&fs.ModeSymlink == 0 {
+				// A named pipe or a device would block the read.
+				return fmt.Errorf("%s is not a regular file, a folder or a symlink (%v): remove it", p, e.Type())
+			}
 			if e.Type()&fs.ModeSymlink != 0 {
 				t, err := os.Readlink(p)
 				if err != nil {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -145,6 +146,13 @@ func TestInputsDigest(t *testing.T) {
 	write("recipes/hello/main.c", "int main(){return 1;}")
 	if b, _ := InputsDigest(root); b == a {
 		t.Error("a recipe change left the digest unchanged")
+	}
+	// A named pipe is refused, named, instead of blocking the read.
+	if err := syscall.Mkfifo(filepath.Join(root, "recipes", "hello", "pipe.h"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := InputsDigest(root); err == nil || !strings.Contains(err.Error(), filepath.Join("recipes", "hello", "pipe.h")+" is not a regular file") {
+		t.Errorf("InputsDigest with a named pipe: %v", err)
 	}
 }
 
