@@ -122,7 +122,7 @@ func (c *CLI) noCommand(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	return usageError{fmt.Errorf("unknown command %q for %q%s (fromscratch help lists the commands)",
-		args[0], cmd.CommandPath(), didYouMean(args[0], append(names(cmd), "help")))}
+		args[0], cmd.CommandPath(), recipe.DidYouMean(args[0], append(names(cmd), "help")))}
 }
 
 // setting is the pflag.Value of one variable's flag: it records what the
@@ -190,7 +190,7 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 		var known []string
 		cmd.Flags().VisitAll(func(f *pflag.Flag) { known = append(known, "--"+f.Name) })
-		msg += didYouMean("--"+name, known)
+		msg += recipe.DidYouMean("--"+name, known)
 	}
 	return usageError{fmt.Errorf("%s: %s; fromscratch %s --help lists its flags", path, msg, path)}
 }

@@ -170,7 +170,7 @@ func unknownVariables(vars map[string]string) []error {
 			continue
 		}
 		hint := ""
-		if c := closest(rest, known); c != "" {
+		if c := recipe.Closest(rest, known); c != "" {
 			hint = fmt.Sprintf(" (did you mean %s%s?)", prefix, c)
 		}
 		errs = append(errs, fmt.Errorf("%s: no such variable%s (fromscratch help lists them)", k, hint))

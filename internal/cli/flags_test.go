@@ -116,7 +116,7 @@ func TestSuggestions(t *testing.T) {
 		}
 	}
 	for word, want := range map[string]string{"FROMSCRATCH_PLATFORM": "FROMSCRATCH_PLATFORMS", "--toolchian": "--toolchain", "zzz": ""} {
-		if got := closest(word, []string{"FROMSCRATCH_PLATFORMS", "FROMSCRATCH_TOOLCHAINS", "--toolchain", "--out"}); got != want {
+		if got := recipe.Closest(word, []string{"FROMSCRATCH_PLATFORMS", "FROMSCRATCH_TOOLCHAINS", "--toolchain", "--out"}); got != want {
 			t.Errorf("closest(%q) = %q, want %q", word, got, want)
 		}
 	}
