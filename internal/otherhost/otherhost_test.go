@@ -2,7 +2,8 @@
 // another host, a Docker container whose root is a different Debian
 // release (testutil.OtherHost: Debian 13 from mmdebstrap, no compiler),
 // and requires the same SHA256SUMS: what a hermetic build promises
-// (issue 17). The package has only tests.
+// (issue 17); and that an action cache this host filled in a registry
+// serves the other host, every binary a hit. The package has only tests.
 package otherhost_test
 
 import (
