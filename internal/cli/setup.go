@@ -29,8 +29,15 @@ var HostPackages = []string{"bubblewrap", "docker.io", "qemu-user-static", "runc
 // and remote-cache tests), umoci and skopeo (they read the OCI layouts and
 // registries in the tests, as users downstream do), mmdebstrap (it
 // assembles the Debian 13 root that the other-host test, internal/otherhost,
-// imports into Docker and builds the release in).
-var TestPackages = []string{"binutils", "curl", "docker-registry", "mmdebstrap", "skopeo", "umoci"}
+// imports into Docker and builds the release in), and HostDevPackages.
+var TestPackages = append([]string{"binutils", "curl", "docker-registry", "mmdebstrap", "skopeo", "umoci"}, HostDevPackages...)
+
+// HostDevPackages are -dev packages that real recipes would pick up if the
+// host leaked into their builds (jq's configure finds oniguruma, pigz and
+// zlib's users link zlib, curses programs find ncurses). The tests install
+// them so that TestHermeticHostIndependence (internal/pipeline) shows they
+// change no byte of a hermetic build.
+var HostDevPackages = []string{"libonig-dev", "zlib1g-dev", "libncurses-dev"}
 
 // Setup provisions what the matrix needs, idempotently: missing Debian
 // packages (as root with apt-get), the npm-provisioned toolchains into the

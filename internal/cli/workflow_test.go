@@ -254,7 +254,7 @@ func (r *runner) runJob(name string, job *workflowJob, m map[string]string) erro
 	sc := &stepContext{r: r, matrix: m, steps: map[string]map[string]string{}, env: map[string]string{}, jobName: id}
 	if r.sharedCache != "" {
 		sc.cache = filepath.Join(r.dir, "caches", id)
-		if err := linkProvisioned(r.sharedCache, sc.cache); err != nil {
+		if err := testutil.LinkProvisioned(r.sharedCache, sc.cache); err != nil {
 			return err
 		}
 	}
@@ -475,26 +475,6 @@ func (r *runner) download(sc *stepContext, dir string, st workflowStep) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("no artifact matches %s", pattern)
-	}
-	return nil
-}
-
-// linkProvisioned makes dir an empty cache that links shared's
-// provisioned toolchain (zig/), zig's global cache (its libc builds per
-// target) and the pinned Debian runtime packages (debian/), as bench does:
-// those are provisioning, shared and content-addressed; the action cache
-// (actions/) and the toolchain digests are the job's own.
-func linkProvisioned(shared, dir string) error {
-	for _, name := range []string{"zig", "zig-cache", "debian", "buildroot"} {
-		if err := os.MkdirAll(filepath.Join(shared, name), 0o755); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		if err := os.Symlink(filepath.Join(shared, name), filepath.Join(dir, name)); err != nil {
-			return err
-		}
 	}
 	return nil
 }

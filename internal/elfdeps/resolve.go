@@ -18,7 +18,8 @@ type Options struct {
 	// host root. Symbolic links inside it are resolved inside it.
 	Sysroot string
 	// LibDirs are directories (host paths) searched for DT_NEEDED after
-	// DT_RPATH and DT_RUNPATH, in order.
+	// DT_RPATH and DT_RUNPATH, in order. The symbolic links of those inside
+	// Sysroot (and of InterpDirs inside it) are resolved inside it.
 	LibDirs []string
 	// InterpDirs are extra directories (host paths) where the interpreter's
 	// basename is looked for when Sysroot+Interp does not exist.
@@ -66,7 +67,8 @@ func Resolve(binPath string, opts Options) (*Closure, error) {
 		r.root = filepath.Clean(opts.Sysroot)
 	}
 	for _, d := range opts.LibDirs {
-		r.defaults = append(r.defaults, searchDir{host: filepath.Clean(d)})
+		d = filepath.Clean(d)
+		r.defaults = append(r.defaults, searchDir{root: r.within(d), host: d})
 	}
 	var interpSOName string
 	var missing []error // every file not found, reported together
@@ -135,6 +137,21 @@ type resolver struct {
 	files    map[string]File // by image path
 }
 
+// within is the sysroot when dir is inside it, so that the symbolic links
+// of files found there resolve as they do when the sysroot is the file
+// system's root (and the files keep the sysroot's path, even when the
+// sysroot is reached through a link); else "", the host's root.
+func (r *resolver) within(dir string) string {
+	if r.root == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(r.root, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return r.root
+}
+
 // found is a library located on the host.
 type found struct {
 	*object
@@ -153,11 +170,11 @@ func (r *resolver) interpreter(binReal string) (File, *Info, error) {
 	type cand struct{ root, host string }
 	cands := []cand{{r.root, filepath.Join(r.root, interp)}}
 	for _, d := range r.opts.InterpDirs {
-		cands = append(cands, cand{"", filepath.Join(d, path.Base(interp))})
+		cands = append(cands, cand{r.within(d), filepath.Join(d, path.Base(interp))})
 	}
 	for _, c := range cands {
 		miss.Searched = append(miss.Searched, filepath.Dir(c.host))
-		info, why := r.candidate(c.host)
+		info, why := r.candidate(c.root, c.host)
 		if info == nil {
 			if why != "" {
 				miss.Skipped = append(miss.Skipped, why)
@@ -188,7 +205,7 @@ func (r *resolver) library(name string, o *object, musl bool) (*found, error) {
 	for _, d := range dirs {
 		miss.Searched = append(miss.Searched, d.host)
 		host := filepath.Join(d.host, name)
-		info, why := r.candidate(host)
+		info, why := r.candidate(d.root, host)
 		if info == nil {
 			if why != "" {
 				miss.Skipped = append(miss.Skipped, why)
@@ -204,10 +221,20 @@ func (r *resolver) library(name string, o *object, musl bool) (*found, error) {
 	return nil, miss
 }
 
-// candidate inspects a file the loader would try. It returns nil and ""
-// when there is no such file, and nil and the reason when the loader would
-// skip it.
-func (r *resolver) candidate(host string) (*Info, string) {
+// candidate inspects a file the loader would try, host inside root (""
+// for the host's root). It returns nil and "" when there is no such file,
+// and nil and the reason when the loader would skip it.
+func (r *resolver) candidate(root, host string) (*Info, string) {
+	if root != "" {
+		real, err := realPath(root, host)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ""
+		}
+		if err != nil {
+			return nil, fmt.Sprintf("%s (%v)", host, err)
+		}
+		host = real
+	}
 	if _, err := os.Stat(host); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ""

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -54,15 +55,104 @@ func ociDigests(t *testing.T, out string) map[string]string {
 	return sums
 }
 
-// Host independence: with a fake gcc, cc, make, cmake, pkg-config, ld and
-// as that fail (and leave a mark) first on PATH, a hermetic build gives the
-// same OCI bytes as one without them, and none of the fakes ran: every
-// compile, configure, cmake and make ran in the build root.
+// hostDevHeaders are the headers of the -dev packages setup installs on
+// the host for the tests (cli.HostDevPackages), which real recipes would
+// find if the host leaked into their builds; the build root has none of
+// them.
+var hostDevHeaders = map[string]string{
+	"libonig-dev":    "oniguruma.h",
+	"zlib1g-dev":     "zlib.h",
+	"libncurses-dev": "ncurses.h",
+}
+
+// needHostDevPackages stops the test unless every package of
+// hostDevHeaders is installed on the host (its header is in /usr/include).
+func needHostDevPackages(t *testing.T) {
+	t.Helper()
+	for _, pkg := range slices.Sorted(maps.Keys(hostDevHeaders)) {
+		if _, err := os.Stat(filepath.Join("/usr/include", hostDevHeaders[pkg])); err != nil {
+			testutil.Missing(t, "%s is not installed on the host (%v): apt-get install %s, or go tool mage test, installs it", pkg, err, pkg)
+		}
+	}
+}
+
+// devProbe writes recipes/devprobe under root: a program whose compile
+// fails, naming the header, if any header of hostDevHeaders can be
+// included.
+func devProbe(t *testing.T, root string) {
+	t.Helper()
+	dir := filepath.Join(root, "recipes", "devprobe")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var src strings.Builder
+	src.WriteString("#include <stdio.h>\n")
+	for _, pkg := range slices.Sorted(maps.Keys(hostDevHeaders)) {
+		h := hostDevHeaders[pkg]
+		fmt.Fprintf(&src, "#if __has_include(<%s>)\n#error \"the host's %s (%s) is visible to the build\"\n#endif\n", h, h, pkg)
+	}
+	src.WriteString("int main(void) { puts(\"no host headers\"); return 0; }\n")
+	toml := "description = \"fails to compile if a host -dev package is visible\"\nlanguage = \"c\"\n" +
+		"sources = [\"probe.c\"]\ncflags = [\"-Os\"]\n\n[smoke]\nstdout = \"no host headers\\n\"\n"
+	for name, data := range map[string]string{"probe.c": src.String(), "recipe.toml": toml} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// probeHostWay builds the dev probe of root with the host's gcc, without
+// the build root, and requires it to fail naming every header of
+// hostDevHeaders: the host's -dev packages would change a build that is
+// not hermetic.
+func probeHostWay(t *testing.T, root string) {
+	t.Helper()
+	opts := testOptions(t, root)
+	opts.Recipes, opts.Toolchains, opts.Platforms = []string{"devprobe"}, []string{"gcc"}, []recipe.Platform{"linux/amd64"}
+	opts.Smoke, opts.NoCache = false, true
+	rep, _ := New(opts).Build(t.Context())
+	if rep == nil {
+		t.Fatal("the dev probe built the host way: no report")
+	}
+	for _, j := range rep.Jobs {
+		r := rep.Results[j.Cell.String()]
+		if j.Status != "" || r == nil {
+			continue
+		}
+		if r.Err == nil {
+			t.Fatalf("%s: the dev probe built with the host's gcc; want it to fail on the host's -dev headers", j.Cell)
+		}
+		for _, h := range hostDevHeaders {
+			if !strings.Contains(r.Err.Error(), "the host's "+h) {
+				t.Errorf("%s built the host way: the error does not name %s: %v", j.Cell, h, r.Err)
+			}
+		}
+		return
+	}
+	t.Fatalf("the dev probe built the host way: no cell ran (%d jobs)", len(rep.Jobs))
+}
+
+// Host independence: with the host's -dev packages installed
+// (hostDevHeaders) and a fake gcc, cc, make, cmake, pkg-config, ld and as
+// that fail (and leave a mark) first on PATH, a hermetic build gives the
+// same OCI bytes as one without the fakes, none of the fakes ran (every
+// compile, configure, cmake and make ran in the build root), and a probe
+// that fails on any of the host's -dev headers builds, while it fails when
+// built the host way.
 func TestHermeticHostIndependence(t *testing.T) {
-	root := repoRoot(t)
+	root := hostTempDir(t)
+	hermeticOptions(t, root) // skips in short mode
+	needHostDevPackages(t)
+	copyTree(t, filepath.Join(repoRoot(t), "toolchains"), filepath.Join(root, "toolchains"))
+	recipes := []string{"hello", "multifile", "tini"}
+	for _, r := range recipes {
+		copyTree(t, filepath.Join(repoRoot(t), "recipes", r), filepath.Join(root, "recipes", r))
+	}
+	devProbe(t, root)
+	probeHostWay(t, root)
 	build := func(fake bool) map[string]string {
 		opts := hermeticOptions(t, root)
-		opts.Recipes = []string{"hello", "multifile", "tini"}
+		opts.Recipes = slices.Concat(recipes, []string{"devprobe"})
 		opts.Toolchains = []string{"gcc", "musl-gcc"}
 		opts.Platforms = []recipe.Platform{"linux/amd64", "linux/arm64"}
 		if fake {
@@ -86,14 +176,21 @@ func TestHermeticHostIndependence(t *testing.T) {
 		if err != nil {
 			t.Fatalf("hermetic build (fake tools on PATH: %v): %v", fake, err)
 		}
-		built := 0
+		built, probes := 0, 0
 		for _, r := range rep.Results {
-			if r.Err == nil && r.Job.Status == "" {
+			switch {
+			case r.Job.Status != "":
+			case r.Err != nil:
+				t.Errorf("%s failed in the build root (fake tools on PATH: %v): %v", r.Job.Cell, fake, r.Err)
+			default:
 				built++
+				if r.Job.Cell.Recipe == "devprobe" {
+					probes++
+				}
 			}
 		}
-		if built < 10 {
-			t.Fatalf("only %d cells built", built)
+		if built < 10 || probes == 0 {
+			t.Fatalf("only %d cells built, %d of them the dev probe", built, probes)
 		}
 		return ociDigests(t, opts.OutDir)
 	}

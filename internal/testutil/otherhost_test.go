@@ -48,7 +48,7 @@ func TestOtherHostTag(t *testing.T) {
 		t.Errorf("tag %s: want fromscratch-otherhost:trixie-<hash>", a)
 	}
 	args := MmdebstrapArgs("M", "S")
-	for _, want := range []string{"--variant=minbase", "--include=bubblewrap,ca-certificates", "deb M trixie main", "deb S trixie-security main"} {
+	for _, want := range []string{"--variant=extract", "--include=bubblewrap,base-files,dpkg", "deb M trixie main", "deb S trixie-security main"} {
 		if !slices.Contains(args, want) {
 			t.Errorf("mmdebstrap %q lacks %q", args, want)
 		}
@@ -56,20 +56,21 @@ func TestOtherHostTag(t *testing.T) {
 }
 
 func TestOtherHostArgv(t *testing.T) {
-	argv, err := otherHostArgv("img:tag", OtherHostRun{Dir: "/r", Env: []string{"A=1"}, Args: []string{"go", "version"}, Mounts: []string{"/r", "/c"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	line := strings.Join(argv, " ")
+	line := strings.Join(otherHostArgv("img:tag", OtherHostRun{Dir: "/r", Env: []string{"A=1"}, Args: []string{"/b/fromscratch", "release"},
+		Mounts: []string{"/r", "/c"}, ReadOnly: []string{"/b"}}), " ")
 	for _, want := range []string{
 		"run --rm --network none --security-opt seccomp=unconfined --security-opt systempaths=unconfined ",
-		" -v /r:/r -v /c:/c ", " -e GOPROXY=off ", " -e A=1 -w /r img:tag go version",
+		" -v /r:/r -v /c:/c -v /b:/b:ro ", " -e HOME=/root -e A=1 -w /r img:tag /b/fromscratch release",
 	} {
 		if !strings.Contains(line, want) {
 			t.Errorf("docker %s\nlacks %q", line, want)
 		}
 	}
-	if !strings.Contains(line, ":ro -v ") {
-		t.Errorf("docker %s: want Go and the module cache mounted read-only", line)
+	if strings.Contains(line, "GO") {
+		t.Errorf("docker %s: the other host has no Go, want no Go setting", line)
+	}
+	host := strings.Join(otherHostArgv("img:tag", OtherHostRun{Dir: "/r", HostNetwork: true}), " ")
+	if !strings.HasPrefix(host, "run --rm --network host ") {
+		t.Errorf("docker %s: want --network host", host)
 	}
 }

@@ -59,6 +59,27 @@ func CacheDir(t testing.TB) string {
 	return filepath.Join(base, "fromscratch")
 }
 
+// LinkProvisioned makes dir an empty cache that links shared's
+// provisioned toolchain (zig/), zig's global cache (its libc builds per
+// target), the pinned Debian runtime packages (debian/) and the assembled
+// build root (buildroot/): those are provisioning, shared and
+// content-addressed; the action cache (actions/) and the toolchain digests
+// are dir's own.
+func LinkProvisioned(shared, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"zig", "zig-cache", "debian", "buildroot"} {
+		if err := os.MkdirAll(filepath.Join(shared, name), 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink(filepath.Join(shared, name), filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // SPDXValidator is the SPDX project's validator (spdx/tools-python's
 // pyspdxtools) in shared/, the repository's sibling, or stops the test.
 func SPDXValidator(t testing.TB) string {
