@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
 func TestSourcePool(t *testing.T) {
@@ -235,4 +238,30 @@ func TestFetchSourceRefuses(t *testing.T) {
 			t.Errorf("a .dsc of another sha256 = %v, want a *SourceGoneError naming it", err)
 		}
 	})
+}
+
+// TestRealFetchSource fetches the tree recipe's pinned files from the
+// machine's mirror by pool path, as a build does (about 70 kB).
+func TestRealFetchSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("talks to the Debian mirror")
+	}
+	r, err := recipe.Load(filepath.Join(testutil.RepoRoot(t), "recipes", "tree"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for n, p := range r.Source.Files {
+		want[n] = p.Hex()
+	}
+	f := MachineFetcher(t.TempDir(), nil, "bookworm")
+	dir := t.TempDir()
+	if err := f.FetchSource(t.Context(), r.Source.Debian, r.Source.Version, want, dir); err != nil {
+		t.Fatal(err)
+	}
+	for n, h := range want {
+		if err := checkSHA256(filepath.Join(dir, n), h); err != nil {
+			t.Error(err)
+		}
+	}
 }
