@@ -17,6 +17,7 @@ type archive struct {
 	mu      sync.Mutex
 	files   map[string][]byte // pool path -> contents
 	gets    int
+	paths   []string        // every request's path, in order
 	dropped map[string]bool // answered 404
 	spoiled map[string]bool // answered with other bytes
 }
@@ -40,6 +41,7 @@ func (a *archive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.gets++
+	a.paths = append(a.paths, r.URL.Path)
 	p := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/debian-security/"), "/debian/")
 	data, ok := a.files[p]
 	if !ok || a.dropped[p] {

@@ -25,6 +25,13 @@
 // would have written that builds need) and keeps the tree in the cache
 // under the digest, checked against its manifest on every use.
 //
+// Debian source packages that recipes pin (file name and sha256) come the
+// same way: Fetcher.FetchSource reads the package's .dsc by pool path,
+// checks the pins against it and downloads each file from the main pool or
+// the security archive's pool/updates/, so a build runs no apt. SourceApt
+// (apt-get source) is left to source:pin, which refreshes those pins and
+// needs the suite's index to know the newest version.
+//
 // The package starts no process itself: apt's commands, which only
 // refreshing the locks runs, go through the caller's Run.
 package debian

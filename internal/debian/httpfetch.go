@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,18 +52,24 @@ func MachineFetcher(cacheDir string, sources []byte, suite string) *Fetcher {
 	return &Fetcher{CacheDir: cacheDir, Mirror: mirror}
 }
 
-// urls are the places p is fetched from, in order.
-func (f *Fetcher) urls(p Package) []string {
+// urls are where the files ps are fetched from, in order: from the
+// mirror (when set) each of ps, then from the archive (zero:
+// DebianArchive) each of ps, each URL once.
+func (f *Fetcher) urls(ps ...Package) []string {
 	archive := f.Archive
 	if archive == (Mirror{}) {
 		archive = DebianArchive
 	}
 	var urls []string
-	if f.Mirror != (Mirror{}) {
-		urls = append(urls, f.Mirror.URL(p))
-	}
-	if u := archive.URL(p); len(urls) == 0 || u != urls[0] {
-		urls = append(urls, u)
+	for _, m := range []Mirror{f.Mirror, archive} {
+		if m == (Mirror{}) {
+			continue
+		}
+		for _, p := range ps {
+			if u := m.URL(p); !slices.Contains(urls, u) {
+				urls = append(urls, u)
+			}
+		}
 	}
 	return urls
 }
@@ -77,20 +84,13 @@ func (f *Fetcher) Fetch(ctx context.Context, p Package) (string, error) {
 	if hit, err := cachedDeb(dst, p.SHA256, p.String()); hit || err != nil {
 		return dst, err
 	}
-	var why []string
-	notFound := true
 	urls := f.urls(p)
-	for _, u := range urls {
-		err := f.download(ctx, u, dst, p)
-		if err == nil {
-			return dst, nil
-		}
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("fetching %s: %w", p, ctx.Err())
-		}
-		var se *statusError
-		notFound = notFound && errors.As(err, &se) && se.code == http.StatusNotFound
-		why = append(why, err.Error())
+	var miss *missError
+	switch err := f.first(ctx, urls, func(u string) error { return f.download(ctx, u, dst, p) }); {
+	case err == nil:
+		return dst, nil
+	case !errors.As(err, &miss):
+		return "", fmt.Errorf("fetching %s: %w", p, err)
 	}
 	lock := f.Lock
 	if lock == "" {
@@ -98,7 +98,36 @@ func (f *Fetcher) Fetch(ctx context.Context, p Package) (string, error) {
 	}
 	pin := Pin{Name: p.Name, Version: p.Version, Architecture: p.Architecture, Source: p.Source,
 		Filename: p.Filename, URL: urls[len(urls)-1], Size: p.Size, SHA256: p.SHA256}
-	return "", &GoneError{Pin: pin, Cache: dst, NotFound: notFound, Output: strings.Join(why, "; "), Lock: lock}
+	return "", &GoneError{Pin: pin, Cache: dst, NotFound: miss.NotFound, Output: miss.Output, Lock: lock}
+}
+
+// missError is a file none of the places gave: what each answered.
+type missError struct {
+	URLs     []string
+	NotFound bool   // every place answered 404
+	Output   string // each place's answer, "; "-separated
+}
+
+func (e *missError) Error() string { return e.Output }
+
+// first calls get with each of urls in turn until one succeeds. It returns
+// nil, ctx's error once ctx is done, or a *missError.
+func (f *Fetcher) first(ctx context.Context, urls []string, get func(url string) error) error {
+	var why []string
+	notFound := true
+	for _, u := range urls {
+		err := get(u)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var se *statusError
+		notFound = notFound && errors.As(err, &se) && se.code == http.StatusNotFound
+		why = append(why, err.Error())
+	}
+	return &missError{URLs: urls, NotFound: notFound, Output: strings.Join(why, "; ")}
 }
 
 // statusError is an HTTP answer other than 200.
@@ -112,21 +141,18 @@ func (e *statusError) Error() string { return fmt.Sprintf("%s: %s", e.url, http.
 // download gets url into a temporary sibling of dst and renames it into
 // place once its size and sha256 are p's.
 func (f *Fetcher) download(ctx context.Context, url, dst string, p Package) error {
-	resp, err := download.Get(ctx, f.Client, url, f.Stall)
+	body, err := f.open(ctx, url)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return &statusError{url: url, code: resp.StatusCode}
-	}
+	defer body.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+p.SHA256+".deb.tmp-")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, p.Size+1))
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, p.Size+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -140,6 +166,20 @@ func (f *Fetcher) download(ctx context.Context, url, dst string, p Package) erro
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
+}
+
+// open starts the download of url: its body, or a *statusError for an
+// answer other than 200.
+func (f *Fetcher) open(ctx context.Context, url string) (io.ReadCloser, error) {
+	resp, err := download.Get(ctx, f.Client, url, f.Stall)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, &statusError{url: url, code: resp.StatusCode}
+	}
+	return resp.Body, nil
 }
 
 // FetchAll fetches every package, Jobs at a time, and returns their

@@ -28,8 +28,9 @@ func MachineSources() []byte {
 
 // SourceApt downloads Debian source packages with the private source apt
 // of a cache directory: its package lists are updated once, on first use,
-// and one download runs at a time. Its Download is what a source.Store
-// fetches Debian sources with; source:pin uses it alone.
+// and one download runs at a time. Only source:pin uses it (an explicit
+// refresh of pins: it needs the suite's index for the newest version);
+// builds fetch pinned sources with Fetcher.FetchSource, without apt.
 type SourceApt struct {
 	CacheDir string
 	Suite    string // "bookworm"

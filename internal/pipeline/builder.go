@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
-	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/outdir"
@@ -70,7 +69,7 @@ type Options struct {
 	// from (KEY=VALUE entries).
 	EngineEnv []string
 	// AptSources are the machine's apt sources (the mirror Debian source
-	// packages are fetched from with a private apt); nil reads
+	// and runtime packages are fetched from first, in Go); nil reads
 	// debian.SourceFiles.
 	AptSources []byte
 	// StallTimeout is how long a source download may receive nothing
@@ -102,7 +101,6 @@ type Builder struct {
 	libsMu sync.Mutex
 	libs   map[string]*libStage // library stages of this run, by key
 	libDir string               // where they are
-	debian *debian.SourceApt    // the private source apt, updated once per run
 	root   hermetic             // the build root, assembled once per run
 }
 
@@ -129,7 +127,6 @@ func WithRemoteCache(remote cache.Remote, warn func(error)) Option {
 // live in opts.CacheDir.
 func New(opts Options, options ...Option) *Builder {
 	b := &Builder{opts: opts, run: toolchain.Exec, memo: cache.LoadMemo(filepath.Join(opts.CacheDir, "digests.json"))}
-	b.debian = &debian.SourceApt{CacheDir: opts.CacheDir, Suite: Suite, Sources: opts.AptSources}
 	if !opts.NoCache {
 		b.store = &cache.ReadThrough{Store: cache.Store{Dir: filepath.Join(opts.CacheDir, "actions"), Link: opts.CacheLink}}
 	}
@@ -142,7 +139,6 @@ func New(opts Options, options ...Option) *Builder {
 	for _, o := range options {
 		o(b)
 	}
-	b.debian.Run = DebianRun(b.run)
 	return b
 }
 

@@ -376,10 +376,10 @@ func (e *libraryError) Error() string { return e.err.Error() }
 func (e *libraryError) Unwrap() error { return e.err }
 
 // sources is the pinned-source store of the cache directory, fetching
-// Debian source packages with the run's private source apt over the
-// machine's mirror.
+// the files of Debian source packages by pool path, in Go (the machine's
+// mirror, then Debian's archive: no apt on the host).
 func (b *Builder) sources() *source.Store {
-	return &source.Store{Cache: b.opts.CacheDir, Client: http.DefaultClient, Stall: b.opts.StallTimeout, Debian: b.debian.Download}
+	return &source.Store{Cache: b.opts.CacheDir, Client: http.DefaultClient, Stall: b.opts.StallTimeout, Debian: b.fetcher().FetchSource}
 }
 
 // patchRun adapts a job's step runner to source.Run (GNU patch), writing

@@ -107,5 +107,7 @@ func (b *Builder) fetcher() *debian.Fetcher {
 	if br := b.opts.BuildRoot; br != nil && br.Fetch != nil {
 		return br.Fetch
 	}
-	return debian.MachineFetcher(b.opts.CacheDir, b.opts.AptSources, Suite)
+	f := debian.MachineFetcher(b.opts.CacheDir, b.opts.AptSources, Suite)
+	f.Stall = b.opts.StallTimeout
+	return f
 }

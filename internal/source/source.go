@@ -36,11 +36,12 @@ import (
 	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
-// DebianFetcher downloads the files of the Debian source package pkg at
-// version (its .dsc, .orig.tar.* and .debian.tar.*, as `apt-get source
-// --download-only` does) into dir, an empty directory. The caller checks
-// every file it uses against the recipe's pins, so the fetcher need not.
-type DebianFetcher func(ctx context.Context, pkg, version, dir string) error
+// DebianFetcher downloads into dir, an empty directory, the files of the
+// Debian source package pkg at version that files names (file name ->
+// sha256, hex): the ones the store lacks. The store checks every file
+// against its pin again as it keeps it, so a fetcher that checks nothing
+// cannot spoil it.
+type DebianFetcher func(ctx context.Context, pkg, version string, files map[string]string, dir string) error
 
 // Store is the content-addressed store of source files under a cache
 // directory, and how to fill it.
@@ -183,8 +184,8 @@ func (s *Store) FetchURL(ctx context.Context, dir, rawURL string, pin recipe.SHA
 // package pkg at version. Files already in the store need no fetcher and no
 // network; nor do the files dir (the recipe folder; "" for none) holds
 // under their own names, which are checked against their pins and kept;
-// for the others the Debian fetcher downloads the package into a
-// temporary folder of the cache and each pinned file is checked and kept.
+// the Debian fetcher downloads the others into a temporary folder of the
+// cache, and each is checked against its pin and kept.
 func (s *Store) FetchDebian(ctx context.Context, dir, pkg, version string, files map[string]recipe.Pin) (map[string]string, error) {
 	what := fmt.Sprintf("Debian source %s %s", pkg, version)
 	names := make([]string, 0, len(files))
@@ -229,7 +230,11 @@ func (s *Store) FetchDebian(ctx context.Context, dir, pkg, version string, files
 		return nil, fmt.Errorf("fetching %s: %w", what, err)
 	}
 	defer os.RemoveAll(tmp)
-	if err := s.Debian(ctx, pkg, version, tmp); err != nil {
+	want := map[string]string{}
+	for _, n := range missing {
+		want[n] = digests[n]
+	}
+	if err := s.Debian(ctx, pkg, version, want, tmp); err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", what, err)
 	}
 	for _, n := range missing {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -185,7 +186,7 @@ func TestFetchDebian(t *testing.T) {
 	deb := testutil.XZ(t, testutil.Tar(t, testutil.TarFile("debian/changelog", "jq\n")))
 	files := map[string]recipe.Pin{"jq_1.6.orig.tar.gz": must(recipe.ParsePin("sha256:" + sum(orig))), "jq_1.6-2.debian.tar.xz": must(recipe.ParsePin("sha256:" + sum(deb)))}
 	var calls atomic.Int32
-	fetch := func(ctx context.Context, pkg, version, dir string) error {
+	fetch := func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
 		calls.Add(1)
 		if pkg != "jq" || version != "1.6-2" {
 			t.Errorf("fetcher asked for %s %s", pkg, version)
@@ -197,7 +198,18 @@ func TestFetchDebian(t *testing.T) {
 	}
 	cache := t.TempDir()
 	s := &source.Store{Cache: cache, Debian: fetch}
-	got, err := s.FetchDebian(t.Context(), "", "jq", "1.6-2", files)
+	// One file vendored in the recipe folder: the fetcher is asked only for the other.
+	vendor := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(vendor, "jq_1.6-2.debian.tar.xz"), deb)
+	asked := map[string]string{}
+	s.Debian = func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
+		maps.Copy(asked, want)
+		return fetch(ctx, pkg, version, want, dir)
+	}
+	got, err := s.FetchDebian(t.Context(), vendor, "jq", "1.6-2", files)
+	if want := map[string]string{"jq_1.6.orig.tar.gz": sum(orig)}; !maps.Equal(asked, want) {
+		t.Errorf("the fetcher was asked for %v, want %v (the store's missing files, with their pins)", asked, want)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +245,7 @@ func TestFetchDebian(t *testing.T) {
 		}
 	})
 	t.Run("fetcher fails", func(t *testing.T) {
-		failing := func(ctx context.Context, pkg, version, dir string) error {
+		failing := func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
 			return errors.New("E: Can not find version '9.9' of package 'jq'")
 		}
 		_, err := (&source.Store{Cache: t.TempDir(), Debian: failing}).FetchDebian(t.Context(), "", "jq", "9.9", files)
@@ -385,7 +397,7 @@ debian_patches = true
 files = { "demo_1.0.orig.tar.gz" = "sha256:`+sum(orig)+`", "demo_1.0-1.debian.tar.xz" = "sha256:`+sum(deb)+`" }
 `, map[string]string{"two-three.patch": patch2})
 	var calls int
-	fetch := func(ctx context.Context, pkg, version, dir string) error {
+	fetch := func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
 		calls++
 		testutil.WriteFile(t, filepath.Join(dir, "demo_1.0.orig.tar.gz"), orig)
 		testutil.WriteFile(t, filepath.Join(dir, "demo_1.0-1.debian.tar.xz"), deb)
@@ -537,7 +549,10 @@ files = { "demo_1.0.orig.tar.xz" = "sha256:` + sum(orig) + `" }
 		bad[len(bad)/2] ^= 0xff
 		r := loadRecipe(t, toml, map[string]string{"demo_1.0.orig.tar.xz": string(bad)})
 		var calls int
-		fetch := func(ctx context.Context, pkg, version, dir string) error { calls++; return nil }
+		fetch := func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
+			calls++
+			return nil
+		}
 		cache := t.TempDir()
 		s := &source.Store{Cache: cache, Debian: fetch, Client: &http.Client{Transport: failing{}}}
 		dir := t.TempDir()
@@ -573,7 +588,7 @@ files = { "demo_1.0.orig.tar.xz" = "sha256:` + sum(orig) + `" }
 	t.Run("without a copy the fetcher runs", func(t *testing.T) {
 		r := loadRecipe(t, toml, nil)
 		var calls int
-		fetch := func(ctx context.Context, pkg, version, dir string) error {
+		fetch := func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
 			calls++
 			testutil.WriteFile(t, filepath.Join(dir, "demo_1.0.orig.tar.xz"), orig)
 			return nil
@@ -584,6 +599,16 @@ files = { "demo_1.0.orig.tar.xz" = "sha256:` + sum(orig) + `" }
 		}
 		if calls != 1 {
 			t.Errorf("fetcher called %d times, want 1", calls)
+		}
+	})
+	t.Run("a fetcher's failure names the recipe", func(t *testing.T) {
+		r := loadRecipe(t, toml, nil)
+		gone := func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
+			return errors.New("demo_1.0.orig.tar.xz is gone")
+		}
+		err := (&source.Store{Cache: t.TempDir(), Debian: gone}).Tree(t.Context(), execRun, r, filepath.Join(t.TempDir(), "src"))
+		if err == nil || !strings.Contains(err.Error(), "source of "+r.Name+": ") || !strings.Contains(err.Error(), "is gone") {
+			t.Errorf("error = %v, want the recipe %s and the fetcher's error", err, r.Name)
 		}
 	})
 	t.Run("the store comes first", func(t *testing.T) {

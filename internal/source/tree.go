@@ -62,7 +62,7 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 	case recipe.SourceDebian:
 		files, err := s.FetchDebian(ctx, r.Dir, src.Debian, src.Version, src.Files)
 		if err != nil {
-			return err
+			return fmt.Errorf("laying out the source of %s: %w", r.Name, err)
 		}
 		if err := tarball.Extract(files[src.OrigTarball()], tree, 1); err != nil {
 			return archiveError(src.OrigTarball(), err)
