@@ -6,7 +6,6 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -319,8 +318,10 @@ func ProgramVersion(sourceDigest string) string {
 	return "0+src." + hex[:min(12, len(hex))]
 }
 
-// SourceDigest is sha256 over the recipe's inputs (names and contents, in
-// sorted order): the label that ties an image to its sources.
+// SourceDigest is sha256 over the recipe's inputs (names and digests, in
+// sorted order, recipe.toml by its build fields as in compile keys): the
+// label that ties an image to its sources. It changes only with what
+// changes the compile key, so a kept image's label is never stale.
 func SourceDigest(rc *recipe.Recipe) (string, error) {
 	inputs, err := rc.Inputs()
 	if err != nil {
@@ -328,17 +329,11 @@ func SourceDigest(rc *recipe.Recipe) (string, error) {
 	}
 	h := sha256.New()
 	for _, in := range inputs {
-		f, err := os.Open(filepath.Join(rc.Dir, in))
+		d, err := inputDigest(rc, in)
 		if err != nil {
 			return "", fmt.Errorf("hashing inputs of %s: %w", rc.Name, err)
 		}
-		fmt.Fprintf(h, "%s\x00", path.Clean(filepath.ToSlash(in)))
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return "", fmt.Errorf("hashing inputs of %s: %w", rc.Name, err)
-		}
-		h.Write([]byte{0})
+		fmt.Fprintf(h, "%s\x00%s\x00", path.Clean(filepath.ToSlash(in)), d)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
