@@ -170,11 +170,11 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 // its stage as stage.tar. It returns the log and the outputs by name.
 func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out string) ([]byte, map[string]string, error) {
 	var log bytes.Buffer
-	tmpRoot := filepath.Join(b.opts.CacheDir, "tmp")
-	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("creating temp dir: %w", err)
+	tmpRoot, err := b.buildTempRoot()
+	if err != nil {
+		return nil, nil, err
 	}
-	work, err := os.MkdirTemp(tmpRoot, "project"+TempMark)
+	work, err := os.MkdirTemp(tmpRoot, "fromscratch-project"+TempMark)
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating work dir: %w", err)
 	}
@@ -226,10 +226,13 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 	p := b.project(j, rc, src, filepath.Join(work, "work"), stage, deps, j.Tool.Resolved)
 	blog, berr := b.runBuild(ctx, run, j, p)
 	log.Write(blog)
+	files := map[string]string{}
+	if err := keepConfigLog(src, out, scrub, files); err != nil && berr == nil {
+		berr = err
+	}
 	if berr != nil {
 		return scrub(log.Bytes()), nil, errors.New(string(scrub([]byte(berr.Error()))))
 	}
-	files := map[string]string{}
 	if rc.IsLibrary() {
 		tarPath := filepath.Join(out, stageFile)
 		if err := tarball.Write(stage, tarPath, b.opts.BuildDate); err != nil {
@@ -257,6 +260,29 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 		}
 	}
 	return scrub(log.Bytes()), files, nil
+}
+
+// configLog is autoconf's log. It is kept next to build.log in the
+// cell's folder (and the action cache), whether configure succeeded or
+// not, so that a configure's answers can be checked once the work folder
+// is gone. Like build.log it is a log, not an output: no image, release or
+// reproducibility check reads it, and the machine's folders in it are
+// scrubbed as in build.log.
+const configLog = "config.log"
+
+// keepConfigLog copies the source tree's config.log, scrubbed, into out
+// and names it in files; a tree without one (no configure ran) is fine.
+func keepConfigLog(src, out string, scrub func([]byte) []byte, files map[string]string) error {
+	data, err := os.ReadFile(filepath.Join(src, configLog))
+	if err != nil {
+		return nil
+	}
+	dst := filepath.Join(out, configLog)
+	if err := atomicfile.Write(dst, scrub(data), 0o644); err != nil {
+		return fmt.Errorf("keeping config.log: %w", err)
+	}
+	files[configLog] = dst
+	return nil
 }
 
 // libraryStage returns the path of lib's stage tarball in j's cell: from

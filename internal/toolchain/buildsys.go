@@ -161,7 +161,11 @@ func (p Project) Files() []File {
 	var out []File
 	for _, t := range p.tools() {
 		if len(t.argv) > 1 {
-			out = append(out, File{filepath.Join(p.binDir(), t.name), script(t.argv), 0o755})
+			data := script(t.argv)
+			if t.name == "cc" || t.name == "c++" {
+				data = compilerScript(t.argv)
+			}
+			out = append(out, File{filepath.Join(p.binDir(), t.name), data, 0o755})
 		}
 	}
 	pc := []string{"pkg-config"}
