@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -95,7 +96,27 @@ func (b *Builder) checkELF(_ context.Context, r *Result) error {
 		return err
 	}
 	r.Info = info
-	return checkLinkage(info, r.Job.Cell.Platform, r.Job.Cell.Linkage)
+	if err := checkLinkage(info, r.Job.Cell.Platform, r.Job.Cell.Linkage); err != nil {
+		return err
+	}
+	if r.Job.Def != nil && r.Job.Def.Strips(r.Job.Cell.Linkage) {
+		return checkStripped(info)
+	}
+	return nil
+}
+
+// checkStripped fails a binary that holds a symbol table though its cell
+// links with -s. It is a failure rather than a strip after the fact: a
+// build that dropped the cell's -s dropped the rest of the cell's LDFLAGS
+// too (-static, the build id, the dependencies' -L), and only the recipe
+// can pass them back.
+func checkStripped(info *elfdeps.Info) error {
+	if !info.Symtab {
+		return nil
+	}
+	return errors.New("the binary holds a symbol table (.symtab) though the cell links with -s: " +
+		"the build replaced the cell's LDFLAGS (a configure or Makefile that sets its own, or make_args with LDFLAGS=); " +
+		"pass them back with make_args = [\"LDFLAGS={ldflags}\"], or a patch")
 }
 
 // checkLinkage verifies from the ELF that a binary is what its cell says:

@@ -197,6 +197,7 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	if len(r.MakeArgs) > 0 && r.Build == BuildCMake {
 		bad("make_args", "not for build = \"cmake\", which runs Ninja (allowed with autotools and make; use cmake_args)")
 	}
+	r.validateFlagArgs(bad)
 	if r.Built != "" && r.Build != BuildMake {
 		bad("built", "only for build = \"make\" (a Makefile without an install target)")
 	}
@@ -269,6 +270,37 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 		}
 	}
 	r.validateSource(bad)
+}
+
+// cellFlagVars are the flag variables the cell sets: the placeholder
+// that stands for the cell's value, and the recipe field that adds to it.
+var cellFlagVars = map[string]struct{ placeholder, field string }{
+	"CFLAGS":   {"{cflags}", "cflags"},
+	"CXXFLAGS": {"{cflags}", "cflags"},
+	"CPPFLAGS": {"{cppflags}", "defines"},
+	"LDFLAGS":  {"{ldflags}", "ldflags"},
+}
+
+// validateFlagArgs refuses make_args and configure_args that set a flag
+// variable of the cell without its placeholder: LDFLAGS=-static would
+// replace the cell's own flags (-s, the build id, -static, the
+// dependencies' -L) instead of adding to them.
+func (r *Recipe) validateFlagArgs(bad func(field, format string, a ...any)) {
+	for _, l := range []struct {
+		field string
+		args  []string
+	}{{"make_args", r.MakeArgs}, {"configure_args", r.ConfigureArgs}} {
+		for i, a := range l.args {
+			name, value, ok := strings.Cut(a, "=")
+			v, flag := cellFlagVars[name]
+			if !ok || !flag || strings.Contains(value, v.placeholder) {
+				continue
+			}
+			bad(fmt.Sprintf("%s[%d]", l.field, i), "%q replaces the cell's own %s (-O2, -s, -static, the dependencies' paths): "+
+				"put the flags in %s, which adds them to the cell's, or keep the cell's with \"%s=%s %s\"",
+				a, name, v.field, name, v.placeholder, value)
+		}
+	}
 }
 
 // stagePathProblem says what is wrong with a path relative to the stage

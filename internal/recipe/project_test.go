@@ -130,6 +130,11 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"make args with cmake", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"usr/bin/demo\"\nmake_args = [\"V=1\"]\n",
 			[]string{"make_args: not for build = \"cmake\""}},
 		{"built with autotools", auto + "built = \"demo\"\n", []string{`built: only for build = "make"`}},
+		{"make_args replacing LDFLAGS", auto + "make_args = [\"V=1\", \"LDFLAGS=-static -Wl,--fatal-warnings\"]\n",
+			[]string{`make_args[1]: "LDFLAGS=-static -Wl,--fatal-warnings" replaces the cell's own LDFLAGS`, "put the flags in ldflags",
+				`"LDFLAGS={ldflags} -static -Wl,--fatal-warnings"`}},
+		{"configure_args replacing CFLAGS", auto + "configure_args = [\"CFLAGS=-O0\"]\n",
+			[]string{`configure_args[0]: "CFLAGS=-O0" replaces the cell's own CFLAGS`, "put the flags in cflags"}},
 		{"sources with a build system", auto + "sources = [\"main.c\"]\n", []string{`sources: a recipe with build = "autotools" builds its source tree`}},
 		{"libraries with a build system", auto + "libraries = [\"z\"]\n", []string{`libraries: only for build = "files"`, "add -l flags to ldflags"}},
 		{"include dirs with a build system", auto + "include_dirs = [\"inc\"]\n", []string{`include_dirs: only for build = "files"`, "add -I flags to cflags"}},
@@ -182,6 +187,16 @@ func TestLoadProjectErrors(t *testing.T) {
 				t.Errorf("error %v is not a *FieldError", err)
 			}
 		})
+	}
+}
+
+// make_args and configure_args may set a flag variable when they keep the
+// cell's flags through its placeholder.
+func TestFlagArgsKeepingTheCells(t *testing.T) {
+	toml := "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n" +
+		"make_args = [\"LDFLAGS={ldflags} -lm\", \"CFLAGS={cflags} -g0\", \"LIBS=-lm\"]\nconfigure_args = [\"CPPFLAGS={cppflags} -DX\"]\n"
+	if _, err := recipe.Load(writeRecipe(t, "demo", map[string]string{"recipe.toml": toml})); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -27,7 +27,7 @@ func zigProject(t *testing.T, work string) (toolchain.Project, []string) {
 	}
 	tg, _ := d.Target(recipe.AMD64)
 	p := toolchain.Project{Def: d, Target: tg, Linkage: recipe.Static, Resolved: map[string]string{"zig": zig},
-		Recipe: &recipe.Recipe{Name: "two", Language: recipe.C, Build: recipe.BuildMake, Binary: "usr/bin/two"},
+		Recipe:    &recipe.Recipe{Name: "two", Language: recipe.C, Build: recipe.BuildMake, Binary: "usr/bin/two"},
 		SourceDir: work, WorkDir: filepath.Join(work, "w"), StageDir: filepath.Join(work, "stage")}
 	for _, f := range p.Files() {
 		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
