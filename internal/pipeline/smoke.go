@@ -32,6 +32,11 @@ func (b *Builder) smokeAll(ctx context.Context, rep *Report) {
 		return
 	}
 	engine, why := smoke.Detect(ctx, b.opts.EngineEnv)
+	if engine != nil {
+		// The images the runs loaded go; losing a removal only leaves an
+		// image behind, never a wrong result.
+		defer engine.Cleanup(context.WithoutCancel(ctx))
+	}
 	b.forEach(ctx, "smoke", todo, func(ctx context.Context, j Job) *Result {
 		r := rep.Results[j.Cell.String()]
 		spec, want, err := b.smokeSpec(r)
