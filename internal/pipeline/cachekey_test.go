@@ -287,10 +287,11 @@ func TestCompileKeyOfRecipeToml(t *testing.T) {
 	}
 	toml := okprog[recipe.FileName]
 	for name, changed := range map[string]string{
-		"comment":     "# another comment\n" + toml,
-		"description": strings.Replace(toml, `"ok"`, `"still ok"`, 1),
-		"smoke":       strings.Replace(toml, `stdout = ""`, "stdout_regexp = \"^$\"\nargs = [\"-v\"]\ntimeout = \"5s\"", 1),
-		"exclusion":   toml + "[[exclude]]\nplatform = \"linux/riscv64\"\nreason = \"slow\"\n",
+		"comment":           "# another comment\n" + toml,
+		"description":       strings.Replace(toml, `"ok"`, `"still ok"`, 1),
+		"smoke":             strings.Replace(toml, `stdout = ""`, "stdout_regexp = \"^$\"\nargs = [\"-v\"]\ntimeout = \"5s\"", 1),
+		"exclusion":         toml + "[[exclude]]\nplatform = \"linux/riscv64\"\nreason = \"slow\"\n",
+		"static smoke_args": toml + "[static]\nsmoke_args = [\"--static\"]\n",
 	} {
 		if k := key(t, "okprog", with(changed)); k != ref {
 			t.Errorf("a change of the %s changed the compile key", name)
@@ -298,5 +299,8 @@ func TestCompileKeyOfRecipeToml(t *testing.T) {
 	}
 	if k := key(t, "okprog", with(strings.Replace(toml, "build =", "make_args = [\"V=1\"]\nbuild =", 1))); k == ref {
 		t.Errorf("a change of make_args kept the compile key")
+	}
+	if k := key(t, "okprog", with(toml+"[static]\nmake_args = [\"V=1\"]\n")); k == ref {
+		t.Errorf("a change of the static cells' make_args kept the static cell's compile key")
 	}
 }

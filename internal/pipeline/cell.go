@@ -248,7 +248,7 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	img, err := Pack(j.Recipe.Name, r.Binary, r.Closure, image.Spec{
 		Layers:   extra,
 		Platform: string(j.Cell.Platform),
-		Cmd:      j.Recipe.Smoke.Args,
+		Cmd:      j.Recipe.Args(j.Cell.Linkage).SmokeArgs,
 		Labels: map[string]string{
 			"dev.fromscratch.recipe":            j.Recipe.Name,
 			"dev.fromscratch.toolchain":         j.Def.Name,

@@ -139,7 +139,7 @@ func bytesDigest(data []byte) string {
 func (b *Builder) imageKey(r *Result) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "image/v2\x00%s\x00%s\x00%d\x00%q\x00%q\x00%q\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(),
-		r.Job.Recipe.Smoke.Args, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision)
+		r.Job.Recipe.Args(r.Job.Cell.Linkage).SmokeArgs, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision)
 	if r.Closure != nil {
 		for _, f := range r.Closure.Files {
 			size, mtime, ino := statOf(f.Source)

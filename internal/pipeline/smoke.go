@@ -84,7 +84,7 @@ func (b *Builder) smokeSpec(r *Result) (smoke.Spec, smoke.Expect, error) {
 		Tag:        r.Job.Cell.Tag(),
 		Platform:   string(r.Job.Cell.Platform),
 		Entrypoint: []string{"/" + rc.Name},
-		Cmd:        rc.Smoke.Args,
+		Cmd:        rc.Args(r.Job.Cell.Linkage).SmokeArgs,
 		Unpack:     func(dir string) error { return image.Unpack(img, dir) },
 		Stdin:      stdin,
 		Timeout:    rc.Smoke.TimeoutOrDefault(),

@@ -9,13 +9,15 @@ import (
 
 // BuildDigest is the sha256 of what recipe.toml says about building:
 // every parsed field but the ones no compile reads (the folder's name and
-// path, the description, the smoke run and the exclusions). Compile keys
+// path, the description, the smoke run, the linkages' smoke_args and the
+// exclusions). Compile keys
 // take it instead of the file's bytes, so a comment, a reformatting or a
 // smoke change leaves every compiled cell as it is.
 func (r *Recipe) BuildDigest() (string, error) {
 	c := *r
 	c.Name, c.Dir, c.Description = "", "", ""
 	c.Smoke, c.Exclude = Smoke{}, nil
+	c.Static.SmokeArgs, c.Dynamic.SmokeArgs = nil, nil
 	data, err := json.Marshal(c) // maps are written with sorted keys
 	if err != nil {
 		return "", fmt.Errorf("digesting recipe %s: %w", r.Name, err)

@@ -168,6 +168,12 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	onlyProject("runtime_files", len(r.RuntimeFiles) > 0)
 	onlyProject("patches", len(r.Patches) > 0)
 	onlyProject("source", r.Source.Kind() != SourceFolder)
+	for _, la := range []struct {
+		name string
+		args LinkageArgs
+	}{{"static", r.Static}, {"dynamic", r.Dynamic}} {
+		r.validateLinkageArgs(la.name, la.args, onlyProject, bad)
+	}
 	if !project {
 		onlyProject("configure_args", len(r.ConfigureArgs) > 0)
 		onlyProject("configure_style", r.ConfigureStyle != "")
@@ -272,6 +278,28 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	r.validateSource(bad)
 }
 
+// validateLinkageArgs checks the [static] or [dynamic] table (name) as
+// the common fields of the same names are checked: build-system arguments
+// only with the build system that takes them.
+func (r *Recipe) validateLinkageArgs(name string, a LinkageArgs, onlyProject func(string, bool), bad func(field, format string, a ...any)) {
+	for _, f := range []struct {
+		field string
+		set   bool
+		build BuildSystem // the only build system it is for; "" for autotools and make
+	}{{"configure_args", len(a.ConfigureArgs) > 0, BuildAutotools}, {"cmake_args", len(a.CMakeArgs) > 0, BuildCMake}, {"make_args", len(a.MakeArgs) > 0, ""}} {
+		field := name + "." + f.field
+		switch {
+		case !f.set:
+		case !r.IsProject():
+			onlyProject(field, true)
+		case f.build != "" && r.Build != f.build:
+			bad(field, "only for build = %q (this recipe has build = %q)", f.build, r.Build)
+		case f.build == "" && r.Build == BuildCMake:
+			bad(field, "not for build = \"cmake\", which runs Ninja (allowed with autotools and make; use %s.cmake_args)", name)
+		}
+	}
+}
+
 // cellFlagVars are the flag variables the cell sets: the placeholder
 // that stands for the cell's value, and the recipe field that adds to it.
 var cellFlagVars = map[string]struct{ placeholder, field string }{
@@ -289,7 +317,11 @@ func (r *Recipe) validateFlagArgs(bad func(field, format string, a ...any)) {
 	for _, l := range []struct {
 		field string
 		args  []string
-	}{{"make_args", r.MakeArgs}, {"configure_args", r.ConfigureArgs}} {
+	}{
+		{"make_args", r.MakeArgs}, {"configure_args", r.ConfigureArgs},
+		{"static.make_args", r.Static.MakeArgs}, {"static.configure_args", r.Static.ConfigureArgs},
+		{"dynamic.make_args", r.Dynamic.MakeArgs}, {"dynamic.configure_args", r.Dynamic.ConfigureArgs},
+	} {
 		for i, a := range l.args {
 			name, value, ok := strings.Cut(a, "=")
 			v, flag := cellFlagVars[name]

@@ -45,12 +45,12 @@ func (autotools) steps(p Project) []Command {
 	if sharesConfigCache(p) {
 		conf = append(conf, "--cache-file="+localConfigCache(p))
 	}
-	conf = append(conf, p.ExpandArgs(p.Recipe.ConfigureArgs)...)
+	conf = append(conf, p.ExpandArgs(p.Recipe.Args(p.Linkage).ConfigureArgs)...)
 	var vars []string
 	if static && p.Libtool {
 		vars = append(vars, "LDFLAGS="+strings.Join(append(p.LDFlags(), "-all-static"), " "))
 	}
-	vars = append(vars, p.ExpandArgs(p.Recipe.MakeArgs)...)
+	vars = append(vars, p.ExpandArgs(p.Recipe.Args(p.Linkage).MakeArgs)...)
 	var steps []Command
 	if p.Recipe.Autoreconf {
 		steps = append(steps, Command{Args: []string{"autoreconf", "-fi"}, Dir: p.SourceDir, Phase: PhaseConfigure})
@@ -150,11 +150,11 @@ func mergeConfigCache(base, over []byte) []byte {
 // static links), so its answers hold for it alone: its configure runs
 // without the shared cache.
 func sharesConfigCache(p Project) bool {
-	r := p.Recipe
+	r, args := p.Recipe, p.Recipe.Args(p.Linkage)
 	if p.ConfigCache == "" || r.PlainConfigure() {
 		return false
 	}
-	if len(r.CFlags) > 0 || len(r.LDFlags) > 0 || len(r.Defines) > 0 {
+	if len(args.CFlags) > 0 || len(args.LDFlags) > 0 || len(r.Defines) > 0 {
 		return false
 	}
 	for k := range r.Env {
@@ -162,7 +162,7 @@ func sharesConfigCache(p Project) bool {
 			return false
 		}
 	}
-	for _, a := range r.ConfigureArgs {
+	for _, a := range args.ConfigureArgs {
 		if name, _, ok := strings.Cut(a, "="); ok && !strings.HasPrefix(name, "-") {
 			return false
 		}

@@ -217,7 +217,7 @@ func (p Project) CFlags() []string {
 			f = append(f, "-ffile-prefix-map="+d+"=.")
 		}
 	}
-	return append(f, p.Recipe.CFlags...)
+	return append(f, p.Recipe.Args(p.Linkage).CFlags...)
 }
 
 // CPPFlags find the dependencies' headers, and hold the recipe's defines.
@@ -240,7 +240,7 @@ func (p Project) LDFlags() []string {
 	if p.DepStage != "" {
 		f = append(f, "-L"+filepath.Join(p.DepStage, "usr", "lib"))
 	}
-	return append(f, p.Recipe.LDFlags...)
+	return append(f, p.Recipe.Args(p.Linkage).LDFlags...)
 }
 
 // Env is the environment of every command of the cell: base (Env's

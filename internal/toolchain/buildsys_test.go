@@ -553,3 +553,20 @@ func TestConfigCacheNotSharedWithOwnFlags(t *testing.T) {
 		t.Errorf("a recipe with the cell's flags does not share the cache: %q", conf)
 	}
 }
+
+// A recipe's [static] and [dynamic] arguments reach only their linkage's
+// commands, after the common ones.
+func TestLinkageArgsInSteps(t *testing.T) {
+	for _, l := range recipe.Linkages {
+		p := fakeSharingProject(t)
+		p.Linkage = l
+		p.Recipe.Build, p.Recipe.MakeArgs = recipe.BuildMake, []string{"lz4"}
+		p.Recipe.Dynamic = recipe.LinkageArgs{MakeArgs: []string{"liblz4.so"}, LDFlags: []string{"-Wl,-z,now"}}
+		p.Recipe.Static = recipe.LinkageArgs{CFlags: []string{"-DSTATIC_ONLY"}}
+		all := strings.Join(p.Steps()[0].Args, " ")
+		dynamic := l == recipe.Dynamic
+		if strings.Contains(all, "lz4 liblz4.so") != dynamic || strings.Contains(all, "-Wl,-z,now") != dynamic || strings.Contains(all, "-DSTATIC_ONLY") == dynamic {
+			t.Errorf("%s make: %s", l, all)
+		}
+	}
+}
