@@ -148,7 +148,7 @@ func TestSmallProjectsInSpacedPaths(t *testing.T) {
 	if err != nil || !strings.Contains(string(clog), "ac_cv_func_strdup=yes") {
 		t.Errorf("hi's config.log: %v\n%s", err, clog)
 	}
-	for _, dir := range []string{o.CacheDir, o.OutDir, os.TempDir() + "/fromscratch-project"} {
+	for _, dir := range []string{o.CacheDir, o.OutDir, os.TempDir() + "/fromscratch-project", TempMark} {
 		if strings.Contains(string(clog), dir) {
 			t.Errorf("hi's config.log names %s", dir)
 		}
