@@ -61,6 +61,11 @@ func TestInspectCheckedIn(t *testing.T) {
 			if !slices.Equal(info.Needed, tc.needed) || info.SOName != tc.soname {
 				t.Errorf("NEEDED %q SONAME %q, want %q %q", info.Needed, info.SOName, tc.needed, tc.soname)
 			}
+			// The programs and the library were linked with -s; the
+			// object keeps its symbols.
+			if unstripped := tc.typ == elf.ET_REL; info.Symtab != unstripped {
+				t.Errorf("Symtab %v, want %v", info.Symtab, unstripped)
+			}
 			if (info.Entry != 0) != (tc.typ == elf.ET_EXEC || tc.pie) {
 				t.Errorf("entry point %#x: want one exactly for executables", info.Entry)
 			}

@@ -28,6 +28,8 @@ type Info struct {
 
 	// Sizes from the .text, .data and .bss section headers, 0 if absent.
 	Text, Data, BSS uint64
+	// Symtab is a .symtab section: the file was not stripped.
+	Symtab bool
 }
 
 // Inspect reads r as an ELF file. The dynamic entries are read the way the
@@ -53,6 +55,7 @@ func Inspect(r io.ReaderAt) (*Info, error) {
 	if err := readDynamic(f, info); err != nil {
 		return nil, err
 	}
+	info.Symtab = f.Section(".symtab") != nil
 	for _, s := range []struct {
 		name string
 		dst  *uint64

@@ -18,7 +18,7 @@ var csvColumns = []string{
 	"digest",
 	"smoke_status", "smoke_output", "smoke_reason", "smoke_duration_ms", "smoke_engine",
 	"reproducible", "repro_note", "warnings",
-	"runtime", "build", "source", "depends",
+	"runtime", "build", "source", "depends", "recipe_version",
 }
 
 func csvRecord(r Row) []string {
@@ -37,7 +37,7 @@ func csvRecord(r Row) []string {
 		r.Digest,
 		string(r.Smoke.Status), r.Smoke.Output, r.Smoke.Reason, i(r.Smoke.DurationMS), r.Smoke.Engine,
 		repro, r.ReproNote, strings.Join(r.Warnings, "\n"),
-		r.Runtime, r.Build, r.Source, strings.Join(r.Depends, ","),
+		r.Runtime, r.Build, r.Source, strings.Join(r.Depends, ","), r.RecipeVersion,
 	}
 }
 

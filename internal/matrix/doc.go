@@ -42,7 +42,8 @@
 //	    "runtime": "pinned Debian ...",  // where a dynamic image's loader and libraries come from; omitted when none
 //	    "build": "autotools",           // a real program's build system (autotools, cmake, make); omitted for build = "files"
 //	    "source": "Debian jq 1.6-2.1+deb12u2", // what a real program was built from; omitted for the recipe folder
-//	    "depends": ["onig"]             // the library recipes it was built with; omitted when none
+//	    "depends": ["onig"],            // the library recipes it was built with; omitted when none
+//	    "recipe_version": "0+src.1a2b3c4d5e6f" // the recipe's version, as its image gives it: a partial run drops rows of other versions
 //	  }]
 //	}
 //

@@ -91,6 +91,11 @@ type Row struct {
 	Build   string   `json:"build,omitempty"`
 	Source  string   `json:"source,omitempty"`
 	Depends []string `json:"depends,omitempty"`
+	// RecipeVersion is the version of the recipe the row was made from,
+	// as its image and SBOM give it ("0+src." and 12 hex digits of its
+	// inputs): a later run of part of the matrix keeps only the rows of
+	// the recipes' current versions.
+	RecipeVersion string `json:"recipe_version,omitempty"`
 }
 
 // IsRealProgram reports whether the row is a cell of a real program: a

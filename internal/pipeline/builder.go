@@ -219,7 +219,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 			todo = append(todo, j)
 		}
 	}
-	rep.others = b.otherRows(rep)
+	rep.others = b.otherRows(rep, inv.Known)
 	b.forEach(ctx, "build", todo, func(ctx context.Context, j Job) *Result {
 		r := b.runCell(ctx, j)
 		rep.put(r)
@@ -311,9 +311,11 @@ func (b *Builder) writeLayouts(rep *Report) error {
 // otherRows are the rows of out/matrix.json for the cells this run does
 // not cover, when it covers part of the matrix (some recipes, platforms or
 // toolchains; image:all without every binary): build:recipe NAME updates
-// its recipe's rows and keeps the others. None when there is no matrix
-// yet, or one of another schema.
-func (b *Builder) otherRows(rep *Report) []matrix.Row {
+// its recipe's rows and keeps the others. A row of another version of its
+// recipe than the one in known (the recipes of the project), or of a
+// recipe that is gone, is dropped, never shown as current. None when
+// there is no matrix yet, or one of another schema.
+func (b *Builder) otherRows(rep *Report, known []*recipe.Recipe) []matrix.Row {
 	if len(b.opts.Recipes) == 0 && len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && len(b.opts.Linkages) == 0 && rep.LeftOut == 0 {
 		return nil
 	}
@@ -325,11 +327,18 @@ func (b *Builder) otherRows(rep *Report) []matrix.Row {
 	for _, j := range rep.Jobs {
 		inRun[matrix.Key{Recipe: j.Cell.Recipe, Platform: string(j.Cell.Platform), Toolchain: j.Cell.Toolchain, Linkage: string(j.Cell.Linkage)}] = true
 	}
+	byName := map[string]*recipe.Recipe{}
+	for _, rc := range known {
+		byName[rc.Name] = rc
+	}
+	versions := recipeVersions{}
 	var out []matrix.Row
 	for _, r := range old.Rows {
-		if !inRun[r.Key()] {
-			out = append(out, r)
+		rc := byName[r.Recipe]
+		if inRun[r.Key()] || rc == nil || r.RecipeVersion != versions.of(rc) {
+			continue
 		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,5 +220,87 @@ func TestSmokeKey(t *testing.T) {
 	none := smokeKey(digest, load(t, folder(t), "stdout = \"a\"\n", map[string]string{}))
 	if a == b || a == none {
 		t.Errorf("the stdin text does not count: %s %s %s", a, b, none)
+	}
+}
+
+// okprog is a make project in the recipe folder, as a user writes one.
+var okprog = map[string]string{
+	"main.c":   "int main(void) { return 0; }\n",
+	"Makefile": "okprog: main.c\n\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.c\ninstall: okprog\n\tinstall -D -m 755 okprog $(DESTDIR)/usr/bin/okprog\n",
+	recipe.FileName: "# a make project\ndescription = \"ok\"\nlanguage = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/okprog\"\n" +
+		"[smoke]\nstdout = \"\"\n",
+}
+
+// projectJob is the gcc amd64 static cell of the recipe folder dir,
+// written from files.
+func projectJob(t *testing.T, dir string, files map[string]string) Job {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for n, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := recipe.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := toolchain.Load(filepath.Join(repoRoot(t), "toolchains", "gcc.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, _ := d.Target(recipe.AMD64)
+	return Job{
+		Cell:   recipe.Cell{Recipe: r.Name, Platform: recipe.AMD64, Toolchain: "gcc", Linkage: recipe.Static},
+		Recipe: r, Def: d, Tool: toolchain.Status{Def: d, Target: tgt, Available: true, Version: "12.2.0"},
+	}
+}
+
+// A copy of a recipe folder under another name (cp -r okprog okprog2) is
+// another build: its outputs are named after it, so it may not take the
+// original's cache entry. A comment, the description or the smoke
+// settings of recipe.toml change no compile key (they change no compile);
+// a build field does.
+func TestCompileKeyOfRecipeToml(t *testing.T) {
+	b := New(Options{CacheDir: t.TempDir(), BuildDate: time.Unix(1704067200, 0).UTC()})
+	key := func(t *testing.T, name string, files map[string]string) string {
+		t.Helper()
+		k, err := b.compileKey(projectJob(t, filepath.Join(t.TempDir(), name), files))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.String()
+	}
+	with := func(toml string) map[string]string {
+		f := maps.Clone(okprog)
+		f[recipe.FileName] = toml
+		return f
+	}
+	ref := key(t, "okprog", okprog)
+	if k := key(t, "okprog", okprog); k != ref {
+		t.Fatalf("the same recipe in another folder has another key")
+	}
+	if k := key(t, "okprog2", okprog); k == ref {
+		t.Errorf("a copy under another name has the original's key %s", k)
+	}
+	toml := okprog[recipe.FileName]
+	for name, changed := range map[string]string{
+		"comment":           "# another comment\n" + toml,
+		"description":       strings.Replace(toml, `"ok"`, `"still ok"`, 1),
+		"smoke":             strings.Replace(toml, `stdout = ""`, "stdout_regexp = \"^$\"\nargs = [\"-v\"]\ntimeout = \"5s\"", 1),
+		"exclusion":         toml + "[[exclude]]\nplatform = \"linux/riscv64\"\nreason = \"slow\"\n",
+		"static smoke_args": toml + "[static]\nsmoke_args = [\"--static\"]\n",
+	} {
+		if k := key(t, "okprog", with(changed)); k != ref {
+			t.Errorf("a change of the %s changed the compile key", name)
+		}
+	}
+	if k := key(t, "okprog", with(strings.Replace(toml, "build =", "make_args = [\"V=1\"]\nbuild =", 1))); k == ref {
+		t.Errorf("a change of make_args kept the compile key")
+	}
+	if k := key(t, "okprog", with(toml+"[static]\nmake_args = [\"V=1\"]\n")); k == ref {
+		t.Errorf("a change of the static cells' make_args kept the static cell's compile key")
 	}
 }

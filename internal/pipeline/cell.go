@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -96,7 +96,27 @@ func (b *Builder) checkELF(_ context.Context, r *Result) error {
 		return err
 	}
 	r.Info = info
-	return checkLinkage(info, r.Job.Cell.Platform, r.Job.Cell.Linkage)
+	if err := checkLinkage(info, r.Job.Cell.Platform, r.Job.Cell.Linkage); err != nil {
+		return err
+	}
+	if r.Job.Def != nil && r.Job.Def.Strips(r.Job.Cell.Linkage) {
+		return checkStripped(info)
+	}
+	return nil
+}
+
+// checkStripped fails a binary that holds a symbol table though its cell
+// links with -s. It is a failure rather than a strip after the fact: a
+// build that dropped the cell's -s dropped the rest of the cell's LDFLAGS
+// too (-static, the build id, the dependencies' -L), and only the recipe
+// can pass them back.
+func checkStripped(info *elfdeps.Info) error {
+	if !info.Symtab {
+		return nil
+	}
+	return errors.New("the binary holds a symbol table (.symtab) though the cell links with -s: " +
+		"the build replaced the cell's LDFLAGS (a configure or Makefile that sets its own, or make_args with LDFLAGS=); " +
+		"pass them back with make_args = [\"LDFLAGS={ldflags}\"], or a patch")
 }
 
 // checkLinkage verifies from the ELF that a binary is what its cell says:
@@ -228,7 +248,7 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	img, err := Pack(j.Recipe.Name, r.Binary, r.Closure, image.Spec{
 		Layers:   extra,
 		Platform: string(j.Cell.Platform),
-		Cmd:      j.Recipe.Smoke.Args,
+		Cmd:      j.Recipe.Args(j.Cell.Linkage).SmokeArgs,
 		Labels: map[string]string{
 			"dev.fromscratch.recipe":            j.Recipe.Name,
 			"dev.fromscratch.toolchain":         j.Def.Name,
@@ -319,8 +339,10 @@ func ProgramVersion(sourceDigest string) string {
 	return "0+src." + hex[:min(12, len(hex))]
 }
 
-// SourceDigest is sha256 over the recipe's inputs (names and contents, in
-// sorted order): the label that ties an image to its sources.
+// SourceDigest is sha256 over the recipe's inputs (names and digests, in
+// sorted order, recipe.toml by its build fields as in compile keys): the
+// label that ties an image to its sources. It changes only with what
+// changes the compile key, so a kept image's label is never stale.
 func SourceDigest(rc *recipe.Recipe) (string, error) {
 	inputs, err := rc.Inputs()
 	if err != nil {
@@ -328,17 +350,11 @@ func SourceDigest(rc *recipe.Recipe) (string, error) {
 	}
 	h := sha256.New()
 	for _, in := range inputs {
-		f, err := os.Open(filepath.Join(rc.Dir, in))
+		d, err := inputDigest(rc, in)
 		if err != nil {
 			return "", fmt.Errorf("hashing inputs of %s: %w", rc.Name, err)
 		}
-		fmt.Fprintf(h, "%s\x00", path.Clean(filepath.ToSlash(in)))
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return "", fmt.Errorf("hashing inputs of %s: %w", rc.Name, err)
-		}
-		h.Write([]byte{0})
+		fmt.Fprintf(h, "%s\x00%s\x00", path.Clean(filepath.ToSlash(in)), d)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -57,8 +57,8 @@ func (filesBuild) key(b *Builder, j Job) (cache.Key, error) {
 // after), with the job's step runner: out is its one writable place, the
 // recipe folder is read-only.
 func (filesBuild) build(ctx context.Context, b *Builder, j Job, out string) ([]byte, map[string]string, error) {
-	if err := os.MkdirAll(filepath.Join(b.opts.CacheDir, "tmp"), 0o755); err != nil {
-		return nil, nil, fmt.Errorf("creating temp dir: %w", err)
+	if _, err := b.buildTempRoot(); err != nil { // the steps' TMPDIR
+		return nil, nil, err
 	}
 	plan := j.plan(filepath.Join(out, "obj"), filepath.Join(out, j.Recipe.Name))
 	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
@@ -111,7 +111,7 @@ func (b *Builder) scrubPaths(log []byte, tmp string) []byte {
 // path; objects are left in dir/obj.
 func (b *Builder) CompileTo(ctx context.Context, j Job, dir string) (string, error) {
 	plan := j.plan(filepath.Join(dir, "obj"), filepath.Join(dir, j.Recipe.Name))
-	if err := os.MkdirAll(filepath.Join(b.opts.CacheDir, "tmp"), 0o755); err != nil {
+	if _, err := b.buildTempRoot(); err != nil { // the steps' TMPDIR
 		return "", err
 	}
 	if _, err := b.runBuild(ctx, b.run, j, plan); err != nil {

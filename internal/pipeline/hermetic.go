@@ -94,10 +94,14 @@ func (b *Builder) stepRunner(ctx context.Context, j Job, writable, readOnly []st
 }
 
 // stepTempDir is the TMPDIR of build steps: the sandbox's private /tmp
-// inside the build root, else the cache's tmp/.
+// inside the build root, else buildTempRoot (the cache's tmp/ when its
+// path is safe in a shell).
 func (b *Builder) stepTempDir() string {
 	if b.opts.BuildRoot != nil {
 		return "/tmp"
+	}
+	if d, err := b.buildTempRoot(); err == nil {
+		return d
 	}
 	return filepath.Join(b.opts.CacheDir, "tmp")
 }

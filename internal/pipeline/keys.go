@@ -97,20 +97,34 @@ func (b *Builder) keyInputs(j Job, cb toolchain.CellBuild, extra map[string]stri
 }
 
 // recipeInputs adds the digest of every input file of rc (Recipe.Inputs)
-// to in, by its name in the recipe folder.
+// to in, by its name in the recipe folder (recipe.toml by what it says
+// about building, see inputDigest), and rc's name: the outputs are named
+// after it, so a copy of a recipe folder under another name is another
+// build.
 func recipeInputs(in *cache.Inputs, rc *recipe.Recipe) error {
 	inputs, err := rc.Inputs()
 	if err != nil {
 		return err
 	}
 	for _, f := range inputs {
-		d, err := cache.FileDigest(filepath.Join(rc.Dir, f))
+		d, err := inputDigest(rc, f)
 		if err != nil {
 			return err
 		}
 		in.Files[f] = d
 	}
+	in.Extra["recipe"] = rc.Name
 	return nil
+}
+
+// inputDigest is the digest of rc's input file rel: its bytes, except for
+// recipe.toml, whose parsed build fields count (Recipe.BuildDigest), so
+// that a comment or a smoke change recompiles nothing.
+func inputDigest(rc *recipe.Recipe, rel string) (string, error) {
+	if rel == recipe.FileName {
+		return rc.BuildDigest()
+	}
+	return cache.FileDigest(filepath.Join(rc.Dir, rel))
 }
 
 func bytesDigest(data []byte) string {
@@ -125,7 +139,7 @@ func bytesDigest(data []byte) string {
 func (b *Builder) imageKey(r *Result) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "image/v2\x00%s\x00%s\x00%d\x00%q\x00%q\x00%q\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(),
-		r.Job.Recipe.Smoke.Args, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision)
+		r.Job.Recipe.Args(r.Job.Cell.Linkage).SmokeArgs, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision)
 	if r.Closure != nil {
 		for _, f := range r.Closure.Files {
 			size, mtime, ino := statOf(f.Source)

@@ -188,3 +188,34 @@ func TestJobsMarkNotApplicable(t *testing.T) {
 		}
 	}
 }
+
+// A cell whose toolchain links with -s fails when its binary still holds
+// a symbol table (the build replaced the cell's LDFLAGS), naming it; a
+// stripped one passes.
+func TestUnstrippedBinaryFails(t *testing.T) {
+	cfg, j, fake := fakeJob(t, recipe.Static)
+	cfg.CacheDir = t.TempDir() // never the shared cache's entry of this cell
+	if !j.Def.Strips(recipe.Static) {
+		t.Fatal("gcc's static cells do not link with -s")
+	}
+	unstripped := filepath.Join(repoRoot(t), "internal", "elfdeps", "testdata", "foo.o") // x86-64, with .symtab
+	run := func(ctx context.Context, c toolchain.Command, env []string) ([]byte, error) {
+		out, err := fake(ctx, c, env)
+		if o := c.Args[len(c.Args)-1]; err == nil && filepath.Base(o) == j.Recipe.Name {
+			data, rerr := os.ReadFile(unstripped)
+			if rerr != nil {
+				return nil, rerr
+			}
+			err = os.WriteFile(o, data, 0o755)
+		}
+		return out, err
+	}
+	r := New(cfg, WithRunner(run)).runCell(t.Context(), j)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "symbol table (.symtab) though the cell links with -s") {
+		t.Fatalf("error = %v, want the unstripped binary named", r.Err)
+	}
+	cfg.OutDir, cfg.CacheDir = filepath.Join(t.TempDir(), "out"), t.TempDir()
+	if r := New(cfg, WithRunner(fake)).runCell(t.Context(), j); r.Err != nil {
+		t.Fatalf("a stripped binary: %v", r.Err)
+	}
+}

@@ -175,11 +175,11 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 // error names it.
 func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out string) ([]byte, map[string]string, error) {
 	var log bytes.Buffer
-	tmpRoot := filepath.Join(b.opts.CacheDir, "tmp")
-	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
-		return failedLog(fmt.Errorf("creating temp dir: %w", err))
+	tmpRoot, err := b.buildTempRoot()
+	if err != nil {
+		return failedLog(err)
 	}
-	work, err := os.MkdirTemp(tmpRoot, "project"+TempMark)
+	work, err := os.MkdirTemp(tmpRoot, "fromscratch-project"+TempMark)
 	if err != nil {
 		return failedLog(fmt.Errorf("creating work dir: %w", err))
 	}
@@ -190,7 +190,7 @@ func (b *Builder) runProject(ctx context.Context, j Job, rc *recipe.Recipe, out 
 		data = bytes.ReplaceAll(data, []byte(b.opts.Root), []byte("$ROOT"))
 		return bytes.ReplaceAll(data, []byte(b.opts.CacheDir), []byte("$CACHE"))
 	}
-	files, err := b.projectSteps(ctx, j, rc, work, out, &log)
+	files, err := b.projectSteps(ctx, j, rc, work, out, &log, scrub)
 	if err == nil {
 		return scrub(log.Bytes()), files, nil
 	}
@@ -216,8 +216,8 @@ func failedLog(err error) ([]byte, map[string]string, error) {
 
 // projectSteps are runProject's steps in the work folder: the libraries'
 // stages, the source tree, the build, then the outputs. Each writes what
-// it did to log.
-func (b *Builder) projectSteps(ctx context.Context, j Job, rc *recipe.Recipe, work, out string, log *bytes.Buffer) (map[string]string, error) {
+// it did to log; scrub takes the machine's folders out of a kept file.
+func (b *Builder) projectSteps(ctx context.Context, j Job, rc *recipe.Recipe, work, out string, log *bytes.Buffer, scrub func([]byte) []byte) (map[string]string, error) {
 	src, stage := filepath.Join(work, "src"), filepath.Join(work, "stage")
 	deps, built, err := b.dependencyStage(ctx, j, rc, work, log)
 	if err != nil {
@@ -241,10 +241,14 @@ func (b *Builder) projectSteps(ctx context.Context, j Job, rc *recipe.Recipe, wo
 	p := b.project(j, rc, src, filepath.Join(work, "work"), stage, deps, j.Tool.Resolved)
 	blog, berr := b.runBuild(ctx, run, j, p)
 	log.Write(blog)
+	files := map[string]string{}
+	if err := keepConfigLog(src, out, scrub, files); err != nil && berr == nil {
+		berr = err
+	}
 	if berr != nil {
 		return nil, &loggedError{berr}
 	}
-	return projectOutputs(j, rc, stage, deps, out, built, b.opts.BuildDate)
+	return projectOutputs(j, rc, stage, deps, out, built, files, b.opts.BuildDate)
 }
 
 // sourceLine says in a log where a project's source tree comes from.
@@ -291,8 +295,8 @@ func (b *Builder) dependencyStage(ctx context.Context, j Job, rc *recipe.Recipe,
 
 // projectOutputs puts a built project's outputs into out (see runProject)
 // and returns them by name.
-func projectOutputs(j Job, rc *recipe.Recipe, stage, deps, out string, built map[string]string, date time.Time) (map[string]string, error) {
-	files := map[string]string{}
+// files holds what the build kept already (config.log).
+func projectOutputs(j Job, rc *recipe.Recipe, stage, deps, out string, built, files map[string]string, date time.Time) (map[string]string, error) {
 	if rc.IsLibrary() {
 		tarPath := filepath.Join(out, stageFile)
 		if err := tarball.Write(stage, tarPath, date); err != nil {
@@ -320,6 +324,29 @@ func projectOutputs(j Job, rc *recipe.Recipe, stage, deps, out string, built map
 		}
 	}
 	return files, nil
+}
+
+// configLog is autoconf's log. It is kept next to build.log in the
+// cell's folder (and the action cache), whether configure succeeded or
+// not, so that a configure's answers can be checked once the work folder
+// is gone. Like build.log it is a log, not an output: no image, release or
+// reproducibility check reads it, and the machine's folders in it are
+// scrubbed as in build.log.
+const configLog = "config.log"
+
+// keepConfigLog copies the source tree's config.log, scrubbed, into out
+// and names it in files; a tree without one (no configure ran) is fine.
+func keepConfigLog(src, out string, scrub func([]byte) []byte, files map[string]string) error {
+	data, err := os.ReadFile(filepath.Join(src, configLog))
+	if err != nil {
+		return nil
+	}
+	dst := filepath.Join(out, configLog)
+	if err := atomicfile.Write(dst, scrub(data), 0o644); err != nil {
+		return fmt.Errorf("keeping config.log: %w", err)
+	}
+	files[configLog] = dst
+	return nil
 }
 
 // libraryStage returns the path of lib's stage tarball in j's cell: from

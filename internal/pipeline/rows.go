@@ -12,6 +12,7 @@ import (
 // Rows turns a report into the size matrix: one row per cell.
 func Rows(rep *Report) *matrix.Matrix {
 	m := &matrix.Matrix{SchemaVersion: matrix.SchemaVersion}
+	versions := recipeVersions{}
 	for _, j := range rep.Jobs {
 		row := matrix.Row{
 			Recipe:    j.Cell.Recipe,
@@ -22,6 +23,9 @@ func Rows(rep *Report) *matrix.Matrix {
 			Reason:    j.Reason,
 		}
 		row.ToolchainVersion = j.Tool.Version
+		if j.Recipe != nil {
+			row.RecipeVersion = versions.of(j.Recipe)
+		}
 		j.kind().describe(j, &row)
 		if j.Status != "" {
 			row.Status = j.Status
@@ -32,6 +36,22 @@ func Rows(rep *Report) *matrix.Matrix {
 	}
 	m.Sort()
 	return m
+}
+
+// recipeVersions memoizes the version of each recipe (ProgramVersion of
+// its SourceDigest) by name; "" for one whose inputs cannot be read.
+type recipeVersions map[string]string
+
+func (v recipeVersions) of(rc *recipe.Recipe) string {
+	if ver, ok := v[rc.Name]; ok {
+		return ver
+	}
+	ver := ""
+	if d, err := SourceDigest(rc); err == nil {
+		ver = ProgramVersion(d)
+	}
+	v[rc.Name] = ver
+	return ver
 }
 
 func fill(row *matrix.Row, r *Result) {

@@ -32,6 +32,11 @@ func (b *Builder) smokeAll(ctx context.Context, rep *Report) {
 		return
 	}
 	engine, why := smoke.Detect(ctx, b.opts.EngineEnv)
+	if engine != nil {
+		// The images the runs loaded go; losing a removal only leaves an
+		// image behind, never a wrong result.
+		defer engine.Cleanup(context.WithoutCancel(ctx))
+	}
 	b.forEach(ctx, "smoke", todo, func(ctx context.Context, j Job) *Result {
 		r := rep.Results[j.Cell.String()]
 		spec, want, err := b.smokeSpec(r)
@@ -79,7 +84,7 @@ func (b *Builder) smokeSpec(r *Result) (smoke.Spec, smoke.Expect, error) {
 		Tag:        r.Job.Cell.Tag(),
 		Platform:   string(r.Job.Cell.Platform),
 		Entrypoint: []string{"/" + rc.Name},
-		Cmd:        rc.Smoke.Args,
+		Cmd:        rc.Args(r.Job.Cell.Linkage).SmokeArgs,
 		Unpack:     func(dir string) error { return image.Unpack(img, dir) },
 		Stdin:      stdin,
 		Timeout:    rc.Smoke.TimeoutOrDefault(),

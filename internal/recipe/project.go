@@ -168,6 +168,12 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	onlyProject("runtime_files", len(r.RuntimeFiles) > 0)
 	onlyProject("patches", len(r.Patches) > 0)
 	onlyProject("source", r.Source.Kind() != SourceFolder)
+	for _, la := range []struct {
+		name string
+		args LinkageArgs
+	}{{"static", r.Static}, {"dynamic", r.Dynamic}} {
+		r.validateLinkageArgs(la.name, la.args, onlyProject, bad)
+	}
 	if !project {
 		onlyProject("configure_args", len(r.ConfigureArgs) > 0)
 		onlyProject("configure_style", r.ConfigureStyle != "")
@@ -197,6 +203,7 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	if len(r.MakeArgs) > 0 && r.Build == BuildCMake {
 		bad("make_args", "not for build = \"cmake\", which runs Ninja (allowed with autotools and make; use cmake_args)")
 	}
+	r.validateFlagArgs(bad)
 	if r.Built != "" && r.Build != BuildMake {
 		bad("built", "only for build = \"make\" (a Makefile without an install target)")
 	}
@@ -269,6 +276,63 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 		}
 	}
 	r.validateSource(bad)
+}
+
+// validateLinkageArgs checks the [static] or [dynamic] table (name) as
+// the common fields of the same names are checked: build-system arguments
+// only with the build system that takes them.
+func (r *Recipe) validateLinkageArgs(name string, a LinkageArgs, onlyProject func(string, bool), bad func(field, format string, a ...any)) {
+	for _, f := range []struct {
+		field string
+		set   bool
+		build BuildSystem // the only build system it is for; "" for autotools and make
+	}{{"configure_args", len(a.ConfigureArgs) > 0, BuildAutotools}, {"cmake_args", len(a.CMakeArgs) > 0, BuildCMake}, {"make_args", len(a.MakeArgs) > 0, ""}} {
+		field := name + "." + f.field
+		switch {
+		case !f.set:
+		case !r.IsProject():
+			onlyProject(field, true)
+		case f.build != "" && r.Build != f.build:
+			bad(field, "only for build = %q (this recipe has build = %q)", f.build, r.Build)
+		case f.build == "" && r.Build == BuildCMake:
+			bad(field, "not for build = \"cmake\", which runs Ninja (allowed with autotools and make; use %s.cmake_args)", name)
+		}
+	}
+}
+
+// cellFlagVars are the flag variables the cell sets: the placeholder
+// that stands for the cell's value, and the recipe field that adds to it.
+var cellFlagVars = map[string]struct{ placeholder, field string }{
+	"CFLAGS":   {"{cflags}", "cflags"},
+	"CXXFLAGS": {"{cflags}", "cflags"},
+	"CPPFLAGS": {"{cppflags}", "defines"},
+	"LDFLAGS":  {"{ldflags}", "ldflags"},
+}
+
+// validateFlagArgs refuses make_args and configure_args that set a flag
+// variable of the cell without its placeholder: LDFLAGS=-static would
+// replace the cell's own flags (-s, the build id, -static, the
+// dependencies' -L) instead of adding to them.
+func (r *Recipe) validateFlagArgs(bad func(field, format string, a ...any)) {
+	for _, l := range []struct {
+		field string
+		args  []string
+	}{
+		{"make_args", r.MakeArgs}, {"configure_args", r.ConfigureArgs},
+		{"static.make_args", r.Static.MakeArgs}, {"static.configure_args", r.Static.ConfigureArgs},
+		{"dynamic.make_args", r.Dynamic.MakeArgs}, {"dynamic.configure_args", r.Dynamic.ConfigureArgs},
+	} {
+		for i, a := range l.args {
+			name, value, ok := strings.Cut(a, "=")
+			v, flag := cellFlagVars[name]
+			if !ok || !flag || strings.Contains(value, v.placeholder) {
+				continue
+			}
+			bad(fmt.Sprintf("%s[%d]", l.field, i), "%q replaces the cell's own %s (-O2, -s, -static, the dependencies' paths): "+
+				"put the flags in %s, which adds them to the cell's, or keep the cell's with \"%s=%s %s\"",
+				a, name, v.field, name, v.placeholder, value)
+		}
+	}
 }
 
 // stagePathProblem says what is wrong with a path relative to the stage

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,6 +131,19 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"make args with cmake", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"usr/bin/demo\"\nmake_args = [\"V=1\"]\n",
 			[]string{"make_args: not for build = \"cmake\""}},
 		{"built with autotools", auto + "built = \"demo\"\n", []string{`built: only for build = "make"`}},
+		{"make_args replacing LDFLAGS", auto + "make_args = [\"V=1\", \"LDFLAGS=-static -Wl,--fatal-warnings\"]\n",
+			[]string{`make_args[1]: "LDFLAGS=-static -Wl,--fatal-warnings" replaces the cell's own LDFLAGS`, "put the flags in ldflags",
+				`"LDFLAGS={ldflags} -static -Wl,--fatal-warnings"`}},
+		{"static configure_args with cmake", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"usr/bin/demo\"\n[static]\nconfigure_args = [\"--x\"]\n",
+			[]string{`static.configure_args: only for build = "autotools"`, `build = "cmake"`}},
+		{"dynamic make_args with cmake", "language = \"c\"\nbuild = \"cmake\"\nbinary = \"usr/bin/demo\"\n[dynamic]\nmake_args = [\"V=1\"]\n",
+			[]string{`dynamic.make_args: not for build = "cmake"`, "dynamic.cmake_args"}},
+		{"static make_args on files", "language = \"c\"\nsources = [\"main.c\"]\n[static]\nmake_args = [\"V=1\"]\n", []string{"static.make_args: needs a build system"}},
+		{"dynamic make_args replacing LDFLAGS", auto + "[dynamic]\nmake_args = [\"LDFLAGS=-shared\"]\n",
+			[]string{`dynamic.make_args[0]: "LDFLAGS=-shared" replaces the cell's own LDFLAGS`}},
+		{"unknown linkage key", auto + "[static]\nmake_arg = [\"x\"]\n", []string{"static.make_arg", "unknown key", "static.{cflags,ldflags,configure_args"}},
+		{"configure_args replacing CFLAGS", auto + "configure_args = [\"CFLAGS=-O0\"]\n",
+			[]string{`configure_args[0]: "CFLAGS=-O0" replaces the cell's own CFLAGS`, "put the flags in cflags"}},
 		{"sources with a build system", auto + "sources = [\"main.c\"]\n", []string{`sources: a recipe with build = "autotools" builds its source tree`}},
 		{"libraries with a build system", auto + "libraries = [\"z\"]\n", []string{`libraries: only for build = "files"`, "add -l flags to ldflags"}},
 		{"include dirs with a build system", auto + "include_dirs = [\"inc\"]\n", []string{`include_dirs: only for build = "files"`, "add -I flags to cflags"}},
@@ -182,6 +196,16 @@ func TestLoadProjectErrors(t *testing.T) {
 				t.Errorf("error %v is not a *FieldError", err)
 			}
 		})
+	}
+}
+
+// make_args and configure_args may set a flag variable when they keep the
+// cell's flags through its placeholder.
+func TestFlagArgsKeepingTheCells(t *testing.T) {
+	toml := "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n" +
+		"make_args = [\"LDFLAGS={ldflags} -lm\", \"CFLAGS={cflags} -g0\", \"LIBS=-lm\"]\nconfigure_args = [\"CPPFLAGS={cppflags} -DX\"]\n"
+	if _, err := recipe.Load(writeRecipe(t, "demo", map[string]string{"recipe.toml": toml})); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -303,5 +327,33 @@ func TestDependencies(t *testing.T) {
 	}
 	if _, err := recipe.Dependencies(prog("x", "nope"), all); err == nil || !strings.Contains(err.Error(), "x depends on nope") {
 		t.Errorf("unknown dependency: %v", err)
+	}
+}
+
+// The [static] and [dynamic] tables add their arguments after the common
+// ones, for the cells of their linkage only.
+func TestLinkageArgs(t *testing.T) {
+	toml := "language = \"c\"\nbuild = \"make\"\nbinary = \"usr/bin/lz4\"\nmake_args = [\"lz4\"]\nldflags = [\"-lm\"]\n" +
+		"[smoke]\nargs = [\"-V\"]\n[static]\nsmoke_args = [\"--static\"]\ncflags = [\"-DSTATIC\"]\n[dynamic]\nmake_args = [\"liblz4.so\"]\n"
+	r, err := recipe.Load(writeRecipe(t, "lz4", map[string]string{"recipe.toml": toml}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, d := r.Args(recipe.Static), r.Args(recipe.Dynamic)
+	for _, c := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"static make_args", s.MakeArgs, []string{"lz4"}}, {"dynamic make_args", d.MakeArgs, []string{"lz4", "liblz4.so"}},
+		{"static smoke args", s.SmokeArgs, []string{"-V", "--static"}}, {"dynamic smoke args", d.SmokeArgs, []string{"-V"}},
+		{"static cflags", s.CFlags, []string{"-DSTATIC"}}, {"dynamic cflags", d.CFlags, nil},
+		{"static ldflags", s.LDFlags, []string{"-lm"}},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if len(r.MakeArgs) != 1 || len(r.Smoke.Args) != 1 {
+		t.Errorf("Args changed the recipe: make_args %q, smoke.args %q", r.MakeArgs, r.Smoke.Args)
 	}
 }

@@ -61,6 +61,43 @@ type Recipe struct {
 	RuntimeFiles []string          `toml:"runtime_files"` // installed files the image needs besides the closure
 	Patches      []string          `toml:"patches"`       // patch files in the folder, applied in order with -p1
 	Source       Source            `toml:"source"`        // the pinned source tree; the folder when unset
+
+	// Static and Dynamic are arguments for the cells of one linkage only,
+	// after the common ones ([static] and [dynamic] tables); Args merges
+	// them.
+	Static  LinkageArgs `toml:"static"`
+	Dynamic LinkageArgs `toml:"dynamic"`
+}
+
+// LinkageArgs are the arguments a recipe gives the cells of one linkage,
+// after its common ones: a shared library built only in dynamic cells
+// (make_args), a configure option only for static ones, a smoke argument
+// that only one linkage's program takes.
+type LinkageArgs struct {
+	CFlags        []string `toml:"cflags"`
+	LDFlags       []string `toml:"ldflags"`
+	ConfigureArgs []string `toml:"configure_args"`
+	CMakeArgs     []string `toml:"cmake_args"`
+	MakeArgs      []string `toml:"make_args"`
+	SmokeArgs     []string `toml:"smoke_args"` // after smoke.args
+}
+
+// Args are the arguments of l's cells: the common cflags, ldflags,
+// configure_args, cmake_args, make_args and smoke.args, each followed by
+// the linkage's own.
+func (r *Recipe) Args(l Linkage) LinkageArgs {
+	own := r.Dynamic
+	if l == Static {
+		own = r.Static
+	}
+	return LinkageArgs{
+		CFlags:        slices.Concat(r.CFlags, own.CFlags),
+		LDFlags:       slices.Concat(r.LDFlags, own.LDFlags),
+		ConfigureArgs: slices.Concat(r.ConfigureArgs, own.ConfigureArgs),
+		CMakeArgs:     slices.Concat(r.CMakeArgs, own.CMakeArgs),
+		MakeArgs:      slices.Concat(r.MakeArgs, own.MakeArgs),
+		SmokeArgs:     slices.Concat(r.Smoke.Args, own.SmokeArgs),
+	}
 }
 
 // StaticLibrary is an archive lib<Name>.a built from Sources before the
@@ -261,12 +298,17 @@ func (r *Recipe) CheckToolchains(known []string) error {
 var recipeKeys = map[string][]string{
 	"": {"description", "language", "sources", "include_dirs", "defines", "cflags", "ldflags", "libraries",
 		"static_libraries", "prebuilt", "smoke", "exclude", "build", "kind", "depends", "configure_args", "cmake_args", "make_args",
-		"configure_style", "autoreconf", "env", "binary", "built", "runtime_files", "patches", "source"},
+		"configure_style", "autoreconf", "env", "binary", "built", "runtime_files", "patches", "source", "static", "dynamic"},
 	"static_libraries": {"name", "sources"},
 	"smoke":            {"args", "stdin", "stdin_file", "stdout", "stdout_file", "stdout_regexp", "exit_code", "timeout"},
 	"exclude":          {"platform", "toolchain", "linkage", "reason"},
 	"source":           {"debian", "version", "files", "debian_patches", "url", "sha256", "strip_components"},
+	"static":           linkageKeys,
+	"dynamic":          linkageKeys,
 }
+
+// linkageKeys are the keys of [static] and [dynamic].
+var linkageKeys = []string{"cflags", "ldflags", "configure_args", "cmake_args", "make_args", "smoke_args"}
 
 // unknownKeys is a *FieldError for each key of the file that no field
 // takes (a key inside an unknown table is its table's error), with the

@@ -1,10 +1,13 @@
 package smoke
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,13 +15,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
 // Docker runs images with the docker CLI and a running engine. Its zero value is ready; it loads
-// each archive once and remembers the tags it loaded for Cleanup.
+// each archive once and remembers what it loaded for Cleanup.
+//
+// The engine's tags are one namespace for every client: two runs that load hello:gcc-static-amd64
+// at once would run each other's image, and one's cleanup would remove the other's. So a run
+// never runs by the archive's tag: it runs the image by its ID (the sha256 of its config, read
+// from the archive itself), and holds the image with a tag of its own
+// (fromscratch-smoke/<run>:<n>) until Cleanup, so another run's cleanup cannot remove it.
 type Docker struct {
 	// Env is the environment the docker CLI's settings are taken from:
 	// PATH, HOME and DOCKER_HOST (KEY=VALUE entries, as os.Environ gives
@@ -26,8 +36,16 @@ type Docker struct {
 	Env []string
 
 	mu     sync.Mutex
-	loaded map[string]string // archive identity -> loaded tag
-	tags   []string
+	run    string             // this Docker's random run name, set at the first load
+	loaded map[string]*loaded // by archive identity
+	order  []*loaded
+}
+
+// loaded is one archive this Docker loaded.
+type loaded struct {
+	id   string // the image ID: "sha256:" and the config's digest
+	tag  string // the tag the archive gave it, "" for none
+	hold string // this run's own tag of it
 }
 
 // Name is "docker".
@@ -43,9 +61,13 @@ func (d *Docker) Name() string { return "docker" }
 // start (exit 125-127 with docker's own message, or the program's exec refused) is an error
 // carrying docker's stderr.
 func (d *Docker) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit int, err error) {
-	tag, err := d.load(ctx, s)
+	img, err := d.load(ctx, s)
 	if err != nil {
 		return -1, err
+	}
+	tag := img.tag // for messages; the run is by ID: another run may have moved the tag
+	if tag == "" {
+		tag = img.id
 	}
 	name := "fromscratch-smoke-" + randomID()
 	args := []string{"run", "--rm", "--pull", "never", "--network", "none", "--init", "--ulimit", "core=0", "--name", name}
@@ -55,7 +77,7 @@ func (d *Docker) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exi
 	if s.Stdin != nil {
 		args = append(args, "--interactive")
 	}
-	args = append(append(args, tag), s.Args...)
+	args = append(append(args, img.id), s.Args...)
 	cmd := exec.CommandContext(ctx, "docker", args...)
 	cmd.Env = dockerEnv(d.Env)
 	if s.Stdin != nil {
@@ -98,54 +120,127 @@ func notStarted(exit int, stdoutBytes int64, stderr string) bool {
 	return exit != 0 && stdoutBytes == 0 && execFailed.MatchString(stderr)
 }
 
-// load runs `docker load -i` once per archive (path, size and modification time) and returns
-// the tag to run: s.Tag, or the one docker reports when s.Tag is empty.
-func (d *Docker) load(ctx context.Context, s Spec) (string, error) {
+// load runs `docker load -i` once per archive (path, size and modification time), holds the
+// image with a tag of this run's, and returns what it loaded. s.Tag, when set, must be the tag
+// the archive gives the image.
+func (d *Docker) load(ctx context.Context, s Spec) (*loaded, error) {
 	fi, err := os.Stat(s.Archive)
 	if err != nil {
-		return "", fmt.Errorf("loading %s: %w", s.Name, err)
+		return nil, fmt.Errorf("loading %s: %w", s.Name, err)
 	}
 	abs, err := filepath.Abs(s.Archive)
 	if err != nil {
-		return "", fmt.Errorf("loading %s: %w", s.Name, err)
+		return nil, fmt.Errorf("loading %s: %w", s.Name, err)
 	}
 	key := fmt.Sprintf("%s %d %d", abs, fi.Size(), fi.ModTime().UnixNano())
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if tag, ok := d.loaded[key]; ok && (s.Tag == "" || s.Tag == tag) {
-		return tag, nil
+	if l, ok := d.loaded[key]; ok && (s.Tag == "" || s.Tag == l.tag) {
+		return l, nil
 	}
-	out, err := dockerOutput(ctx, d.Env, "load", "-i", abs)
+	id, tags, err := ArchiveImage(abs)
 	if err != nil {
-		return "", fmt.Errorf("loading %s: %w", s.Archive, err)
+		return nil, fmt.Errorf("loading %s: %w", s.Archive, err)
 	}
-	tag := s.Tag
-	if tag == "" {
-		m := regexp.MustCompile(`(?m)^Loaded image(?: ID)?: (\S+)$`).FindStringSubmatch(out)
-		if m == nil {
-			return "", fmt.Errorf("loading %s: no tag given and none in docker's answer %q", s.Archive, out)
-		}
-		tag = m[1]
+	if s.Tag != "" && !slices.Contains(tags, s.Tag) {
+		return nil, fmt.Errorf("loading %s: it tags no image %s (it has %q)", s.Archive, s.Tag, tags)
+	}
+	if _, err := dockerOutput(ctx, d.Env, "load", "-i", abs); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", s.Archive, err)
+	}
+	if d.run == "" {
+		d.run = randomID()
+	}
+	l := &loaded{id: id, hold: fmt.Sprintf("fromscratch-smoke/%s:%d", d.run, len(d.order)+1)}
+	if len(tags) > 0 {
+		l.tag = tags[0]
+	}
+	// Between the load and this tag another run may have moved the
+	// archive's tag, never the ID: the image to hold is the ID's.
+	if _, err := dockerOutput(ctx, d.Env, "tag", id, l.hold); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", s.Archive, err)
 	}
 	if d.loaded == nil {
-		d.loaded = map[string]string{}
+		d.loaded = map[string]*loaded{}
 	}
-	d.loaded[key] = tag
-	d.tags = append(d.tags, tag)
-	return tag, nil
+	d.loaded[key] = l
+	d.order = append(d.order, l)
+	return l, nil
 }
 
-// Cleanup removes the images this Docker loaded.
+// ArchiveImage reads a docker archive (docker save's format, as image:load
+// and smoke runs load): the ID the engine gives its image (the sha256 of
+// its config) and the tags it gives it.
+func ArchiveImage(path string) (id string, tags []string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	sums := map[string]string{}
+	var manifest []struct {
+		Config   string
+		RepoTags []string
+	}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("reading the archive: %w", err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		if h.Name == "manifest.json" {
+			if err := json.NewDecoder(tr).Decode(&manifest); err != nil {
+				return "", nil, fmt.Errorf("reading the archive's manifest.json: %w", err)
+			}
+			continue
+		}
+		if !strings.HasSuffix(h.Name, ".json") && !strings.HasPrefix(h.Name, "sha256:") {
+			continue // a layer: never a config
+		}
+		sum := sha256.New()
+		if _, err := io.Copy(sum, tr); err != nil {
+			return "", nil, fmt.Errorf("reading the archive: %w", err)
+		}
+		sums[h.Name] = "sha256:" + hex.EncodeToString(sum.Sum(nil))
+	}
+	if len(manifest) != 1 {
+		return "", nil, fmt.Errorf("the archive holds %d images, want 1", len(manifest))
+	}
+	id, ok := sums[manifest[0].Config]
+	if !ok {
+		return "", nil, fmt.Errorf("the archive has no config %s", manifest[0].Config)
+	}
+	return id, manifest[0].RepoTags, nil
+}
+
+// Cleanup removes what this Docker loaded: the archive's tag when it
+// still names the image this run loaded (another run may have moved it to
+// its own), and this run's own tag; the engine deletes an image when its
+// last tag goes. A run of another process holding the same image keeps it
+// by its own tag.
 func (d *Docker) Cleanup(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var errs []error
-	for _, tag := range d.tags {
-		if _, err := dockerOutput(ctx, d.Env, "rmi", "--force", tag); err != nil {
-			errs = append(errs, fmt.Errorf("removing image %s: %w", tag, err))
+	for _, l := range d.order {
+		if l.tag != "" {
+			if id, err := dockerOutput(ctx, d.Env, "image", "inspect", "--format", "{{.Id}}", l.tag); err == nil && strings.TrimSpace(id) == l.id {
+				if _, err := dockerOutput(ctx, d.Env, "rmi", l.tag); err != nil {
+					errs = append(errs, fmt.Errorf("removing image %s: %w", l.tag, err))
+				}
+			}
+		}
+		if _, err := dockerOutput(ctx, d.Env, "rmi", l.hold); err != nil {
+			errs = append(errs, fmt.Errorf("removing image %s: %w", l.hold, err))
 		}
 	}
-	d.tags, d.loaded = nil, nil
+	d.order, d.loaded = nil, nil
 	return errors.Join(errs...)
 }
 

@@ -299,3 +299,52 @@ func TestFindInit(t *testing.T) {
 		t.Errorf("checkStatic(a dynamic hi) = %v, want it refused as dynamically linked", err)
 	}
 }
+
+// Two runs sharing an engine each run their own image, though both
+// archives tag it alike (hello:gcc-static-amd64 of two checkouts): a run
+// runs by image ID, and one run's cleanup leaves the other's image. Each
+// cleanup removes what it loaded.
+func TestDockerRunsSharingAnEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs containers")
+	}
+	one, two := dockerEngine(t), dockerEngine(t)
+	a := newImage(t, compile(t, "gcc", true), "linux/amd64")
+	b := a
+	b.spec.Archive = filepath.Join(t.TempDir(), "image.tar")
+	if err := writeDockerArchive(b.spec.Archive, a.spec.Tag, "linux/amd64", compile(t, "gcc", true), []string{"/hi"}, []string{"7"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	run := func(d *Docker, s Spec, want Expect) {
+		t.Helper()
+		if res := Run(ctx, d, s, want); res.Status != StatusPass {
+			t.Errorf("got %s (%s), want pass", res.Status, res.Reason)
+		}
+	}
+	run(one, a.spec, a.want)
+	run(two, b.spec, Equal("hello from smoke\ncode 7\n", 7)) // the tag now names b's image
+	run(one, a.spec, a.want)
+	idA, _, err := ArchiveImage(a.spec.Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := two.Cleanup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dockerOutput(ctx, os.Environ(), "image", "inspect", a.spec.Tag); err == nil {
+		t.Errorf("the second run's cleanup left %s", a.spec.Tag)
+	}
+	run(one, a.spec, a.want) // by its ID, held by the first run's own tag
+	if err := one.Cleanup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dockerOutput(ctx, os.Environ(), "image", "inspect", idA); err == nil {
+		t.Errorf("the first run's image %s is left after its cleanup", idA)
+	}
+	for _, d := range []*Docker{one, two} {
+		if out, _ := dockerOutput(ctx, os.Environ(), "images", "--quiet", "fromscratch-smoke/"+d.run); strings.TrimSpace(out) != "" {
+			t.Errorf("fromscratch-smoke/%s images are left after the cleanup: %s", d.run, out)
+		}
+	}
+}

@@ -118,6 +118,8 @@ type mustNotRun struct{ t *testing.T }
 
 func (mustNotRun) Name() string { return "must-not-run" }
 
+func (mustNotRun) Cleanup(context.Context) error { return nil }
+
 func (e mustNotRun) Run(context.Context, Spec, io.Writer, io.Writer) (int, error) {
 	e.t.Error("the engine ran a spec that should have been skipped")
 	return 0, nil

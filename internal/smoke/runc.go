@@ -29,6 +29,10 @@ type Runc struct {
 // Name is "runc".
 func (Runc) Name() string { return "runc" }
 
+// Cleanup has nothing to remove: every run deletes its own bundle and
+// container.
+func (Runc) Cleanup(context.Context) error { return nil }
+
 // initPath is where both engines put the init in the container (Docker's own choice).
 const initPath = "/sbin/docker-init"
 

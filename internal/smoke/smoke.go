@@ -97,6 +97,9 @@ type Expect struct {
 type Engine interface {
 	Name() string
 	Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit int, err error)
+	// Cleanup removes what the runs put into the engine (docker's loaded
+	// images); the engine stays usable.
+	Cleanup(ctx context.Context) error
 }
 
 // Run runs s with e and compares the outcome with want. A platform the machine cannot run is

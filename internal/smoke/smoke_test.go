@@ -23,6 +23,8 @@ type printer struct {
 
 func (printer) Name() string { return "printer" }
 
+func (printer) Cleanup(context.Context) error { return nil }
+
 func (p printer) Run(_ context.Context, _ Spec, stdout, stderr io.Writer) (int, error) {
 	io.WriteString(stdout, p.stdout)
 	io.WriteString(stderr, p.stderr)

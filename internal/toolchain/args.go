@@ -126,7 +126,7 @@ func (p Plan) commonFlags() []string {
 	// The build paths never reach the binary: __FILE__, debug info and
 	// assertion messages see "." instead of the machine's directories.
 	f = append(f, "-ffile-prefix-map="+p.Recipe.Dir+"=.", "-ffile-prefix-map="+p.WorkDir+"=.")
-	f = append(f, p.Recipe.CFlags...)
+	f = append(f, p.Recipe.Args(p.Linkage).CFlags...)
 	for _, inc := range p.Recipe.IncludeDirs {
 		f = append(f, "-I"+filepath.Clean(inc))
 	}
@@ -210,7 +210,7 @@ func (p Plan) Steps() []Command {
 		args = append(args, s.src)
 	}
 	args = append(args, archives...)
-	args = append(args, p.Recipe.LDFlags...)
+	args = append(args, p.Recipe.Args(p.Linkage).LDFlags...)
 	for _, l := range p.Recipe.Libraries {
 		args = append(args, "-l"+l)
 	}

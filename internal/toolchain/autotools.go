@@ -45,12 +45,12 @@ func (autotools) steps(p Project) []Command {
 	if sharesConfigCache(p) {
 		conf = append(conf, "--cache-file="+localConfigCache(p))
 	}
-	conf = append(conf, p.ExpandArgs(p.Recipe.ConfigureArgs)...)
+	conf = append(conf, p.ExpandArgs(p.Recipe.Args(p.Linkage).ConfigureArgs)...)
 	var vars []string
 	if static && p.Libtool {
 		vars = append(vars, "LDFLAGS="+strings.Join(append(p.LDFlags(), "-all-static"), " "))
 	}
-	vars = append(vars, p.ExpandArgs(p.Recipe.MakeArgs)...)
+	vars = append(vars, p.ExpandArgs(p.Recipe.Args(p.Linkage).MakeArgs)...)
 	var steps []Command
 	if p.Recipe.Autoreconf {
 		steps = append(steps, Command{Args: []string{"autoreconf", "-fi"}, Dir: p.SourceDir, Phase: PhaseConfigure})
@@ -67,14 +67,14 @@ func (autotools) files(Project) []File { return nil }
 func (autotools) vars(Project) map[string]string { return nil }
 
 // runStep runs configure from the shared config.cache (FilterConfigCache
-// of it) and gives the cache what it found; a failing configure's error
-// ends with the tail of config.log, which stays in the source tree.
+// of it); a failing configure's error ends with the tail of config.log,
+// which the pipeline keeps next to build.log. What configure found is
+// shared only when the whole cell has built (finish).
 func (autotools) runStep(ctx context.Context, run Runner, p Project, c Command, env []string) ([]byte, error) {
 	if c.Args[0] != "./configure" {
 		return runStep(ctx, run, c, env)
 	}
-	shared := sharesConfigCache(p)
-	if shared {
+	if sharesConfigCache(p) {
 		data, err := os.ReadFile(p.ConfigCache)
 		if err != nil && !os.IsNotExist(err) {
 			return nil, fmt.Errorf("reading the configure cache: %w", err)
@@ -87,28 +87,87 @@ func (autotools) runStep(ctx context.Context, run Runner, p Project, c Command, 
 	if err != nil {
 		msg := stepError(c, err, out).Error()
 		if cl, rerr := os.ReadFile(filepath.Join(p.SourceDir, "config.log")); rerr == nil {
-			msg += "\nthe end of config.log (kept in the source tree):\n" + tail(cl, 30)
+			msg += "\nthe end of config.log (kept next to build.log):\n" + tail(cl, 30)
 		}
 		return out, errors.New(msg)
-	}
-	if shared {
-		// The next configure of this toolchain, platform and linkage
-		// starts from what this one found (last writer wins; each
-		// write is a whole, filtered cache).
-		if data, err := os.ReadFile(localConfigCache(p)); err == nil {
-			if err := atomicfile.Write(p.ConfigCache, FilterConfigCache(data), 0o644); err != nil {
-				return out, err
-			}
-		}
 	}
 	return out, nil
 }
 
-// sharesConfigCache says whether configure starts from the shared cache:
-// a ConfigCache is set and configure is autoconf's (a hand-written one
-// takes no --cache-file).
+// finish merges what configure found into the shared cache, once every
+// step has succeeded and the binary is installed: a configure whose link
+// tests failed for a reason of its own (its flags, a broken dependency)
+// leaves a cell that does not build, and its "no"s are never shared. The
+// cell's entries replace the shared ones of the same name; the others are
+// kept (another project's checks).
+func (autotools) finish(p Project) error {
+	if !sharesConfigCache(p) {
+		return nil
+	}
+	local, err := os.ReadFile(localConfigCache(p))
+	if err != nil {
+		return nil // configure wrote no cache: nothing to share
+	}
+	shared, err := os.ReadFile(p.ConfigCache)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("reading the configure cache: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(p.ConfigCache), 0o755); err != nil {
+		return fmt.Errorf("writing the configure cache: %w", err)
+	}
+	return atomicfile.Write(p.ConfigCache, mergeConfigCache(FilterConfigCache(shared), FilterConfigCache(local)), 0o644)
+}
+
+// mergeConfigCache is base with the entries of over added, an entry of
+// over replacing base's of the same name; sorted.
+func mergeConfigCache(base, over []byte) []byte {
+	entries := map[string]string{}
+	for _, data := range [][]byte{base, over} {
+		for _, line := range strings.Split(string(data), "\n") {
+			if name, _, ok := strings.Cut(line, "="); ok {
+				entries[name] = line
+			}
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	lines := make([]string, 0, len(entries))
+	for _, l := range entries {
+		lines = append(lines, l)
+	}
+	sort.Strings(lines)
+	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+// sharesConfigCache says whether configure starts from the shared cache
+// and gives it what it found: a ConfigCache is set, configure is
+// autoconf's (a hand-written one takes no --cache-file), and the recipe
+// keeps the cell's compile and link flags as they are. A recipe's own
+// cflags, ldflags or defines, LIBS or a *FLAGS variable in its env, or a
+// variable in its configure_args (LIBS=, LDFLAGS=) change what compiles
+// and links (-std=c11 hides strdup, -Wl,--fatal-warnings fails glibc's
+// static links), so its answers hold for it alone: its configure runs
+// without the shared cache.
 func sharesConfigCache(p Project) bool {
-	return p.ConfigCache != "" && !p.Recipe.PlainConfigure()
+	r, args := p.Recipe, p.Recipe.Args(p.Linkage)
+	if p.ConfigCache == "" || r.PlainConfigure() {
+		return false
+	}
+	if len(args.CFlags) > 0 || len(args.LDFlags) > 0 || len(r.Defines) > 0 {
+		return false
+	}
+	for k := range r.Env {
+		if k == "LIBS" || strings.HasSuffix(k, "FLAGS") {
+			return false
+		}
+	}
+	for _, a := range args.ConfigureArgs {
+		if name, _, ok := strings.Cut(a, "="); ok && !strings.HasPrefix(name, "-") {
+			return false
+		}
+	}
+	return true
 }
 
 // localConfigCache is the cell's copy of the shared cache, in WorkDir.

@@ -161,7 +161,11 @@ func (p Project) Files() []File {
 	var out []File
 	for _, t := range p.tools() {
 		if len(t.argv) > 1 {
-			out = append(out, File{filepath.Join(p.binDir(), t.name), script(t.argv), 0o755})
+			data := script(t.argv)
+			if t.name == "cc" || t.name == "c++" {
+				data = compilerScript(t.argv)
+			}
+			out = append(out, File{filepath.Join(p.binDir(), t.name), data, 0o755})
 		}
 	}
 	pc := []string{"pkg-config"}
@@ -213,7 +217,7 @@ func (p Project) CFlags() []string {
 			f = append(f, "-ffile-prefix-map="+d+"=.")
 		}
 	}
-	return append(f, p.Recipe.CFlags...)
+	return append(f, p.Recipe.Args(p.Linkage).CFlags...)
 }
 
 // CPPFlags find the dependencies' headers, and hold the recipe's defines.
@@ -236,7 +240,7 @@ func (p Project) LDFlags() []string {
 	if p.DepStage != "" {
 		f = append(f, "-L"+filepath.Join(p.DepStage, "usr", "lib"))
 	}
-	return append(f, p.Recipe.LDFlags...)
+	return append(f, p.Recipe.Args(p.Linkage).LDFlags...)
 }
 
 // Env is the environment of every command of the cell: base (Env's

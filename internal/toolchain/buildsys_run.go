@@ -16,14 +16,14 @@ import (
 // BuildProject builds the project cell p: it writes the wrapper scripts
 // and toolchain file (Files), runs Steps with env (Project.Env of the
 // cell's explicit environment) through its build system (autotools starts
-// configure from the shared config.cache, FilterConfigCache), copies the
+// configure from the shared config.cache, FilterConfigCache, and merges
+// what it found into it when the cell has built), copies the
 // built file for a make recipe without an install target, removes
 // libtool's .la files from a library's stage (their absolute /usr/lib
 // paths would send dependents to the host's libraries), and checks that
 // the binary and runtime files were installed. It returns the log of
 // everything that ran. A failing step's error carries the step and the
-// tail of its output; a failing configure also the tail of config.log,
-// which stays in the source tree.
+// tail of its output; a failing configure also the tail of config.log.
 func BuildProject(ctx context.Context, run Runner, p Project, env []string) ([]byte, error) {
 	bs, ok := p.system()
 	if !ok {
@@ -48,7 +48,19 @@ func BuildProject(ctx context.Context, run Runner, p Project, env []string) ([]b
 			return log.Bytes(), err
 		}
 	}
-	return log.Bytes(), p.installed()
+	if err := p.installed(); err != nil {
+		return log.Bytes(), err
+	}
+	if f, ok := bs.(finisher); ok {
+		return log.Bytes(), f.finish(p)
+	}
+	return log.Bytes(), nil
+}
+
+// A finisher is a build system with something to do once the whole cell
+// has built (autotools shares what configure found).
+type finisher interface {
+	finish(p Project) error
 }
 
 // installed copies the built file a make recipe names into the stage,

@@ -179,7 +179,7 @@ func TestProjectInvariants(t *testing.T) {
 					conf := steps[0].Args
 					if conf[0] != "./configure" || !slices.Contains(conf, "--host="+toolchain.GNUTriple(c.platform, p.Def.Linkage(c.linkage).Libc)) ||
 						!slices.Contains(conf, "--prefix=/usr") || !slices.Contains(conf, "--with-oniguruma=/w/cell/deps/usr") ||
-						!slices.Contains(conf, "--cache-file=/w/cell/work/config.cache") {
+						slices.Contains(conf, "--cache-file=/w/cell/work/config.cache") { // its own flags: no shared cache
 						t.Errorf("configure = %q", conf)
 					}
 					if static != slices.Contains(conf, "--disable-shared") || static == slices.Contains(conf, "--enable-shared") {
@@ -336,8 +336,16 @@ func TestBuildProjectConfigureFails(t *testing.T) {
 	}
 }
 
-func TestBuildProjectConfigCache(t *testing.T) {
+// fakeSharingProject is fakeProject with a recipe that keeps the cell's
+// flags, as a recipe must to share the configure cache.
+func fakeSharingProject(t *testing.T) toolchain.Project {
 	p := fakeProject(t, recipe.BuildAutotools)
+	p.Recipe.CFlags, p.Recipe.LDFlags, p.Recipe.Defines = nil, nil, nil
+	return p
+}
+
+func TestBuildProjectConfigCache(t *testing.T) {
+	p := fakeSharingProject(t)
 	os.MkdirAll(filepath.Dir(p.ConfigCache), 0o755)
 	os.WriteFile(p.ConfigCache, []byte("ac_cv_env_CFLAGS_value=old\nac_cv_sizeof_int=4\n"), 0o644)
 	var seen string
@@ -485,6 +493,100 @@ func TestStepVarsAreSet(t *testing.T) {
 			if (len(vars) == 0) != (bs == recipe.BuildMake) { // make takes them as arguments
 				t.Errorf("%s %s: steps read %v from the environment", c.name, bs, vars)
 			}
+		}
+	}
+}
+
+// fakeAutotools plays configure (writing found to the cell's config.cache
+// and config.log), make (failing with makeErr) and make install.
+func fakeAutotools(p toolchain.Project, found string, makeErr error) toolchain.Runner {
+	return fakeRun(func(c toolchain.Command) ([]byte, error) {
+		switch {
+		case c.Args[0] == "./configure":
+			cache := filepath.Join(p.WorkDir, "config.cache")
+			old, _ := os.ReadFile(cache)
+			os.WriteFile(cache, append(old, found...), 0o644)
+			os.WriteFile(filepath.Join(p.SourceDir, "config.log"), []byte("checking for strdup... no\n"), 0o644)
+		case c.Args[1] == "install":
+			os.MkdirAll(filepath.Join(p.StageDir, "usr", "bin"), 0o755)
+			os.WriteFile(filepath.Join(p.StageDir, "usr", "bin", "jq"), nil, 0o755)
+		default:
+			return []byte("undefined reference to `__wrap_strdup'\n"), makeErr
+		}
+		return nil, nil
+	})
+}
+
+// A configure whose cell then fails to build (its link tests failed for
+// a reason that also fails its link) leaves the shared cache as it was;
+// one that builds adds its entries to the others'.
+func TestConfigCacheTakesOnlyBuiltCells(t *testing.T) {
+	p := fakeSharingProject(t)
+	os.MkdirAll(filepath.Dir(p.ConfigCache), 0o755)
+	const before = "ac_cv_sizeof_int=4\n"
+	os.WriteFile(p.ConfigCache, []byte(before), 0o644)
+	run := fakeAutotools(p, "ac_cv_func_strdup=no\n", errors.New("exit status 2"))
+	if _, err := toolchain.BuildProject(t.Context(), run, p, nil); err == nil {
+		t.Fatal("the build succeeded, want make's failure")
+	}
+	if b, _ := os.ReadFile(p.ConfigCache); string(b) != before {
+		t.Errorf("a cell that failed changed the shared cache to %q", b)
+	}
+	p2 := fakeSharingProject(t)
+	p2.ConfigCache = p.ConfigCache
+	if _, err := toolchain.BuildProject(t.Context(), fakeAutotools(p2, "ac_cv_func_strdup=yes\n", nil), p2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p.ConfigCache); string(b) != "ac_cv_func_strdup=yes\nac_cv_sizeof_int=4\n" {
+		t.Errorf("shared cache after a cell built = %q", b)
+	}
+}
+
+// A recipe's own flags make its configure's answers its own: it neither
+// reads nor writes the shared cache.
+func TestConfigCacheNotSharedWithOwnFlags(t *testing.T) {
+	for name, change := range map[string]func(r *recipe.Recipe){
+		"ldflags":              func(r *recipe.Recipe) { r.LDFlags = []string{"-Wl,--wrap=strdup"} },
+		"cflags":               func(r *recipe.Recipe) { r.CFlags = []string{"-std=c11"} },
+		"defines":              func(r *recipe.Recipe) { r.Defines = []string{"_GNU_SOURCE"} },
+		"env LIBS":             func(r *recipe.Recipe) { r.Env = map[string]string{"LIBS": "-lm"} },
+		"configure_args LIBS=": func(r *recipe.Recipe) { r.ConfigureArgs = append(r.ConfigureArgs, "LIBS=-lm") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := fakeSharingProject(t)
+			change(p.Recipe)
+			if conf := p.Steps()[0].Args; slices.ContainsFunc(conf, func(a string) bool { return strings.HasPrefix(a, "--cache-file=") }) {
+				t.Errorf("configure takes the shared cache: %q", conf)
+			}
+			if _, err := toolchain.BuildProject(t.Context(), fakeAutotools(p, "ac_cv_func_strdup=no\n", nil), p, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(p.ConfigCache); err == nil {
+				t.Error("the recipe wrote the shared cache")
+			}
+		})
+	}
+	p := fakeSharingProject(t)
+	p.Recipe.Env = map[string]string{"JQ_EXTRA": "1"}
+	p.Recipe.ConfigureArgs = []string{"--with-oniguruma={stage}/usr"}
+	if conf := p.Steps()[0].Args; !slices.Contains(conf, "--cache-file="+filepath.Join(p.WorkDir, "config.cache")) {
+		t.Errorf("a recipe with the cell's flags does not share the cache: %q", conf)
+	}
+}
+
+// A recipe's [static] and [dynamic] arguments reach only their linkage's
+// commands, after the common ones.
+func TestLinkageArgsInSteps(t *testing.T) {
+	for _, l := range recipe.Linkages {
+		p := fakeSharingProject(t)
+		p.Linkage = l
+		p.Recipe.Build, p.Recipe.MakeArgs = recipe.BuildMake, []string{"lz4"}
+		p.Recipe.Dynamic = recipe.LinkageArgs{MakeArgs: []string{"liblz4.so"}, LDFlags: []string{"-Wl,-z,now"}}
+		p.Recipe.Static = recipe.LinkageArgs{CFlags: []string{"-DSTATIC_ONLY"}}
+		all := strings.Join(p.Steps()[0].Args, " ")
+		dynamic := l == recipe.Dynamic
+		if strings.Contains(all, "lz4 liblz4.so") != dynamic || strings.Contains(all, "-Wl,-z,now") != dynamic || strings.Contains(all, "-DSTATIC_ONLY") == dynamic {
+			t.Errorf("%s make: %s", l, all)
 		}
 	}
 }

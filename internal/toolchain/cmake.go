@@ -26,7 +26,7 @@ func (cmake) steps(p Project) []Command {
 	conf := []string{"cmake", "-G", "Ninja", "-S", p.SourceDir, "-B", p.cmakeBuildDir(),
 		"-DCMAKE_TOOLCHAIN_FILE=" + p.toolchainFilePath(), "-DCMAKE_BUILD_TYPE=Release",
 		"-DCMAKE_INSTALL_PREFIX=/usr", "-DCMAKE_INSTALL_LIBDIR=lib", "-DBUILD_SHARED_LIBS=" + shared}
-	conf = append(conf, p.ExpandArgs(p.Recipe.CMakeArgs)...)
+	conf = append(conf, p.ExpandArgs(p.Recipe.Args(p.Linkage).CMakeArgs)...)
 	return []Command{
 		{Args: conf, Dir: p.WorkDir, Phase: PhaseConfigure, Vars: []string{"CFLAGS", "CXXFLAGS", "LDFLAGS"}},
 		{Args: []string{"cmake", "--build", p.cmakeBuildDir(), "--parallel", strconv.Itoa(p.jobs())}, Dir: p.WorkDir, Phase: PhaseMake},

@@ -139,6 +139,19 @@ func (d *Definition) Linkage(l recipe.Linkage) LinkageDef {
 	return d.Dynamic
 }
 
+// Strips reports whether the cell of linkage l links stripped: -s (or
+// -Wl,-s, -Wl,--strip-all) among the toolchain's or the linkage's flags.
+// Such a cell's binary must hold no symbol table.
+func (d *Definition) Strips(l recipe.Linkage) bool {
+	for _, f := range append(append([]string(nil), d.Flags...), d.Linkage(l).Flags...) {
+		switch f {
+		case "-s", "-Wl,-s", "-Wl,--strip-all":
+			return true
+		}
+	}
+	return false
+}
+
 // Target returns the target serving p.
 func (d *Definition) Target(p recipe.Platform) (Target, bool) {
 	for _, t := range d.Targets {

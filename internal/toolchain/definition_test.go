@@ -315,3 +315,24 @@ func TestRuntimeFields(t *testing.T) {
 		})
 	}
 }
+
+// Every toolchain of the repository links both linkages with -s, so the
+// pipeline checks that every binary is stripped; flags without -s ask
+// for no check.
+func TestStrips(t *testing.T) {
+	defs, err := toolchain.LoadAll(realToolchains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defs {
+		for _, l := range recipe.Linkages {
+			if !d.Strips(l) {
+				t.Errorf("%s %s does not link with -s", d.Name, l)
+			}
+		}
+	}
+	d := &toolchain.Definition{Flags: []string{"-Wl,--build-id=sha1"}, Static: toolchain.LinkageDef{Flags: []string{"-Wl,--strip-all"}}}
+	if d.Strips(recipe.Dynamic) || !d.Strips(recipe.Static) {
+		t.Errorf("Strips: dynamic %v, static %v; want false, true", d.Strips(recipe.Dynamic), d.Strips(recipe.Static))
+	}
+}

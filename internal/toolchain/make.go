@@ -19,7 +19,7 @@ func (makefile) steps(p Project) []Command {
 	if cxx := p.toolWord("c++"); cxx != "" {
 		vars = append(vars[:1], append([]string{"CXX=" + cxx}, vars[1:]...)...)
 	}
-	vars = append(vars, p.ExpandArgs(p.Recipe.MakeArgs)...)
+	vars = append(vars, p.ExpandArgs(p.Recipe.Args(p.Linkage).MakeArgs)...)
 	steps := []Command{{Args: append([]string{"make", "-j" + strconv.Itoa(p.jobs())}, vars...), Dir: p.SourceDir, Phase: PhaseMake}}
 	if p.Recipe.Built == "" {
 		install := []string{"make", "install", "DESTDIR=" + p.StageDir, "prefix=/usr", "PREFIX=/usr"}
