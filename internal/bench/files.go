@@ -177,7 +177,7 @@ func printBench(w io.Writer, rows []Row, dockerErr error) {
 		cold, n := byName["fromscratch cold"], steps["fromscratch cold"]
 		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / %s = %.3f", unsandboxed, float64(cold)/float64(h))
 		if n > 0 {
-			fmt.Fprintf(w, "; %d sandboxed steps, %s more per step", n, ((cold - h) / time.Duration(n)).Round(time.Millisecond))
+			fmt.Fprintf(w, "; %d sandboxes, %s more each", n, ((cold - h) / time.Duration(n)).Round(time.Millisecond))
 		}
 		fmt.Fprintln(w)
 	}

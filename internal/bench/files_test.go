@@ -28,14 +28,14 @@ func TestBenchMeasuresFilesRecipes(t *testing.T) {
 }
 
 // With the unsandboxed row, bench prints the sandbox's ratio and its cost
-// per sandboxed step.
+// per sandbox started.
 func TestPrintBenchSandboxRatio(t *testing.T) {
 	var b bytes.Buffer
 	printBench(&b, []Row{
 		{Name: "fromscratch cold", Wall: 44 * time.Second, Compilers: 40 * time.Second, Steps: 40},
 		{Name: unsandboxed, Wall: 40 * time.Second, Compilers: 36 * time.Second, Steps: 40},
 	}, nil)
-	if want := "= 1.100; 40 sandboxed steps, 100ms more per step"; !strings.Contains(b.String(), want) {
+	if want := "= 1.100; 40 sandboxes, 100ms more each"; !strings.Contains(b.String(), want) {
 		t.Errorf("no %q in\n%s", want, b.String())
 	}
 }
