@@ -7,6 +7,7 @@
 package atomicfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,18 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		_, err := w.Write(data)
 		return err
 	})
+}
+
+// WriteChanged is Write, except that a file that already holds exactly
+// data with mode perm is left as it is: a run that changes nothing
+// rewrites and syncs nothing.
+func WriteChanged(path string, data []byte, perm os.FileMode) error {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode() == perm && fi.Size() == int64(len(data)) {
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+			return nil
+		}
+	}
+	return Write(path, data, perm)
 }
 
 // WriteFrom replaces path with what fill writes, mode perm. The parent

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -27,6 +28,44 @@ func TestWrite(t *testing.T) {
 		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
 	}
 	assertOnly(t, filepath.Dir(p), "f.txt")
+}
+
+// WriteChanged leaves a file with the same bytes and mode as it is (the
+// same inode), and replaces one whose bytes or mode differ.
+func TestWriteChanged(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f.txt")
+	inode := func() uint64 {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	if err := WriteChanged(p, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := inode()
+	if err := WriteChanged(p, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if inode() != first {
+		t.Error("the same bytes and mode were written again")
+	}
+	for _, c := range []struct {
+		data string
+		perm os.FileMode
+	}{{"two", 0o644}, {"two", 0o600}} {
+		before := inode()
+		if err := WriteChanged(p, []byte(c.data), c.perm); err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := os.Stat(p)
+		got, _ := os.ReadFile(p)
+		if inode() == before || string(got) != c.data || fi.Mode().Perm() != c.perm {
+			t.Errorf("after WriteChanged(%q, %v): %q, %v, replaced %v", c.data, c.perm, got, fi.Mode().Perm(), inode() != before)
+		}
+	}
 }
 
 func TestWriteFromErrorKeepsOld(t *testing.T) {

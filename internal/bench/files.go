@@ -25,15 +25,24 @@ import (
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 )
 
+// tally is what a timed runner counts: its commands and their time.
+type tally struct{ time, steps atomic.Int64 }
+
 // timedRunner wraps a runner and adds the time its commands take, so the
 // compilers' own time is reported apart from orchestration.
-func timedRunner(run toolchain.Runner, total *atomic.Int64) toolchain.Runner {
+func timedRunner(run toolchain.Runner, t *tally) toolchain.Runner {
 	return func(ctx context.Context, c toolchain.Command, env []string) ([]byte, error) {
 		start := time.Now()
 		out, err := run(ctx, c, env)
-		total.Add(int64(time.Since(start)))
+		t.time.Add(int64(time.Since(start)))
+		t.steps.Add(1)
 		return out, err
 	}
+}
+
+// row is the Row of a way measured from start with t.
+func (t *tally) row(name string, start time.Time) Row {
+	return Row{Name: name, Wall: time.Since(start), Compilers: time.Duration(t.time.Load()), Steps: int(t.steps.Load())}
 }
 
 // Suite is what the benchmarks measure: a configuration's engine options
@@ -51,6 +60,7 @@ type Row struct {
 	Name      string
 	Wall      time.Duration
 	Compilers time.Duration
+	Steps     int // commands run
 }
 
 // Files measures, in one run and on the same cells (the linux/amd64 cells:
@@ -91,10 +101,10 @@ func (s Suite) Files(ctx context.Context) error {
 				return nil, err
 			}
 		}
-		var cc atomic.Int64
+		var t tally
 		start := time.Now()
-		rep, err := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &cc))).Build(ctx)
-		rows = append(rows, Row{name, time.Since(start), time.Duration(cc.Load())})
+		rep, err := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &t))).Build(ctx)
+		rows = append(rows, t.row(name, start))
 		fmt.Fprintf(s.Out, "bench: %s done\n", name)
 		return rep, err
 	}
@@ -111,12 +121,12 @@ func (s Suite) Files(ctx context.Context) error {
 		if err := linkShared(shared, host.CacheDir); err != nil {
 			return err
 		}
-		var cc atomic.Int64
+		var t tally
 		start := time.Now()
-		if _, err := pipeline.New(host, pipeline.WithRunner(timedRunner(s.Run, &cc))).Build(ctx); err != nil {
+		if _, err := pipeline.New(host, pipeline.WithRunner(timedRunner(s.Run, &t))).Build(ctx); err != nil {
 			return fmt.Errorf("the unsandboxed way: %w", err)
 		}
-		rows = append(rows, Row{unsandboxed, time.Since(start), time.Duration(cc.Load())})
+		rows = append(rows, t.row(unsandboxed, start))
 		fmt.Fprintf(s.Out, "bench: %s done\n", unsandboxed)
 	}
 	if _, err := measure("fromscratch warm (action cache)", func() error { return os.RemoveAll(opts.OutDir) }); err != nil {
@@ -153,8 +163,9 @@ func printBench(w io.Writer, rows []Row, dockerErr error) {
 	}
 	tw.Flush()
 	byName := map[string]time.Duration{}
+	steps := map[string]int{}
 	for _, r := range rows {
-		byName[r.Name] = r.Wall
+		byName[r.Name], steps[r.Name] = r.Wall, r.Steps
 	}
 	if d := byName["Dockerfile way cold"]; d > 0 {
 		fmt.Fprintf(w, "ratios: Dockerfile cold / fromscratch cold = %.2f; Dockerfile warm / fromscratch warm = %.2f; Dockerfile warm / fromscratch no-op = %.1f\n",
@@ -163,7 +174,12 @@ func printBench(w io.Writer, rows []Row, dockerErr error) {
 			float64(byName["Dockerfile way warm (docker layer cache)"])/float64(byName["fromscratch no-op"]))
 	}
 	if h := byName[unsandboxed]; h > 0 {
-		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / %s = %.3f\n", unsandboxed, float64(byName["fromscratch cold"])/float64(h))
+		cold, n := byName["fromscratch cold"], steps["fromscratch cold"]
+		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / %s = %.3f", unsandboxed, float64(cold)/float64(h))
+		if n > 0 {
+			fmt.Fprintf(w, "; %d sandboxes, %s more each", n, ((cold - h) / time.Duration(n)).Round(time.Millisecond))
+		}
+		fmt.Fprintln(w)
 	}
 	if dockerErr != nil {
 		fmt.Fprintf(w, "the Dockerfile way was not measured: %v\n", dockerErr)
@@ -178,8 +194,8 @@ func (s Suite) dockerfileWay(ctx context.Context, opts pipeline.Options, rep *pi
 	if out, err := s.Run(ctx, toolchain.Command{Args: []string{"docker", "info"}}, env); err != nil {
 		return Row{}, fmt.Errorf("no Docker engine answers: %w: %s", err, toolchain.Tail(out, 300))
 	}
-	var cc atomic.Int64
-	b := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &cc)))
+	var t tally
+	b := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &t)))
 	start := time.Now()
 	for _, j := range rep.Jobs {
 		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
@@ -214,7 +230,7 @@ func (s Suite) dockerfileWay(ctx context.Context, opts pipeline.Options, rep *pi
 			return Row{}, fmt.Errorf("docker build %s: %w: %s", j.Cell, err, toolchain.Tail(out, 500))
 		}
 	}
-	return Row{name, time.Since(start), time.Duration(cc.Load())}, nil
+	return t.row(name, start), nil
 }
 
 // lddLibs lists the absolute paths ldd prints for a native binary (for a

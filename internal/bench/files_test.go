@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -22,5 +24,18 @@ func TestBenchMeasuresFilesRecipes(t *testing.T) {
 	}
 	if _, err := filesRecipes(testutil.RepoRoot(t), []string{"jq"}); err == nil {
 		t.Error("filesRecipes(jq) found something to measure")
+	}
+}
+
+// With the unsandboxed row, bench prints the sandbox's ratio and its cost
+// per sandbox started.
+func TestPrintBenchSandboxRatio(t *testing.T) {
+	var b bytes.Buffer
+	printBench(&b, []Row{
+		{Name: "fromscratch cold", Wall: 44 * time.Second, Compilers: 40 * time.Second, Steps: 40},
+		{Name: unsandboxed, Wall: 40 * time.Second, Compilers: 36 * time.Second, Steps: 40},
+	}, nil)
+	if want := "= 1.100; 40 sandboxes, 100ms more each"; !strings.Contains(b.String(), want) {
+		t.Errorf("no %q in\n%s", want, b.String())
 	}
 }

@@ -61,11 +61,15 @@ func (w realWay) plus(o realWay) realWay {
 	return realWay{w.Configure + o.Configure, w.Make + o.Make, w.Wall + o.Wall}
 }
 
-// realRow is one real program measured three ways on the same cells.
+// realRow is one real program measured three ways on the same cells,
+// and a fourth when the build root is on: Host, fromscratch cold with the
+// host's compilers and no sandbox (what the build root and bubblewrap
+// cost).
 type realRow struct {
 	Program           string
 	Cells             int
 	Cold, Warm, Plain realWay
+	Host              realWay // zero when not measured
 }
 
 // Real measures, in one run, the real programs (recipes with their
@@ -139,6 +143,11 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 	if row.Cold, rep, err = measure(); err != nil {
 		return row, fmt.Errorf("fromscratch cold: %w", err)
 	}
+	if opts.BuildRoot != nil {
+		if row.Host, err = s.hostCold(ctx, opts, shared, dir); err != nil {
+			return row, fmt.Errorf("%s: %w", unsandboxed, err)
+		}
+	}
 	if err := os.RemoveAll(opts.OutDir); err != nil {
 		return row, err
 	}
@@ -163,6 +172,20 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 		return row, errors.New("no cell was built")
 	}
 	return row, nil
+}
+
+// hostCold is the cold build of opts's cells with the host's compilers
+// and no sandbox, in a cache and out/ of its own under dir.
+func (s Suite) hostCold(ctx context.Context, opts pipeline.Options, shared, dir string) (realWay, error) {
+	opts.BuildRoot = nil
+	opts.CacheDir, opts.OutDir = filepath.Join(dir, "host", "cache"), filepath.Join(dir, "host", "out")
+	if err := linkShared(shared, opts.CacheDir); err != nil {
+		return realWay{}, err
+	}
+	var t phaseTimes
+	start := time.Now()
+	_, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
+	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, err
 }
 
 // linkShared makes dir a fresh cache that links shared's source store
@@ -373,10 +396,15 @@ func printReal(w io.Writer, rows []realRow) {
 	var total realRow
 	total.Program = "total"
 	line := func(r realRow) {
-		for i, way := range []struct {
+		type named struct {
 			name string
 			w    realWay
-		}{{"cold", r.Cold}, {"warm", r.Warm}, {"plain", r.Plain}} {
+		}
+		ways := []named{{"cold", r.Cold}, {"warm", r.Warm}, {"plain", r.Plain}}
+		if r.Host.Wall > 0 {
+			ways = append(ways, named{"cold-host", r.Host})
+		}
+		for i, way := range ways {
 			prog, cells := "", ""
 			if i == 0 {
 				prog, cells = r.Program, fmt.Sprint(r.Cells)
@@ -389,12 +417,17 @@ func printReal(w io.Writer, rows []realRow) {
 		line(r)
 		total.Cells += r.Cells
 		total.Cold, total.Warm, total.Plain = total.Cold.plus(r.Cold), total.Warm.plus(r.Warm), total.Plain.plus(r.Plain)
+		total.Host = total.Host.plus(r.Host)
 	}
 	line(total)
 	tw.Flush()
 	fmt.Fprintf(w, "ratios: fromscratch cold / plain = %.2f, warm / plain = %.3f; configure cold / plain = %.2f, make cold / plain = %.2f\n",
 		float64(total.Cold.Wall)/float64(total.Plain.Wall), float64(total.Warm.Wall)/float64(total.Plain.Wall),
 		ratio(total.Cold.Configure, total.Plain.Configure), ratio(total.Cold.Make, total.Plain.Make))
+	if total.Host.Wall > 0 {
+		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / cold-host (%s) = %.3f; configure %.3f, make %.3f\n", unsandboxed,
+			ratio(total.Cold.Wall, total.Host.Wall), ratio(total.Cold.Configure, total.Host.Configure), ratio(total.Cold.Make, total.Host.Make))
+	}
 }
 
 func ratio(a, b time.Duration) float64 {

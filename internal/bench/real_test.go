@@ -209,10 +209,13 @@ func TestRealPrograms(t *testing.T) {
 func TestPrintRealFits(t *testing.T) {
 	w := realWay{Configure: 1234 * time.Second, Make: 567 * time.Second, Wall: 2000 * time.Second}
 	var b bytes.Buffer
-	printReal(&b, []realRow{{"gnuhello", 4, w, w, w}, {"tini", 4, w, w, w}})
+	printReal(&b, []realRow{{Program: "gnuhello", Cells: 4, Cold: w, Warm: w, Plain: w}, {Program: "tini", Cells: 4, Cold: w, Warm: w, Plain: w}})
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	if len(lines) != 1+3*3+1 {
 		t.Errorf("%d lines, want a header, 3 per program and total, and the ratios:\n%s", len(lines), b.String())
+	}
+	if strings.Contains(b.String(), "cold-host") || strings.Contains(b.String(), "sandbox:") {
+		t.Errorf("a host row without a host run:\n%s", b.String())
 	}
 	for _, l := range lines[:len(lines)-1] {
 		if len(l) > 80 {
@@ -223,6 +226,22 @@ func TestPrintRealFits(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("no %q in\n%s", want, b.String())
 		}
+	}
+}
+
+// With the build root on, each program has a cold-host line and the
+// ratios end with the sandbox's: cold in the root over cold on the host.
+func TestPrintRealHostRow(t *testing.T) {
+	host := realWay{Configure: 10 * time.Second, Make: 20 * time.Second, Wall: 40 * time.Second}
+	root := realWay{Configure: 11 * time.Second, Make: 21 * time.Second, Wall: 42 * time.Second}
+	var b bytes.Buffer
+	printReal(&b, []realRow{{Program: "tini", Cells: 2, Cold: root, Warm: root, Plain: host, Host: host}})
+	out := b.String()
+	if n := strings.Count(out, "cold-host"); n != 3 {
+		t.Errorf("%d cold-host lines and mentions, want the program's, the total's and the ratio's:\n%s", n, out)
+	}
+	if !strings.Contains(out, "= 1.050; configure 1.100, make 1.050") {
+		t.Errorf("no sandbox ratio 42/40, 11/10, 21/20 in\n%s", out)
 	}
 }
 

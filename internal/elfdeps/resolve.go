@@ -27,6 +27,9 @@ type Options struct {
 	// ImagePath is where the binary goes in the image, "" for /<basename>.
 	// Libraries found through $ORIGIN are placed relative to it.
 	ImagePath string
+	// Memo, when not nil, reads each ELF file once for all the closures
+	// resolved with it (a run's cells share their libraries).
+	Memo *Memo
 }
 
 // File is one file of the closure.
@@ -51,7 +54,7 @@ type Closure struct {
 // entry with $ORIGIN keeps its place relative to the ELF carrying the
 // entry; every other library goes to /lib/<DT_NEEDED name>.
 func Resolve(binPath string, opts Options) (*Closure, error) {
-	bin, err := InspectFile(binPath)
+	bin, err := opts.Memo.InspectFile(binPath)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +244,7 @@ func (r *resolver) candidate(root, host string) (*Info, string) {
 		}
 		return nil, fmt.Sprintf("%s (%v)", host, err)
 	}
-	info, err := InspectFile(host)
+	info, err := r.opts.Memo.InspectFile(host)
 	if err != nil {
 		return nil, fmt.Sprintf("%s (%v)", host, err)
 	}

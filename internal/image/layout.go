@@ -275,6 +275,12 @@ func Lookup(dir, refName, platform string) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Find(entries, dir, refName, platform)
+}
+
+// Find is Lookup in the entries ReadLayout read from dir (a caller that
+// looks up many images of one layout reads it once).
+func Find(entries []Entry, dir, refName, platform string) (v1.Image, error) {
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name)

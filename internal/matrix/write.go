@@ -46,7 +46,7 @@ func WriteAll(dir string, m *Matrix) error {
 		if err := o.render(&buf, m); err != nil {
 			return fmt.Errorf("rendering %s: %w", o.name, err)
 		}
-		if err := atomicfile.Write(filepath.Join(dir, o.name), buf.Bytes(), 0o644); err != nil {
+		if err := atomicfile.WriteChanged(filepath.Join(dir, o.name), buf.Bytes(), 0o644); err != nil {
 			return err
 		}
 	}

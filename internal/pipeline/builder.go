@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/outdir"
@@ -102,6 +103,8 @@ type Builder struct {
 	libs   map[string]*libStage // library stages of this run, by key
 	libDir string               // where they are
 	root   hermetic             // the build root, assembled once per run
+	elf    elfdeps.Memo         // ELF files read for closures, once per run
+	layout layouts              // out/'s OCI layouts read for reuse, once per run
 }
 
 // Option changes a Builder made by New.
@@ -191,6 +194,7 @@ func (rep *Report) Failed(requireAll bool) []string {
 // archives, one OCI layout per recipe and the matrix, smoke-runs the images
 // when asked, and returns an error naming how many cells failed.
 func (b *Builder) Build(ctx context.Context) (*Report, error) {
+	b.layout.forget()
 	inv, err := b.Inventory(ctx)
 	if err != nil {
 		return nil, err

@@ -91,7 +91,7 @@ func (b *Builder) runCell(ctx context.Context, j Job) *Result {
 }
 
 func (b *Builder) checkELF(_ context.Context, r *Result) error {
-	info, err := elfdeps.InspectFile(r.Binary)
+	info, err := b.elf.InspectFile(r.Binary)
 	if err != nil {
 		return err
 	}
@@ -171,6 +171,7 @@ func (b *Builder) closure(ctx context.Context, r *Result) error {
 	if lib := filepath.Join(filepath.Dir(r.Binary), "lib"); isDir(lib) {
 		opts.LibDirs = append([]string{lib}, opts.LibDirs...)
 	}
+	opts.Memo = &b.elf
 	c, err := elfdeps.Resolve(r.Binary, opts)
 	if err != nil {
 		return err
@@ -215,7 +216,7 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 	j := r.Job
 	ikey := b.imageKey(r)
 	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey) {
-		if img, err := image.Lookup(outdir.Path(b.opts.OutDir).OCI(j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
+		if img, err := b.layout.lookup(outdir.Path(b.opts.OutDir).OCI(j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
 			if d, err := img.Digest(); err == nil && d.String() == st.Digest {
 				r.Image, r.Digest, r.Sizes, r.ImageReused = img, st.Digest, st.Sizes, true
 				r.Archive = outdir.Path(b.opts.OutDir).Archive(j.Cell)

@@ -61,6 +61,8 @@ func (filesBuild) build(ctx context.Context, b *Builder, j Job, out string) ([]b
 		return nil, nil, err
 	}
 	plan := j.plan(filepath.Join(out, "obj"), filepath.Join(out, j.Recipe.Name))
+	// In the build root, the cell's compiles and link share one sandbox.
+	plan.Batched = b.opts.BuildRoot != nil
 	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("creating the object dir: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // repoRoot is the repository holding recipes/ and toolchains/.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	abs, err := filepath.Abs("../..")
 	if err != nil {
@@ -42,7 +42,7 @@ func needEngine(t *testing.T) smoke.Engine {
 // configure alone about 200 s; TestRealPrograms builds a chosen subset.
 var smallRecipes = []string{"cppcontainers", "hello", "mathprint", "multifile", "nsslookup", "threads"}
 
-func testOptions(t *testing.T, root string) Options {
+func testOptions(t testing.TB, root string) Options {
 	t.Helper()
 	cache := testutil.CacheDir(t)
 	var recipes []string

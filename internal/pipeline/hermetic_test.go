@@ -24,7 +24,7 @@ import (
 // hermeticOptions are testOptions with every build step in the build
 // root of the repository's lock, sandboxed. The root is assembled in the
 // shared test cache once (about a minute) and reused.
-func hermeticOptions(t *testing.T, root string) Options {
+func hermeticOptions(t testing.TB, root string) Options {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("assembles the build root (1.1 GB) and builds in it")

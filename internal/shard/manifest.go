@@ -79,7 +79,7 @@ func (m *Manifest) Write(dir string) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", ManifestFile, err)
 	}
-	return atomicfile.Write(filepath.Join(dir, ManifestFile), append(data, '\n'), 0o644)
+	return atomicfile.WriteChanged(filepath.Join(dir, ManifestFile), append(data, '\n'), 0o644)
 }
 
 // Read reads the manifest of the shard output at dir, saying clearly when

@@ -97,7 +97,11 @@ type Plan struct {
 	// InRoot says the steps run in the build root: the system headers the
 	// compiler reads are the root's, not the host's (see checkDeps).
 	InRoot bool
-	Output string // path of the linked binary
+	// Batched runs the steps as one command (OneShell): in the build
+	// root, one sandbox per cell instead of one per step. The log and a
+	// failing step's error are the same.
+	Batched bool
+	Output  string // path of the linked binary
 }
 
 func (p Plan) argv(tmpl []string) []string {

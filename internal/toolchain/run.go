@@ -49,13 +49,8 @@ func Build(ctx context.Context, run Runner, p Plan, env []string) ([]byte, error
 			return nil, fmt.Errorf("creating object dir: %w", err)
 		}
 	}
-	for _, step := range p.Steps() {
-		fmt.Fprintf(&log, "$ %s\n", step)
-		out, err := run(ctx, step, env)
-		log.Write(out)
-		if err != nil {
-			return log.Bytes(), fmt.Errorf("%s: %w: %s", filepath.Base(step.Args[0]), err, strings.TrimSpace(string(out)))
-		}
+	if err := p.runSteps(ctx, run, env, &log); err != nil {
+		return log.Bytes(), err
 	}
 	// A binary built from files the cache key does not cover must never
 	// be cached or served: the build fails instead, and leaves no binary
@@ -68,6 +63,24 @@ func Build(ctx context.Context, run Runner, p Plan, env []string) ([]byte, error
 		return log.Bytes(), err
 	}
 	return log.Bytes(), nil
+}
+
+// runSteps runs p's steps with run, one by one or (Batched) as one
+// command, and logs each with its output.
+func (p Plan) runSteps(ctx context.Context, run Runner, env []string, log *bytes.Buffer) error {
+	steps := p.Steps()
+	if p.Batched && len(steps) > 1 {
+		return runOneShell(ctx, run, steps, env, log)
+	}
+	for _, step := range steps {
+		fmt.Fprintf(log, "$ %s\n", step)
+		out, err := run(ctx, step, env)
+		log.Write(out)
+		if err != nil {
+			return planStepError(step, err, out)
+		}
+	}
+	return nil
 }
 
 var versionRE = regexp.MustCompile(`\d+\.\d+(\.\d+)?`)
