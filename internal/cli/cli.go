@@ -59,15 +59,23 @@ func New(root string, out, log io.Writer) *CLI {
 // line's flags over its fromscratch.toml), with the folder of the
 // toolchain files it uses.
 func (c *CLI) config() (Config, error) {
-	if c.rootErr != nil {
-		return Config{}, c.rootErr
-	}
-	cfg, err := loadConfig(c.root, c.env, c.flags)
+	cfg, err := c.settings()
 	if err != nil {
 		return cfg, err
 	}
 	cfg.ToolchainDir, err = workspace.Toolchains(cfg.Root, cfg.CacheDir)
 	return cfg, err
+}
+
+// settings is config without the toolchain files, for the verbs that
+// neither build nor read the cache's toolchain folder (the matrix's
+// tables and comparisons, history, clean, cache prune): an unusable
+// cache directory does not fail them.
+func (c *CLI) settings() (Config, error) {
+	if c.rootErr != nil {
+		return Config{}, c.rootErr
+	}
+	return loadConfig(c.root, c.env, c.flags)
 }
 
 func (c *CLI) configAndToolchains() (Config, []*toolchain.Definition, error) {
@@ -275,7 +283,7 @@ func (c *CLI) toolchains(ctx context.Context) ([]ToolchainJSON, error) {
 // History prints the layers of an image of out/oci like docker image
 // history. ref is <recipe>:<toolchain>-<linkage>-<arch>.
 func (c *CLI) History(_ context.Context, ref string) error {
-	cfg, err := c.config()
+	cfg, err := c.settings()
 	if err != nil {
 		return err
 	}
@@ -355,7 +363,7 @@ func splitTag(tag string) (string, string, error) {
 
 // ShowMatrix prints the tables of out/matrix.json.
 func (c *CLI) ShowMatrix(_ context.Context) error {
-	cfg, err := c.config()
+	cfg, err := c.settings()
 	if err != nil {
 		return err
 	}
@@ -371,7 +379,7 @@ func (c *CLI) ShowMatrix(_ context.Context) error {
 // failure, such as a missing file, is a plain error: exit code 1).
 // newPath "" means out/matrix.json.
 func (c *CLI) DiffMatrix(_ context.Context, oldPath, newPath string) error {
-	cfg, err := c.config()
+	cfg, err := c.settings()
 	if err != nil {
 		return err
 	}
@@ -405,7 +413,7 @@ func (c *CLI) DiffMatrix(_ context.Context, oldPath, newPath string) error {
 // PruneCache removes action-cache entries unused for longer than
 // FROMSCRATCH_CACHE_MAX_AGE (default 720h) and prints what is left.
 func (c *CLI) PruneCache(_ context.Context) error {
-	cfg, err := c.config()
+	cfg, err := c.settings()
 	if err != nil {
 		return err
 	}

@@ -83,6 +83,22 @@ func TestDiffMatrixGate(t *testing.T) {
 	if err := c.DiffMatrix(t.Context(), old, newer); err != nil {
 		t.Fatalf("with a 15 %% threshold: %v", err)
 	}
+	// Comparing two files needs no cache: in a project without its own
+	// toolchains/ (whose built-in files go into the cache), a cache path
+	// that cannot be a folder (a file) fails the builds, not this.
+	notDir := write("cache-is-a-file", row)
+	project := t.TempDir()
+	if err := os.Mkdir(filepath.Join(project, "recipes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c = &CLI{root: project, out: &bytes.Buffer{}, log: &bytes.Buffer{}, run: toolchain.Exec,
+		env: []string{"CI=true", "FROMSCRATCH_CACHE=" + notDir, "FROMSCRATCH_MAX_GROWTH=15"}}
+	if err := c.DiffMatrix(t.Context(), old, newer); err != nil {
+		t.Fatalf("with an unusable cache: %v", err)
+	}
+	if _, err := c.config(); err == nil {
+		t.Error("config() with a file as the cache folder: no error; the check above proves nothing")
+	}
 }
 
 // release writes the same bytes twice, and SHA256SUMS verifies. Its matrix

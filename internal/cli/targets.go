@@ -114,7 +114,7 @@ func (c *CLI) Merge(ctx context.Context, args []string) error {
 
 // Clean removes what fromscratch wrote in out/ (see outdir.Path.Clean).
 func (c *CLI) Clean() error {
-	cfg, err := c.config()
+	cfg, err := c.settings()
 	if err != nil {
 		return err
 	}

@@ -220,7 +220,7 @@ func (u usageError) Unwrap() error { return u.error }
 // GitHub workflows (actionlint), and compares the rules_go and gazelle
 // versions of go.mod, MODULE.bazel and WORKSPACE.
 func (c *CLI) BazelCheck(ctx context.Context) error {
-	cfg, err := c.config()
+	cfg, err := c.settings()
 	if err != nil {
 		return err
 	}
