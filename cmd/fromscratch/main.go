@@ -15,9 +15,11 @@ import (
 	"syscall"
 
 	"github.com/fromscratch/fromscratch/internal/cli"
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 func main() {
+	spell.UseCommand() // advice in errors names fromscratch's verbs, not mage's targets
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()

@@ -18,6 +18,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 
 	"github.com/fromscratch/fromscratch/internal/image"
@@ -327,7 +328,7 @@ func whyNoImage(cfg Config, name, variant, platform string, lookErr error) strin
 	oci, mj, md := workspace.Rel(cfg.Root, out.OCI("")), workspace.Rel(cfg.Root, out.Matrix()), workspace.Rel(cfg.Root, out.MatrixMarkdown())
 	m, err := matrix.Load(out.Matrix())
 	if err != nil {
-		return fmt.Sprintf("no image in %s and no %s: run go tool mage build:all first", oci, mj)
+		return fmt.Sprintf("no image in %s and no %s: run %s first", oci, mj, spell.Command("build:all"))
 	}
 	i := strings.LastIndex(variant, "-")
 	key := matrix.Key{Recipe: name, Platform: platform, Toolchain: variant[:i], Linkage: variant[i+1:]}
@@ -343,7 +344,7 @@ func whyNoImage(cfg Config, name, variant, platform string, lookErr error) strin
 		case matrix.StatusFailed:
 			return "the cell's build failed: " + pipeline.ReasonLine(r.Reason)
 		}
-		return fmt.Sprintf("%s lists it as built, but %s does not hold it (%v): run go tool mage build:all again", mj, oci, lookErr)
+		return fmt.Sprintf("%s lists it as built, but %s does not hold it (%v): run %s again", mj, oci, lookErr, spell.Command("build:all"))
 	}
 	return fmt.Sprintf("no such cell in %s (see %s for the cells; build:recipe %s builds this recipe's): %v", mj, md, name, lookErr)
 }
@@ -369,7 +370,7 @@ func (c *CLI) ShowMatrix(_ context.Context) error {
 	}
 	m, err := matrix.Load(outdir.Path(cfg.OutDir).Matrix())
 	if err != nil {
-		return fmt.Errorf("%w (run go tool mage build:all first)", err)
+		return fmt.Errorf("%w (run %s first)", err, spell.Command("build:all"))
 	}
 	return matrix.Terminal(c.out, m, c.width())
 }

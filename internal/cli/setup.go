@@ -12,6 +12,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/smoke"
+	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
@@ -180,7 +181,7 @@ func (c *CLI) Load(ctx context.Context) error {
 	docker := outdir.Path(cfg.OutDir).Docker()
 	archives, _ := filepath.Glob(filepath.Join(docker, "*.tar"))
 	if len(archives) == 0 {
-		return fmt.Errorf("no archives in %s (run go tool mage build:all first)", workspace.Rel(cfg.Root, docker))
+		return fmt.Errorf("no archives in %s (run %s first)", workspace.Rel(cfg.Root, docker), spell.Command("build:all"))
 	}
 	env := []string{"PATH=" + strings.Join(cfg.HostPath, ":"), "HOME=" + cfg.Home}
 	var errs []error

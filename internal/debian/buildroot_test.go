@@ -179,7 +179,7 @@ func TestFetchFallsBack(t *testing.T) {
 	if !errors.As(err, &ge) || !ge.NotFound {
 		t.Fatalf("Fetch of a dropped file = %v, want a *GoneError with NotFound", err)
 	}
-	for _, want := range []string{"zst-pkg:amd64 1.0-1", "toolchains/buildroot.lock.json", RefreshTarget} {
+	for _, want := range []string{"zst-pkg:amd64 1.0-1", "toolchains/buildroot.lock.json", RefreshTarget()} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q does not name %q", err, want)
 		}

@@ -36,7 +36,11 @@
 // refreshing the locks runs, go through the caller's Run.
 package debian
 
-import "context"
+import (
+	"context"
+
+	"github.com/fromscratch/fromscratch/internal/spell"
+)
 
 // Run runs argv in dir (empty: the caller's choice) with exactly the
 // environment env and returns its combined output. The engine adapts its
@@ -47,5 +51,10 @@ type Run func(ctx context.Context, argv []string, dir string, env []string) ([]b
 // the C locale, so that the output parsed here is not translated.
 var Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 
-// RefreshTarget is what refreshes the lock file; error messages name it.
-const RefreshTarget = "go tool mage toolchains:lock"
+// RefreshTarget is what refreshes the lock files, as the user runs it;
+// error messages name it.
+func RefreshTarget() string { return spell.Command("toolchains:lock") }
+
+// lockNote names the refresh in the lock files themselves, which do not
+// depend on how they were refreshed.
+const lockNote = "go tool mage toolchains:lock"

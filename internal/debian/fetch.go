@@ -42,10 +42,10 @@ type GoneError struct {
 
 func (e *GoneError) Error() string {
 	why := "could not be fetched from " + e.Pin.URL + " (" + e.Output + ")"
-	advice := "if the mirror no longer has it (Debian's mirrors drop superseded security versions), refresh the pins with " + RefreshTarget
+	advice := "if the mirror no longer has it (Debian's mirrors drop superseded security versions), refresh the pins with " + RefreshTarget()
 	if e.NotFound {
 		why = "can no longer be fetched: " + e.Pin.URL + " is gone (404 Not Found; Debian's mirrors drop superseded versions)"
-		advice = "refresh the pins with " + RefreshTarget
+		advice = "refresh the pins with " + RefreshTarget()
 	}
 	lock := e.Lock
 	if lock == "" {

@@ -141,8 +141,8 @@ func TestRealArm64Runtime(t *testing.T) {
 		gone.SHA256 = strings.Repeat("ab", 32)
 		_, err := MachineFetcher(t.TempDir(), sources, "bookworm").Fetch(ctx, gone.Package())
 		var ge *GoneError
-		if !errors.As(err, &ge) || !ge.NotFound || !strings.Contains(err.Error(), RefreshTarget) {
-			t.Errorf("error %v: want a GoneError (404) naming %s", err, RefreshTarget)
+		if !errors.As(err, &ge) || !ge.NotFound || !strings.Contains(err.Error(), RefreshTarget()) {
+			t.Errorf("error %v: want a GoneError (404) naming %s", err, RefreshTarget())
 		}
 	})
 }

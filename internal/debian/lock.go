@@ -89,7 +89,7 @@ func (l *LockFile) Platform(platform string) (PlatformLock, bool) {
 func (l *LockFile) Pins(platform string, packages ...string) ([]Pin, error) {
 	pl, ok := l.Platform(platform)
 	if !ok || pl.Arch == "" {
-		return nil, fmt.Errorf("%s pins no runtime packages for %s: run %s", l.name(), platform, RefreshTarget)
+		return nil, fmt.Errorf("%s pins no runtime packages for %s: run %s", l.name(), platform, RefreshTarget())
 	}
 	if len(packages) == 0 {
 		return slices.Clone(pl.Packages), nil
@@ -98,7 +98,7 @@ func (l *LockFile) Pins(platform string, packages ...string) ([]Pin, error) {
 	for _, name := range packages {
 		i := slices.IndexFunc(pl.Packages, func(p Pin) bool { return p.Name == name })
 		if i < 0 {
-			return nil, fmt.Errorf("%s does not pin %s:%s for %s: run %s", l.name(), name, pl.Arch, platform, RefreshTarget)
+			return nil, fmt.Errorf("%s does not pin %s:%s for %s: run %s", l.name(), name, pl.Arch, platform, RefreshTarget())
 		}
 		pins = append(pins, pl.Packages[i])
 	}
@@ -123,7 +123,7 @@ func displayName(path string) string {
 func ReadLock(path string) (*LockFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the runtime lock: %w (create it with %s)", err, RefreshTarget)
+		return nil, fmt.Errorf("reading the runtime lock: %w (create it with %s)", err, RefreshTarget())
 	}
 	return ParseLock(data, displayName(path))
 }
@@ -297,7 +297,7 @@ func Lock(ctx context.Context, run Run, cacheDir string, sources []byte, suite s
 	}
 	fetch := &Fetcher{CacheDir: cacheDir, Mirror: mirror, Lock: "toolchains/" + LockFileName}
 	l := &LockFile{Schema: LockSchema, Suite: suite,
-		Note: "runtime libraries of dynamic images, pinned by " + RefreshTarget + "; do not edit"}
+		Note: "runtime libraries of dynamic images, pinned by " + lockNote + "; do not edit"}
 	type arch struct {
 		pins       map[string]Pin
 		unreadable []string
@@ -359,7 +359,7 @@ func trimOutput(out []byte) string {
 // the suite.
 func checkHead(bad func(field, format string, a ...any), schema int, suite string) {
 	if schema != LockSchema {
-		bad("schema", "%d is not %d: refresh it with %s", schema, LockSchema, RefreshTarget)
+		bad("schema", "%d is not %d: refresh it with %s", schema, LockSchema, RefreshTarget())
 	}
 	if suite == "" {
 		bad("suite", "missing")

@@ -45,10 +45,10 @@ func TestLockRoundTrip(t *testing.T) {
 	if second, _ := os.ReadFile(path); string(second) != string(first) {
 		t.Errorf("rewriting changed the file:\n%s\n%s", first, second)
 	}
-	if _, err := got.Pins("linux/arm64", "libfoo"); err == nil || !strings.Contains(err.Error(), "does not pin libfoo:arm64") || !strings.Contains(err.Error(), RefreshTarget) {
+	if _, err := got.Pins("linux/arm64", "libfoo"); err == nil || !strings.Contains(err.Error(), "does not pin libfoo:arm64") || !strings.Contains(err.Error(), RefreshTarget()) {
 		t.Errorf("unpinned package: %v", err)
 	}
-	if _, err := got.Pins("linux/riscv64"); err == nil || !strings.Contains(err.Error(), RefreshTarget) {
+	if _, err := got.Pins("linux/riscv64"); err == nil || !strings.Contains(err.Error(), RefreshTarget()) {
 		t.Errorf("platform without arch: %v", err)
 	}
 }
@@ -100,7 +100,7 @@ func TestLockValidation(t *testing.T) {
 	})
 	t.Run("missing file names the refresh target", func(t *testing.T) {
 		_, err := ReadLock(filepath.Join(t.TempDir(), LockFileName))
-		if err == nil || !strings.Contains(err.Error(), RefreshTarget) {
+		if err == nil || !strings.Contains(err.Error(), RefreshTarget()) {
 			t.Errorf("missing file: %v", err)
 		}
 	})

@@ -151,7 +151,7 @@ func (l *RootLock) Validate() error {
 		}
 	}
 	if want := l.ComputeDigest(); l.Digest != want {
-		bad("digest", "%q is not the digest of the packages (%s): the file was edited by hand; refresh it with %s", l.Digest, want, RefreshTarget)
+		bad("digest", "%q is not the digest of the packages (%s): the file was edited by hand; refresh it with %s", l.Digest, want, RefreshTarget())
 	}
 	return errors.Join(errs...)
 }
@@ -160,7 +160,7 @@ func (l *RootLock) Validate() error {
 func ReadRootLock(path string) (*RootLock, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the build root lock: %w (create it with %s)", err, RefreshTarget)
+		return nil, fmt.Errorf("reading the build root lock: %w (create it with %s)", err, RefreshTarget())
 	}
 	var l RootLock
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -224,7 +224,7 @@ func ResolveRoot(ctx context.Context, run Run, apt *Apt, pkgs []string) (*RootLo
 		return nil, fmt.Errorf("resolving the build root: apt-cache show: %w: %s", err, aptErrors(out))
 	}
 	l := &RootLock{Schema: LockSchema, Suite: apt.Suite, Arch: RootArch, Requested: req,
-		Note: "the build root: every package builds run with, pinned by " + RefreshTarget + "; do not edit"}
+		Note: "the build root: every package builds run with, pinned by " + lockNote + "; do not edit"}
 	if l.Packages, err = matchStanzas(inst, out); err != nil {
 		return nil, fmt.Errorf("resolving the build root: %w", err)
 	}

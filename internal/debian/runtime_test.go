@@ -144,7 +144,7 @@ func TestPrepareFallsBack(t *testing.T) {
 		t.Fatalf("Prepare with a file gone = %v, want a *GoneError with NotFound", err)
 	}
 	want := "pinned package libgcc-s1:arm64 1.0-1 (toolchains/runtime.lock.json) can no longer be fetched: " + archiveURL.URL(pkgs[1]) + " is gone"
-	if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), ": refresh the pins with "+RefreshTarget+"; fromscratch never fetches another version on its own") {
+	if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), ": refresh the pins with "+RefreshTarget()+"; fromscratch never fetches another version on its own") {
 		t.Errorf("message:\n%s\nwant it to start with:\n%s", err, want)
 	}
 	if f.Lock != "" {

@@ -12,10 +12,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 // SourcePinTarget refreshes a recipe's source pins; error messages name it.
-const SourcePinTarget = "go tool mage source:pin"
+func SourcePinTarget() string { return spell.Command("source:pin") }
 
 // maxDsc bounds the download of a .dsc (a few kilobytes in practice).
 const maxDsc = 1 << 20
@@ -66,7 +68,7 @@ func (e *SourceGoneError) Error() string {
 		why = "is gone (404 Not Found at " + strings.Join(e.URLs, ", ") + "; Debian's mirrors drop superseded versions)"
 	}
 	return fmt.Sprintf("%s of the Debian source %s %s %s: refresh the recipe's pins with %s %s (the suite's newest version), or put the file beside recipe.toml, where it is checked against its pin; fromscratch never fetches another version on its own",
-		e.File, e.Source, e.Version, why, SourcePinTarget, e.Source)
+		e.File, e.Source, e.Version, why, SourcePinTarget(), e.Source)
 }
 
 // FetchSource downloads into dir the files of the Debian source package
@@ -115,10 +117,10 @@ func pinnedFiles(dsc *Dsc, want map[string]string) ([]DscFile, error) {
 		switch {
 		case i < 0:
 			return nil, fmt.Errorf("the Debian source %s %s has no file %s (its .dsc lists %s): the recipe's pins are not of this version; refresh them with %s %s",
-				dsc.Source, dsc.Version, n, dscNames(dsc), SourcePinTarget, dsc.Source)
+				dsc.Source, dsc.Version, n, dscNames(dsc), SourcePinTarget(), dsc.Source)
 		case dsc.Files[i].SHA256 != want[n]:
 			return nil, fmt.Errorf("the recipe pins %s of the Debian source %s %s at sha256:%s, but the package's .dsc lists sha256:%s: the pin is not of this version; refresh it with %s %s",
-				n, dsc.Source, dsc.Version, want[n], dsc.Files[i].SHA256, SourcePinTarget, dsc.Source)
+				n, dsc.Source, dsc.Version, want[n], dsc.Files[i].SHA256, SourcePinTarget(), dsc.Source)
 		}
 		files = append(files, dsc.Files[i])
 	}

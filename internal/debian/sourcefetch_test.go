@@ -178,7 +178,7 @@ func TestFetchSourceRefuses(t *testing.T) {
 		want[orig] = strings.Repeat("ab", 32)
 		dir := t.TempDir()
 		err := f.FetchSource(t.Context(), "tini", "0.19.0-1", want, dir)
-		for _, s := range []string{orig, "sha256:" + strings.Repeat("ab", 32), "sha256:" + sha256hex(pkg.files[orig]), SourcePinTarget + " tini"} {
+		for _, s := range []string{orig, "sha256:" + strings.Repeat("ab", 32), "sha256:" + sha256hex(pkg.files[orig]), SourcePinTarget() + " tini"} {
 			if err == nil || !strings.Contains(err.Error(), s) {
 				t.Errorf("error %v does not name %q", err, s)
 			}
@@ -215,7 +215,7 @@ func TestFetchSourceRefuses(t *testing.T) {
 		if !errors.As(err, &ge) || !ge.NotFound || ge.File != orig || len(ge.URLs) != 2 {
 			t.Fatalf("error = %v, want a *SourceGoneError for %s with NotFound and its 2 URLs", err, orig)
 		}
-		for _, s := range append(ge.URLs, "tini 0.19.0-1", SourcePinTarget+" tini", "beside recipe.toml") {
+		for _, s := range append(ge.URLs, "tini 0.19.0-1", SourcePinTarget()+" tini", "beside recipe.toml") {
 			if !strings.Contains(err.Error(), s) {
 				t.Errorf("%q does not name %q", err, s)
 			}

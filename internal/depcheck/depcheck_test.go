@@ -18,9 +18,9 @@ const module = "github.com/fromscratch/fromscratch/"
 // package but recipe (the vocabulary) and the helpers.
 var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "scaffold", "shard", "smoke", "source", "toolchain", "workspace"}
 
-// helpers are small packages every floor may use: atomicfile, digest and
-// download (no project imports) and tarball (only atomicfile).
-var helpers = []string{"atomicfile", "digest", "download", "tarball"}
+// helpers are small packages every floor may use: atomicfile, digest,
+// download and spell (no project imports) and tarball (only atomicfile).
+var helpers = []string{"atomicfile", "digest", "download", "spell", "tarball"}
 
 // features are the packages of one feature each above the engine
 // (benchmarks, the reproducibility check, the shard merge, the release and
@@ -35,6 +35,7 @@ var rules = map[string][]string{
 	"internal/atomicfile": {},
 	"internal/digest":     {},
 	"internal/download":   {},
+	"internal/spell":      {},
 	"internal/tarball":    {"atomicfile"},
 	"internal/testutil":   {},
 	"internal/depcheck":   {},
@@ -50,7 +51,7 @@ var rules = map[string][]string{
 	// mage is the targets a project's magefile imports (mage:import): one
 	// line each over cli.
 	"mage":            {"cli"},
-	"cmd/fromscratch": {"cli", "workspace"},
+	"cmd/fromscratch": {"cli", "spell", "workspace"},
 }
 
 func init() {

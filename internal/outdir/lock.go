@@ -50,7 +50,7 @@ func (p Path) Claim() error {
 	if _, err := os.Stat(filepath.Join(out, MarkerFile)); err == nil {
 		return nil
 	}
-	return atomicfile.Write(filepath.Join(out, MarkerFile), []byte("This directory is written by fromscratch; `go tool mage clean` removes what fromscratch wrote.\n"), 0o644)
+	return atomicfile.Write(filepath.Join(out, MarkerFile), []byte("This directory is written by fromscratch; `fromscratch clean` (or `go tool mage clean`) removes what fromscratch wrote.\n"), 0o644)
 }
 
 func onlyOwned(ents []os.DirEntry) bool {

@@ -25,7 +25,7 @@ func TestBuildRootLockIsCurrent(t *testing.T) {
 	}
 	want := BuildRootPackages(defs)
 	if !slices.Equal(lock.Requested, want) {
-		t.Fatalf("toolchains/%s requests %v, the toolchains ask for %v: run %s", debian.RootLockFileName, lock.Requested, want, debian.RefreshTarget)
+		t.Fatalf("toolchains/%s requests %v, the toolchains ask for %v: run %s", debian.RootLockFileName, lock.Requested, want, debian.RefreshTarget())
 	}
 	for _, must := range []string{"gcc", "libc6-dev-arm64-cross", "musl-tools", "make", "cmake", "pkgconf", "dash", "perl"} {
 		if !slices.Contains(want, must) {

@@ -13,6 +13,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/outdir"
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 // errNotHere is what a way of obtaining a binary returns when it does not
@@ -74,7 +75,7 @@ func (b *Builder) take(_ context.Context, r *Result) error {
 		}
 	}
 	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("no binary at %s (run go tool mage build:all first)", b.rel(bin))
+		return fmt.Errorf("no binary at %s (run %s first)", b.rel(bin), spell.Command("build:all"))
 	}
 	b.found(r, dir)
 	sum, err := cache.FileDigest(bin)

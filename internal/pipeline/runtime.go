@@ -92,7 +92,7 @@ func (b *Builder) runtime(ctx context.Context, t toolchain.Target) (*debian.Runt
 		return nil, err
 	}
 	if pl, ok := lock.Platform(string(t.Platform)); !ok || pl.Arch != t.RuntimeArch {
-		return nil, fmt.Errorf("toolchains/%s pins no %s runtime for %s: run %s", debian.LockFileName, t.RuntimeArch, t.Platform, debian.RefreshTarget)
+		return nil, fmt.Errorf("toolchains/%s pins no %s runtime for %s: run %s", debian.LockFileName, t.RuntimeArch, t.Platform, debian.RefreshTarget())
 	}
 	if _, err := lock.Pins(string(t.Platform), t.RuntimePackages...); err != nil {
 		return nil, err

@@ -81,8 +81,8 @@ func TestClosureFromPinnedRuntime(t *testing.T) {
 	}
 
 	r.Job.Tool.Target.RuntimePackages = []string{"libc6", "libstdc++6"}
-	if err := b.closure(t.Context(), r); err == nil || !strings.Contains(err.Error(), debian.RefreshTarget) {
-		t.Errorf("unpinned package: %v, want an error naming %s", err, debian.RefreshTarget)
+	if err := b.closure(t.Context(), r); err == nil || !strings.Contains(err.Error(), debian.RefreshTarget()) {
+		t.Errorf("unpinned package: %v, want an error naming %s", err, debian.RefreshTarget())
 	}
 }
 
@@ -130,7 +130,7 @@ func TestRuntimeWants(t *testing.T) {
 	for _, w := range wants {
 		pl, ok := lock.Platform(w.Platform)
 		if !ok || pl.Arch != w.Arch || pl.RuntimeNote != w.Note {
-			t.Errorf("toolchains/%s: %s is %+v, the toolchains want %+v: run %s", debian.LockFileName, w.Platform, pl, w, debian.RefreshTarget)
+			t.Errorf("toolchains/%s: %s is %+v, the toolchains want %+v: run %s", debian.LockFileName, w.Platform, pl, w, debian.RefreshTarget())
 			continue
 		}
 		if _, err := lock.Pins(w.Platform, w.Packages...); w.Arch != "" && err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
@@ -54,7 +55,7 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 		return nil, err
 	}
 	if len(recipes) == 0 {
-		return nil, fmt.Errorf("no OCI layouts in %s (run go tool mage build:all or release first)", workspace.Rel(o.Engine.Root, out.OCI("")))
+		return nil, fmt.Errorf("no OCI layouts in %s (run %s or %s first)", workspace.Rel(o.Engine.Root, out.OCI("")), spell.Command("build:all"), spell.Command("release"))
 	}
 	var all []Pushed
 	var images, sboms int

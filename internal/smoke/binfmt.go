@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 // binfmtConfDir holds qemu-user-static's registrations (Debian: qemu-aarch64.conf, ...).
@@ -19,7 +21,7 @@ var binfmtConfDir = "/usr/lib/binfmt.d"
 // enables them where they are disabled. Calling it again changes nothing.
 func RegisterBinfmt() error {
 	if os.Geteuid() != 0 {
-		return errors.New("registering binfmt_misc handlers needs root (run `go tool mage setup` as root)")
+		return fmt.Errorf("registering binfmt_misc handlers needs root (run `%s` as root)", spell.Command("setup"))
 	}
 	if _, err := os.Stat(filepath.Join(binfmtDir, "register")); err != nil {
 		if err := syscall.Mount("binfmt_misc", binfmtDir, "binfmt_misc", 0, ""); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 // binfmtDir is where binfmt_misc is mounted; tests point it at a temp dir.
@@ -54,7 +55,7 @@ func CanRun(platform string) (bool, string) {
 
 // binfmtReady checks that binfmtDir holds an enabled entry with the F flag.
 func binfmtReady(platform, entry string) (bool, string) {
-	fix := fmt.Sprintf("install qemu-user-static and run `go tool mage setup` to register %s", entry)
+	fix := fmt.Sprintf("install qemu-user-static and run `%s` to register %s", spell.Command("setup"), entry)
 	if _, err := os.Stat(filepath.Join(binfmtDir, "register")); err != nil {
 		return false, fmt.Sprintf("no binfmt handler for %s: binfmt_misc is not mounted at %s (%s)", platform, binfmtDir, fix)
 	}
@@ -71,7 +72,7 @@ func binfmtReady(platform, entry string) (bool, string) {
 	case !enabled:
 		return false, fmt.Sprintf("no binfmt handler for %s: %s is disabled (echo 1 > %s)", platform, entry, path)
 	case !strings.Contains(flags, "F"):
-		return false, fmt.Sprintf("no usable binfmt handler for %s: %s lacks the F flag, so containers cannot see its interpreter (unregister it with echo -1 > %s, then run `go tool mage setup`)", platform, entry, path)
+		return false, fmt.Sprintf("no usable binfmt handler for %s: %s lacks the F flag, so containers cannot see its interpreter (unregister it with echo -1 > %s, then run `%s`)", platform, entry, path, spell.Command("setup"))
 	}
 	return true, ""
 }

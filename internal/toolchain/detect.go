@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 // Status is what Detect found for one target of a toolchain.
@@ -32,7 +34,7 @@ func (d *Definition) Hint(t Target) string {
 		parts = append(parts, "apt-get install "+strings.Join(t.Apt, " "))
 	}
 	if d.Provision.Npm != "" {
-		parts = append(parts, "go tool mage setup (installs "+d.Provision.Npm+" from npm into the cache)")
+		parts = append(parts, spell.Command("setup")+" (installs "+d.Provision.Npm+" from npm into the cache)")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -5,6 +5,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 // Root is the pinned build root every build step runs in: a Debian tree
@@ -95,9 +97,9 @@ func rootPlace(dir string) string {
 
 func rootHint(d *Definition) string {
 	if d.Provision.Npm != "" {
-		return "go tool mage setup (installs " + d.Provision.Npm + " from npm into the cache)"
+		return spell.Command("setup") + " (installs " + d.Provision.Npm + " from npm into the cache)"
 	}
-	return "add its packages to the build root: go tool mage toolchains:lock"
+	return "add its packages to the build root: " + spell.Command("toolchains:lock")
 }
 
 // rootVersion is the target's compiler version: the upstream part of the
@@ -113,11 +115,11 @@ func rootVersion(d *Definition, t Target, r Root) (string, error) {
 		return "", fmt.Errorf("toolchains/%s: the %s target names no package (the Debian package whose version is the compiler's)", d.File, t.Platform)
 	}
 	if r.Version == nil {
-		return "", fmt.Errorf("no build-root lock: run go tool mage toolchains:lock")
+		return "", fmt.Errorf("no build-root lock: run %s", spell.Command("toolchains:lock"))
 	}
 	v, ok := r.Version(t.Package)
 	if !ok {
-		return "", fmt.Errorf("%s (the %s compiler for %s) is not in toolchains/buildroot.lock.json: run go tool mage toolchains:lock", t.Package, d.Name, t.Platform)
+		return "", fmt.Errorf("%s (the %s compiler for %s) is not in toolchains/buildroot.lock.json: run %s", t.Package, d.Name, t.Platform, spell.Command("toolchains:lock"))
 	}
 	return UpstreamVersion(v), nil
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/spell"
 )
 
 // Sandbox runs build steps in bubblewrap: the build root's entries at /,
@@ -49,7 +51,7 @@ var special = map[string]bool{"dev": true, "proc": true, "tmp": true, "run": tru
 func FindBwrap(dirs []string) (string, error) {
 	p, err := LookPath("bwrap", dirs)
 	if err != nil {
-		return "", fmt.Errorf("finding bubblewrap: %w (as root: apt-get install bubblewrap, or go tool mage setup)", err)
+		return "", fmt.Errorf("finding bubblewrap: %w (as root: apt-get install bubblewrap, or %s)", err, spell.Command("setup"))
 	}
 	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -218,9 +219,10 @@ func TestSandboxWrapErrors(t *testing.T) {
 	never := func(context.Context, toolchain.Command, []string) ([]byte, error) { ran = true; return nil, nil }
 	for _, bad := range []toolchain.Sandbox{
 		{Bwrap: "bwrap", Root: t.TempDir(), Writable: []string{"/nonexistent/src"}},
-		{Bwrap: "bwrap", Root: "/nonexistent"},
+		{Bwrap: "bwrap", Root: filepath.Join(t.TempDir(), "missing")},
 		{Root: t.TempDir()},
 	} {
+		ran = false
 		_, err := bad.Wrap(never)(t.Context(), c, nil)
 		if err == nil || ran {
 			t.Errorf("%+v: ran %v, error %v", bad, ran, err)

@@ -1,0 +1,25 @@
+// Package spell spells fromscratch's commands the way its user runs them,
+// for the advice in error messages ("run go tool mage toolchains:lock"):
+// mage's spelling from a magefile (the default), the command's from the
+// installed fromscratch command (cmd/fromscratch calls UseCommand).
+package spell
+
+import (
+	"strings"
+	"sync/atomic"
+)
+
+var command atomic.Bool
+
+// UseCommand makes Command name the fromscratch command's verbs.
+func UseCommand() { command.Store(true) }
+
+// Command is the command line that runs target, given by its mage name
+// ("build:all", "toolchains:lock", "setup"): "go tool mage build:all", or
+// "fromscratch build all" after UseCommand.
+func Command(target string) string {
+	if command.Load() {
+		return "fromscratch " + strings.ReplaceAll(target, ":", " ")
+	}
+	return "go tool mage " + target
+}
