@@ -135,7 +135,7 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 		var t phaseTimes
 		start := time.Now()
 		rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
-		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, rep, err
+		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, rep, cellErrors(rep, err)
 	}
 	row := realRow{Program: name}
 	var rep *pipeline.Report
@@ -184,8 +184,30 @@ func (s Suite) hostCold(ctx context.Context, opts pipeline.Options, shared, dir 
 	}
 	var t phaseTimes
 	start := time.Now()
-	_, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
+	rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
+	if err = cellErrors(rep, err); err != nil {
+		err = fmt.Errorf("%w (this way needs the build tools on the host: the recipe's build system, make, the compilers)", err)
+	}
 	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, err
+}
+
+// cellErrors is a run's error with each failed cell's reason: the run's
+// own error names its summary and out/, which a benchmark neither prints
+// nor keeps.
+func cellErrors(rep *pipeline.Report, err error) error {
+	if err == nil || rep == nil {
+		return err
+	}
+	var errs []error
+	for _, j := range rep.Jobs {
+		if r := rep.Results[j.Cell.String()]; r != nil && r.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", j.Cell, r.Err))
+		}
+	}
+	if len(errs) == 0 {
+		return err
+	}
+	return errors.Join(errs...)
 }
 
 // linkShared makes dir a fresh cache that links shared's source store
