@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
@@ -100,6 +101,7 @@ func fill(row *matrix.Row, r *Result) {
 // function 'main':", not collect2's "ld returned 1 exit status") and ending
 // with the build log's path when the error names one.
 func oneLine(s string) string {
+	s = gccTemp.ReplaceAllString(s, "/tmp/${1}XXXXXX${2}")
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	if i := leadLine(lines); i > 0 {
 		lines = append([]string{strings.TrimSpace(lines[i])}, append(lines[:i:i], lines[i+1:]...)...)
@@ -114,6 +116,11 @@ func oneLine(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// gccTemp matches gcc's temporary files (/tmp/ccOjhiFn.o, named by
+// mkstemp): a failed link names them, and a matrix row's reason must be
+// the same bytes in every run.
+var gccTemp = regexp.MustCompile(`/tmp/(cc)[A-Za-z0-9]{6}(\.[a-z]+)\b`)
 
 // ReasonLine is the line of an error a person needs: a compiler's or
 // linker's own error line when there is one (leadLine), else the first line, with the log's path when the error names one.

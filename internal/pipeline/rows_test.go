@@ -58,6 +58,17 @@ func TestReasonLeadsWithTheLinkerLine(t *testing.T) {
 	}
 }
 
+// A row's reason holds no name of gcc's temporary files, which differ in
+// every run.
+func TestReasonHasNoTemporaryNames(t *testing.T) {
+	err := "gcc: exit status 1: /usr/bin/ld: /tmp/ccOjhiFn.o: in function `main':\n" +
+		"/usr/bin/ld: /tmp/cc9aZ0qQ.o: warning\ncollect2: error: ld returned 1 exit status"
+	got := oneLine(err)
+	if strings.Contains(got, "ccOjhiFn") || strings.Contains(got, "cc9aZ0qQ") || !strings.Contains(got, "/tmp/ccXXXXXX.o: in function") {
+		t.Errorf("oneLine kept a temporary name or lost the line: %q", got)
+	}
+}
+
 // The rows of a real program say its build system, source and libraries,
 // which the matrix's real-programs section shows; a files recipe's say
 // nothing, so its rows are as before.
