@@ -223,7 +223,8 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 			todo = append(todo, j)
 		}
 	}
-	rep.others = b.otherRows(rep, inv.Known)
+	var dropped []matrix.Row
+	rep.others, dropped = b.otherRows(rep, inv.Known)
 	b.forEach(ctx, "build", todo, func(ctx context.Context, j Job) *Result {
 		r := b.runCell(ctx, j)
 		rep.put(r)
@@ -251,6 +252,9 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 	}
 	if err := matrix.WriteAll(b.opts.OutDir, rep.Matrix); err != nil {
 		errs = append(errs, fmt.Errorf("writing the matrix: %w", err))
+	}
+	if err := b.removeStale(rep, dropped); err != nil {
+		errs = append(errs, err)
 	}
 	if failed := rep.Failed(b.opts.RequireAll); len(failed) > 0 {
 		errs = append(errs, fmt.Errorf("%d cell(s) failed: see the summary above and %s", len(failed), b.rel(outdir.Path(b.opts.OutDir).MatrixMarkdown())))
@@ -317,16 +321,16 @@ func (b *Builder) writeLayouts(rep *Report) error {
 // toolchains; image:all without every binary): build:recipe NAME updates
 // its recipe's rows and keeps the others. A row of another version of its
 // recipe than the one in known (the recipes of the project), or of a
-// recipe that is gone, is dropped, never shown as current. None when
-// there is no matrix yet, or one of another schema.
-func (b *Builder) otherRows(rep *Report, known []*recipe.Recipe) []matrix.Row {
-	if len(b.opts.Recipes) == 0 && len(b.opts.Platforms) == 0 && len(b.opts.Toolchains) == 0 && len(b.opts.Linkages) == 0 && rep.LeftOut == 0 {
-		return nil
-	}
+// recipe that is gone, is dropped, never shown as current: those are
+// returned second, for removeStale. None when there is no matrix yet, or
+// one of another schema. A run of the whole matrix keeps none and drops
+// the rows of recipes that are gone.
+func (b *Builder) otherRows(rep *Report, known []*recipe.Recipe) (kept, dropped []matrix.Row) {
 	old, err := matrix.Load(outdir.Path(b.opts.OutDir).Matrix())
 	if err != nil {
-		return nil
+		return nil, nil
 	}
+	partial := len(b.opts.Recipes) > 0 || len(b.opts.Platforms) > 0 || len(b.opts.Toolchains) > 0 || len(b.opts.Linkages) > 0 || rep.LeftOut > 0
 	inRun := map[matrix.Key]bool{}
 	for _, j := range rep.Jobs {
 		inRun[matrix.Key{Recipe: j.Cell.Recipe, Platform: string(j.Cell.Platform), Toolchain: j.Cell.Toolchain, Linkage: string(j.Cell.Linkage)}] = true
@@ -336,15 +340,63 @@ func (b *Builder) otherRows(rep *Report, known []*recipe.Recipe) []matrix.Row {
 		byName[rc.Name] = rc
 	}
 	versions := recipeVersions{}
-	var out []matrix.Row
 	for _, r := range old.Rows {
 		rc := byName[r.Recipe]
-		if inRun[r.Key()] || rc == nil || r.RecipeVersion != versions.of(rc) {
-			continue
+		switch {
+		case inRun[r.Key()]:
+		case rc == nil || r.RecipeVersion != versions.of(rc):
+			dropped = append(dropped, r)
+		case partial:
+			kept = append(kept, r)
+		default:
+			dropped = append(dropped, r) // a whole run covers every cell that can be: this one no longer is
 		}
-		out = append(out, r)
 	}
-	return out
+	return kept, dropped
+}
+
+// removeStale removes from out/ what would outlive its row: the docker
+// archive of a cell that failed in this run (its folder holds this run's
+// build.log already), the archive and folder of a cell this run found not
+// applicable, and those of a dropped row (an older version of its recipe,
+// or a recipe that is gone, with the recipe's OCI layout then). A later
+// image:all packs what out/bin holds, and a user loads what out/docker
+// holds: neither may be older than the matrix says.
+func (b *Builder) removeStale(rep *Report, dropped []matrix.Row) error {
+	out := outdir.Path(b.opts.OutDir)
+	var errs []error
+	remove := func(p string) {
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, fmt.Errorf("removing the stale %s: %w", b.rel(p), err))
+		}
+	}
+	for _, j := range rep.Jobs {
+		switch r := rep.Results[j.Cell.String()]; {
+		case j.Status != "":
+			remove(out.Archive(j.Cell))
+			remove(out.Bin(j.Cell))
+		case r != nil && r.Err != nil:
+			remove(out.Archive(j.Cell))
+		}
+	}
+	gone := map[string]bool{}
+	for _, r := range dropped {
+		c := recipe.Cell{Recipe: r.Recipe, Platform: recipe.Platform(r.Platform), Toolchain: r.Toolchain, Linkage: recipe.Linkage(r.Linkage)}
+		remove(out.Archive(c))
+		remove(out.Bin(c))
+		gone[r.Recipe] = true
+	}
+	for _, j := range rep.Jobs {
+		delete(gone, j.Cell.Recipe)
+	}
+	for _, r := range rep.others {
+		delete(gone, r.Recipe)
+	}
+	for name := range gone {
+		remove(out.OCI(name))
+		remove(filepath.Dir(filepath.Dir(out.Bin(recipe.Cell{Recipe: name, Platform: recipe.AMD64})))) // bin/<recipe>
+	}
+	return errors.Join(errs...)
 }
 
 // keepOtherImages adds to imgs (by variant) the images out/ already has
