@@ -152,7 +152,8 @@ func leadLine(lines []string) int {
 			}
 		case strings.Contains(l, "error:") || strings.Contains(l, "Error:"),
 			strings.Contains(l, "undefined reference to"), strings.Contains(l, "multiple definition of"),
-			strings.Contains(l, ": cannot find -l"):
+			strings.Contains(l, ": cannot find -l"), strings.Contains(l, "error adding symbols"),
+			strings.Contains(l, "file in wrong format"):
 			return i
 		}
 	}

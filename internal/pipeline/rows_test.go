@@ -44,6 +44,10 @@ func TestReasonLeadsWithTheLinkerLine(t *testing.T) {
 			"main.c:(.text.startup+0x9): undefined reference to `prinft'"},
 		{"/usr/bin/ld: cannot find -lwidget: No such file or directory\ncollect2: error: ld returned 1 exit status",
 			"/usr/bin/ld: cannot find -lwidget: No such file or directory"},
+		{"/usr/bin/aarch64-linux-gnu-gcc -O2 -c -o src/main/debug.o src/main/debug.c\n" +
+			"ld: src/main/debug.o: Relocations in generic ELF (EM: 183)\n" +
+			"ld: src/main/debug.o: error adding symbols: file in wrong format\nmake: *** [Makefile:10: all.o] Error 1",
+			"ld: src/main/debug.o: error adding symbols: file in wrong format"},
 		{"main.c:2:17: warning: implicit declaration of function 'prinft'\n" +
 			"main.c:4:1: error: expected ';' before '}' token\ncollect2: error: ld returned 1 exit status",
 			"main.c:4:1: error: expected ';' before '}' token"},

@@ -117,7 +117,7 @@ func (s Source) fileWith(infix string) string {
 // compiler, the optimisation level or the reproducibility flags.
 var ReservedEnv = []string{
 	"AR", "CC", "CC_FOR_BUILD", "CFLAGS", "CPPFLAGS", "CXX", "CXXFLAGS", "DESTDIR",
-	"HOME", "LANG", "LC_ALL", "LDFLAGS", "LD_LIBRARY_PATH", "LD_PRELOAD", "MAKEFLAGS",
+	"HOME", "LANG", "LC_ALL", "LD", "LDFLAGS", "LD_LIBRARY_PATH", "LD_PRELOAD", "MAKEFLAGS",
 	"PATH", "PKG_CONFIG", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_PATH", "PKG_CONFIG_SYSROOT_DIR",
 	"RANLIB", "SOURCE_DATE_EPOCH", "TMPDIR", "TZ", "ZIG_GLOBAL_CACHE_DIR", "ZIG_LOCAL_CACHE_DIR",
 }

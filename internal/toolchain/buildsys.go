@@ -132,7 +132,34 @@ func (p Project) tools() []tool {
 	} else {
 		ranlib = Expand(ranlib, p.Target, p.Linkage)
 	}
-	return append(out, tool{"ar", p.argv(p.Def.AR)}, tool{"ranlib", ranlib})
+	out = append(out, tool{"ar", p.argv(p.Def.AR)}, tool{"ranlib", ranlib})
+	if ld := ldTemplate(p.Def.AR); len(ld) > 1 {
+		out = append(out, tool{"ld", append(p.argv(p.Def.AR)[:1:1], ld[1:]...)})
+	} else if len(ld) == 1 {
+		out = append(out, tool{"ld", Expand(ld, p.Target, p.Linkage)})
+	}
+	return out
+}
+
+// ldTemplate is the target's linker, named after the archiver: binutils'
+// {prefix}ld beside {prefix}ar (a Makefile's $(LD) -r must not be the
+// host's ld, which refuses another machine's objects), zig's ld.lld beside
+// zig ar (lld links every target).
+func ldTemplate(ar []string) []string {
+	if len(ar) == 0 {
+		return nil
+	}
+	out := append([]string(nil), ar...)
+	last := out[len(out)-1]
+	switch {
+	case len(out) > 1 && last == "ar":
+		out[len(out)-1] = "ld.lld"
+	case strings.HasSuffix(last, "ar"):
+		out[len(out)-1] = strings.TrimSuffix(last, "ar") + "ld"
+	default:
+		return nil
+	}
+	return out
 }
 
 // word is the single word naming t.
@@ -257,6 +284,7 @@ func (p Project) Env(base []string) []string {
 		"CFLAGS":                 strings.Join(p.CFlags(), " "),
 		"CPPFLAGS":               strings.Join(p.CPPFlags(), " "),
 		"CXXFLAGS":               strings.Join(p.CFlags(), " "),
+		"LD":                     p.toolWord("ld"),
 		"LDFLAGS":                strings.Join(p.LDFlags(), " "),
 		"PKG_CONFIG":             filepath.Join(p.binDir(), "pkg-config"),
 		"PKG_CONFIG_LIBDIR":      filepath.Join(dep, "usr", "lib", "pkgconfig") + ":" + filepath.Join(dep, "usr", "share", "pkgconfig"),
@@ -292,7 +320,7 @@ func (p Project) Env(base []string) []string {
 
 // ExpandArgs fills the placeholders a recipe's arguments may use: {stage}
 // (the dependency stage), {host}, {build}, {jobs}, {cc}, {cxx}, {ar},
-// {ranlib}, {cflags}, {cppflags}, {ldflags}, and {libs}: "static" in
+// {ranlib}, {ld}, {cflags}, {cppflags}, {ldflags}, and {libs}: "static" in
 // static cells, "shared" in dynamic ones (zlib's --static / --shared).
 func (p Project) ExpandArgs(args []string) []string {
 	libs := "shared"
@@ -301,7 +329,7 @@ func (p Project) ExpandArgs(args []string) []string {
 	}
 	r := strings.NewReplacer(
 		"{stage}", p.depStage(), "{host}", p.Host(), "{build}", BuildTriple(), "{jobs}", strconv.Itoa(p.jobs()),
-		"{cc}", p.toolWord("cc"), "{cxx}", p.toolWord("c++"), "{ar}", p.toolWord("ar"), "{ranlib}", p.toolWord("ranlib"),
+		"{cc}", p.toolWord("cc"), "{cxx}", p.toolWord("c++"), "{ar}", p.toolWord("ar"), "{ranlib}", p.toolWord("ranlib"), "{ld}", p.toolWord("ld"),
 		"{cflags}", strings.Join(p.CFlags(), " "), "{cppflags}", strings.Join(p.CPPFlags(), " "),
 		"{ldflags}", strings.Join(p.LDFlags(), " "), "{libs}", libs,
 	)

@@ -137,9 +137,25 @@ func TestProjectInvariants(t *testing.T) {
 					}
 				}
 				// Some configure scripts take CC as one word (ziglang/zig#12413).
-				for _, k := range []string{"CC", "CXX", "AR", "RANLIB"} {
+				for _, k := range []string{"CC", "CXX", "AR", "RANLIB", "LD"} {
 					if v, ok := m[k]; ok && (v == "" || strings.ContainsAny(v, " \t")) {
 						t.Errorf("%s = %q is not a single word", k, v)
+					}
+				}
+				// The target's linker, never the host's ld, which refuses
+				// another machine's objects (pv's $(LD) -r on arm64).
+				wantLD := map[string]string{"gcc": "ld", "musl-gcc": "ld", "zig": "/w/cell/work/bin/ld"}[c.toolchain]
+				if c.toolchain == "gcc" && c.platform != recipe.AMD64 {
+					wantLD = "aarch64-linux-gnu-ld"
+				}
+				if m["LD"] != wantLD {
+					t.Errorf("LD = %q, want %q", m["LD"], wantLD)
+				}
+				if c.toolchain == "zig" {
+					for _, f := range p.Files() {
+						if filepath.Base(f.Path) == "ld" && !strings.Contains(string(f.Data), "exec /opt/zig/zig ld.lld \"$@\"") {
+							t.Errorf("zig's ld wrapper %q", f.Data)
+						}
 					}
 				}
 				if m["CC_FOR_BUILD"] != "gcc" {

@@ -7,14 +7,14 @@ import (
 )
 
 // makefile is build = "make", in the source tree: make -jN with CC, AR,
-// RANLIB, CFLAGS and LDFLAGS as variables and the recipe's make_args
+// RANLIB, LD, CFLAGS and LDFLAGS as variables and the recipe's make_args
 // (last, so they win); then make install DESTDIR=<stage> prefix=/usr
 // PREFIX=/usr, unless the recipe names the built file to copy instead
 // (BuildProject copies it).
 type makefile struct{}
 
 func (makefile) steps(p Project) []Command {
-	vars := []string{"CC=" + p.toolWord("cc"), "AR=" + p.toolWord("ar"), "RANLIB=" + p.toolWord("ranlib"),
+	vars := []string{"CC=" + p.toolWord("cc"), "AR=" + p.toolWord("ar"), "RANLIB=" + p.toolWord("ranlib"), "LD=" + p.toolWord("ld"),
 		"CFLAGS=" + strings.Join(append(p.CPPFlags(), p.CFlags()...), " "), "LDFLAGS=" + strings.Join(p.LDFlags(), " ")}
 	if cxx := p.toolWord("c++"); cxx != "" {
 		vars = append(vars[:1], append([]string{"CXX=" + cxx}, vars[1:]...)...)
