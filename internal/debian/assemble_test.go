@@ -136,6 +136,8 @@ func testDebs(t *testing.T, dir string) ([]string, []Package) {
 		member{"./usr/share/base-passwd/passwd.master", tar.TypeReg, 0o644, "root:x:0:0:root:/root:/bin/bash\n"},
 		member{"./usr/share/base-passwd/group.master", tar.TypeReg, 0o644, "root:x:0:\n"},
 		member{"./tmp/", tar.TypeDir, 0o1777, ""},
+		member{"./root/", tar.TypeDir, 0o700, ""}, // only its owner may enter it
+		member{"./root/.profile", tar.TypeReg, 0o644, "PATH=/usr/bin\n"},
 		member{"./etc/", tar.TypeDir, 0o755, ""},
 		member{"./etc/shared.conf", tar.TypeReg, 0o644, "old\n"},
 	))

@@ -12,6 +12,8 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -55,7 +57,10 @@ func EnsureRoot(ctx context.Context, cacheDir string, lock *RootLock, f *Fetcher
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return "", fmt.Errorf("assembling the build root: %w", err)
 	}
-	if _, err := os.Lstat(dir); err == nil { // damaged, or never finished
+	if _, lerr := os.Lstat(dir); lerr == nil { // damaged, or never finished
+		if perr := mayReplace(dir); perr != nil {
+			return "", fmt.Errorf("%v; %w", err, perr)
+		}
 		if err := setAside(dir); err != nil {
 			return "", err
 		}
@@ -98,6 +103,62 @@ func EnsureRoot(ctx context.Context, cacheDir string, lock *RootLock, f *Fetcher
 	return root, nil
 }
 
+// mayReplace says why this process cannot set the root in dir aside and
+// assemble it again, nil when it can: it needs to write dir's parent and,
+// unless dir is a link (a root shared from another cache), to own dir
+// and its tree (a root assembled by this user, or the process is root).
+// It is asked before anything is moved, so a root that is not ours is
+// left whole, and the error says whose it is.
+func mayReplace(dir string) error {
+	uid := os.Geteuid()
+	if uid == 0 {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if err := unix.Access(parent, unix.W_OK|unix.X_OK); err != nil {
+		return &NotOwnedError{Dir: dir, UID: uid, Owner: owner(parent), Path: parent}
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+		return nil // gone meanwhile, or a link: only the link is moved
+	}
+	for _, p := range []string{dir, filepath.Join(dir, "root")} {
+		if o := owner(p); o >= 0 && o != uid {
+			return &NotOwnedError{Dir: dir, UID: uid, Owner: o, Path: p}
+		}
+	}
+	return nil
+}
+
+// owner is the uid that owns p (not following a link), -1 when p cannot
+// be looked at.
+func owner(p string) int {
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		return -1
+	}
+	return int(st.Uid)
+}
+
+// NotOwnedError is a build root this process may not set aside: it is
+// left as it is.
+type NotOwnedError struct {
+	Dir   string // RootDir
+	UID   int    // this process's
+	Owner int    // Path's owner
+	Path  string // what this process may not change: Dir, its root/ or its parent
+}
+
+func (e *NotOwnedError) Error() string {
+	what := e.Path + " belongs to uid " + strconv.Itoa(e.Owner)
+	if e.Path == filepath.Dir(e.Dir) {
+		what += " and is not writable by uid " + strconv.Itoa(e.UID)
+	}
+	return fmt.Sprintf("uid %d cannot assemble it again there (%s); it is left as it is: "+
+		"its owner's next build assembles it again, or use a cache of your own (FROMSCRATCH_CACHE) "+
+		"where this user assembles the root itself", e.UID, what)
+}
+
 // setAside renames a damaged root out of the way and removes it.
 func setAside(dir string) error {
 	trash, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".damaged-")
@@ -126,37 +187,58 @@ func removeTree(dir string) error {
 // manifest records it. Each entry is looked at relative to its open
 // directory (fstatat), not by its whole path: the check of a 22,000-entry
 // root then costs a third of the kernel's time.
-func scanTree(root string) ([]manifestEntry, error) {
+//
+// A directory the caller may not read (EACCES: a user other than the
+// root's owner, and a directory only its owner may enter, such as /root
+// or /var/cache/ldconfig, mode 0700) is listed itself, but not what it
+// holds: its path is in sealed. What such a directory holds is out of
+// every build's reach too, since a build's sandbox runs as the caller.
+func scanTree(root string) (entries []manifestEntry, sealed []string, err error) {
 	fi, err := os.Lstat(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s is not a directory", root)
+		return nil, nil, fmt.Errorf("%s is not a directory", root)
 	}
-	entries := []manifestEntry{{Path: ".", Mode: fi.Mode(), MTime: fi.ModTime().UnixNano()}}
+	s := &scan{root: root, entries: []manifestEntry{{Path: ".", Mode: fi.Mode(), MTime: fi.ModTime().UnixNano()}}}
 	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: root, Err: err}
+		return nil, nil, &fs.PathError{Op: "open", Path: root, Err: err}
 	}
-	return scanDir(fd, root, "", entries)
+	if err := s.dir(fd, ""); err != nil {
+		return nil, nil, err
+	}
+	return s.entries, s.sealed, nil
 }
 
-// scanDir appends the entries of the open directory fd (at rel under the
+// scan is one walk of scanTree.
+type scan struct {
+	root    string
+	entries []manifestEntry
+	sealed  []string // directories whose entries could not be read
+}
+
+// dir appends the entries of the open directory fd (at rel under the
 // root, "" for the root itself) and of its subdirectories, and closes fd.
-func scanDir(fd int, root, rel string, entries []manifestEntry) ([]manifestEntry, error) {
-	d := os.NewFile(uintptr(fd), filepath.Join(root, rel))
+func (s *scan) dir(fd int, rel string) error {
+	d := os.NewFile(uintptr(fd), filepath.Join(s.root, rel))
 	defer d.Close()
 	names, err := d.Readdirnames(-1)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	slices.Sort(names)
+	start, sealedStart := len(s.entries), len(s.sealed)
 	for _, name := range names {
 		p := path.Join(rel, name)
 		var st unix.Stat_t
 		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			return nil, &fs.PathError{Op: "lstat", Path: filepath.Join(root, p), Err: err}
+			if err == unix.EACCES && rel != "" { // readable but not searchable
+				s.entries, s.sealed = s.entries[:start], append(s.sealed[:sealedStart], rel)
+				return nil
+			}
+			return &fs.PathError{Op: "lstat", Path: filepath.Join(s.root, p), Err: err}
 		}
 		e := manifestEntry{Path: p, Mode: fileMode(st.Mode), MTime: st.Mtim.Sec*1e9 + st.Mtim.Nsec}
 		switch {
@@ -164,22 +246,26 @@ func scanDir(fd int, root, rel string, entries []manifestEntry) ([]manifestEntry
 			e.Size = st.Size
 		case e.Mode&fs.ModeSymlink != 0:
 			if e.Link, err = readlinkat(fd, name); err != nil {
-				return nil, &fs.PathError{Op: "readlink", Path: filepath.Join(root, p), Err: err}
+				return &fs.PathError{Op: "readlink", Path: filepath.Join(s.root, p), Err: err}
 			}
 		}
-		entries = append(entries, e)
+		s.entries = append(s.entries, e)
 		if !e.Mode.IsDir() {
 			continue
 		}
 		sub, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return nil, &fs.PathError{Op: "open", Path: filepath.Join(root, p), Err: err}
+		if err == unix.EACCES {
+			s.sealed = append(s.sealed, p)
+			continue
 		}
-		if entries, err = scanDir(sub, root, p, entries); err != nil {
-			return nil, err
+		if err != nil {
+			return &fs.PathError{Op: "open", Path: filepath.Join(s.root, p), Err: err}
+		}
+		if err := s.dir(sub, p); err != nil {
+			return err
 		}
 	}
-	return entries, nil
+	return nil
 }
 
 // readlinkat is the target of the symlink name in the directory fd.
@@ -226,9 +312,12 @@ func fileMode(m uint32) fs.FileMode {
 
 // writeManifest lists dir/root into dir/manifest.json, one entry a line.
 func writeManifest(dir string) error {
-	entries, err := scanTree(filepath.Join(dir, "root"))
+	entries, sealed, err := scanTree(filepath.Join(dir, "root"))
 	if err != nil {
 		return fmt.Errorf("listing the build root: %w", err)
+	}
+	if len(sealed) > 0 { // the assembler owns every directory it made
+		return fmt.Errorf("listing the build root: /%s cannot be read", sealed[0])
 	}
 	f, err := os.Create(filepath.Join(dir, manifestName))
 	if err != nil {
@@ -278,14 +367,17 @@ func decodeManifest(data []byte) ([]manifestEntry, error) {
 // cheaply (lstat: sizes, modes, mtimes, link targets; no contents), and
 // checks that dir/contents.json is there (a root assembled before it
 // existed is assembled again). An error wrapping fs.ErrNotExist means no
-// root was published there; any other names the first difference.
+// root was published there; a *DamagedError names the first difference.
+// Owners are not compared: a root assembled without root belongs to its
+// user, and one shared by root is root's. What a directory the caller
+// may not read holds is not compared either (see scanTree).
 func CheckRoot(dir string) error {
 	data, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, contentsName)); err != nil {
-		return fmt.Errorf("the build root in %s has no %s: %v", dir, contentsName, err)
+		return &DamagedError{Dir: dir, Problem: fmt.Sprintf("it has no %s: %v", contentsName, err)}
 	}
 	// The manifest is decoded while the tree is scanned: each is about
 	// half of the check's time.
@@ -296,22 +388,51 @@ func CheckRoot(dir string) error {
 		want, err = decodeManifest(data)
 		decoded <- err
 	}()
-	got, err := scanTree(filepath.Join(dir, "root"))
+	got, sealed, err := scanTree(filepath.Join(dir, "root"))
 	if derr := <-decoded; derr != nil {
 		return fmt.Errorf("reading %s: %w", filepath.Join(dir, manifestName), derr)
 	}
 	if err != nil {
-		return fmt.Errorf("the build root in %s is damaged: %v", dir, err)
+		return &DamagedError{Dir: dir, Problem: err.Error()}
 	}
-	for i := 0; i < len(want) || i < len(got); i++ {
-		switch {
-		case i >= len(got):
-			return fmt.Errorf("the build root in %s is damaged: /%s is missing", dir, want[i].Path)
-		case i >= len(want):
-			return fmt.Errorf("the build root in %s is damaged: /%s was added", dir, got[i].Path)
-		case got[i] != want[i]:
-			return fmt.Errorf("the build root in %s is damaged: /%s changed (%+v, the manifest says %+v)", dir, got[i].Path, got[i], want[i])
-		}
+	if problem := compareTree(want, got, sealed); problem != "" {
+		return &DamagedError{Dir: dir, Problem: problem}
 	}
 	return nil
+}
+
+// compareTree is the first difference between the manifest's entries and
+// the tree's, "" when there is none. The entries under a sealed directory
+// are in want only, and are passed over.
+func compareTree(want, got []manifestEntry, sealed []string) string {
+	i, j := 0, 0
+	for i < len(want) || j < len(got) {
+		switch {
+		case j >= len(got):
+			return fmt.Sprintf("/%s is missing", want[i].Path)
+		case i >= len(want):
+			return fmt.Sprintf("/%s was added", got[j].Path)
+		case got[j] != want[i]:
+			return fmt.Sprintf("/%s changed (%+v, the manifest says %+v)", got[j].Path, got[j], want[i])
+		}
+		i, j = i+1, j+1
+		if len(sealed) > 0 && sealed[0] == got[j-1].Path {
+			sealed = sealed[1:]
+			for i < len(want) && strings.HasPrefix(want[i].Path, got[j-1].Path+"/") {
+				i++
+			}
+		}
+	}
+	return ""
+}
+
+// DamagedError is a published build root that does not match its
+// manifest.
+type DamagedError struct {
+	Dir     string // RootDir
+	Problem string // the first difference
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("the build root in %s is damaged: %s", e.Dir, e.Problem)
 }

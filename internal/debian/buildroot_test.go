@@ -2,6 +2,7 @@ package debian
 
 import (
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -197,6 +198,34 @@ func TestMirrorURL(t *testing.T) {
 	} {
 		if got := m.URL(Package{Filename: filename}); got != want {
 			t.Errorf("URL(%s) = %s, want %s", filename, got, want)
+		}
+	}
+}
+
+// TestCompareTreeSealed: what a directory the checker may not read holds
+// is passed over, and only that.
+func TestCompareTreeSealed(t *testing.T) {
+	e := func(p string, size int64) manifestEntry { return manifestEntry{Path: p, Mode: 0o644, Size: size} }
+	d := func(p string) manifestEntry { return manifestEntry{Path: p, Mode: fs.ModeDir | 0o700} }
+	want := []manifestEntry{d("."), d("a"), e("a/x", 1), d("a/y"), e("a/y/z", 1), e("ab", 1), e("b", 1)}
+	for _, c := range []struct {
+		name   string
+		got    []manifestEntry
+		sealed []string
+		want   string
+	}{
+		{"all read", want, nil, ""},
+		{"a sealed", []manifestEntry{d("."), d("a"), e("ab", 1), e("b", 1)}, []string{"a"}, ""},
+		{"a/y sealed", []manifestEntry{d("."), d("a"), e("a/x", 1), d("a/y"), e("ab", 1), e("b", 1)}, []string{"a/y"}, ""},
+		{"a unread, not sealed", []manifestEntry{d("."), d("a"), e("ab", 1), e("b", 1)}, nil, "/ab changed"},
+		{"a sealed, b changed", []manifestEntry{d("."), d("a"), e("ab", 1), e("b", 2)}, []string{"a"}, "/b changed"},
+		{"a sealed, ab missing", []manifestEntry{d("."), d("a"), e("b", 1)}, []string{"a"}, "/b changed"},
+		{"a sealed, c added", []manifestEntry{d("."), d("a"), e("ab", 1), e("b", 1), e("c", 1)}, []string{"a"}, "/c was added"},
+		{"a sealed, b missing", []manifestEntry{d("."), d("a"), e("ab", 1)}, []string{"a"}, "/b is missing"},
+	} {
+		got := compareTree(want, c.got, c.sealed)
+		if c.want == "" && got != "" || !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
 }
