@@ -23,6 +23,7 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 	var failed []string
 	var recipeFailures failures
 	unavailable := map[string]bool{}
+	skips := map[string]int{} // why smoke runs were skipped -> how many
 	packed := 0
 	for _, j := range rep.Jobs {
 		status := j.Status
@@ -39,6 +40,9 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 				failed = append(failed, fmt.Sprintf("  %s: %s", j.Cell, pipeline.ReasonLine(r.Err.Error())))
 			} else if r.Smoke.Status != "" {
 				smokes[r.Smoke.Status]++
+				if r.Smoke.Status == smoke.StatusSkipped {
+					skips[pipeline.ReasonLine(r.Smoke.Reason)]++
+				}
 				if r.Smoke.Status == smoke.StatusFail {
 					failed = append(failed, fmt.Sprintf("  %s: smoke run: %s", j.Cell, pipeline.ReasonLine(r.Smoke.Reason)))
 				}
@@ -62,6 +66,14 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 		packed, counts[matrix.StatusBuilt]-packed)
 	if rep.LeftOut > 0 {
 		fmt.Fprintf(w, "left out: %d cells with no binary in %s/bin (their rows are kept as they were)\n", rep.LeftOut, workspace.Rel(cfg.Root, cfg.OutDir))
+	}
+	if len(skips) > 0 {
+		reasons := make([]string, 0, len(skips))
+		for why, n := range skips {
+			reasons = append(reasons, fmt.Sprintf("  %d: %s", n, why))
+		}
+		sort.Strings(reasons)
+		fmt.Fprintf(w, "smoke runs skipped (--no-smoke does not try them):\n%s\n", strings.Join(reasons, "\n"))
 	}
 	if len(unavailable) > 0 {
 		lines := make([]string, 0, len(unavailable))

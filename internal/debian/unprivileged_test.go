@@ -75,10 +75,10 @@ func TestBuildRootWithoutRoot(t *testing.T) {
 	own := testutil.UnprivilegedDir(t, "cache")
 
 	out, err := testutil.RunUnprivileged(t, withoutRoot{Lock: lock, Mirror: mirror, Shared: shared, Damaged: damaged, Own: own})
-	t.Logf("as uid %d:\n%s", testutil.UnprivilegedUID, out)
 	if err != nil {
-		t.Fatalf("the checks as uid %d failed: %v", testutil.UnprivilegedUID, err)
+		t.Fatalf("the checks as uid %d failed: %v\n%s", testutil.UnprivilegedUID, err, out)
 	}
+	t.Logf("as uid %d:\n%s", testutil.UnprivilegedUID, testutil.ResultLines(out))
 
 	ownRoot := filepath.Join(RootDir(own, lock.Digest), "root")
 	if treeDigest(t, ownRoot) != treeDigest(t, sharedRoot) {

@@ -63,10 +63,10 @@ func TestHermeticWithoutRoot(t *testing.T) {
 	out := testutil.UnprivilegedDir(t, "out")
 
 	childOut, err := testutil.RunUnprivileged(t, withoutRoot{Repo: repo, Cache: cache, Out: out})
-	t.Logf("as uid %d:\n%s", testutil.UnprivilegedUID, childOut)
 	if err != nil {
-		t.Fatalf("the build as uid %d failed: %v", testutil.UnprivilegedUID, err)
+		t.Fatalf("the build as uid %d failed: %v\n%s", testutil.UnprivilegedUID, err, childOut)
 	}
+	t.Logf("as uid %d:\n%s", testutil.UnprivilegedUID, testutil.ResultLines(childOut))
 
 	asRoot := cellOptions(hermeticOptions(t, repo))
 	if _, err := New(asRoot).Build(t.Context()); err != nil {

@@ -293,24 +293,24 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Detect picks an engine: docker when `docker info` answers, else runc when it is installed, we
-// are root and a static init is found (FindInit). With neither it returns nil and the reason.
-// env is where the docker CLI's settings come from (see Docker.Env).
+// Detect picks an engine: docker when `docker info` answers, else runc when it is installed
+// and a static init is found (FindInit), rootless when the caller is not root and the kernel
+// gives it a user namespace (RootlessProblem). With neither it returns nil and the reason, which
+// names both. env is where the docker CLI's settings come from (see Docker.Env).
 func Detect(ctx context.Context, env []string) (Engine, string) {
 	dockerErr := dockerInfo(ctx, env)
 	if dockerErr == nil {
 		return &Docker{Env: env}, ""
 	}
-	_, runcErr := exec.LookPath("runc")
-	switch {
-	case runcErr != nil:
-		return nil, fmt.Sprintf("no container engine: %v; runc is not installed (apt-get install runc)", dockerErr)
-	case os.Geteuid() != 0:
-		return nil, fmt.Sprintf("no container engine: %v; runc needs root", dockerErr)
+	if _, err := exec.LookPath("runc"); err != nil {
+		return nil, fmt.Sprintf("%v; runc is not installed (apt-get install runc)", dockerErr)
+	}
+	if why := RootlessProblem(ctx); why != "" {
+		return nil, fmt.Sprintf("%v; %s", dockerErr, why)
 	}
 	init, err := FindInit()
 	if err != nil {
-		return nil, fmt.Sprintf("no container engine: %v; runc needs %v", dockerErr, err)
+		return nil, fmt.Sprintf("%v; runc needs %v", dockerErr, err)
 	}
 	return &Runc{Init: init}, ""
 }

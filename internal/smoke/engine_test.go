@@ -30,14 +30,15 @@ func dockerEngine(t *testing.T) *Docker {
 	return d
 }
 
-// runcEngine is a Runc for t, or a skip when runc is missing or we are not root.
+// runcEngine is a Runc for t, or a skip when runc is missing or we are not root and the
+// kernel refuses us a user namespace.
 func runcEngine(t *testing.T) Runc {
 	t.Helper()
 	if _, err := exec.LookPath("runc"); err != nil {
 		testutil.Missing(t, "runc is not installed (apt-get install runc)")
 	}
-	if os.Geteuid() != 0 {
-		testutil.Missing(t, "runc needs root")
+	if why := RootlessProblem(t.Context()); why != "" {
+		t.Skip(why)
 	}
 	return Runc{}
 }
@@ -82,6 +83,42 @@ func TestRunc(t *testing.T) {
 		}
 		if strings.Contains(string(out), "fromscratch-smoke-") {
 			t.Errorf("runc containers are left behind:\n%s", out)
+		}
+	})
+}
+
+// TestRuncRootless runs the cases of every engine with runc as uid 65534
+// (testutil.RunUnprivileged): rootless, in a user namespace of that
+// user's, its state in the bundle, which every run removes. It runs when
+// the tests run as root and the kernel gives unprivileged users a user
+// namespace; about 10 s, so not in short mode.
+func TestRuncRootless(t *testing.T) {
+	var child struct{}
+	if !testutil.UnprivilegedArgs(t, &child) {
+		if testing.Short() {
+			t.Skip("runs every engine case again as another user")
+		}
+		testutil.NeedRoot(t)
+		if _, err := exec.LookPath("runc"); err != nil {
+			testutil.Missing(t, "runc is not installed (apt-get install runc)")
+		}
+		out, err := testutil.RunUnprivileged(t, child)
+		if err != nil {
+			t.Fatalf("runc as uid %d: %v\n%s", testutil.UnprivilegedUID, err, out)
+		}
+		t.Logf("as uid %d:\n%s", testutil.UnprivilegedUID, testutil.ResultLines(out))
+		if strings.Contains(string(out), "--- SKIP: TestRuncRootless ") {
+			t.Skip("the child skipped")
+		}
+		return
+	}
+	if os.Geteuid() == 0 {
+		t.Fatal("the child runs as root")
+	}
+	testEngine(t, runcEngine(t), func(t *testing.T, _ string) {
+		left, _ := filepath.Glob(filepath.Join(os.TempDir(), "fromscratch-smoke-runc-*"))
+		if len(left) > 0 {
+			t.Errorf("bundles are left behind: %v", left)
 		}
 	})
 }

@@ -12,11 +12,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
-// Runc runs an image's root filesystem as an OCI bundle with `runc run`, without a daemon. It
-// needs root. Foreign platforms run through binfmt_misc entries with the F flag.
+// Runc runs an image's root filesystem as an OCI bundle with `runc run`, without a daemon.
+// Foreign platforms run through binfmt_misc entries with the F flag. Without root it runs the
+// container rootless: in a user namespace whose root is the caller (runc's own state kept in
+// the bundle), where the kernel gives unprivileged users one (RootlessProblem).
 //
 // Like `docker run --init`, the program runs under a static init (tini) as PID 1, bound
 // read-only into the container at /sbin/docker-init: a program that is PID 1 does not die of a
@@ -66,7 +69,11 @@ func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit i
 	if err := s.Unpack(rootfs); err != nil {
 		return -1, fmt.Errorf("unpacking %s: %w", s.Name, err)
 	}
-	config, err := json.MarshalIndent(runcConfig(init, argv), "", "\t")
+	owner := -1 // root: no user namespace
+	if uid := os.Geteuid(); uid != 0 {
+		owner = uid
+	}
+	config, err := json.MarshalIndent(runcConfig(init, argv, owner, os.Getegid()), "", "\t")
 	if err != nil {
 		return -1, fmt.Errorf("encoding the runc config: %w", err)
 	}
@@ -75,7 +82,14 @@ func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit i
 	}
 
 	id := "fromscratch-smoke-" + randomID()
-	cmd := exec.CommandContext(ctx, "runc", "run", "--bundle", bundle, id)
+	var global []string // runc's options before the command
+	if owner >= 0 {
+		// runc's state directory (/run/runc) is root's: keep the
+		// state of this one container in its bundle.
+		global = []string{"--root", filepath.Join(bundle, "state")}
+	}
+	deleteContainer := func() { runcDelete(global, id) }
+	cmd := exec.CommandContext(ctx, "runc", append(global, "run", "--bundle", bundle, id)...)
 	cmd.Env = []string{"PATH=" + daemonPath()}
 	cmd.Dir = bundle
 	if s.Stdin != nil {
@@ -85,13 +99,13 @@ func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit i
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, out), io.MultiWriter(stderr, errOut)
 	// Killing `runc run` would leave the container running: kill the container first.
 	cmd.Cancel = func() error {
-		runcDelete(id)
+		deleteContainer()
 		return cmd.Process.Kill()
 	}
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
-		runcDelete(id)
+		deleteContainer()
 		return -1, fmt.Errorf("running %s with runc: %w", s.Name, ctx.Err())
 	}
 	var exitErr *exec.ExitError
@@ -100,7 +114,7 @@ func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit i
 	}
 	exit = cmd.ProcessState.ExitCode()
 	if runcFailed(exit, out.n, string(errOut.head)) {
-		runcDelete(id)
+		deleteContainer()
 		return exit, fmt.Errorf("runc run %s: the container did not start (exit %d): %s", s.Name, exit, strings.TrimSpace(string(errOut.head)))
 	}
 	return exit, nil
@@ -173,10 +187,10 @@ func runcFailed(exit int, stdoutBytes int64, stderr string) bool {
 }
 
 // runcDelete force-deletes a container (it may already be gone).
-func runcDelete(id string) {
+func runcDelete(global []string, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "runc", "delete", "--force", id)
+	cmd := exec.CommandContext(ctx, "runc", append(global, "delete", "--force", id)...)
 	cmd.Env = []string{"PATH=" + daemonPath()}
 	cmd.Run()
 }
@@ -186,9 +200,18 @@ func runcDelete(id string) {
 // read-only root filesystem, in new pid, mount, ipc, uts and network namespaces (so no network
 // at all, like `docker run --network none`). Like docker it mounts /proc and a /dev tmpfs, where
 // runc creates the standard device nodes (/dev/null, ...); programs, and qemu for foreign
-// platforms, expect both.
-func runcConfig(init string, argv []string) map[string]any {
+// platforms, expect both. uid and gid, unless uid is -1 (runc runs as root), are the caller's:
+// the container then has a user namespace of its own whose root is they (rootless, as `runc
+// spec --rootless` writes it; runc binds the host's device nodes instead of making them).
+func runcConfig(init string, argv []string, uid, gid int) map[string]any {
 	ns := func(t string) map[string]string { return map[string]string{"type": t} }
+	namespaces := []map[string]string{ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount")}
+	linux := map[string]any{"namespaces": namespaces}
+	if uid >= 0 {
+		linux["namespaces"] = append(namespaces, ns("user"))
+		linux["uidMappings"] = []map[string]int{{"containerID": 0, "hostID": uid, "size": 1}}
+		linux["gidMappings"] = []map[string]int{{"containerID": 0, "hostID": gid, "size": 1}}
+	}
 	return map[string]any{
 		"ociVersion": "1.0.2",
 		"process": map[string]any{
@@ -207,8 +230,29 @@ func runcConfig(init string, argv []string) map[string]any {
 			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
 			{"destination": initPath, "type": "bind", "source": init, "options": []string{"bind", "ro", "nosuid", "nodev"}},
 		},
-		"linux": map[string]any{
-			"namespaces": []map[string]string{ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount")},
-		},
+		"linux": linux,
 	}
+}
+
+// RootlessProblem says why runc cannot run a container without root here, "" when it can (or
+// the caller is root): the kernel must give this user a user namespace, which `runc --version`
+// in a new one shows (one short process).
+func RootlessProblem(ctx context.Context) string {
+	uid, gid := os.Geteuid(), os.Getegid()
+	if uid == 0 {
+		return ""
+	}
+	cmd := exec.CommandContext(ctx, "runc", "--version")
+	cmd.Env = []string{"PATH=" + daemonPath()}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: 1}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: gid, Size: 1}},
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Sprintf("runc without root needs a user namespace, which the kernel refuses uid %d (%v%s): "+
+			"allow unprivileged user namespaces (sysctl user.max_user_namespaces, and kernel.unprivileged_userns_clone=1 where it exists), or run as root",
+			uid, err, strings.TrimSpace(" "+string(out)))
+	}
+	return ""
 }

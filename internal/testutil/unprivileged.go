@@ -143,3 +143,16 @@ func copyExecutable(from, to string) error {
 	}
 	return out.Close()
 }
+
+// ResultLines are the lines of a child test's output that say how each
+// test and subtest ended ("--- PASS: ..."): what a parent logs when the
+// child passed.
+func ResultLines(out []byte) string {
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "--- ") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
