@@ -35,13 +35,13 @@ const OtherHostSuite = "trixie"
 const otherHostVariant = "extract"
 
 // otherHostPackages are what the other host holds: bubblewrap, which the
-// build steps run in (with its libraries and the C library's loader),
-// base-files (Debian 13's merged-/usr links, /etc/os-release, /tmp) and
-// dpkg, whose dpkg-deb fromscratch runs to read the pinned runtime
-// packages for the SBOMs (without it the release fails: "exec: dpkg-deb:
-// executable file not found"). Nothing else, no shell, no compiler, no
-// Go: a compiler here would hide a build that is not hermetic.
-var otherHostPackages = []string{"bubblewrap", "base-files", "dpkg"}
+// build steps run in (with its libraries and the C library's loader), and
+// base-files (Debian 13's merged-/usr links, /etc/os-release, /tmp).
+// Nothing else: no shell, no compiler, no Go, no dpkg (fromscratch reads
+// the pinned .deb files in Go, for the build root, the runtime libraries
+// and the SBOMs alike). A compiler here would hide a build that is not
+// hermetic, and dpkg-deb one that reads packages with the host's tools.
+var otherHostPackages = []string{"bubblewrap", "base-files"}
 
 // otherHostRepository is the image's repository; its tag names the inputs.
 const otherHostRepository = "fromscratch-otherhost"
