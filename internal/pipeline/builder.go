@@ -195,6 +195,9 @@ func (rep *Report) Failed(requireAll bool) []string {
 // when asked, and returns an error naming how many cells failed.
 func (b *Builder) Build(ctx context.Context) (*Report, error) {
 	b.layout.forget()
+	if err := writableCache(b.opts.CacheDir); err != nil {
+		return nil, err
+	}
 	inv, err := b.Inventory(ctx)
 	if err != nil {
 		return nil, err

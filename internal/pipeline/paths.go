@@ -21,6 +21,30 @@ func (b *Builder) rel(p string) string {
 	return workspace.Rel(b.opts.Root, p)
 }
 
+// writableCache fails unless this process may write the cache dir (made
+// when missing): every build writes its action cache, temporary files
+// and unpacked packages there. It says so before any cell fails on it,
+// and what to do: a user's cache may hold a build root another user
+// assembled, never be another's whole.
+func writableCache(dir string) error {
+	probe := func() error {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		d, err := os.MkdirTemp(dir, ".writable-")
+		if err != nil {
+			return err
+		}
+		return os.Remove(d)
+	}
+	if err := probe(); err != nil {
+		return fmt.Errorf("the cache %s is not writable by uid %d (%v): every build writes its action cache and temporary files there; "+
+			"set FROMSCRATCH_CACHE to a cache of your own, which may hold a build root another user assembled (see the README's Without root)",
+			dir, os.Geteuid(), err)
+	}
+	return nil
+}
+
 // buildTempRoot is where build steps get their work folders and TMPDIR:
 // the cache's tmp/, unless its path holds a character that make and
 // configure split or expand when they pass CFLAGS, CPPFLAGS and LDFLAGS

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -99,6 +100,12 @@ func buildWithoutRoot(t *testing.T, a withoutRoot) {
 	}
 	opts := cellOptions(hermeticOptions(t, a.Repo))
 	opts.CacheDir, opts.BuildRoot.Fetch.CacheDir, opts.OutDir = a.Cache, a.Cache, a.Out
+	readOnly := opts
+	readOnly.CacheDir = filepath.Join(a.Repo, "toolchains") // root's
+	if _, err := New(readOnly).Build(t.Context()); err == nil || !strings.Contains(err.Error(), "is not writable by uid 65534") ||
+		!strings.Contains(err.Error(), "FROMSCRATCH_CACHE") {
+		t.Errorf("a build with a cache of root's = %v, want it refused at once, naming the user and FROMSCRATCH_CACHE", err)
+	}
 	dir := debian.RootDir(a.Cache, opts.BuildRoot.Lock.ComputeDigest())
 	if err := unix.Access(dir, unix.W_OK); err == nil {
 		t.Fatalf("the shared root %s is writable by the user: the test needs it read-only", dir)
