@@ -12,7 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -150,13 +149,18 @@ type NotOwnedError struct {
 }
 
 func (e *NotOwnedError) Error() string {
-	what := e.Path + " belongs to uid " + strconv.Itoa(e.Owner)
-	if e.Path == filepath.Dir(e.Dir) {
-		what += " and is not writable by uid " + strconv.Itoa(e.UID)
+	whose := "another user"
+	if e.Owner == 0 {
+		whose = "root"
 	}
-	return fmt.Sprintf("uid %d cannot assemble it again there (%s); it is left as it is: "+
+	what := e.Path + " belongs to " + whose
+	if e.Path == filepath.Dir(e.Dir) {
+		what += " and is not writable by this user"
+	}
+	// No uid in the text: it becomes a cell's reason in the matrix.
+	return fmt.Sprintf("this user cannot assemble it again there (%s); it is left as it is: "+
 		"its owner's next build assembles it again, or use a cache of your own (FROMSCRATCH_CACHE) "+
-		"where this user assembles the root itself", e.UID, what)
+		"where this user assembles the root itself", what)
 }
 
 // setAside renames a damaged root out of the way and removes it.

@@ -137,7 +137,7 @@ func childWithoutRoot(t *testing.T, a withoutRoot) {
 	if !errors.As(err, &no) || no.Owner != 0 || no.UID != os.Geteuid() {
 		t.Fatalf("EnsureRoot of root's damaged root = %v, want a *NotOwnedError naming uid 0", err)
 	}
-	for _, want := range []string{"is damaged: /usr/bin", "cannot assemble it again there", "belongs to uid 0", "it is left as it is", "FROMSCRATCH_CACHE"} {
+	for _, want := range []string{"is damaged: /usr/bin", "this user cannot assemble it again there", "belongs to root", "it is left as it is", "FROMSCRATCH_CACHE"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q does not say %q", err, want)
 		}

@@ -95,7 +95,21 @@ func setupError(c Command, err error, msg string) error {
 	if strings.HasPrefix(msg, "execvp ") {
 		return fmt.Errorf("starting %s in the sandbox: %w: %s (it must be in the build root or a place, on the step's PATH)", name, err, msg)
 	}
+	if strings.Contains(msg, "No permissions to create a new namespace") || strings.Contains(msg, "setting up uid map: Permission denied") {
+		first, _, _ := strings.Cut(msg, "\n")
+		return fmt.Errorf("setting up the sandbox for %s: %s", name, NoUserNamespace(first))
+	}
 	return fmt.Errorf("setting up the sandbox for %s: %w: %s", name, err, msg)
+}
+
+// NoUserNamespace is what to do when the kernel refuses this process the
+// user namespace every sandbox is made in (bwrap said why). It names no
+// uid: it becomes a cell's reason in the matrix.
+func NoUserNamespace(why string) string {
+	return fmt.Sprintf("the kernel refuses this user a user namespace (bwrap: %s); builds in the build root need one: "+
+		"allow unprivileged user namespaces (sysctl user.max_user_namespaces above 0, kernel.unprivileged_userns_clone=1 on kernels that have it, "+
+		"and where AppArmor restricts them, kernel.apparmor_restrict_unprivileged_userns=1, a profile that lets bwrap), "+
+		"or in a Docker container run with --security-opt seccomp=unconfined --security-opt systempaths=unconfined", why)
 }
 
 // check reports a root or a place that is missing or not absolute: the

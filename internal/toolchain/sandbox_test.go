@@ -215,6 +215,19 @@ func TestSandboxWrapErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "setting up the sandbox for make: exit status 2: Can't chdir to /nowhere") {
 		t.Errorf("a set-up failure gave %v", err)
 	}
+	// bwrap 0.8 where the kernel refuses the namespace (a container's
+	// seccomp profile), and where AppArmor does (Ubuntu 24.04).
+	for _, refused := range []string{
+		"bwrap: No permissions to create a new namespace, likely because the kernel does not allow non-privileged user namespaces. See <https://deb.li/bubblewrap> or <file:///usr/share/doc/bubblewrap/README.Debian.gz>.\n",
+		"bwrap: setting up uid map: Permission denied\n",
+	} {
+		_, err = s.Wrap(answer(refused))(t.Context(), c, nil)
+		for _, want := range []string{"setting up the sandbox for make: the kernel refuses this user a user namespace", "user.max_user_namespaces", "seccomp=unconfined"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("bwrap refused a namespace (%q): %v, want it to say %q", refused, err, want)
+			}
+		}
+	}
 	ran := false
 	never := func(context.Context, toolchain.Command, []string) ([]byte, error) { ran = true; return nil, nil }
 	for _, bad := range []toolchain.Sandbox{
