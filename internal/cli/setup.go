@@ -116,6 +116,11 @@ func (c *CLI) setup(ctx context.Context, forTests bool) error {
 		}
 	} else {
 		fmt.Fprintln(c.log, "setup: not root: binfmt handlers and the Docker engine are left as they are")
+		if e, why := smoke.Detect(ctx, c.options(cfg).EngineEnv); e != nil {
+			fmt.Fprintf(c.log, "setup: smoke runs use %s\n", engineName(e))
+		} else {
+			fmt.Fprintf(c.log, "setup: smoke runs will be skipped: %s\n", why)
+		}
 	}
 	if err := c.ListToolchains(ctx); err != nil {
 		errs = append(errs, err)
@@ -195,4 +200,13 @@ func (c *CLI) Load(ctx context.Context) error {
 	}
 	fmt.Fprintf(c.out, "loaded %d of %d archives\n", len(archives)-len(errs), len(archives))
 	return errors.Join(errs...)
+}
+
+// engineName is how setup names a smoke engine: runc without root runs
+// rootless.
+func engineName(e smoke.Engine) string {
+	if e.Name() == "runc" && os.Geteuid() != 0 {
+		return "runc, rootless (a user namespace of this user's)"
+	}
+	return e.Name()
 }
