@@ -167,7 +167,7 @@ func (b *Builder) knownSmokes(rep *Report) {
 			continue
 		}
 		if res, ok := r.stamp.smokePassed(smokeKey(r.Digest, r.Job.Recipe)); ok {
-			r.Smoke = res
+			r.Smoke, r.SmokeRecorded = res, true
 		}
 	}
 }

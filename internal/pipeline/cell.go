@@ -46,7 +46,10 @@ type Result struct {
 	Archive  string // out/docker/...tar
 	Sizes    image.Sizes
 	Smoke    smoke.Result
-	Err      error
+	// SmokeRecorded: Smoke is the pass an earlier run recorded for this
+	// very image and expectation, not a run of this one.
+	SmokeRecorded bool
+	Err           error
 
 	CompileKey   string // action-cache key of the compilation
 	key          cache.Key

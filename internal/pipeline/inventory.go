@@ -104,7 +104,11 @@ func loadRecipes(root string, names []string, defs []*toolchain.Definition) ([]*
 	}
 	for _, n := range names {
 		if !slices.Contains(have, n) {
-			return nil, nil, fmt.Errorf("recipe %q not found in %s (have %v)", n, root, have)
+			hint := ""
+			if c := recipe.Closest(n, have); c != "" {
+				hint = fmt.Sprintf(", did you mean %s?", c)
+			}
+			return nil, nil, fmt.Errorf("%s/: unknown recipe %q%s (allowed: %s)", filepath.Base(root), n, hint, strings.Join(have, ", "))
 		}
 	}
 	known := []string{prebuiltToolchain}
@@ -164,7 +168,11 @@ func (inv *Inventory) CheckToolchains(names []string) error {
 	for _, n := range names {
 		if !slices.Contains(known, n) {
 			sort.Strings(known)
-			return fmt.Errorf("toolchain %q: no such toolchain (have %v)", n, known)
+			hint := ""
+			if c := recipe.Closest(n, known); c != "" {
+				hint = fmt.Sprintf(", did you mean %s?", c)
+			}
+			return fmt.Errorf("unknown toolchain %q%s (allowed: %s)", n, hint, strings.Join(known, ", "))
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ func (b *Builder) smokeAll(ctx context.Context, rep *Report) {
 			continue
 		}
 		if res, ok := r.stamp.smokePassed(smokeKey(r.Digest, r.Job.Recipe)); ok {
-			r.Smoke = res
+			r.Smoke, r.SmokeRecorded = res, true
 			continue
 		}
 		todo = append(todo, j)

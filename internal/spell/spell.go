@@ -14,6 +14,15 @@ var command atomic.Bool
 // UseCommand makes Command name the fromscratch command's verbs.
 func UseCommand() { command.Store(true) }
 
+// Verb is target named as its user names it, without the program:
+// "toolchains:lock" from a magefile, "toolchains lock" after UseCommand.
+func Verb(target string) string {
+	if command.Load() {
+		return strings.ReplaceAll(target, ":", " ")
+	}
+	return target
+}
+
 // Command is the command line that runs target, given by its mage name
 // ("build:all", "toolchains:lock", "setup"): "go tool mage build:all", or
 // "fromscratch build all" after UseCommand.

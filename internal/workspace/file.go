@@ -72,7 +72,11 @@ func ParseFile(data []byte, root string) (File, error) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", FileName, key, fmt.Sprintf(format, a...)))
 	}
 	for _, k := range md.Undecoded() {
-		bad(k.String(), "unknown key (allowed: %s)", fileKeys)
+		if c := recipe.Closest(k.String(), strings.Split(fileKeys, ", ")); c != "" {
+			bad(k.String(), "unknown key (did you mean %s?)", c)
+		} else {
+			bad(k.String(), "unknown key (allowed: %s)", fileKeys)
+		}
 	}
 	var f File
 	for i, s := range raw.Platforms {

@@ -44,9 +44,10 @@ func TestParseFileErrors(t *testing.T) {
 		name, data string
 		want       []string
 	}{
-		{"unknown keys", "platfroms = [\"amd64\"]\n[smoke]\nx = 1\n", []string{
-			"fromscratch.toml: platfroms: unknown key (allowed: platforms, toolchains, linkages, out)",
-			"fromscratch.toml: smoke.x: unknown key"}},
+		{"unknown keys", "platfroms = [\"amd64\"]\ntoolchain = [\"gcc\"]\n[smoke]\nx = 1\n", []string{
+			"fromscratch.toml: platfroms: unknown key (did you mean platforms?)",
+			"fromscratch.toml: toolchain: unknown key (did you mean toolchains?)",
+			"fromscratch.toml: smoke.x: unknown key (allowed: platforms, toolchains, linkages, out)"}},
 		{"bad values", "platforms = [\"linux/mips\"]\nlinkages = [\"shared\"]\ntoolchains = [\"gcc,zig\"]\n", []string{
 			`fromscratch.toml: platforms[0]: unknown platform "linux/mips" (allowed: linux/amd64`,
 			`fromscratch.toml: linkages[0]: unknown linkage "shared" (allowed: static, dynamic)`,
@@ -68,6 +69,25 @@ func TestParseFileErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The toolchain names are the built-in files' and the project's own.
+func TestToolchainNames(t *testing.T) {
+	root := t.TempDir()
+	if got := ToolchainNames(root); !slices.Equal(got, []string{"gcc", "musl-gcc", "zig"}) {
+		t.Errorf("without toolchains/: %q", got)
+	}
+	if err := os.MkdirAll(filepath.Join(root, ToolchainsDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"clang.toml", "gcc.toml", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(root, ToolchainsDir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ToolchainNames(root); !slices.Equal(got, []string{"clang", "gcc", "musl-gcc", "zig"}) {
+		t.Errorf("with toolchains/clang.toml: %q", got)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/fromscratch/fromscratch"
 )
@@ -53,6 +54,29 @@ func Toolchains(root, cacheDir string) (string, error) {
 		return own, nil
 	}
 	return materialize(files, filepath.Join(cacheDir, "toolchains"))
+}
+
+// ToolchainNames are the names of the toolchains the project at root
+// has (each toolchain file's name without .toml: the built-in ones and
+// those of its toolchains/), sorted; nothing is written.
+func ToolchainNames(root string) []string {
+	names := map[string]bool{}
+	for _, n := range builtinNames() {
+		names[n] = true
+	}
+	if entries, err := os.ReadDir(filepath.Join(root, ToolchainsDir)); err == nil {
+		for _, e := range entries {
+			names[e.Name()] = true
+		}
+	}
+	var out []string
+	for n := range names {
+		if base, ok := strings.CutSuffix(n, ".toml"); ok {
+			out = append(out, base)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // builtinNames are the names of the built-in toolchain files.
