@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -40,6 +41,10 @@ type CLI struct {
 	// json asks build, release, release push and toolchains list for
 	// their result as JSON on out (see json.go).
 	json bool
+	// version is --version (-V): fromscratch version's output.
+	version bool
+	// args are the command line Run was given, in words (mageSpelling).
+	args []string
 	ran  bool // Run reached a verb's body: its errors are not the command line's
 	run  toolchain.Runner
 	// recipes limits the whole-matrix targets (verify:repro, release) to
@@ -189,6 +194,19 @@ func (c *CLI) Build(ctx context.Context, recipes []string) error {
 	}
 	opts := c.options(cfg)
 	if len(recipes) > 0 {
+		have, err := recipeNames(cfg.Root)
+		if err != nil {
+			return fmt.Errorf("listing recipes: %w", err)
+		}
+		var errs []error
+		for _, n := range recipes {
+			if !slices.Contains(have, n) {
+				errs = append(errs, fmt.Errorf("recipes/: %w", unknownName("recipe", n, have)))
+			}
+		}
+		if len(errs) > 0 {
+			return usageError{errors.Join(errs...)}
+		}
 		opts.Recipes = recipes
 	}
 	rep, err := c.build(ctx, cfg, opts, c.run)
@@ -346,7 +364,7 @@ func whyNoImage(cfg Config, name, variant, platform string, lookErr error) strin
 		}
 		return fmt.Sprintf("%s lists it as built, but %s does not hold it (%v): run %s again", mj, oci, lookErr, spell.Command("build:all"))
 	}
-	return fmt.Sprintf("no such cell in %s (see %s for the cells; build:recipe %s builds this recipe's): %v", mj, md, name, lookErr)
+	return fmt.Sprintf("no such cell in %s (see %s for the cells; %s %s builds this recipe's): %v", mj, md, spell.Command("build:recipe"), name, lookErr)
 }
 
 // oneLineReason joins a reason's lines.

@@ -49,7 +49,7 @@ type Config struct {
 	// PartialMerge lets matrix:merge leave cells unaccounted for
 	// (FROMSCRATCH_PARTIAL).
 	PartialMerge bool
-	// Commit is $GITHUB_SHA, the commit a workflow builds; empty outside
+	// Commit is $GITHUB_SHA, the commit a workflow buildVerbs; empty outside
 	// GitHub Actions (git rev-parse HEAD is asked then).
 	Commit string
 	// BuildDate is SOURCE_DATE_EPOCH, else DefaultEpoch.
@@ -92,6 +92,10 @@ type Variable struct {
 	Short   string // a one-letter flag (-v), or ""
 	Kind    Kind
 	Meaning string
+	// For are the verbs whose run the setting changes ("build all",
+	// "ci plan"): only they take the flag and show it in their help. The
+	// variable is read wherever it matters, whatever the verb.
+	For []string
 }
 
 // Kind is how a flag sets its variable.
@@ -107,35 +111,62 @@ const (
 // Variables documents every environment variable fromscratch reads, with
 // its flag.
 var Variables = []Variable{
-	{"SOURCE_DATE_EPOCH", "", "", FlagValue, "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)"},
-	{"FROMSCRATCH_OUT", "out", "o", FlagValue, "output directory instead of out/ (or fromscratch.toml's out)"},
-	{"FROMSCRATCH_CACHE", "cache", "", FlagValue, "cache directory (default ~/.cache/fromscratch)"},
-	{"FROMSCRATCH_JOBS", "jobs", "j", FlagValue, "parallel cells (default: the number of CPUs)"},
-	{"FROMSCRATCH_PLATFORMS", "platform", "p", FlagList, "comma-separated platforms to build (default: all)"},
-	{"FROMSCRATCH_TOOLCHAINS", "toolchain", "t", FlagList, `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`},
-	{"FROMSCRATCH_LINKAGES", "linkage", "l", FlagList, "comma-separated linkages to build: static, dynamic (default: both)"},
-	{"FROMSCRATCH_RECIPES", "recipe", "r", FlagList, "comma-separated recipes that build:all, verify:repro and release cover (default: all)"},
-	{"FROMSCRATCH_SHARDS", "shards", "", FlagValue, "how ci:plan cuts the matrix: platform (default, one shard per platform), toolchain (per platform and toolchain) or single"},
-	{"FROMSCRATCH_PARTIAL", "partial", "", FlagBool, "boolean: matrix:merge accepts cells that no shard built"},
-	{"FROMSCRATCH_REQUIRE_ALL", "require-all", "", FlagBool, "boolean: an unavailable toolchain fails the run, as in CI"},
-	{"FROMSCRATCH_SMOKE", "no-smoke", "", FlagNegated, "boolean, default true: smoke-run every image"},
-	{"FROMSCRATCH_NO_CACHE", "no-cache", "", FlagBool, "boolean: compile everything, ignoring the action cache"},
-	{"FROMSCRATCH_VERBOSE", "verbose", "v", FlagBool, "boolean: a line per cell"},
-	{"FROMSCRATCH_NO_TRUNC", "no-trunc", "", FlagBool, "boolean: image:history prints whole commands"},
-	{"FROMSCRATCH_CACHE_LINK", "cache-link", "", FlagBool, "boolean: restore from the action cache by hard link instead of copy"},
-	{"FROMSCRATCH_HERMETIC", "no-hermetic", "", FlagNegated, "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)"},
-	{"FROMSCRATCH_REMOTE_CACHE", "remote-cache", "", FlagValue, "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)"},
-	{"FROMSCRATCH_CACHE_MAX_AGE", "cache-max-age", "", FlagValue, "cache:prune removes entries unused for this long (default 720h)"},
-	{"FROMSCRATCH_STALL_TIMEOUT", "stall-timeout", "", FlagValue, "a download (a source, a Debian package) that receives nothing for this long fails, naming its URL (default 60s)"},
-	{"FROMSCRATCH_MAX_GROWTH", "max-growth", "", FlagValue, "size gate of matrix:diff, in percent (default 5)"},
-	{"FROMSCRATCH_GATE", "gate", "", FlagValue, `size gate of matrix:diff as a JSON file {"max_growth_percent": 5}`},
-	{"FROMSCRATCH_ZIG_DIR", "", "", FlagValue, "read by the tests only: the directory of a zig to test besides the provisioned one"},
-	{"CI", "", "", FlagValue, "set (to anything) in CI: no live progress line"},
-	{"PATH", "", "", FlagValue, "where toolchains are looked for after their provisioned directories"},
-	{"HOME", "", "", FlagValue, "handed to docker, for its configuration"},
-	{"DOCKER_HOST", "", "", FlagValue, "handed to docker: the engine smoke runs use"},
-	{"GITHUB_STEP_SUMMARY", "", "", FlagValue, "set by GitHub Actions: the matrix is appended to it"},
-	{"GITHUB_SHA", "", "", FlagValue, "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)"},
+	{"SOURCE_DATE_EPOCH", "", "", FlagValue, "the build date of every artifact, seconds since 1970 (default 2024-01-01T00:00:00Z)", nil},
+	{"FROMSCRATCH_OUT", "out", "o", FlagValue, "output directory instead of out/ (or fromscratch.toml's out)", forVerbs(buildVerbs, repackVerbs, "image load", "image history", "image wrap", "matrix show", "matrix diff", "matrix merge", "release push", "clean")},
+	{"FROMSCRATCH_CACHE", "cache", "", FlagValue, "cache directory (default ~/.cache/fromscratch)", forVerbs(buildVerbs, repackVerbs, "image wrap", "init debian", "source pin", "toolchains lock", "toolchains list", "cache prune", "setup", "matrix merge")},
+	{"FROMSCRATCH_JOBS", "jobs", "j", FlagValue, "parallel cells (default: the number of CPUs)", forVerbs(buildVerbs, repackVerbs)},
+	{"FROMSCRATCH_PLATFORMS", "platform", "p", FlagList, "comma-separated platforms to build (default: all)", forVerbs(buildVerbs, repackVerbs, "matrix merge", "ci plan")},
+	{"FROMSCRATCH_TOOLCHAINS", "toolchain", "t", FlagList, `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`, forVerbs(buildVerbs, repackVerbs, "matrix merge", "ci plan")},
+	{"FROMSCRATCH_LINKAGES", "linkage", "l", FlagList, "comma-separated linkages to build: static, dynamic (default: both)", forVerbs(buildVerbs, repackVerbs, "matrix merge")},
+	{"FROMSCRATCH_RECIPES", "recipe", "r", FlagList, "comma-separated recipes that build (without names), build all, verify repro, release, bench and ci plan cover (default: all)", without(forVerbs(buildVerbs, repackVerbs, "ci plan"), "build recipe")},
+	{"FROMSCRATCH_SHARDS", "shards", "", FlagValue, "how ci plan cuts the matrix: platform (default, one shard per platform), toolchain (per platform and toolchain) or single", forVerbs("ci plan")},
+	{"FROMSCRATCH_PARTIAL", "partial", "", FlagBool, "boolean: matrix merge accepts cells that no shard built", forVerbs("matrix merge")},
+	{"FROMSCRATCH_REQUIRE_ALL", "require-all", "", FlagBool, "boolean: an unavailable toolchain fails the run, as in CI", forVerbs(buildVerbs, repackVerbs)},
+	{"FROMSCRATCH_SMOKE", "no-smoke", "", FlagNegated, "boolean, default true: smoke-run every image", buildVerbs},
+	{"FROMSCRATCH_NO_CACHE", "no-cache", "", FlagBool, "boolean: compile everything, ignoring the action cache", buildVerbs},
+	{"FROMSCRATCH_VERBOSE", "verbose", "v", FlagBool, "boolean: a line per cell", forVerbs(buildVerbs, repackVerbs)},
+	{"FROMSCRATCH_NO_TRUNC", "no-trunc", "", FlagBool, "boolean: image history prints whole commands", forVerbs("image history")},
+	{"FROMSCRATCH_CACHE_LINK", "cache-link", "", FlagBool, "boolean: restore from the action cache by hard link instead of copy", buildVerbs},
+	{"FROMSCRATCH_HERMETIC", "no-hermetic", "", FlagNegated, "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)", forVerbs(buildVerbs, repackVerbs, "setup", "toolchains list", "matrix merge")},
+	{"FROMSCRATCH_REMOTE_CACHE", "remote-cache", "", FlagValue, "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)", buildVerbs},
+	{"FROMSCRATCH_CACHE_MAX_AGE", "cache-max-age", "", FlagValue, "cache prune removes entries unused for this long (default 720h)", forVerbs("cache prune")},
+	{"FROMSCRATCH_STALL_TIMEOUT", "stall-timeout", "", FlagValue, "a download (a source, a Debian package) that receives nothing for this long fails, naming its URL (default 60s)", forVerbs(buildVerbs, repackVerbs, "setup")},
+	{"FROMSCRATCH_MAX_GROWTH", "max-growth", "", FlagValue, "size gate of matrix diff and compare, in percent (default 5)", forVerbs("matrix diff", "matrix compare")},
+	{"FROMSCRATCH_GATE", "gate", "", FlagValue, `size gate of matrix diff and compare as a JSON file {"max_growth_percent": 5}`, forVerbs("matrix diff", "matrix compare")},
+	{"FROMSCRATCH_ZIG_DIR", "", "", FlagValue, "read by the tests only: the directory of a zig to test besides the provisioned one", nil},
+	{"CI", "", "", FlagValue, "set (to anything) in CI: no live progress line", nil},
+	{"PATH", "", "", FlagValue, "where toolchains are looked for after their provisioned directories", nil},
+	{"HOME", "", "", FlagValue, "handed to docker, for its configuration", nil},
+	{"DOCKER_HOST", "", "", FlagValue, "handed to docker: the engine smoke runs use", nil},
+	{"GITHUB_STEP_SUMMARY", "", "", FlagValue, "set by GitHub Actions: the matrix is appended to it", nil},
+	{"GITHUB_SHA", "", "", FlagValue, "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)", nil},
+}
+
+// buildVerbs are the verbs that build the matrix (or part of it) with
+// every setting of a build; repackVerbs the verbs that pack and run images
+// again from out/bin.
+var (
+	buildVerbs  = []string{"build", "build all", "build recipe", "verify repro", "release", "bench", "bench files", "bench real"}
+	repackVerbs = []string{"image all", "image run"}
+)
+
+// forVerbs is the verbs of each argument (a verb, or a list of them).
+func forVerbs(verbs ...any) []string {
+	var out []string
+	for _, v := range verbs {
+		switch v := v.(type) {
+		case string:
+			out = append(out, v)
+		case []string:
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+// without is verbs without drop.
+func without(verbs []string, drop string) []string {
+	return slices.DeleteFunc(slices.Clone(verbs), func(v string) bool { return v == drop })
 }
 
 // Flags are the settings given on the command line, by variable name
@@ -180,8 +211,8 @@ func unknownVariables(vars map[string]string) []error {
 
 // DefaultEpoch is the build date when SOURCE_DATE_EPOCH is not set:
 // 2024-01-01T00:00:00Z. It is a constant, not the clock and not a file's
-// mtime (a fresh clone's mtimes are the checkout time), so two builds of the
-// same inputs agree without any setting. Release builds set
+// mtime (a fresh clone's mtimes are the checkout time), so two buildVerbs of the
+// same inputs agree without any setting. Release buildVerbs set
 // SOURCE_DATE_EPOCH, usually to the commit time.
 const DefaultEpoch = 1704067200
 
@@ -341,10 +372,20 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 		c.Linkages, err = parseList(set, s, "FROMSCRATCH_LINKAGES", recipe.ParseLinkage)
 		fail(err)
 	}
+	tcs := append(workspace.ToolchainNames(abs), prebuiltToolchain)
+	slices.Sort(tcs)
 	if s := splitList(getenv("FROMSCRATCH_TOOLCHAINS")); s != nil {
 		c.Toolchains = s
+		fail(checkNames(set.named("FROMSCRATCH_TOOLCHAINS"), "toolchain", s, tcs))
+	} else {
+		for i, t := range c.Toolchains { // fromscratch.toml's
+			fail(checkNames(fmt.Sprintf("%s: toolchains[%d]", workspace.FileName, i), "toolchain", []string{t}, tcs))
+		}
 	}
 	c.Recipes = splitList(getenv("FROMSCRATCH_RECIPES"))
+	if have, err := recipeNames(abs); err == nil && len(c.Recipes) > 0 { // no recipes/: the verb says so if it needs them
+		fail(checkNames(set.named("FROMSCRATCH_RECIPES"), "recipe", c.Recipes, have))
+	}
 	c.Shards, err = shard.ParseSplit(getenv("FROMSCRATCH_SHARDS"))
 	if err != nil {
 		fail(fmt.Errorf("%s: %w", set.named("FROMSCRATCH_SHARDS"), err))
@@ -377,6 +418,45 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 		return c, usageError{settingErrors(errs)}
 	}
 	return c, nil
+}
+
+// checkNames refuses each of names that is not one of known, as setting
+// names it, with the closest known one: --toolchain="gccc": unknown
+// toolchain "gccc", did you mean gcc? (allowed: gcc, musl-gcc, prebuilt, zig).
+func checkNames(setting, what string, names, known []string) error {
+	var errs []error
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			errs = append(errs, fmt.Errorf("%s: %w", setting, unknownName(what, n, known)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// unknownName is the error of name, which is not one of the known
+// names of what (a toolchain, a recipe).
+func unknownName(what, name string, known []string) error {
+	hint := ""
+	if c := recipe.Closest(name, known); c != "" {
+		hint = fmt.Sprintf(", did you mean %s?", c)
+	}
+	return fmt.Errorf("unknown %s %q%s (allowed: %s)", what, name, hint, strings.Join(known, ", "))
+}
+
+// recipeNames are the recipes of the project at root: the folders of its
+// recipes/ with a recipe.toml, sorted.
+func recipeNames(root string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "recipes"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(root, "recipes", e.Name(), recipe.FileName)); e.IsDir() && err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
 }
 
 // settingErrors are every bad setting of a run, reported at once, one a

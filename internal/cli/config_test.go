@@ -166,11 +166,30 @@ func TestLoadConfigProjectFile(t *testing.T) {
 	if _, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_LINKAGES=shared"}); err == nil || !strings.Contains(err.Error(), `FROMSCRATCH_LINKAGES="shared": unknown linkage`) {
 		t.Errorf("bad FROMSCRATCH_LINKAGES: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "fromscratch.toml"), []byte("platform = [\"linux/amd64\"]\n"), 0o644); err != nil {
+	// A toolchain no toolchain file names, from the file, the environment
+	// or a flag, is named as it was given, with the closest one.
+	if err := os.WriteFile(filepath.Join(root, "fromscratch.toml"), []byte("toolchains = [\"gcc\", \"zgi\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env   []string
+		flags Flags
+		want  string
+	}{
+		{nil, nil, `fromscratch.toml: toolchains[1]: unknown toolchain "zgi", did you mean zig? (allowed: gcc, musl-gcc, prebuilt, zig)`},
+		{[]string{"FROMSCRATCH_TOOLCHAINS=gccc"}, nil, `FROMSCRATCH_TOOLCHAINS="gccc": unknown toolchain "gccc", did you mean gcc?`},
+		{[]string{"FROMSCRATCH_TOOLCHAINS=zig"}, Flags{"FROMSCRATCH_TOOLCHAINS": "gccc"}, `--toolchain="gccc": unknown toolchain "gccc", did you mean gcc?`},
+	} {
+		_, err := loadConfig(root, append([]string{"FROMSCRATCH_CACHE=/c"}, tc.env...), tc.flags)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || ExitCode(err) != ExitUsage {
+			t.Errorf("%v %v: %v (exit %d), want %q and exit 2", tc.env, tc.flags, err, ExitCode(err), tc.want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "fromscratch.toml"), []byte("toolchain = [\"gcc\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err = LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c"})
-	if err == nil || !strings.Contains(err.Error(), "fromscratch.toml: platform: unknown key (allowed: platforms, toolchains, linkages, out)") {
+	if err == nil || !strings.Contains(err.Error(), "fromscratch.toml: toolchain: unknown key (did you mean toolchains?)") {
 		t.Errorf("unknown key: %v", err)
 	}
 	if code := ExitCode(err); code != ExitUsage {

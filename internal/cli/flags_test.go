@@ -23,9 +23,10 @@ import (
 func TestFlagsBeatEnvironment(t *testing.T) {
 	c := &CLI{root: t.TempDir(), out: &bytes.Buffer{}, log: &bytes.Buffer{},
 		env: []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_JOBS=7", "FROMSCRATCH_PLATFORMS=linux/riscv64", "FROMSCRATCH_VERBOSE=0", "FROMSCRATCH_SMOKE=1", "FROMSCRATCH_OUT=/env-out"}}
-	// version reads no configuration: the flags are only parsed here.
-	args := []string{"-j", "2", "--platform", "arm64", "--platforms=amd64", "-v", "--no-smoke", "--linkage", "static", "--out=/flag-out", "version"}
-	if err := c.Run(t.Context(), args); err != nil {
+	// The flags are only parsed here, by build's command, which runs
+	// nothing; a boolean before the verb's words is read as a flag.
+	args := []string{"-j", "2", "--platform", "arm64", "-v", "build", "--platforms=amd64", "--no-smoke", "--linkage", "static", "--out=/flag-out"}
+	if err := parseFlags(c, args...); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := c.config()
@@ -38,14 +39,16 @@ func TestFlagsBeatEnvironment(t *testing.T) {
 	}
 	// Without flags the environment holds, and a negated flag can be
 	// turned back: --no-smoke=false smokes.
-	if err := c.Run(t.Context(), []string{"--no-smoke=false", "version"}); err != nil {
+	if err := parseFlags(c, "--no-smoke=false", "build"); err != nil {
 		t.Fatal(err)
 	}
 	if cfg, err = c.config(); err != nil || cfg.Jobs != 7 || cfg.Platforms[0] != "linux/riscv64" || !cfg.Smoke || cfg.Verbose {
 		t.Errorf("environment alone: %+v, %v", cfg, err)
 	}
 	// A bad value is named by its flag, not by the variable it overrides.
-	c.Run(t.Context(), []string{"--jobs", "0", "-p", "s390x", "version"})
+	if err := parseFlags(c, "--jobs", "0", "-p", "s390x", "build"); err != nil {
+		t.Fatal(err)
+	}
 	_, err = c.config()
 	for _, want := range []string{`--jobs="0"`, `--platform="s390x"`, "2 bad settings"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -55,6 +58,17 @@ func TestFlagsBeatEnvironment(t *testing.T) {
 	if ExitCode(err) != ExitUsage {
 		t.Errorf("bad flags: exit code %d, want %d", ExitCode(err), ExitUsage)
 	}
+}
+
+// parseFlags parses the flags of args as the command the args name would,
+// without running it.
+func parseFlags(c *CLI, args ...string) error {
+	c.flags, c.args = Flags{}, args
+	cmd, rest, err := c.command().Find(args)
+	if err != nil {
+		return err
+	}
+	return cmd.ParseFlags(rest)
 }
 
 // A flag reaches a real verb: ci plan's platforms are the flag's, not the
@@ -92,6 +106,56 @@ func TestUnknownVariableRefused(t *testing.T) {
 	if out.Len() > 0 {
 		t.Errorf("build with FROMSCRATCH_PLATFORM printed %q: it should stop before building", out)
 	}
+	// Every verb refuses it, even those that read no setting, and outside
+	// a project; help and completion still answer.
+	for _, args := range [][]string{{"version"}, {"--version"}, {"init", "dir", "x"}, {"matrix", "compare", "a", "b"}} {
+		for _, c := range []*CLI{{root: repoRoot(t)}, {rootErr: errors.New("no project")}} {
+			var out bytes.Buffer
+			c.out, c.log, c.env = &out, &bytes.Buffer{}, []string{"FROMSCRATCH_TOOLCHIAN=gcc"}
+			err := c.Run(t.Context(), args)
+			if err == nil || !strings.Contains(err.Error(), "FROMSCRATCH_TOOLCHIAN: no such variable (did you mean FROMSCRATCH_TOOLCHAINS?)") || ExitCode(err) != ExitUsage || out.Len() > 0 {
+				t.Errorf("%q with FROMSCRATCH_TOOLCHIAN (project error %v): %v (exit %d), printed %q", args, c.rootErr, err, ExitCode(err), out.String())
+			}
+		}
+	}
+	for _, args := range [][]string{nil, {"help"}, {"help", "build"}, {"build", "--help"}, {"completion", "bash"}, {"__complete", "bu"}} {
+		c := &CLI{out: &bytes.Buffer{}, log: &bytes.Buffer{}, env: []string{"FROMSCRATCH_TOOLCHIAN=gcc"}}
+		if err := c.Run(t.Context(), args); err != nil {
+			t.Errorf("%q with FROMSCRATCH_TOOLCHIAN: %v", args, err)
+		}
+	}
+	// With a project, every other bad setting comes with it.
+	c = &CLI{root: repoRoot(t), out: &bytes.Buffer{}, log: &bytes.Buffer{}, env: []string{"FROMSCRATCH_TOOLCHIAN=gcc", "FROMSCRATCH_JOBS=0"}}
+	if err := c.Run(t.Context(), []string{"version"}); err == nil || !strings.Contains(err.Error(), "2 bad settings") {
+		t.Errorf("version with FROMSCRATCH_TOOLCHIAN and FROMSCRATCH_JOBS=0: %v", err)
+	}
+}
+
+// A recipe named on the command line that the project does not have is a
+// command-line mistake: exit 2, the folder named as in the project, and
+// the closest recipe; a setting's recipes are checked as settings are.
+func TestUnknownRecipe(t *testing.T) {
+	root := t.TempDir()
+	for _, n := range []string{"pv", "hello"} {
+		if err := os.MkdirAll(filepath.Join(root, "recipes", n), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "recipes", n, "recipe.toml"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _, _ := testCLI(t, root)
+	for args, want := range map[string]string{
+		"build helo":        `recipes/: unknown recipe "helo", did you mean hello? (allowed: hello, pv)`,
+		"build recipe pw":   `recipes/: unknown recipe "pw", did you mean pv? (allowed: hello, pv)`,
+		"build nosuch":      `recipes/: unknown recipe "nosuch" (allowed: hello, pv)`,
+		"build all -r helo": `--recipe="helo": unknown recipe "helo", did you mean hello? (allowed: hello, pv)`,
+	} {
+		err := c.Run(t.Context(), strings.Fields(args))
+		if err == nil || !strings.Contains(err.Error(), want) || ExitCode(err) != ExitUsage || strings.Contains(err.Error(), root) {
+			t.Errorf("%s: %v (exit %d), want %q, exit 2 and no absolute path", args, err, ExitCode(err), want)
+		}
+	}
 }
 
 // Mistyped commands and flags get the closest right one, and a bad
@@ -105,15 +169,45 @@ func TestSuggestions(t *testing.T) {
 		{[]string{"biuld:all"}, `unknown command "biuld" for "fromscratch" (did you mean build?)`},
 		{[]string{"image", "lod"}, `unknown command "lod" for "fromscratch image" (did you mean load?)`},
 		{[]string{"bench", "fiels"}, `(did you mean files?)`},
-		{[]string{"build", "--platfrom", "amd64"}, "build: unknown flag: --platfrom (did you mean --platform?)"},
+		{[]string{"build", "--platfrom", "amd64"}, "build: unknown flag: --platfrom (did you mean --platform?); fromscratch build --help lists its flags"},
+		{[]string{"--platfrom", "amd64"}, "fromscratch: unknown flag"}, // wrapped by Main in "fromscratch: " once: see below
+		{[]string{"--verison"}, "unknown flag: --verison (did you mean --version?); fromscratch --help lists the flags"},
+		{[]string{"build", "--version"}, "build: --version: fromscratch --version (or fromscratch version) prints the version"},
+		{[]string{"-W"}, "unknown shorthand flag: 'W' in -W; fromscratch --help lists the flags"},
+		// A mistyped command is reported before a mistyped flag, wherever
+		// the flag stands.
+		{[]string{"bild", "--platfrom", "x"}, `unknown command "bild" for "fromscratch" (did you mean build?)`},
+		{[]string{"--platfrom", "x", "bild"}, `unknown command "bild" for "fromscratch" (did you mean build?)`},
+		{[]string{"image", "--platfrom", "x", "lod"}, `unknown command "lod" for "fromscratch image" (did you mean load?)`},
+		// help of a mistyped command is the same mistake.
+		{[]string{"help", "biuld"}, `unknown command "biuld" for "fromscratch" (did you mean build?)`},
+		{[]string{"help", "image", "lod"}, `unknown command "lod" for "fromscratch image" (did you mean load?)`},
+		// A verb refuses the flags of other verbs, after its words or before.
+		{[]string{"build", "--shards", "single"}, "build: --shards: not a flag of build (FROMSCRATCH_SHARDS is read by ci plan); fromscratch build --help lists its flags"},
+		{[]string{"build", "all", "--gate", "g.json"}, "build all: --gate: not a flag of build all (FROMSCRATCH_GATE is read by matrix diff, matrix compare)"},
+		{[]string{"-v", "matrix", "show"}, "matrix show: --verbose: not a flag of matrix show"},
+		{[]string{"matrix", "show", "-v"}, "matrix show: --verbose: not a flag of matrix show"},
 		{[]string{"matrix:show", "--json"}, "--json: only build"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate" for "fromscratch" (fromscratch help`},
 		{[]string{"image"}, "want a command: all, history, load, run, wrap"},
 	} {
+		if strings.HasPrefix(tc.want, "fromscratch: ") { // through Main, which names the program once
+			var stderr bytes.Buffer
+			code := Main(t.Context(), append([]string{"fromscratch"}, tc.args...), &bytes.Buffer{}, &stderr)
+			if !strings.HasPrefix(stderr.String(), tc.want) || strings.Contains(stderr.String(), "fromscratch: fromscratch") ||
+				strings.Contains(stderr.String(), "fromscratch fromscratch") || code != ExitUsage {
+				t.Errorf("%q: %q (exit %d), want %q, the program named once, and exit 2", tc.args, stderr.String(), code, tc.want)
+			}
+			continue
+		}
 		err := c.Run(t.Context(), tc.args)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || ExitCode(err) != ExitUsage {
 			t.Errorf("%q: %v (exit %d), want %q and exit 2", tc.args, err, ExitCode(err), tc.want)
 		}
+	}
+	// Flags before the verb's words are still read as flags.
+	if err := parseFlags(c, "-v", "--no-smoke", "build", "hello"); err != nil || c.flags["FROMSCRATCH_VERBOSE"] != "true" || c.flags["FROMSCRATCH_SMOKE"] != "false" {
+		t.Errorf("-v --no-smoke build hello: %v, flags %v", err, c.flags)
 	}
 	for word, want := range map[string]string{"FROMSCRATCH_PLATFORM": "FROMSCRATCH_PLATFORMS", "--toolchian": "--toolchain", "zzz": ""} {
 		if got := recipe.Closest(word, []string{"FROMSCRATCH_PLATFORMS", "FROMSCRATCH_TOOLCHAINS", "--toolchain", "--out"}); got != want {
@@ -122,25 +216,70 @@ func TestSuggestions(t *testing.T) {
 	}
 }
 
-// help names every flag with its variable, for the root and for a verb,
-// on stdout.
+// fromscratch help names every flag with its variable; a verb's help
+// only the flags of the variables it uses, with their variables; all on
+// stdout.
 func TestHelpNamesFlags(t *testing.T) {
-	for _, args := range [][]string{{"build", "--help"}, {"help", "build"}, {"build:recipe", "-h"}, {"help"}} {
+	for _, tc := range []struct {
+		args    []string
+		verb    string // "": the root's help
+		hasJSON bool
+	}{
+		{[]string{"help"}, "", true},
+		{[]string{"build", "--help"}, "build", true},
+		{[]string{"help", "build"}, "build", true},
+		{[]string{"build:recipe", "-h"}, "build recipe", true},
+		{[]string{"help", "matrix", "diff"}, "matrix diff", false},
+		{[]string{"image", "history", "--help"}, "image history", false},
+		{[]string{"ci", "plan", "-h"}, "ci plan", false},
+		{[]string{"version", "--help"}, "version", false},
+	} {
 		var out, log bytes.Buffer
 		c := &CLI{out: &out, log: &log}
-		if err := c.Run(t.Context(), args); err != nil {
-			t.Fatalf("%q: %v", args, err)
+		if err := c.Run(t.Context(), tc.args); err != nil {
+			t.Fatalf("%q: %v", tc.args, err)
 		}
 		for _, v := range Variables {
-			if v.Flag != "" && (!strings.Contains(out.String(), "--"+v.Flag) || !strings.Contains(out.String(), v.Name)) {
-				t.Errorf("%q does not name --%s and %s:\n%s", args, v.Flag, v.Name, out.String())
+			if v.Flag == "" {
+				continue
+			}
+			named := strings.Contains(out.String(), "--"+v.Flag+" ") && strings.Contains(out.String(), v.Name)
+			if want := tc.verb == "" || slices.Contains(v.For, tc.verb); named != want {
+				t.Errorf("%q names --%s and %s: %v, want %v:\n%s", tc.args, v.Flag, v.Name, named, want, out.String())
 			}
 		}
-		if !strings.Contains(out.String(), "--json") {
-			t.Errorf("%q does not name --json", args)
+		if strings.Contains(out.String(), "--json") != tc.hasJSON {
+			t.Errorf("%q names --json: %v, want %v", tc.args, !tc.hasJSON, tc.hasJSON)
 		}
 		if log.Len() > 0 {
-			t.Errorf("%q wrote help to stderr: %q", args, log.String())
+			t.Errorf("%q wrote help to stderr: %q", tc.args, log.String())
+		}
+	}
+}
+
+// Every verb a variable names in For is a verb, and the flags of build
+// are those of its kind: --shards (ci plan's) and --gate (matrix diff's)
+// are not among them, the environment and the build settings are.
+func TestFlagsForVerbs(t *testing.T) {
+	for _, v := range Variables {
+		if (v.Flag == "") != (len(v.For) == 0) {
+			t.Errorf("%s: flag %q, for %q: a flag needs its verbs, and only a flag has them", v.Name, v.Flag, v.For)
+		}
+		for _, w := range v.For {
+			if !slices.ContainsFunc(verbs, func(x verb) bool { return x.words == w }) {
+				t.Errorf("%s: for %q, which is not a verb", v.Name, w)
+			}
+		}
+	}
+	build := map[string]bool{}
+	for _, v := range Variables {
+		if slices.Contains(v.For, "build") {
+			build[v.Flag] = true
+		}
+	}
+	for flag, want := range map[string]bool{"platform": true, "toolchain": true, "no-smoke": true, "out": true, "shards": false, "gate": false, "partial": false, "no-trunc": false, "cache-max-age": false, "max-growth": false} {
+		if build[flag] != want {
+			t.Errorf("build takes --%s: %v, want %v", flag, build[flag], want)
 		}
 	}
 }
@@ -160,9 +299,15 @@ func TestVersion(t *testing.T) {
 	if !strings.Contains(b.String(), "commit unknown") {
 		t.Errorf("version without VCS information:\n%s", b.String())
 	}
-	var out bytes.Buffer
-	if err := (&CLI{out: &out, log: &bytes.Buffer{}}).Run(t.Context(), []string{"version"}); err != nil || !strings.HasPrefix(out.String(), "fromscratch "+Version+"\n") {
-		t.Errorf("fromscratch version: %v\n%s", err, out.String())
+	var want bytes.Buffer
+	if err := (&CLI{out: &want, log: &bytes.Buffer{}}).Run(t.Context(), []string{"version"}); err != nil || !strings.HasPrefix(want.String(), "fromscratch "+Version+"\n") {
+		t.Errorf("fromscratch version: %v\n%s", err, want.String())
+	}
+	for _, flag := range []string{"--version", "-V"} { // the same text
+		var out bytes.Buffer
+		if err := (&CLI{out: &out, log: &bytes.Buffer{}}).Run(t.Context(), []string{flag}); err != nil || out.String() != want.String() {
+			t.Errorf("fromscratch %s: %v\n%s\nwant\n%s", flag, err, out.String(), want.String())
+		}
 	}
 }
 
@@ -237,12 +382,15 @@ func TestJSONResults(t *testing.T) {
 		t.Skip("compiles one cell")
 	}
 	c, _, cfg := testCLI(t, repoRoot(t))
-	cell := []string{"-r", "hello", "-p", "linux/amd64", "-t", "gcc", "-l", "static", "--no-smoke", "--json"}
+	cell := []string{"-r", "hello", "-p", "linux/amd64", "-t", "gcc", "-l", "static", "--no-smoke"}
 	run := func(args ...string) (stdout, stderr *bytes.Buffer) {
 		t.Helper()
 		stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
 		c.out, c.log = stdout, stderr
-		if err := c.Run(t.Context(), append(args, cell...)); err != nil {
+		if args[0] == "build" || len(args) == 1 && args[0] == "release" { // the verbs that build take the cell's flags
+			args = append(args, cell...)
+		}
+		if err := c.Run(t.Context(), append(args, "--json")); err != nil {
 			t.Fatalf("%q: %v\n%s", args, err, stderr.String())
 		}
 		return stdout, stderr

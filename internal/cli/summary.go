@@ -24,7 +24,7 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 	var recipeFailures failures
 	unavailable := map[string]bool{}
 	skips := map[string]int{} // why smoke runs were skipped -> how many
-	packed := 0
+	packed, recorded := 0, 0
 	for _, j := range rep.Jobs {
 		status := j.Status
 		if r := rep.Results[j.Cell.String()]; r != nil {
@@ -43,6 +43,9 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 				if r.Smoke.Status == smoke.StatusSkipped {
 					skips[pipeline.ReasonLine(r.Smoke.Reason)]++
 				}
+				if r.SmokeRecorded {
+					recorded++
+				}
 				if r.Smoke.Status == smoke.StatusFail {
 					failed = append(failed, fmt.Sprintf("  %s: smoke run: %s", j.Cell, pipeline.ReasonLine(r.Smoke.Reason)))
 				}
@@ -58,10 +61,17 @@ func summary(w io.Writer, cfg Config, rep *pipeline.Report) {
 	fmt.Fprintf(w, "cells: %d built, %d failed, %d not applicable, %d unavailable",
 		counts[matrix.StatusBuilt], counts[matrix.StatusFailed], counts[matrix.StatusNotApplicable], counts[matrix.StatusUnavailable])
 	if len(smokes) > 0 {
-		fmt.Fprintf(w, "; smoke runs: %d passed, %d failed, %d skipped", smokes[smoke.StatusPass], smokes[smoke.StatusFail], smokes[smoke.StatusSkipped])
+		// In the words of the progress line ("smoke: 2/2 cells"), which
+		// counts only the cells run now.
+		note := ""
+		if recorded > 0 {
+			note = fmt.Sprintf(" (%d run now, %d passed before with the same image)", smokes[smoke.StatusPass]-recorded, recorded)
+		}
+		fmt.Fprintf(w, "; smoke: %d cells passed%s, %d failed, %d skipped", smokes[smoke.StatusPass], note, smokes[smoke.StatusFail], smokes[smoke.StatusSkipped])
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "binaries: %d compiled, %d restored from the cache, %d up to date, %d taken as they are; images: %d packed, %d unchanged\n",
+	// The words of --json's origin: compiled, restored, kept, taken.
+	fmt.Fprintf(w, "binaries: %d compiled, %d restored from the cache, %d kept from out/bin, %d taken as they are; images: %d packed, %d unchanged\n",
 		origins[pipeline.OriginCompiled], origins[pipeline.OriginRestored], origins[pipeline.OriginKept], origins[pipeline.OriginTaken],
 		packed, counts[matrix.StatusBuilt]-packed)
 	if rep.LeftOut > 0 {

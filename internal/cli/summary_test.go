@@ -59,7 +59,36 @@ func TestSummarySaysWhySmokeRunsWereSkipped(t *testing.T) {
 	want := "smoke runs skipped (--no-smoke does not try them):\n" +
 		"  2: linux/arm64 cannot run here: no binfmt handler\n" +
 		"  2: no container engine: docker: permission denied\n"
-	if got := b.String(); !strings.Contains(got, want) || !strings.Contains(got, "smoke runs: 0 passed, 0 failed, 4 skipped") {
+	if got := b.String(); !strings.Contains(got, want) || !strings.Contains(got, "smoke: 0 cells passed, 0 failed, 4 skipped") {
 		t.Errorf("summary:\n%s\nwant it to hold:\n%s", got, want)
+	}
+}
+
+// The summary uses the words of --json and of the progress line: a
+// binary out/bin already held is "kept" (origin "kept"), and the smoke
+// count says how many cells ran now (the progress line's "smoke: 1/1
+// cells") and how many passed before with the same image.
+func TestSummaryWordsAgree(t *testing.T) {
+	var jobs []pipeline.Job
+	results := map[string]*pipeline.Result{}
+	for i, p := range []recipe.Platform{recipe.AMD64, recipe.ARM64, recipe.RISCV64} {
+		j := pipeline.Job{Cell: recipe.Cell{Recipe: "hello", Platform: p, Toolchain: "gcc", Linkage: recipe.Static}}
+		jobs = append(jobs, j)
+		results[j.Cell.String()] = &pipeline.Result{Origin: pipeline.OriginKept, ImageReused: true,
+			Smoke: smoke.Result{Status: smoke.StatusPass}, SmokeRecorded: i > 0}
+	}
+	rep := &pipeline.Report{Jobs: jobs, Results: results, Matrix: &matrix.Matrix{}}
+	var b strings.Builder
+	summary(&b, Config{Root: "/r", OutDir: "/r/out"}, rep)
+	for _, want := range []string{
+		"; smoke: 3 cells passed (1 run now, 2 passed before with the same image), 0 failed, 0 skipped\n",
+		"binaries: 0 compiled, 0 restored from the cache, 3 kept from out/bin, 0 taken as they are; images: 0 packed, 3 unchanged\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary:\n%s\nwant %q", b.String(), want)
+		}
+	}
+	if res := buildJSON(Config{Root: "/r", OutDir: "/r/out"}, "build", rep, nil); res.Cells[0].Origin != "kept" {
+		t.Errorf("--json's origin of a kept binary: %q", res.Cells[0].Origin)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
@@ -21,7 +22,7 @@ func (c *CLI) LockToolchains(ctx context.Context) error {
 	}
 	src := debian.MachineSources()
 	if len(src) == 0 {
-		return fmt.Errorf("toolchains:lock: no apt sources in %v: the Debian mirror is taken from there", debian.SourceFiles)
+		return fmt.Errorf("%s: no apt sources in %v: the Debian mirror is taken from there", spell.Verb("toolchains:lock"), debian.SourceFiles)
 	}
 	lock, err := pipeline.LockRuntime(ctx, c.run, defs, cfg.Root, cfg.CacheDir, src)
 	if err != nil {

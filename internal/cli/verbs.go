@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/bazelcheck"
@@ -52,7 +53,7 @@ var verbs = []verb{
 	{"test", nil, "go vet and the test suite", func(c *CLI, ctx context.Context, _ []string) error { return c.Test(ctx) }},
 	{"bazel check", nil, "gazelle, buildifier and actionlint in check mode; rules_go and gazelle versions agree", func(c *CLI, ctx context.Context, _ []string) error { return c.BazelCheck(ctx) }},
 	{"ci plan", nil, "the shard matrix as JSON for a GitHub Actions strategy.matrix (FROMSCRATCH_SHARDS)", func(c *CLI, ctx context.Context, _ []string) error { return c.Plan(ctx) }},
-	{"matrix merge", []string{"DIR..."}, "merge shard outputs (out/ dirs with shard.json) into out/, digest-identical to one build:all", func(c *CLI, ctx context.Context, a []string) error { return c.Merge(ctx, a) }},
+	{"matrix merge", []string{"DIR..."}, "merge shard outputs (out/ dirs with shard.json) into out/, digest-identical to one build of everything", func(c *CLI, ctx context.Context, a []string) error { return c.Merge(ctx, a) }},
 	{"clean", nil, "remove what fromscratch wrote in out/", func(c *CLI, ctx context.Context, _ []string) error { return c.Clean() }},
 	{"version", nil, "fromscratch's version, and the module version and commit this binary was built from", func(c *CLI, _ context.Context, _ []string) error { return c.Version() }},
 }
@@ -79,16 +80,45 @@ func (v verb) checkArgs(args []string) error {
 	if len(args) == min || repeats && len(args) > min {
 		return nil
 	}
-	return usageError{fmt.Errorf("%s: want %d argument(s) %s, got %d (%q)", v.words, min, strings.Join(v.args, " "), len(args), args)}
+	want := "no arguments"
+	switch {
+	case repeats:
+		want = fmt.Sprintf("at least %d argument%s (%s)", min, plural(min), strings.Join(v.args, " "))
+	case min > 0:
+		want = fmt.Sprintf("%d argument%s (%s)", min, plural(min), strings.Join(v.args, " "))
+	}
+	got := "none"
+	if len(args) > 0 {
+		got = fmt.Sprintf("%d: %s", len(args), strings.Join(quoted(args), " "))
+	}
+	usage := strings.TrimSpace("fromscratch " + v.words + " " + strings.Join(v.args, " "))
+	return usageError{fmt.Errorf("%s: takes %s, got %s (usage: %s)", v.words, want, got, usage)}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// quoted is args each quoted as Go quotes strings.
+func quoted(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = strconv.Quote(a)
+	}
+	return out
 }
 
 // Run runs the target named by args, e.g. ["build", "recipe", "hello"]
 // or ["build:recipe", "hello"] (mage's spelling), with flags anywhere:
 // ["--platform", "linux/amd64", "build", "hello"].
 func (c *CLI) Run(ctx context.Context, args []string) error {
-	c.flags, c.json, c.ran = Flags{}, false, false
+	c.flags, c.json, c.version, c.ran = Flags{}, false, false, false
+	c.args = mageSpelling(args)
 	root := c.command()
-	root.SetArgs(mageSpelling(args))
+	root.SetArgs(c.args)
 	root.SetOut(c.out)
 	root.SetErr(c.log)
 	_, err := root.ExecuteContextC(ctx)

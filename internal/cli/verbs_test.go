@@ -16,8 +16,35 @@ func TestVerbSpellings(t *testing.T) {
 		if len(args) > 1 && args[1] != "x" {
 			words += " " + args[1]
 		}
-		if err == nil || !strings.HasPrefix(err.Error(), words+": want ") {
+		if err == nil || !strings.HasPrefix(err.Error(), words+": takes ") || !strings.HasSuffix(err.Error(), "(usage: fromscratch "+strings.TrimSpace(words+" "+strings.Join(verbArgs(words), " "))+")") {
 			t.Errorf("%q: %v, want the usage error of the verb %q", args, err, words)
+		}
+	}
+}
+
+// verbArgs are the arguments of the verb words, as its usage names them.
+func verbArgs(words string) []string {
+	for _, v := range verbs {
+		if v.words == words {
+			return v.args
+		}
+	}
+	return nil
+}
+
+// A wrong number of arguments names the verb, what it takes, what it got
+// and its usage.
+func TestArgumentCount(t *testing.T) {
+	for args, want := range map[string]string{
+		"build all extra":   `build all: takes no arguments, got 1: "extra" (usage: fromscratch build all)`,
+		"build:recipe":      `build recipe: takes 1 argument (NAME), got none (usage: fromscratch build recipe NAME)`,
+		"matrix compare a":  `matrix compare: takes 2 arguments (OLD.json NEW.json), got 1: "a" (usage: fromscratch matrix compare OLD.json NEW.json)`,
+		"matrix merge":      `matrix merge: takes at least 1 argument (DIR...), got none (usage: fromscratch matrix merge DIR...)`,
+		"image history a b": `image history: takes 1 argument (REF), got 2: "a" "b" (usage: fromscratch image history REF)`,
+	} {
+		err := (&CLI{}).Run(t.Context(), strings.Fields(args))
+		if err == nil || err.Error() != want || ExitCode(err) != ExitUsage {
+			t.Errorf("%s: %v (exit %d), want %q and exit 2", args, err, ExitCode(err), want)
 		}
 	}
 }

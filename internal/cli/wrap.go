@@ -13,6 +13,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
 
@@ -33,11 +34,11 @@ func (c *CLI) Wrap(ctx context.Context, path string) error {
 	base := filepath.Base(abs)
 	name, err := recipe.ImageName(base)
 	if err != nil {
-		return fmt.Errorf("image:wrap %s: %w", path, err)
+		return fmt.Errorf("%s %s: %w", spell.Verb("image:wrap"), path, err)
 	}
 	target, linkage, err := pipeline.TargetFor(abs, defs)
 	if err != nil {
-		return fmt.Errorf("image:wrap %s: %w", path, err)
+		return fmt.Errorf("%s %s: %w", spell.Verb("image:wrap"), path, err)
 	}
 	var cl *elfdeps.Closure
 	if linkage == recipe.Dynamic {
