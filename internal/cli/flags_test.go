@@ -332,6 +332,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"__complete", "build", "-t", ""}, []string{"gcc\n", "zig\n", "prebuilt\n"}},
 		{[]string{"__complete", "ima"}, []string{"image\t"}},
 		{[]string{"__complete", "image", ""}, []string{"history\t", "wrap\t"}},
+		{[]string{"__complete", "build", "--s"}, []string{"--stall-timeout\t"}}, // not --shards: ci plan's
+		{[]string{"__complete", "ci", "plan", "--s"}, []string{"--shards\t"}},
 	} {
 		var out bytes.Buffer
 		if err := (&CLI{root: repoRoot(t), out: &out, log: &bytes.Buffer{}}).Run(t.Context(), tc.args); err != nil {
@@ -341,6 +343,9 @@ func TestCompletion(t *testing.T) {
 			if !strings.Contains(out.String(), w) {
 				t.Errorf("%q: no %q in\n%s", tc.args, w, out.String())
 			}
+		}
+		if tc.args[1] == "build" && strings.Contains(out.String(), "--shards") {
+			t.Errorf("%q completes --shards, which build does not take:\n%s", tc.args, out.String())
 		}
 	}
 }
