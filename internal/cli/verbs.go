@@ -180,7 +180,7 @@ func Usage(w io.Writer) {
 	fmt.Fprintf(tw, "  completion bash|zsh|fish\tthe shell's completion script (source <(fromscratch completion bash))\n")
 	fmt.Fprintf(tw, "  help COMMAND\ta command's arguments and flags (or: fromscratch COMMAND --help)\n")
 	tw.Flush()
-	fmt.Fprintln(w, "flags (a flag wins over its environment variable):")
+	fmt.Fprintln(w, "flags (a flag wins over its environment variable; a command takes those it uses, which fromscratch COMMAND --help lists):")
 	tw = newTable(w)
 	for _, v := range Variables {
 		if v.Flag != "" {
@@ -188,6 +188,7 @@ func Usage(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(tw, "  --json\t\tbuild, release, release push, toolchains list: the result as JSON on stdout\n")
+	fmt.Fprintf(tw, "  -V, --version\t\tfromscratch's version, as fromscratch version prints it\n")
 	tw.Flush()
 	fmt.Fprintln(w, "environment (no flag):")
 	tw = newTable(w)
