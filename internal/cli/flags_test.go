@@ -161,7 +161,8 @@ func TestUnknownRecipe(t *testing.T) {
 // Mistyped commands and flags get the closest right one, and a bad
 // command line exits 2.
 func TestSuggestions(t *testing.T) {
-	c := &CLI{out: &bytes.Buffer{}, log: &bytes.Buffer{}}
+	// No project: a verb that a mistake here failed to stop cannot build.
+	c := &CLI{out: &bytes.Buffer{}, log: &bytes.Buffer{}, rootErr: errors.New("no project in this test")}
 	for _, tc := range []struct {
 		args []string
 		want string
