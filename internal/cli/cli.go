@@ -342,6 +342,8 @@ func (c *CLI) History(_ context.Context, ref string) error {
 // out/matrix.json: not applicable, unavailable or failed, with the reason;
 // else lookErr, the layout's own answer.
 func whyNoImage(cfg Config, name, variant, platform string, lookErr error) string {
+	// The layout's own answer names its folder whole: name it from the project.
+	lookErr = errors.New(strings.ReplaceAll(lookErr.Error(), outdir.Path(cfg.OutDir).OCI(name), workspace.Rel(cfg.Root, outdir.Path(cfg.OutDir).OCI(name))))
 	out := outdir.Path(cfg.OutDir)
 	oci, mj, md := workspace.Rel(cfg.Root, out.OCI("")), workspace.Rel(cfg.Root, out.Matrix()), workspace.Rel(cfg.Root, out.MatrixMarkdown())
 	m, err := matrix.Load(out.Matrix())
