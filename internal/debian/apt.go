@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -209,9 +210,42 @@ func (a *Apt) DownloadSource(ctx context.Context, run Run, name, version, dir st
 	}
 	out, err := run(ctx, a.command("apt-get", "-q", "source", "--download-only", exact), dir, Env)
 	if err != nil {
-		return fmt.Errorf("apt-get source --download-only %s: %w: %s", exact, err, aptErrors(out))
+		return fmt.Errorf("apt-get source --download-only %s: %w: %s%s", exact, err, aptErrors(out), a.sourceAdvice(ctx, run, name, string(out)))
 	}
 	return nil
+}
+
+// sourceAdvice says what to do after apt-get source failed for name: a
+// name with no source package in the suite, or a version whose files the
+// mirror does not serve (it lists a security update it lags on), with the
+// versions the suite lists (apt-cache showsrc, which also answers for a
+// binary package's name with its source package).
+func (a *Apt) sourceAdvice(ctx context.Context, run Run, name, aptOut string) string {
+	if strings.Contains(aptOut, "Unable to find a source package") {
+		return fmt.Sprintf(" (%s has no source package named %s, nor one building a package of that name)", a.Suite, name)
+	}
+	if !strings.Contains(aptOut, "404") && !strings.Contains(aptOut, "Failed to fetch") {
+		return ""
+	}
+	var pins []string
+	if out, err := run(ctx, a.command("apt-cache", "showsrc", name), a.Dir, Env); err == nil {
+		pkg := ""
+		for _, l := range strings.Split(string(out), "\n") {
+			if p, ok := strings.CutPrefix(l, "Package: "); ok {
+				pkg = strings.TrimSpace(p)
+			}
+			if v, ok := strings.CutPrefix(l, "Version: "); ok && pkg != "" {
+				if pin := pkg + "=" + strings.TrimSpace(v); !slices.Contains(pins, pin) {
+					pins = append(pins, pin)
+				}
+			}
+		}
+	}
+	if len(pins) == 0 {
+		return " (the mirror lists that version but does not serve its files)"
+	}
+	return fmt.Sprintf(" (the mirror lists that version but does not serve its files; %s lists %s: name another, as in %s)",
+		a.Suite, strings.Join(pins, ", "), pins[len(pins)-1])
 }
 
 // aptErrors is apt's output cut to its error lines ("E: ..."), or all of
