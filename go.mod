@@ -27,6 +27,11 @@ require (
 )
 
 require (
+	github.com/secure-systems-lab/go-securesystemslib v0.11.1 // indirect
+	golang.org/x/crypto v0.57.0 // indirect
+)
+
+require (
 	github.com/anchore/go-struct-converter v0.1.0 // indirect
 	github.com/bazel-contrib/bazel-gazelle/v2 v2.0.0-3 // indirect
 	github.com/bazelbuild/bazel-gazelle v0.53.0 // indirect

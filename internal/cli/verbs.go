@@ -42,6 +42,8 @@ var verbs = []verb{
 	{"matrix show", nil, "the size tables of out/matrix.json", func(c *CLI, ctx context.Context, _ []string) error { return c.ShowMatrix(ctx) }},
 	{"matrix diff", []string{"OLD.json"}, "size deltas of out/matrix.json against OLD; fails past the gate", func(c *CLI, ctx context.Context, a []string) error { return c.DiffMatrix(ctx, a[0], "") }},
 	{"matrix compare", []string{"OLD.json", "NEW.json"}, "size deltas between two files; fails past the gate", func(c *CLI, ctx context.Context, a []string) error { return c.DiffMatrix(ctx, a[0], a[1]) }},
+	{"verify", []string{"REF"}, "check a pushed image or index (REF: REGISTRY/REPO:TAG or @sha256:...): its signatures and SLSA provenance with --key cosign.pub (inputs against a checkout with --source DIR) and each image's SBOM referrer", func(c *CLI, ctx context.Context, a []string) error { return c.Verify(ctx, a[0]) }},
+	{"verify image", []string{"REF"}, "the same as verify REF", func(c *CLI, ctx context.Context, a []string) error { return c.Verify(ctx, a[0]) }},
 	{"verify repro", nil, "build the matrix twice under varied conditions and compare every output", func(c *CLI, ctx context.Context, _ []string) error { return c.VerifyRepro(ctx) }},
 	{"release push", []string{"REGISTRY/PREFIX"}, "push out/oci's indexes to PREFIX/<recipe>:<toolchain>-<linkage>, each image's SBOM as an OCI referrer", func(c *CLI, ctx context.Context, a []string) error { return c.Push(ctx, a[0]) }},
 	{"release", nil, "out/release/: OCI layouts, SBOMs, the matrix and SHA256SUMS", func(c *CLI, ctx context.Context, _ []string) error { return c.Release(ctx) }},

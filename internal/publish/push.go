@@ -72,12 +72,19 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 			}
 			fmt.Fprintf(o.Log, "%s@%s\n", pushed.Ref, pushed.Digest)
 			p := Pushed{Recipe: name, Variant: e.Name, Ref: pushed.Ref, Digest: pushed.Digest}
+			t := target{repo: repo, recipe: name, variant: e.Name, command: "fromscratch release push " + prefix}
+			if err := o.signTarget(ctx, t, pushed.Digest, ""); err != nil {
+				return all, err
+			}
 			for _, d := range pushed.Images {
 				images++
 				if d.Platform == nil {
 					continue
 				}
 				img := PushedImage{Platform: d.Platform.String(), Digest: d.Digest.String()}
+				if err := o.signTarget(ctx, t, img.Digest, img.Platform); err != nil {
+					return all, err
+				}
 				doc, file, err := sbomFor(out.Release(), name, e.Name, d.Platform.String())
 				if err != nil {
 					return all, err
@@ -94,8 +101,21 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 			all = append(all, p)
 		}
 	}
-	fmt.Fprintf(o.Log, "release:push: %d indexes with %d images and %d SBOMs in %s\n", len(all), images, sboms, prefix)
+	fmt.Fprintf(o.Log, "release:push: %d indexes with %d images and %d SBOMs in %s, %s\n", len(all), images, sboms, prefix, o.signedNote())
 	return all, nil
+}
+
+// signTarget signs the manifest digest of t (an image of platform, or the
+// index when platform is empty), when there is a key.
+func (o Options) signTarget(ctx context.Context, t target, digest, platform string) error {
+	if o.Signing.Key == nil {
+		return nil
+	}
+	t.digest, t.platform = digest, platform
+	if err := o.sign(ctx, t); err != nil {
+		return fmt.Errorf("signing %s@%s: %w", t.repo, digest, err)
+	}
+	return nil
 }
 
 // sbomFor reads the release's SBOM of one image, if release wrote it:

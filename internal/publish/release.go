@@ -35,6 +35,7 @@ type Options struct {
 	Registry image.Registry
 	Log      io.Writer
 	Version  string // fromscratch's, named as the creator of every SBOM
+	Signing  Signing
 
 	host hostDebian // the host's dpkg and os-release; zero: systemDebian
 }
@@ -113,6 +114,11 @@ func Release(ctx context.Context, o Options) (*Released, error) {
 	}
 	if err := release.WriteSHA256SUMS(tmp); err != nil {
 		return nil, err
+	}
+	if o.Signing.Key != nil {
+		if err := signSums(o.Signing.Key, tmp); err != nil {
+			return nil, fmt.Errorf("signing %s: %w", release.SumsFile, err)
+		}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
