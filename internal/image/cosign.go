@@ -152,6 +152,9 @@ func (r Registry) Resolve(ctx context.Context, ref string) (Resolved, error) {
 		return Resolved{}, err
 	}
 	desc, err := remote.Get(tag, r.options(ctx)...)
+	if err != nil && digestMismatch(err) {
+		return Resolved{}, fmt.Errorf("%w: %s: %v", ErrCorrupt, ref, err)
+	}
 	if err != nil {
 		return Resolved{}, fmt.Errorf("fetching %s: %w", ref, explain(tag.Context().RegistryStr(), err))
 	}
@@ -177,6 +180,13 @@ func (r Registry) Resolve(ctx context.Context, ref string) (Resolved, error) {
 		res.Manifests = im.Manifests
 	}
 	return res, nil
+}
+
+// digestMismatch reports whether err is go-containerregistry's refusal of
+// a manifest fetched by digest whose bytes have another digest (it has no
+// error value of its own for that: its message is matched).
+func digestMismatch(err error) bool {
+	return strings.Contains(err.Error(), "does not match requested digest")
 }
 
 // Check fetches repo@d's manifest and checks its bytes against d.

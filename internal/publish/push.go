@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -73,8 +75,14 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 			fmt.Fprintf(o.Log, "%s@%s\n", pushed.Ref, pushed.Digest)
 			p := Pushed{Recipe: name, Variant: e.Name, Ref: pushed.Ref, Digest: pushed.Digest}
 			t := target{repo: repo, recipe: name, variant: e.Name, command: "fromscratch release push " + prefix}
-			if err := o.signTarget(ctx, t, pushed.Digest, ""); err != nil {
-				return all, err
+			if o.Signing.Key != nil {
+				d, err := indexDescriptor(e.Index)
+				if err != nil {
+					return all, err
+				}
+				if err := o.signTarget(ctx, t, d); err != nil {
+					return all, err
+				}
 			}
 			for _, d := range pushed.Images {
 				images++
@@ -82,7 +90,7 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 					continue
 				}
 				img := PushedImage{Platform: d.Platform.String(), Digest: d.Digest.String()}
-				if err := o.signTarget(ctx, t, img.Digest, img.Platform); err != nil {
+				if err := o.signTarget(ctx, t, d); err != nil {
 					return all, err
 				}
 				doc, file, err := sbomFor(out.Release(), name, e.Name, d.Platform.String())
@@ -105,17 +113,37 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 	return all, nil
 }
 
-// signTarget signs the manifest digest of t (an image of platform, or the
-// index when platform is empty), when there is a key.
-func (o Options) signTarget(ctx context.Context, t target, digest, platform string) error {
+// signTarget signs the manifest d of t (an image, or the index when d has
+// no platform), when there is a key.
+func (o Options) signTarget(ctx context.Context, t target, d image.Descriptor) error {
 	if o.Signing.Key == nil {
 		return nil
 	}
-	t.digest, t.platform = digest, platform
+	t.subject, t.digest = d, d.Digest.String()
+	if d.Platform != nil {
+		t.platform = d.Platform.String()
+	}
 	if err := o.sign(ctx, t); err != nil {
-		return fmt.Errorf("signing %s@%s: %w", t.repo, digest, err)
+		return fmt.Errorf("signing %s@%s: %w", t.repo, t.digest, err)
 	}
 	return nil
+}
+
+// indexDescriptor is the descriptor of idx as it was pushed.
+func indexDescriptor(idx v1.ImageIndex) (image.Descriptor, error) {
+	mt, err := idx.MediaType()
+	if err != nil {
+		return image.Descriptor{}, err
+	}
+	h, err := idx.Digest()
+	if err != nil {
+		return image.Descriptor{}, err
+	}
+	n, err := idx.Size()
+	if err != nil {
+		return image.Descriptor{}, err
+	}
+	return image.Descriptor{MediaType: mt, Digest: h, Size: n}, nil
 }
 
 // sbomFor reads the release's SBOM of one image, if release wrote it:

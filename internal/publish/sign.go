@@ -41,18 +41,26 @@ func signSums(key *signature.Signer, dir string) error {
 	return os.WriteFile(filepath.Join(dir, release.SumsSignatureFile), []byte(sig), 0o644)
 }
 
+// ProvenanceTitle is the file name of a provenance referrer's one layer.
+const ProvenanceTitle = "provenance.dsse.json"
+
 // target is one pushed manifest to sign: an index or one of its images.
 type target struct {
-	repo, digest    string
+	repo            string
+	subject         image.Descriptor
+	digest          string // subject's
 	recipe, variant string
 	platform        string // empty for an index
 	command         string
 }
 
-// sign attaches t's signature and its signed provenance, as cosign sign
-// and cosign attest would, unless the registry has them already (signed
-// by this key over the same bytes): ECDSA signatures differ on every run,
-// and a second push sends nothing.
+// sign attaches t's signature and its signed provenance: the signature
+// in cosign's sha256-<hex>.sig tag (where cosign verify --key looks), the
+// provenance both in the sha256-<hex>.att tag (cosign verify-attestation)
+// and as an OCI referrer of artifactType DSSEMediaType. Each is left out
+// when the registry has it already (signed by this key over the same
+// bytes): ECDSA signatures differ on every run, and a second push sends
+// nothing.
 func (o Options) sign(ctx context.Context, t target) error {
 	key := o.Signing.Key
 	payload, err := signature.Payload(t.repo, t.digest)
@@ -78,20 +86,45 @@ func (o Options) sign(ctx context.Context, t target) error {
 	if err != nil {
 		return err
 	}
+	var env []byte
+	envelope := func() ([]byte, error) {
+		if env == nil {
+			env, err = key.Envelope(signature.InTotoPayloadType, prov)
+		}
+		return env, err
+	}
 	if have, err = o.Registry.Attached(ctx, t.repo, t.digest, image.AttestationSuffix); err != nil {
 		return err
 	}
-	if attestedBy(key.Public(), have, prov) {
-		return nil
+	if !attestedBy(key.Public(), have, prov) {
+		if _, err := envelope(); err != nil {
+			return err
+		}
+		if err := o.Registry.AttachLayer(ctx, t.repo, t.digest, image.AttestationSuffix, image.AttachedLayer{
+			MediaType: signature.DSSEMediaType, Content: env,
+			Annotations: map[string]string{signature.SignatureAnnotation: "", signature.PredicateTypeAnnotation: release.ProvenanceType},
+		}); err != nil {
+			return err
+		}
 	}
-	env, err := key.Envelope(signature.InTotoPayloadType, prov)
+	refs, err := o.Registry.Referrers(ctx, t.repo, t.digest, signature.DSSEMediaType)
 	if err != nil {
 		return err
 	}
-	return o.Registry.AttachLayer(ctx, t.repo, t.digest, image.AttestationSuffix, image.AttachedLayer{
-		MediaType: signature.DSSEMediaType, Content: env,
-		Annotations: map[string]string{signature.SignatureAnnotation: "", signature.PredicateTypeAnnotation: release.ProvenanceType},
-	})
+	for _, r := range refs {
+		_, content, err := o.Registry.ArtifactContent(ctx, t.repo, r.Digest.String())
+		if err != nil {
+			return err
+		}
+		if attestedBy(key.Public(), []image.AttachedLayer{{MediaType: signature.DSSEMediaType, Content: content}}, prov) {
+			return nil
+		}
+	}
+	if _, err := envelope(); err != nil {
+		return err
+	}
+	_, err = o.Registry.Attach(ctx, t.repo, t.subject, signature.DSSEMediaType, ProvenanceTitle, env)
+	return err
 }
 
 // provenance is t's SLSA provenance statement.

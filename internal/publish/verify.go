@@ -33,8 +33,9 @@ var ErrVerify = errors.New("verification failed")
 // index and each of its images, that the manifest's bytes match its
 // digest, that it carries a signature by the key over a simple-signing
 // payload naming its digest (cosign's sha256-<hex>.sig tag), and a SLSA
-// provenance signed by the key whose subject is its digest (the .att tag;
-// with Source, whose inputs are that checkout's); for each image, that an
+// provenance signed by the key whose subject is its digest, both in the
+// .att tag and as an OCI referrer (with Source, whose inputs are that
+// checkout's); for each image, that an
 // SBOM referrer exists and describes it. It prints each check and returns
 // every failure, naming it.
 func Verify(ctx context.Context, o VerifyOptions, ref string) error {
@@ -114,23 +115,57 @@ func (o VerifyOptions) signature(ctx context.Context, repo, digest string) error
 	return fmt.Errorf("none of %d signatures is this key's over %s (%s)", len(layers), digest, strings.Join(slices.Compact(why), "; "))
 }
 
-// provenance checks that repo@digest has a provenance statement signed by
-// the key whose subject is digest (and, with Source, whose inputs are the
-// checkout's).
+// provenance checks that repo@digest has, in both places release:push
+// puts it (cosign's sha256-<hex>.att tag and an OCI referrer), a
+// provenance statement signed by the key whose subject is digest (and,
+// with Source, whose inputs are the checkout's).
 func (o VerifyOptions) provenance(ctx context.Context, repo, digest string) error {
 	layers, err := o.Registry.Attached(ctx, repo, digest, image.AttestationSuffix)
 	if err != nil {
 		return err
 	}
-	if len(layers) == 0 {
-		return fmt.Errorf("no provenance (no tag %s)", must(image.CosignTag(digest, image.AttestationSuffix)))
-	}
-	var why []string
+	var envs [][]byte
 	for _, l := range layers {
-		if l.MediaType != signature.DSSEMediaType {
+		if l.MediaType == signature.DSSEMediaType {
+			envs = append(envs, l.Content)
+		}
+	}
+	errs := []error{o.provenanceIn("in tag "+must(image.CosignTag(digest, image.AttestationSuffix)), envs, digest)}
+	refs, err := o.Registry.Referrers(ctx, repo, digest, signature.DSSEMediaType)
+	if err != nil {
+		return err
+	}
+	envs = nil
+	for _, r := range refs {
+		_, content, err := o.Registry.ArtifactContent(ctx, repo, r.Digest.String())
+		if err != nil {
+			errs = append(errs, fmt.Errorf("referrer %s: %w", r.Digest, err))
 			continue
 		}
-		typ, payload, err := o.Key.OpenEnvelope(l.Content)
+		envs = append(envs, content)
+	}
+	errs = append(errs, o.provenanceIn("as a referrer (artifactType "+signature.DSSEMediaType+")", envs, digest))
+	var msgs []string
+	for _, err := range errs {
+		if err != nil {
+			msgs = append(msgs, err.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// provenanceIn checks that one of the DSSE envelopes found where says
+// what provenance wants.
+func (o VerifyOptions) provenanceIn(where string, envs [][]byte, digest string) error {
+	if len(envs) == 0 {
+		return fmt.Errorf("no provenance %s", where)
+	}
+	var why []string
+	for _, env := range envs {
+		typ, payload, err := o.Key.OpenEnvelope(env)
 		if err != nil {
 			why = append(why, err.Error()+" with this key")
 			continue
@@ -145,7 +180,7 @@ func (o VerifyOptions) provenance(ctx context.Context, repo, digest string) erro
 			continue
 		}
 		if !st.Names(digest) {
-			why = append(why, fmt.Sprintf("a provenance of subject %v, not %s", st.Subject, digest))
+			why = append(why, fmt.Sprintf("a provenance of subject %s, not %s", st.SubjectDigests(), digest))
 			continue
 		}
 		if err := o.sameInputs(st); err != nil {
@@ -154,7 +189,7 @@ func (o VerifyOptions) provenance(ctx context.Context, repo, digest string) erro
 		}
 		return nil
 	}
-	return fmt.Errorf("no provenance of %s signed by this key (%s)", digest, strings.Join(slices.Compact(why), "; "))
+	return fmt.Errorf("no provenance of %s signed by this key %s (%s)", digest, where, strings.Join(slices.Compact(why), "; "))
 }
 
 // sameInputs compares a provenance's inputs with those of o.Source.

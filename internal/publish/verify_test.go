@@ -6,11 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/fromscratch/fromscratch/internal/image"
@@ -176,7 +179,25 @@ func TestSignVerify(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	verify("a provenance of another image", vo, arm64, "provenance")
+	verify("a provenance of another image in the .att tag", vo, arm64, "provenance")
+
+	// The riscv64 image's provenance referrer swapped for one of the amd64
+	// image (its .att tag left as it was).
+	riscv64 := digests["linux/riscv64"]
+	dropReferrers(t, repo, riscv64, signature.DSSEMediaType)
+	res, err := vo.Registry.Resolve(t.Context(), repo+":gcc-static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Manifests, func(d image.Descriptor) bool { return d.Digest.String() == riscv64 })
+	if i < 0 {
+		t.Fatalf("the index has no manifest %s", riscv64)
+	}
+	riscvDesc := res.Manifests[i]
+	if _, err := vo.Registry.Attach(t.Context(), repo, riscvDesc, signature.DSSEMediaType, ProvenanceTitle, env); err != nil {
+		t.Fatal(err)
+	}
+	verify("a provenance of another image as the referrer", vo, repo+"@"+riscv64, "as a referrer")
 
 	// A push without SBOMs, to another prefix.
 	os.RemoveAll(filepath.Join(o.Engine.OutDir, "release", "sbom"))
@@ -218,6 +239,42 @@ func deleteTag(t *testing.T, repo, digest, suffix string) {
 		t.Fatal(err)
 	}
 	if err := remote.Delete(ref.Context().Digest(d.Digest.String())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropReferrers removes the referrers of artifactType from repo@digest's
+// referrers index (the sha256-<hex> tag: docker-registry 2.8 has no
+// referrers API).
+func dropReferrers(t *testing.T, repo, digest, artifactType string) {
+	t.Helper()
+	tag, err := image.CosignTag(digest, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(repo + ":" + tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := remote.Index(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drop []v1.Hash
+	for _, d := range im.Manifests {
+		if d.ArtifactType == artifactType {
+			drop = append(drop, d.Digest)
+		}
+	}
+	if len(drop) == 0 {
+		t.Fatalf("%s has no referrer of %s", ref, artifactType)
+	}
+	idx = mutate.RemoveManifests(idx, func(d v1.Descriptor) bool { return slices.Contains(drop, d.Digest) })
+	if err := remote.WriteIndex(ref, idx); err != nil {
 		t.Fatal(err)
 	}
 }

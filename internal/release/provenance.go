@@ -158,6 +158,16 @@ func (st *Statement) Names(digest string) bool {
 	return false
 }
 
+// SubjectDigests are the digests the statement's subject names
+// (sha256:<hex>), comma-separated.
+func (st *Statement) SubjectDigests() string {
+	var ds []string
+	for _, s := range st.Subject {
+		ds = append(ds, "sha256:"+s.Digest["sha256"])
+	}
+	return strings.Join(ds, ", ")
+}
+
 // SourceInputs are the resource descriptors of a project recipe's pinned
 // files and patches (dir is the recipe folder relative to the
 // repository: recipes/jq).
