@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/bench"
@@ -114,12 +115,32 @@ func (c *CLI) signing(ctx context.Context, cfg Config) (publish.Signing, error) 
 	if cfg.SigningKey == "" {
 		return s, nil
 	}
+	if err := outsideProject(cfg.Root, cfg.SigningKey); err != nil {
+		return s, err
+	}
 	data, err := os.ReadFile(cfg.SigningKey)
 	if err != nil {
 		return s, fmt.Errorf("FROMSCRATCH_SIGNING_KEY: %w", err)
 	}
 	s.Key, err = signature.ParsePrivateKey(cfg.SigningKey, data, []byte(cfg.SigningPassword))
 	return s, err
+}
+
+// outsideProject refuses a signing key inside the project's folder: a key
+// there is one commit away from being published with it.
+func outsideProject(root, key string) error {
+	r, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	k, err := filepath.Abs(key)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(r, k); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return usageError{fmt.Errorf("FROMSCRATCH_SIGNING_KEY %s is inside the project %s: keep the private key outside the repository (a CI secret, a file under $HOME)", key, root)}
+	}
+	return nil
 }
 
 // Verify is verify REF: see publish.Verify.
