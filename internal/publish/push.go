@@ -74,7 +74,7 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 			}
 			fmt.Fprintf(o.Log, "%s@%s\n", pushed.Ref, pushed.Digest)
 			p := Pushed{Recipe: name, Variant: e.Name, Ref: pushed.Ref, Digest: pushed.Digest}
-			t := target{repo: repo, recipe: name, variant: e.Name, command: "fromscratch release push " + prefix}
+			t := target{repo: repo, recipe: name, variant: e.Name, platforms: platformsOf(pushed.Images)}
 			if o.Signing.Key != nil {
 				d, err := indexDescriptor(e.Index)
 				if err != nil {
@@ -127,6 +127,17 @@ func (o Options) signTarget(ctx context.Context, t target, d image.Descriptor) e
 		return fmt.Errorf("signing %s@%s: %w", t.repo, t.digest, err)
 	}
 	return nil
+}
+
+// platformsOf are the platforms of an index's images, in its order.
+func platformsOf(images []image.Descriptor) []string {
+	var out []string
+	for _, d := range images {
+		if d.Platform != nil {
+			out = append(out, d.Platform.String())
+		}
+	}
+	return out
 }
 
 // indexDescriptor is the descriptor of idx as it was pushed.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/release"
@@ -50,8 +51,19 @@ type target struct {
 	subject         image.Descriptor
 	digest          string // subject's
 	recipe, variant string
-	platform        string // empty for an index
-	command         string
+	platform        string   // empty for an index
+	platforms       []string // the index's
+}
+
+// command is the command that builds t again: the recipe's cells of t's
+// toolchain and linkage on t's platform, or on each of the index's.
+func (t target) command() string {
+	toolchain, linkage := toolchainOf(t.variant), strings.TrimPrefix(t.variant, toolchainOf(t.variant)+"-")
+	platforms := t.platforms
+	if t.platform != "" {
+		platforms = []string{t.platform}
+	}
+	return "fromscratch build " + t.recipe + " --toolchain " + toolchain + " --linkage " + linkage + " --platform " + strings.Join(platforms, ",")
 }
 
 // sign attaches t's signature and its signed provenance: the signature
@@ -135,7 +147,7 @@ func (o Options) provenance(t target) ([]byte, error) {
 	}
 	return release.NewProvenance(release.ProvenanceInput{
 		SubjectName: t.repo, SubjectDigest: t.digest,
-		Parameters: release.Parameters{Recipe: t.recipe, Variant: t.variant, Platform: t.platform, Command: t.command},
+		Parameters: release.Parameters{Recipe: t.recipe, Variant: t.variant, Platform: t.platform, Command: t.command()},
 		BuildDate:  o.Engine.BuildDate, Version: o.Version, Inputs: inputs,
 		BuilderID: o.Signing.BuilderID, InvocationID: o.Signing.InvocationID,
 	})
