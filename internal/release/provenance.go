@@ -54,7 +54,7 @@ type Parameters struct {
 	Recipe          string `json:"recipe"`
 	Variant         string `json:"variant"`            // <toolchain>-<linkage>
 	Platform        string `json:"platform,omitempty"` // an image's; empty for an index
-	Command         string `json:"command"` // the fromscratch command that builds it again
+	Command         string `json:"command"`            // the fromscratch command that builds it again
 	SourceDateEpoch int64  `json:"sourceDateEpoch"`
 }
 
