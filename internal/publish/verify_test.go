@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
@@ -206,7 +207,9 @@ func TestSignVerify(t *testing.T) {
 	}
 	verify("no SBOM", vo, reg.Host+"/nosbom/hello:gcc-static", "SBOM")
 
-	// One byte of the amd64 image's manifest changed in the registry.
+	// One byte of the amd64 image's manifest changed in the registry's
+	// storage, under its digest. cosign verify REPO@DIGEST is not asked:
+	// it trusts the reference's digest and never reads the manifest.
 	blob := reg.BlobPath(amd64)
 	b, err := os.ReadFile(blob)
 	if err != nil {
@@ -218,10 +221,40 @@ func TestSignVerify(t *testing.T) {
 	}
 	verify("a changed manifest, by digest", vo, repo+"@"+amd64, "manifest")
 	verify("a changed manifest in the index", vo, repo+":gcc-static", "manifest")
+
+	// One byte of the index changed and pushed under its tag: the
+	// registry serves it under a new digest, which nobody signed.
+	ref, err := name.ParseReference(repo + ":gcc-static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := remote.Get(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i = bytes.Index(got.Manifest, []byte(`"linux"`))
+	if i < 0 {
+		t.Fatalf("the index names no linux platform:\n%s", got.Manifest)
+	}
+	changed := bytes.Clone(got.Manifest)
+	changed[i+1] = 'L'
+	if err := remote.Put(ref, rawManifest{changed, got.MediaType}); err != nil {
+		t.Fatal(err)
+	}
+	verify("an index changed by one byte under its tag", vo, repo+":gcc-static", "signature")
 	if cosign := cosignBinary(t); cosign != "" {
-		runCosign(t, cosign, k[0].dir, repo+"@"+amd64, "fail")
+		runCosign(t, cosign, k[0].dir, repo+":gcc-static", "fail")
 	}
 }
+
+// rawManifest is a manifest's bytes, to push as they are.
+type rawManifest struct {
+	data      []byte
+	mediaType types.MediaType
+}
+
+func (m rawManifest) RawManifest() ([]byte, error)        { return m.data, nil }
+func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
 
 // deleteTag removes repo@digest's cosign tag (suffix) from the registry.
 func deleteTag(t *testing.T, repo, digest, suffix string) {
@@ -300,8 +333,8 @@ func runCosign(t *testing.T, cosign, keyDir, ref, want string) {
 	t.Helper()
 	home := t.TempDir()
 	for _, args := range [][]string{
-		{"verify", "--key", filepath.Join(keyDir, "cosign.pub"), "--insecure-ignore-tlog", "--allow-http-registry", ref},
-		{"verify-attestation", "--key", filepath.Join(keyDir, "cosign.pub"), "--insecure-ignore-tlog", "--allow-http-registry", "--type", "slsaprovenance1", ref},
+		{"verify", "--key", filepath.Join(keyDir, "cosign.pub"), "--insecure-ignore-tlog", "--offline", "--allow-http-registry", ref},
+		{"verify-attestation", "--key", filepath.Join(keyDir, "cosign.pub"), "--insecure-ignore-tlog", "--offline", "--allow-http-registry", "--type", "slsaprovenance1", ref},
 	} {
 		cmd := exec.Command(cosign, args...)
 		cmd.Env = []string{"HOME=" + home, "TUF_ROOT=" + filepath.Join(home, "tuf"), "PATH=" + os.Getenv("PATH")}
