@@ -50,3 +50,19 @@ func TestSigningSettings(t *testing.T) {
 		t.Errorf("verify without a key: %v, want a usage error naming --key", err)
 	}
 }
+
+// On GitHub Actions the provenance names the workflow and the run from
+// GitHub's variables; elsewhere nothing.
+func TestGitHubIdentity(t *testing.T) {
+	env := map[string]string{
+		"GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKFLOW_REF": "o/r/.github/workflows/matrix.yml@refs/tags/v1",
+		"GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "2",
+	}
+	b, i := githubIdentity(func(k string) string { return env[k] })
+	if b != "https://github.com/o/r/.github/workflows/matrix.yml@refs/tags/v1" || i != "https://github.com/o/r/actions/runs/42/attempts/2" {
+		t.Errorf("githubIdentity = %q, %q", b, i)
+	}
+	if b, i := githubIdentity(func(string) string { return "" }); b != "" || i != "" {
+		t.Errorf("outside GitHub Actions: %q, %q, want nothing", b, i)
+	}
+}
