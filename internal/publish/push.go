@@ -14,6 +14,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
@@ -51,6 +52,7 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 	if !strings.Contains(prefix, "/") {
 		return nil, fmt.Errorf("release:push %q: want REGISTRY/PREFIX, e.g. ghcr.io/owner/fromscratch or 127.0.0.1:5000/fromscratch", prefix)
 	}
+	o.inputs = map[string][]release.ResourceDescriptor{}
 	out := outdir.Path(o.Engine.OutDir)
 	recipes, err := out.Layouts()
 	if err != nil {

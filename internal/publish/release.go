@@ -38,6 +38,9 @@ type Options struct {
 	Signing  Signing
 
 	host hostDebian // the host's dpkg and os-release; zero: systemDebian
+	// inputs keeps a push's provenance inputs by recipe and toolchain:
+	// every index and image of a variant has the same.
+	inputs map[string][]release.ResourceDescriptor
 }
 
 // Released is what Release wrote.

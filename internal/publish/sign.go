@@ -141,9 +141,16 @@ func (o Options) sign(ctx context.Context, t target) error {
 
 // provenance is t's SLSA provenance statement.
 func (o Options) provenance(t target) ([]byte, error) {
-	inputs, err := provenanceInputs(o.Engine.Root, t.recipe, toolchainOf(t.variant), o.Signing.Commit)
-	if err != nil {
-		return nil, err
+	key := t.recipe + " " + toolchainOf(t.variant)
+	inputs, ok := o.inputs[key]
+	if !ok {
+		var err error
+		if inputs, err = provenanceInputs(o.Engine.Root, t.recipe, toolchainOf(t.variant), o.Signing.Commit); err != nil {
+			return nil, err
+		}
+		if o.inputs != nil {
+			o.inputs[key] = inputs
+		}
 	}
 	return release.NewProvenance(release.ProvenanceInput{
 		SubjectName: t.repo, SubjectDigest: t.digest,
