@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -78,7 +76,7 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 			p := Pushed{Recipe: name, Variant: e.Name, Ref: pushed.Ref, Digest: pushed.Digest}
 			t := target{repo: repo, recipe: name, variant: e.Name, platforms: platformsOf(pushed.Images)}
 			if o.Signing.Key != nil {
-				d, err := indexDescriptor(e.Index)
+				d, err := e.Descriptor()
 				if err != nil {
 					return all, err
 				}
@@ -140,23 +138,6 @@ func platformsOf(images []image.Descriptor) []string {
 		}
 	}
 	return out
-}
-
-// indexDescriptor is the descriptor of idx as it was pushed.
-func indexDescriptor(idx v1.ImageIndex) (image.Descriptor, error) {
-	mt, err := idx.MediaType()
-	if err != nil {
-		return image.Descriptor{}, err
-	}
-	h, err := idx.Digest()
-	if err != nil {
-		return image.Descriptor{}, err
-	}
-	n, err := idx.Size()
-	if err != nil {
-		return image.Descriptor{}, err
-	}
-	return image.Descriptor{MediaType: mt, Digest: h, Size: n}, nil
 }
 
 // sbomFor reads the release's SBOM of one image, if release wrote it:
