@@ -68,6 +68,12 @@ def go_dependencies():
         version = "v2.7.0",
     )
     go_repository(
+        name = "com_github_codahale_rfc6979",
+        importpath = "github.com/codahale/rfc6979",
+        sum = "h1:EDmT6Q9Zs+SbUoc7Ik9EfrFqcylYqgPZ9ANSbTAntnE=",
+        version = "v0.0.0-20141003034818-6a90f24967eb",
+    )
+    go_repository(
         name = "com_github_containerd_errdefs",
         importpath = "github.com/containerd/errdefs",
         sum = "h1:tg5yIfIlQIrxYtu9ajqY42W3lpS19XqdxRQeEwYG8PI=",
@@ -326,6 +332,12 @@ def go_dependencies():
         version = "v5.3.1",
     )
     go_repository(
+        name = "com_github_secure_systems_lab_go_securesystemslib",
+        importpath = "github.com/secure-systems-lab/go-securesystemslib",
+        sum = "h1:ayahDPjfSIqKegyt5YVGEvQ7SAi72GHXTy+b2YjUd5w=",
+        version = "v0.11.1",
+    )
+    go_repository(
         name = "com_github_sirupsen_logrus",
         importpath = "github.com/sirupsen/logrus",
         sum = "h1:TsZE7l11zFCLZnZ+teH4Umoq5BhEIfIzfRDZ1Uzql2w=",
@@ -358,8 +370,8 @@ def go_dependencies():
     go_repository(
         name = "com_github_stretchr_testify",
         importpath = "github.com/stretchr/testify",
-        sum = "h1:7s2iGBzp5EwR7/aIZr8ao5+dra3wiQyKjjFuvgVKu7U=",
-        version = "v1.11.1",
+        sum = "h1:K6Mr6jO9JICuend/5xzTM03ydSV3vdNRYAdPSukj8uI=",
+        version = "v1.12.0",
     )
     go_repository(
         name = "com_github_ulikunitz_xz",

@@ -17,6 +17,7 @@ require (
 	github.com/hashicorp/go-version v1.9.0
 	github.com/magefile/mage v1.17.2
 	github.com/package-url/packageurl-go v0.1.7
+	github.com/secure-systems-lab/go-securesystemslib v0.11.1
 	github.com/spdx/tools-golang v0.5.7
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
@@ -51,6 +52,7 @@ require (
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/sirupsen/logrus v1.9.4 // indirect
 	go.yaml.in/yaml/v4 v4.0.0-rc.3
+	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/sys v0.50.0
 	golang.org/x/tools/go/vcs v0.1.0-deprecated // indirect
 	google.golang.org/protobuf v1.36.10 // indirect

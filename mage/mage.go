@@ -138,6 +138,13 @@ type Verify mg.Namespace
 // different; it fails on any difference.
 func (Verify) Repro(ctx context.Context) error { return front().VerifyRepro(ctx) }
 
+// Image checks a pushed image or index: its signatures and SLSA
+// provenance with the public key in FROMSCRATCH_VERIFY_KEY (inputs against
+// the checkout in FROMSCRATCH_VERIFY_SOURCE, if set) and each image's SBOM
+// referrer: FROMSCRATCH_VERIFY_KEY=cosign.pub go tool mage verify:image
+// ghcr.io/OWNER/fromscratch/hello:gcc-static.
+func (Verify) Image(ctx context.Context, ref string) error { return front().Verify(ctx, ref) }
+
 // Release namespace: the release and its publication.
 type Release mg.Namespace
 

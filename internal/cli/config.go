@@ -77,6 +77,18 @@ type Config struct {
 	StepSummary string
 	// Home is $HOME, for the tools (docker) that read their configuration there.
 	Home string
+	// SigningKey is FROMSCRATCH_SIGNING_KEY: a cosign private key file
+	// that release and release:push sign with; empty signs nothing.
+	SigningKey string
+	// SigningPassword is COSIGN_PASSWORD, SigningKey's password.
+	SigningPassword string
+	// VerifyKey and VerifySource are verify's public key
+	// (FROMSCRATCH_VERIFY_KEY) and the checkout whose inputs the
+	// provenance must name (FROMSCRATCH_VERIFY_SOURCE, optional).
+	VerifyKey, VerifySource string
+	// BuilderID and InvocationID are the workflow and its run, from
+	// GitHub's variables, for the provenance; empty outside GitHub Actions.
+	BuilderID, InvocationID string
 	// Environ is the whole environment, handed on as it is only to go test
 	// (whose tests read FROMSCRATCH_* themselves).
 	Environ []string
@@ -133,6 +145,10 @@ var Variables = []Variable{
 	{"FROMSCRATCH_STALL_TIMEOUT", "stall-timeout", "", FlagValue, "a download (a source, a Debian package) that receives nothing for this long fails, naming its URL (default 60s)", forVerbs(buildVerbs, repackVerbs, "setup")},
 	{"FROMSCRATCH_MAX_GROWTH", "max-growth", "", FlagValue, "size gate of matrix diff and compare, in percent (default 5)", forVerbs("matrix diff", "matrix compare")},
 	{"FROMSCRATCH_GATE", "gate", "", FlagValue, `size gate of matrix diff and compare as a JSON file {"max_growth_percent": 5}`, forVerbs("matrix diff", "matrix compare")},
+	{"FROMSCRATCH_SIGNING_KEY", "signing-key", "", FlagValue, "a cosign private key file (cosign generate-key-pair): release signs SHA256SUMS with it, release push signs every index and image and attaches its SLSA provenance (default: nothing signed)", forVerbs("release", "release push")},
+	{"COSIGN_PASSWORD", "", "", FlagValue, "the password of FROMSCRATCH_SIGNING_KEY, as cosign reads it", nil},
+	{"FROMSCRATCH_VERIFY_KEY", "key", "", FlagValue, "verify: the public key (cosign.pub) the signatures and provenance must verify with", forVerbs("verify", "verify image")},
+	{"FROMSCRATCH_VERIFY_SOURCE", "source", "", FlagValue, "verify: a checkout whose commit, recipes, pins, patches, toolchain file and locks the provenance must name (default: not compared)", forVerbs("verify", "verify image")},
 	{"FROMSCRATCH_ZIG_DIR", "", "", FlagValue, "read by the tests only: the directory of a zig to test besides the provisioned one", nil},
 	{"CI", "", "", FlagValue, "set (to anything) in CI: no live progress line", nil},
 	{"PATH", "", "", FlagValue, "where toolchains are looked for after their provisioned directories", nil},
@@ -140,6 +156,11 @@ var Variables = []Variable{
 	{"DOCKER_HOST", "", "", FlagValue, "handed to docker: the engine smoke runs use", nil},
 	{"GITHUB_STEP_SUMMARY", "", "", FlagValue, "set by GitHub Actions: the matrix is appended to it", nil},
 	{"GITHUB_SHA", "", "", FlagValue, "set by GitHub Actions: the commit recorded in out/shard.json (else git rev-parse HEAD)", nil},
+	{"GITHUB_SERVER_URL", "", "", FlagValue, "set by GitHub Actions: with GITHUB_WORKFLOW_REF, the builder id of the provenance", nil},
+	{"GITHUB_WORKFLOW_REF", "", "", FlagValue, "set by GitHub Actions: the workflow, the provenance's builder id", nil},
+	{"GITHUB_REPOSITORY", "", "", FlagValue, "set by GitHub Actions: with GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT, the provenance's invocation id", nil},
+	{"GITHUB_RUN_ID", "", "", FlagValue, "set by GitHub Actions: the run, in the provenance's invocation id", nil},
+	{"GITHUB_RUN_ATTEMPT", "", "", FlagValue, "set by GitHub Actions: the attempt, in the provenance's invocation id", nil},
 }
 
 // buildVerbs are the verbs that build the matrix (or part of it) with
@@ -414,6 +435,9 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 		c.Gate.MaxGrowthPercent = v
 	}
 	c.HostPath = filepath.SplitList(getenv("PATH"))
+	c.SigningKey, c.SigningPassword = getenv("FROMSCRATCH_SIGNING_KEY"), getenv("COSIGN_PASSWORD")
+	c.VerifyKey, c.VerifySource = getenv("FROMSCRATCH_VERIFY_KEY"), getenv("FROMSCRATCH_VERIFY_SOURCE")
+	c.BuilderID, c.InvocationID = githubIdentity(getenv)
 	if len(errs) > 0 {
 		return c, usageError{settingErrors(errs)}
 	}
@@ -457,6 +481,27 @@ func recipeNames(root string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// githubIdentity is the workflow (the provenance's builder id,
+// https://github.com/OWNER/REPO/.github/workflows/F.yml@REF) and its run
+// (the invocation id, .../actions/runs/ID/attempts/N), from GitHub's
+// variables; empty outside GitHub Actions.
+func githubIdentity(getenv func(string) string) (builder, invocation string) {
+	server := getenv("GITHUB_SERVER_URL")
+	if server == "" {
+		return "", ""
+	}
+	if w := getenv("GITHUB_WORKFLOW_REF"); w != "" {
+		builder = server + "/" + w
+	}
+	if repo, run := getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID"); repo != "" && run != "" {
+		invocation = server + "/" + repo + "/actions/runs/" + run
+		if a := getenv("GITHUB_RUN_ATTEMPT"); a != "" {
+			invocation += "/attempts/" + a
+		}
+	}
+	return builder, invocation
 }
 
 // settingErrors are every bad setting of a run, reported at once, one a

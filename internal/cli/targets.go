@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/bench"
@@ -11,6 +14,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/publish"
 	"github.com/fromscratch/fromscratch/internal/repro"
 	"github.com/fromscratch/fromscratch/internal/shard"
+	"github.com/fromscratch/fromscratch/internal/signature"
 )
 
 // The targets below are features of packages of their own, above the
@@ -69,7 +73,11 @@ func (c *CLI) Release(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rel, err := publish.Release(ctx, c.publishing(cfg))
+	o := c.publishing(cfg)
+	if o.Signing, err = c.signing(ctx, cfg); err != nil {
+		return err
+	}
+	rel, err := publish.Release(ctx, o)
 	if err != nil || !c.json {
 		return err
 	}
@@ -82,7 +90,11 @@ func (c *CLI) Push(ctx context.Context, prefix string) error {
 	if err != nil {
 		return err
 	}
-	pushed, err := publish.Push(ctx, c.publishing(cfg), prefix)
+	o := c.publishing(cfg)
+	if o.Signing, err = c.signing(ctx, cfg); err != nil {
+		return err
+	}
+	pushed, err := publish.Push(ctx, o, prefix)
 	if err != nil || !c.json {
 		return err
 	}
@@ -95,6 +107,60 @@ func (c *CLI) publishing(cfg Config) publish.Options {
 		return c.buildHeld(ctx, cfg, opts, c.run)
 	}
 	return publish.Options{Engine: c.options(cfg), Build: build, Run: c.run, Registry: c.registry, Log: c.log, Version: Version}
+}
+
+// signing reads the signing key of cfg, if one is set.
+func (c *CLI) signing(ctx context.Context, cfg Config) (publish.Signing, error) {
+	s := publish.Signing{Commit: c.commit(ctx, cfg), BuilderID: cfg.BuilderID, InvocationID: cfg.InvocationID}
+	if cfg.SigningKey == "" {
+		return s, nil
+	}
+	if err := outsideProject(cfg.Root, cfg.SigningKey); err != nil {
+		return s, err
+	}
+	data, err := os.ReadFile(cfg.SigningKey)
+	if err != nil {
+		return s, fmt.Errorf("FROMSCRATCH_SIGNING_KEY: %w", err)
+	}
+	s.Key, err = signature.ParsePrivateKey(cfg.SigningKey, data, []byte(cfg.SigningPassword))
+	return s, err
+}
+
+// outsideProject refuses a signing key inside the project's folder: a key
+// there is one commit away from being published with it.
+func outsideProject(root, key string) error {
+	r, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	k, err := filepath.Abs(key)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(r, k); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return usageError{fmt.Errorf("FROMSCRATCH_SIGNING_KEY %s is inside the project %s: keep the private key outside the repository (a CI secret, a file under $HOME)", key, root)}
+	}
+	return nil
+}
+
+// Verify is verify REF: see publish.Verify.
+func (c *CLI) Verify(ctx context.Context, ref string) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	if cfg.VerifyKey == "" {
+		return usageError{fmt.Errorf("verify %s: want the public key: --key cosign.pub (or FROMSCRATCH_VERIFY_KEY)", ref)}
+	}
+	data, err := os.ReadFile(cfg.VerifyKey)
+	if err != nil {
+		return fmt.Errorf("--key: %w", err)
+	}
+	key, err := signature.ParsePublicKey(cfg.VerifyKey, data)
+	if err != nil {
+		return err
+	}
+	return publish.Verify(ctx, publish.VerifyOptions{Registry: c.registry, Key: key, Source: cfg.VerifySource, Log: c.out}, ref)
 }
 
 // Merge combines the outputs of shard builds into out/ (see merge.Shards).

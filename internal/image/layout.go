@@ -38,6 +38,24 @@ type Entry struct {
 	Platforms []string // e.g. "linux/arm/v7", in index order
 }
 
+// Descriptor is the descriptor of e's index: its media type, digest and
+// size, as a registry it is pushed to serves it.
+func (e Entry) Descriptor() (Descriptor, error) {
+	mt, err := e.Index.MediaType()
+	if err != nil {
+		return Descriptor{}, err
+	}
+	h, err := e.Index.Digest()
+	if err != nil {
+		return Descriptor{}, err
+	}
+	n, err := e.Index.Size()
+	if err != nil {
+		return Descriptor{}, err
+	}
+	return Descriptor{MediaType: mt, Digest: h, Size: n}, nil
+}
+
 // WriteLayout writes one fresh OCI image layout at dir holding every index, named in index.json
 // and sorted by name; the images inside each index are sorted by platform. Each index is followed
 // in index.json by one entry per image, named PlatformRef(name, platform) (e.g.

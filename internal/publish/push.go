@@ -12,6 +12,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/workspace"
 )
@@ -49,6 +50,7 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 	if !strings.Contains(prefix, "/") {
 		return nil, fmt.Errorf("release:push %q: want REGISTRY/PREFIX, e.g. ghcr.io/owner/fromscratch or 127.0.0.1:5000/fromscratch", prefix)
 	}
+	o.inputs = map[string][]release.ResourceDescriptor{}
 	out := outdir.Path(o.Engine.OutDir)
 	recipes, err := out.Layouts()
 	if err != nil {
@@ -72,12 +74,25 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 			}
 			fmt.Fprintf(o.Log, "%s@%s\n", pushed.Ref, pushed.Digest)
 			p := Pushed{Recipe: name, Variant: e.Name, Ref: pushed.Ref, Digest: pushed.Digest}
+			t := target{repo: repo, recipe: name, variant: e.Name, platforms: platformsOf(pushed.Images)}
+			if o.Signing.Key != nil {
+				d, err := e.Descriptor()
+				if err != nil {
+					return all, err
+				}
+				if err := o.signTarget(ctx, t, d); err != nil {
+					return all, err
+				}
+			}
 			for _, d := range pushed.Images {
 				images++
 				if d.Platform == nil {
 					continue
 				}
 				img := PushedImage{Platform: d.Platform.String(), Digest: d.Digest.String()}
+				if err := o.signTarget(ctx, t, d); err != nil {
+					return all, err
+				}
 				doc, file, err := sbomFor(out.Release(), name, e.Name, d.Platform.String())
 				if err != nil {
 					return all, err
@@ -94,8 +109,35 @@ func Push(ctx context.Context, o Options, prefix string) ([]Pushed, error) {
 			all = append(all, p)
 		}
 	}
-	fmt.Fprintf(o.Log, "release:push: %d indexes with %d images and %d SBOMs in %s\n", len(all), images, sboms, prefix)
+	fmt.Fprintf(o.Log, "release:push: %d indexes with %d images and %d SBOMs in %s, %s\n", len(all), images, sboms, prefix, o.signedNote())
 	return all, nil
+}
+
+// signTarget signs the manifest d of t (an image, or the index when d has
+// no platform), when there is a key.
+func (o Options) signTarget(ctx context.Context, t target, d image.Descriptor) error {
+	if o.Signing.Key == nil {
+		return nil
+	}
+	t.subject, t.digest = d, d.Digest.String()
+	if d.Platform != nil {
+		t.platform = d.Platform.String()
+	}
+	if err := o.sign(ctx, t); err != nil {
+		return fmt.Errorf("signing %s@%s: %w", t.repo, t.digest, err)
+	}
+	return nil
+}
+
+// platformsOf are the platforms of an index's images, in its order.
+func platformsOf(images []image.Descriptor) []string {
+	var out []string
+	for _, d := range images {
+		if d.Platform != nil {
+			out = append(out, d.Platform.String())
+		}
+	}
+	return out
 }
 
 // sbomFor reads the release's SBOM of one image, if release wrote it:

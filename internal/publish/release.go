@@ -35,8 +35,12 @@ type Options struct {
 	Registry image.Registry
 	Log      io.Writer
 	Version  string // fromscratch's, named as the creator of every SBOM
+	Signing  Signing
 
 	host hostDebian // the host's dpkg and os-release; zero: systemDebian
+	// inputs keeps a push's provenance inputs by recipe and toolchain:
+	// every index and image of a variant has the same.
+	inputs map[string][]release.ResourceDescriptor
 }
 
 // Released is what Release wrote.
@@ -113,6 +117,11 @@ func Release(ctx context.Context, o Options) (*Released, error) {
 	}
 	if err := release.WriteSHA256SUMS(tmp); err != nil {
 		return nil, err
+	}
+	if o.Signing.Key != nil {
+		if err := signSums(o.Signing.Key, tmp); err != nil {
+			return nil, fmt.Errorf("signing %s: %w", release.SumsFile, err)
+		}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err

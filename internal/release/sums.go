@@ -16,9 +16,13 @@ import (
 // SumsFile is the name of the checksum file at the root of a release tree.
 const SumsFile = "SHA256SUMS"
 
+// SumsSignatureFile is SumsFile's detached signature beside it (when the
+// release is signed); SumsFile does not list it.
+const SumsSignatureFile = SumsFile + ".sig"
+
 // WriteSHA256SUMS writes root/SHA256SUMS: one line "<hex>  <path>\n" per
 // regular file under root (paths relative to root, slash-separated, sorted
-// by byte order), except SHA256SUMS itself. Symlinks and other non-regular
+// by byte order), except SHA256SUMS itself and its signature. Symlinks and other non-regular
 // files are an error. The file is written to a temporary file in root and
 // renamed into place, with mode 0644 whatever the umask.
 func WriteSHA256SUMS(root string) error {
@@ -116,7 +120,7 @@ func hashTree(root string) (map[string]string, error) {
 			return fmt.Errorf("%s is a symlink: release trees hold regular files only", rel)
 		case !d.Type().IsRegular():
 			return fmt.Errorf("%s is not a regular file (%s)", rel, d.Type())
-		case rel == SumsFile:
+		case rel == SumsFile || rel == SumsSignatureFile:
 			return nil
 		case strings.ContainsAny(rel, "\\\n\r"):
 			// sha256sum escapes such names; refuse them rather than write an
