@@ -101,7 +101,8 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 		Platforms: cfg.Platforms, RequireAll: cfg.RequireAll, Smoke: cfg.Smoke, NoCache: cfg.NoCache,
 		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink, EngineEnv: cfg.Environ,
 		Linkages: cfg.Linkages, StallTimeout: cfg.StallTimeout,
-		Progress: newProgress(c.log, c.interactive(cfg), cfg.Verbose),
+		Progress:   newProgress(c.log, c.interactive(cfg), cfg.Verbose),
+		NoScanData: !cfg.ScanData,
 	}
 	if opts.Recipes == nil {
 		opts.Recipes = cfg.Recipes // FROMSCRATCH_RECIPES

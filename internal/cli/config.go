@@ -61,6 +61,7 @@ type Config struct {
 	NoTrunc     bool // FROMSCRATCH_NO_TRUNC: image:history shows whole commands
 	CacheLink   bool // FROMSCRATCH_CACHE_LINK: restore by hard link instead of copy
 	Hermetic    bool // FROMSCRATCH_HERMETIC: every build step in the pinned build root, sandboxed
+	ScanData    bool // FROMSCRATCH_SCAN_DATA (default on): package notes, dpkg status entries and the SBOM in images
 	CI          bool // CI: no live progress line
 	CacheMaxAge time.Duration
 	// StallTimeout is FROMSCRATCH_STALL_TIMEOUT: a download that receives
@@ -140,6 +141,7 @@ var Variables = []Variable{
 	{"FROMSCRATCH_NO_TRUNC", "no-trunc", "", FlagBool, "boolean: image history prints whole commands", forVerbs("image history")},
 	{"FROMSCRATCH_CACHE_LINK", "cache-link", "", FlagBool, "boolean: restore from the action cache by hard link instead of copy", buildVerbs},
 	{"FROMSCRATCH_HERMETIC", "no-hermetic", "", FlagNegated, "boolean, default true: run every build step in the pinned build root (toolchains/buildroot.lock.json), sandboxed by bubblewrap; false uses the host's compilers (for bench's side-by-side measurement)", forVerbs(buildVerbs, repackVerbs, "setup", "toolchains list", "matrix merge")},
+	{"FROMSCRATCH_SCAN_DATA", "no-scan-data", "", FlagNegated, "boolean, default true: what scanners read in each image: a package note in every compiled program, a dpkg status entry per Debian package, the image's SPDX SBOM; false leaves them out", forVerbs(buildVerbs, repackVerbs)},
 	{"FROMSCRATCH_REMOTE_CACHE", "remote-cache", "", FlagValue, "HOST/REPOSITORY of an OCI registry sharing the action cache (entries tagged with their key)", buildVerbs},
 	{"FROMSCRATCH_CACHE_MAX_AGE", "cache-max-age", "", FlagValue, "cache prune removes entries unused for this long (default 720h)", forVerbs("cache prune")},
 	{"FROMSCRATCH_STALL_TIMEOUT", "stall-timeout", "", FlagValue, "a download (a source, a Debian package) that receives nothing for this long fails, naming its URL (default 60s)", forVerbs(buildVerbs, repackVerbs, "setup")},
@@ -351,6 +353,7 @@ func loadConfig(root string, environ []string, flags Flags) (Config, error) {
 		{"FROMSCRATCH_NO_TRUNC", &c.NoTrunc, false},
 		{"FROMSCRATCH_CACHE_LINK", &c.CacheLink, false},
 		{"FROMSCRATCH_HERMETIC", &c.Hermetic, true},
+		{"FROMSCRATCH_SCAN_DATA", &c.ScanData, true},
 		{"FROMSCRATCH_PARTIAL", &c.PartialMerge, false},
 	} {
 		*b.dst, err = parseBool(set.named(b.name), getenv(b.name), b.def)

@@ -68,6 +68,31 @@ func WriteLayout(dir string, indexes []Index) error {
 	if err != nil {
 		return err
 	}
+	return writeIndex(dir, top)
+}
+
+// WriteImageLayout writes a fresh OCI image layout at dir holding img alone: index.json has one
+// entry, the image's manifest with its platform and refName. It is what single-image tools open
+// without a ref or a platform to choose (`syft scan oci-dir:DIR`, `skopeo inspect oci:DIR`), which
+// a multi-platform layout refuses them. Written and replaced as WriteLayout does.
+func WriteImageLayout(dir string, img v1.Image, refName string) error {
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("reading the config of %s: %w", refName, err)
+	}
+	desc, err := partial.Descriptor(img)
+	if err != nil {
+		return fmt.Errorf("describing %s: %w", refName, err)
+	}
+	desc.ArtifactType = "" // as in platformIndex
+	desc.Platform = &v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+	desc.Annotations = map[string]string{RefNameAnnotation: refName}
+	top := mutate.IndexMediaType(mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: describedImage{img, *desc}}), types.OCIImageIndex)
+	return writeIndex(dir, top)
+}
+
+// writeIndex writes top as the layout at dir, next to it first, then renamed into place.
+func writeIndex(dir string, top v1.ImageIndex) error {
 	if err := checkReplaceable(dir); err != nil {
 		return err
 	}

@@ -225,6 +225,9 @@ func writeMerged(out outdir.Path, owned []shard.Owned) (*matrix.Matrix, error) {
 		if err := atomicfile.Copy(outdir.Path(dir).Archive(cell), out.Archive(cell), 0o644); err != nil {
 			return nil, fmt.Errorf("merging cell %s from shard %s: %w", cell, o.Source, err)
 		}
+		if err := atomicfile.CopyTree(outdir.Path(dir).Image(cell), out.Image(cell)); err != nil {
+			return nil, fmt.Errorf("merging cell %s from shard %s: %w", cell, o.Source, err)
+		}
 	}
 	byRecipe := map[string][]image.Index{}
 	for v, imgs := range images {

@@ -28,6 +28,7 @@ const (
 	binDir     = "bin"
 	dockerDir  = "docker"
 	ociDir     = "oci"
+	imagesDir  = "images"
 	releaseDir = "release"
 	wrapDir    = "wrap"
 	reproDir   = "repro"
@@ -47,10 +48,10 @@ const TempMark = ".tmp-"
 
 // Merged are the entries of out/ that a build writes, release included:
 // what matrix:merge replaces whole.
-var Merged = slices.Concat([]string{binDir, dockerDir, ociDir, releaseDir}, matrix.Files, []string{shard.ManifestFile})
+var Merged = slices.Concat([]string{binDir, dockerDir, ociDir, imagesDir, releaseDir}, matrix.Files, []string{shard.ManifestFile})
 
 // entries are the names fromscratch writes directly in out/.
-var entries = slices.Concat([]string{binDir, dockerDir, ociDir, wrapDir, releaseDir, reproDir}, matrix.Files,
+var entries = slices.Concat([]string{binDir, dockerDir, ociDir, imagesDir, wrapDir, releaseDir, reproDir}, matrix.Files,
 	[]string{shard.ManifestFile, LockFile, MarkerFile})
 
 // Bin is a cell's folder: bin/<recipe>/<platform as one element>/<toolchain>-<linkage>.
@@ -67,6 +68,10 @@ func (p Path) Archive(c recipe.Cell) string { return filepath.Join(p.Docker(), c
 // OCI is the OCI layout of a recipe, oci/<recipe>, holding an index per
 // variant; OCI("") is the folder of them all.
 func (p Path) OCI(recipe string) string { return filepath.Join(string(p), ociDir, recipe) }
+
+// Image is a cell's own OCI layout, images/<stem>: its image alone, for
+// the tools that open a layout without choosing a ref or a platform.
+func (p Path) Image(c recipe.Cell) string { return filepath.Join(string(p), imagesDir, c.Stem()) }
 
 // Matrix is the matrix itself, matrix.json (matrix.WriteAll writes it and
 // its renderings into p).

@@ -32,7 +32,7 @@ func TestPaths(t *testing.T) {
 			t.Errorf("got %s, want %s", tc.got, tc.want)
 		}
 	}
-	if want := []string{"bin", "docker", "oci", "release", "matrix.json", "matrix.csv", "matrix.md", "matrix.svg", "shard.json"}; !slices.Equal(Merged, want) {
+	if want := []string{"bin", "docker", "oci", "images", "release", "matrix.json", "matrix.csv", "matrix.md", "matrix.svg", "shard.json"}; !slices.Equal(Merged, want) {
 		t.Errorf("Merged = %q, want %q", Merged, want)
 	}
 	for _, name := range append(slices.Clone(Merged), "wrap", "repro", ".lock", ".fromscratch", ".merge.tmp-1") {

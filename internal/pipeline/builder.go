@@ -82,6 +82,10 @@ type Options struct {
 	// nil runs the steps on the host with its compilers (bench's
 	// side-by-side measurement only).
 	BuildRoot *BuildRoot
+	// NoScanData leaves out what scanners read (scandata.go): the package
+	// note of compiled programs, the dpkg status entries and the SBOM in
+	// the image.
+	NoScanData bool
 }
 
 // toolchainDir is where the toolchain files and locks are read.
@@ -105,6 +109,7 @@ type Builder struct {
 	root   hermetic             // the build root, assembled once per run
 	elf    elfdeps.Memo         // ELF files read for closures, once per run
 	layout layouts              // out/'s OCI layouts read for reuse, once per run
+	facts  rootFacts            // its Debian facts, read once per run
 }
 
 // Option changes a Builder made by New.

@@ -249,6 +249,11 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 		}
 		extra = append(extra, l)
 	}
+	scan, err := b.scanLayer(r, filepath.Join(b.cellDir(j.Cell), scanDir))
+	if err != nil {
+		return fmt.Errorf("describing the image for scanners: %w", err)
+	}
+	extra = append(extra, scan...)
 	img, err := Pack(j.Recipe.Name, r.Binary, r.Closure, image.Spec{
 		Layers:   extra,
 		Platform: string(j.Cell.Platform),
@@ -328,12 +333,28 @@ func (b *Builder) archive(_ context.Context, r *Result) error {
 	if err := image.WriteDockerArchive(p, r.Job.Cell.Tag(), r.Image); err != nil {
 		return err
 	}
+	if err := writeImageLayout(outdir.Path(b.opts.OutDir), r.Job.Cell, r.Image); err != nil {
+		return err
+	}
 	r.Archive = p
 	r.stamp.Digest, r.stamp.Sizes = r.Digest, r.Sizes
 	if r.stamp.CompileKey == "" {
 		return nil // a prebuilt file, or a binary no stamp describes: nothing to stamp
 	}
 	return r.stamp.record(b.cellDir(r.Job.Cell))
+}
+
+// writeImageLayout writes the cell's own layout, images/<stem>: its image
+// alone, named by its tag's variant and arch (e.g. gcc-dynamic-arm64).
+func writeImageLayout(out outdir.Path, c recipe.Cell, img image.Image) error {
+	dir := out.Image(c)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	if err := image.WriteImageLayout(dir, img, image.PlatformRef(c.Variant(), string(c.Platform))); err != nil {
+		return fmt.Errorf("writing the layout of %s: %w", c, err)
+	}
+	return nil
 }
 
 // ProgramVersion is the version images and SBOMs give a recipe's program:

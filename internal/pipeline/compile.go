@@ -43,6 +43,9 @@ func (b *Builder) compileKey(j Job) (cache.Key, error) { return j.kind().key(b, 
 func (b *Builder) compile(ctx context.Context, r *Result) error {
 	if !r.Job.takesBinary(b.opts) {
 		key, err := b.compileKey(r.Job)
+		if err == nil {
+			key, err = b.notedKey(r.Job, key)
+		}
 		if err != nil {
 			return fmt.Errorf("computing the cache key: %w", err)
 		}
@@ -136,6 +139,9 @@ func (b *Builder) compileNow(ctx context.Context, r *Result) error {
 	log, files, berr := j.kind().build(ctx, b, j, tmp)
 	if berr != nil && len(bytes.TrimSpace(log)) == 0 {
 		log = []byte("error: " + berr.Error() + "\n") // the error names the log: it is never empty
+	}
+	if berr == nil {
+		berr = b.addNote(j, files[j.Recipe.Name])
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "build.log"), log, 0o644); err != nil {
 		return fmt.Errorf("writing build.log: %w", err)

@@ -134,12 +134,16 @@ func bytesDigest(data []byte) string {
 
 // imageKey covers what an image is made of besides the binary: the
 // closure files (by path and stat, so a Debian update of a library
-// invalidates it), the recipe's smoke arguments (the image's Cmd) and the
-// labels' inputs.
+// invalidates it), the recipe's smoke arguments (the image's Cmd), the
+// labels' inputs, whether the image carries scan data and the build
+// root's lock (the Debian facts of that data).
 func (b *Builder) imageKey(r *Result) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "image/v2\x00%s\x00%s\x00%d\x00%q\x00%q\x00%q\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(),
-		r.Job.Recipe.Args(r.Job.Cell.Linkage).SmokeArgs, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision)
+	fmt.Fprintf(h, "image/v3\x00%s\x00%s\x00%d\x00%q\x00%q\x00%q\x00%q\x00%t\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(),
+		r.Job.Recipe.Args(r.Job.Cell.Linkage).SmokeArgs, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision, b.opts.NoScanData)
+	if br := b.opts.BuildRoot; br != nil && br.Lock != nil {
+		fmt.Fprintf(h, "root\x00%s\x00", br.Lock.Digest) // the Debian facts of the scan layer
+	}
 	if r.Closure != nil {
 		for _, f := range r.Closure.Files {
 			size, mtime, ino := statOf(f.Source)

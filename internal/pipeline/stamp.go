@@ -33,8 +33,9 @@ type stamp struct {
 	BinarySHA256 string      `json:"binary_sha256"`
 	Digest       string      `json:"digest"`
 	Sizes        image.Sizes `json:"sizes"`
-	// Outputs are the docker archive and the image's blobs in out/oci,
-	// relative to out/.
+	// Outputs are the docker archive, the index.json of the cell's own
+	// layout (images/<stem>) and the image's blobs in out/oci and in that
+	// layout, relative to out/.
 	Outputs []output    `json:"outputs,omitempty"`
 	Smoke   *smokeStamp `json:"smoke,omitempty"`
 }
@@ -152,19 +153,24 @@ func (b *Builder) recordLayout(rep *Report, recipeName string) {
 			continue // without a complete record the image is packed again next time
 		}
 		outs := []output{}
-		if o, err := fingerprint(out, out.Archive(j.Cell)); err == nil {
-			outs = append(outs, o)
-		} else {
+		for _, p := range []string{out.Archive(j.Cell), filepath.Join(out.Image(j.Cell), "index.json")} {
+			if o, err := fingerprint(out, p); err == nil {
+				outs = append(outs, o)
+			}
+		}
+		if len(outs) != 2 {
 			continue
 		}
 		complete := true
 		for _, f := range files {
-			o, err := fingerprint(out, filepath.Join(out.OCI(recipeName), filepath.FromSlash(f)))
-			if err != nil {
-				complete = false
-				break
+			for _, layout := range []string{out.OCI(recipeName), out.Image(j.Cell)} {
+				o, err := fingerprint(out, filepath.Join(layout, filepath.FromSlash(f)))
+				if err != nil {
+					complete = false
+					break
+				}
+				outs = append(outs, o)
 			}
-			outs = append(outs, o)
 		}
 		if !complete {
 			continue

@@ -2,9 +2,7 @@ package publish
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"github.com/fromscratch/fromscratch/internal/debian"
@@ -90,27 +88,13 @@ func lockedFacts(cacheDir string, lock *debian.RootLock) (*debianFacts, error) {
 		return nil, fmt.Errorf("toolchains/%s: suite %q: this fromscratch describes %s (Debian %s) build roots only",
 			debian.RootLockFileName, lock.Suite, pipeline.Suite, pipeline.SuiteVersion)
 	}
-	contents, err := debian.ReadRootContents(cacheDir, lock)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	res, err := pipeline.RootResolver(cacheDir, lock)
+	if err != nil {
 		return nil, err
-	}
-	origin := func(p debian.Package) release.Origin {
-		return release.Origin{Package: p.Name, Version: p.Version, Arch: p.Architecture, Source: p.Source}
-	}
-	owner := func(hostPath string) (release.Origin, bool) {
-		if contents == nil {
-			return release.Origin{}, false
-		}
-		p, ok := contents.Owner(hostPath)
-		return origin(p), ok
-	}
-	find := func(name string) (release.Origin, bool) {
-		p, ok := lock.Find(name)
-		return origin(p), ok
 	}
 	distro := release.Distro{ID: "debian", VersionID: pipeline.SuiteVersion}
 	return &debianFacts{
-		res:    release.NewLockedResolver(owner, find),
+		res:    res,
 		distro: distro,
 		root: &release.BuildRoot{Digest: lock.Digest, Suite: lock.Suite, Distro: distro, Arch: lock.Arch,
 			Packages: len(lock.Packages), Record: debian.BuildInfoName},

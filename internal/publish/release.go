@@ -134,13 +134,7 @@ func Release(ctx context.Context, o Options) (*Released, error) {
 }
 
 func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFacts) ([]byte, error) {
-	res := facts.res
-	if rt := r.Runtime; rt != nil { // libraries from the pinned target packages
-		res = release.NewPinnedResolver(func(p string) (release.Origin, bool) {
-			pin, _, ok := rt.Owner(p)
-			return release.Origin{Package: pin.Name, Version: pin.Version, Arch: pin.Architecture, Source: pin.Source}, ok
-		}, res)
-	}
+	res := pipeline.CellResolver(r, facts.res) // libraries from the pinned target packages first
 	digest, err := r.Image.Digest()
 	if err != nil {
 		return nil, err

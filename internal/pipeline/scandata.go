@@ -1,0 +1,251 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/debian"
+	"github.com/fromscratch/fromscratch/internal/elfdeps"
+	"github.com/fromscratch/fromscratch/internal/image"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/release"
+)
+
+// What scanners read in an image (Options.NoScanData turns it off), the
+// way distroless images are made readable:
+//
+//   - every program fromscratch compiles carries an ELF package note
+//     (.note.package, systemd's format): the recipe, its version, and the
+//     Debian source package it was built from, if any;
+//   - every Debian package whose files the image carries has a dpkg status
+//     entry under /var/lib/dpkg/status.d/ (see statusd.go);
+//   - the image's SPDX SBOM is inside it (see statusd.go).
+
+// programNote is the package note of j's program.
+func programNote(j Job, source string) (elfdeps.PackageNote, error) {
+	digest, err := SourceDigest(j.Recipe)
+	if err != nil {
+		return elfdeps.PackageNote{}, err
+	}
+	f, ok := j.Cell.Platform.Facts()
+	if !ok {
+		return elfdeps.PackageNote{}, fmt.Errorf("platform %s has no facts", j.Cell.Platform)
+	}
+	n := elfdeps.PackageNote{
+		Name:         j.Recipe.Name,
+		Version:      ProgramVersion(digest),
+		Architecture: f.DebianArch,
+		SourceRepo:   source,
+	}
+	if s := j.Recipe.Source; s.Kind() == recipe.SourceDebian {
+		n.DebianSource, n.DebianSourceVersion = s.Debian, s.Version
+	}
+	return n, nil
+}
+
+// notes says whether j's program gets a package note: every compiled one
+// (a prebuilt file is not fromscratch's to change), unless turned off.
+func (b *Builder) notes(j Job) bool { return !b.opts.NoScanData && j.Recipe.Prebuilt == "" }
+
+// notedKey is the compile key of a program with a package note: base's,
+// with the note's bytes, so that turning notes off gives back exactly
+// the keys (and cache entries) of programs without them.
+func (b *Builder) notedKey(j Job, base cache.Key) (cache.Key, error) {
+	if !b.notes(j) {
+		return base, nil
+	}
+	payload, err := b.notePayload(j)
+	if err != nil {
+		return cache.Key{}, err
+	}
+	in := cache.Inputs{Extra: map[string]string{"base": base.String(), "package_note": string(payload)}}
+	return in.Key(), nil
+}
+
+func (b *Builder) notePayload(j Job) ([]byte, error) {
+	n, err := programNote(j, b.opts.Source)
+	if err != nil {
+		return nil, err
+	}
+	return n.Payload()
+}
+
+// addNote writes j's package note into the program just built at bin.
+func (b *Builder) addNote(j Job, bin string) error {
+	if !b.notes(j) {
+		return nil
+	}
+	payload, err := b.notePayload(j)
+	if err != nil {
+		return err
+	}
+	return elfdeps.AddPackageNote(bin, payload)
+}
+
+// RootResolver is where the Debian facts of a build in the build root of
+// lock (assembled in cacheDir) come from: which locked package installed
+// a file of the root (its contents) and each package's name, version,
+// architecture and source (the lock). Nothing of the host is read. A root
+// that was never assembled (every cell static) has no contents and needs
+// none.
+func RootResolver(cacheDir string, lock *debian.RootLock) (release.Resolver, error) {
+	contents, err := debian.ReadRootContents(cacheDir, lock)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	origin := func(p debian.Package) release.Origin {
+		return release.Origin{Package: p.Name, Version: p.Version, Arch: p.Architecture, Source: p.Source}
+	}
+	owner := func(hostPath string) (release.Origin, bool) {
+		if contents == nil {
+			return release.Origin{}, false
+		}
+		p, ok := contents.Owner(hostPath)
+		return origin(p), ok
+	}
+	find := func(name string) (release.Origin, bool) {
+		p, ok := lock.Find(name)
+		return origin(p), ok
+	}
+	return release.NewLockedResolver(owner, find), nil
+}
+
+// CellResolver is res with, first, the pinned runtime of r's closure
+// (arm64 and armhf dynamic images), whose lock names each file's package.
+func CellResolver(r *Result, res release.Resolver) release.Resolver {
+	rt := r.Runtime
+	if rt == nil {
+		return res
+	}
+	return release.NewPinnedResolver(func(p string) (release.Origin, bool) {
+		pin, _, ok := rt.Owner(p)
+		return release.Origin{Package: pin.Name, Version: pin.Version, Arch: pin.Architecture, Source: pin.Source}, ok
+	}, res)
+}
+
+// rootFacts is the build root's resolver, made once per run.
+type rootFacts struct {
+	once sync.Once
+	res  release.Resolver
+	err  error
+}
+
+// resolver is where r's Debian facts come from: its pinned runtime, then
+// the build root's lock; nil on the host (FROMSCRATCH_HERMETIC=0), whose
+// dpkg is not asked here: its images get no status entries.
+func (b *Builder) resolver(r *Result) (release.Resolver, error) {
+	var res release.Resolver
+	if br := b.opts.BuildRoot; br != nil && br.Lock != nil {
+		b.facts.once.Do(func() { b.facts.res, b.facts.err = RootResolver(b.opts.CacheDir, br.Lock) })
+		if b.facts.err != nil {
+			return nil, b.facts.err
+		}
+		res = b.facts.res
+	}
+	if res == nil && r.Runtime == nil {
+		return nil, nil
+	}
+	return CellResolver(r, res), nil
+}
+
+// debPackage is a Debian package whose files an image carries, with
+// those files (image path -> host file); a static libc has none.
+type debPackage struct {
+	release.Origin
+	files map[string]string
+}
+
+// imagePackages are the Debian packages of r's image, by name: the
+// package of each closure file, and for a static program the one its C
+// library was linked from (libc6-dev, musl-dev, a cross libc6-dev).
+func imagePackages(r *Result, res release.Resolver) []debPackage {
+	if res == nil {
+		return nil
+	}
+	byName := map[string]*debPackage{}
+	add := func(o release.Origin) *debPackage {
+		if byName[o.Package] == nil {
+			byName[o.Package] = &debPackage{Origin: o, files: map[string]string{}}
+		}
+		return byName[o.Package]
+	}
+	if r.Closure != nil {
+		for _, f := range r.Closure.Files {
+			if o, ok := res.Origin(f.Source); ok {
+				add(o).files[f.ImagePath] = f.Source
+			}
+		}
+	}
+	if r.Job.Cell.Linkage == recipe.Static && r.Job.Def.Static.BundledLibc == "" {
+		if o, ok := res.Package(r.Job.Tool.Target.StaticLibcPackage); ok {
+			add(o)
+		}
+	}
+	out := make([]debPackage, 0, len(byName))
+	for _, n := range slices.Sorted(maps.Keys(byName)) {
+		out = append(out, *byName[n])
+	}
+	return out
+}
+
+// scanLayer writes, into dir, what scanners read of r's image besides its
+// program's note: a dpkg status entry (and the md5sums of its files) per
+// Debian package, and os-release naming the distribution they come from;
+// and returns the layer that carries them (none when r has no Debian
+// package).
+func (b *Builder) scanLayer(r *Result, dir string) ([]image.Layer, error) {
+	if b.opts.NoScanData {
+		return nil, nil
+	}
+	res, err := b.resolver(r)
+	if err != nil {
+		return nil, err
+	}
+	pkgs := imagePackages(r, res)
+	if len(pkgs) == 0 {
+		return nil, nil
+	}
+	files := map[string][]byte{
+		release.OSReleasePath: release.OSRelease(release.Distro{ID: "debian", VersionID: SuiteVersion}, Suite, b.opts.Source),
+	}
+	for _, p := range pkgs {
+		entry, err := release.StatusEntry(p.Origin)
+		if err != nil {
+			return nil, err
+		}
+		files[path.Join(release.StatusDir, p.Package)] = entry
+		if len(p.files) > 0 {
+			if files[path.Join(release.StatusDir, p.Package+".md5sums")], err = release.MD5Sums(p.files); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	l := image.Layer{CreatedBy: "COPY status.d os-release / # what scanners read"}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		src := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+			return nil, err
+		}
+		if err := atomicfile.Write(src, files[p], 0o644); err != nil {
+			return nil, err
+		}
+		l.Files = append(l.Files, image.File{Path: p, Source: src, Mode: 0o644})
+	}
+	return []image.Layer{l}, nil
+}
+
+// scanDir is the folder of a cell's out/bin folder where the files of
+// its scan layer are written before they are packed.
+const scanDir = "scan"
