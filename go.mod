@@ -27,6 +27,8 @@ require (
 	golang.org/x/term v0.48.0
 )
 
+require github.com/github/go-spdx/v2 v2.8.0
+
 require (
 	github.com/anchore/go-struct-converter v0.1.0 // indirect
 	github.com/bazel-contrib/bazel-gazelle/v2 v2.0.0-3 // indirect

@@ -57,6 +57,14 @@ type SBOMInput struct {
 
 	Binary    FileRef   // the program
 	Libraries []FileRef // its shared-library closure, interpreter included
+
+	// License is the program's SPDX licence expression (see
+	// DEP5License and a recipe's license); empty: NOASSERTION.
+	License string
+	// DebLicenses are the licence expressions of Debian binary packages,
+	// by name, from their copyright files; a package not in it, or with
+	// NoAssertion, is NOASSERTION.
+	DebLicenses map[string]string
 }
 
 // StaticLibc names a C library linked into a binary: either a Debian
@@ -179,15 +187,16 @@ func SBOM(in SBOMInput, res Resolver) ([]byte, error) {
 // sbomBuilder collects one document; its methods add elements and the
 // relationships that come with them.
 type sbomBuilder struct {
-	doc     *spdx.Document
-	ids     idAllocator
-	image   common.ElementID
-	program common.ElementID
-	distro  Distro
-	os      common.ElementID            // "" until a Debian package needs it
-	debs    map[Origin]common.ElementID // Debian package -> its id
-	relSeen map[spdx.Relationship]bool  // no relationship twice
-	built   map[string]common.ElementID // recipe -> its package: the program, or a library it depends on
+	doc         *spdx.Document
+	ids         idAllocator
+	image       common.ElementID
+	program     common.ElementID
+	distro      Distro
+	os          common.ElementID            // "" until a Debian package needs it
+	debs        map[Origin]common.ElementID // Debian package -> its id
+	relSeen     map[spdx.Relationship]bool  // no relationship twice
+	built       map[string]common.ElementID // recipe -> its package: the program, or a library it depends on
+	debLicenses map[string]string           // SBOMInput.DebLicenses
 }
 
 const (
@@ -201,13 +210,14 @@ const (
 
 func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 	b := &sbomBuilder{
-		ids:     idAllocator{docID: true, imageID: true, programID: true, osID: true, rootID: true},
-		image:   imageID,
-		program: programID,
-		distro:  in.Distro,
-		debs:    map[Origin]common.ElementID{},
-		relSeen: map[spdx.Relationship]bool{},
-		built:   map[string]common.ElementID{in.Recipe: programID},
+		ids:         idAllocator{docID: true, imageID: true, programID: true, osID: true, rootID: true},
+		image:       imageID,
+		program:     programID,
+		distro:      in.Distro,
+		debs:        map[Origin]common.ElementID{},
+		relSeen:     map[spdx.Relationship]bool{},
+		built:       map[string]common.ElementID{in.Recipe: programID},
+		debLicenses: in.DebLicenses,
 	}
 	b.doc = &spdx.Document{
 		SPDXVersion:       spdx.Version,
@@ -229,6 +239,7 @@ func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 	program := newPackage(programID, in.Recipe, in.ProgramVersion, "APPLICATION")
 	program.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(genericPURL(in.Recipe, in.ProgramVersion))}
 	program.PackageComment = programComment(in)
+	setLicense(program, in.License)
 	b.add(program)
 	return b
 }
@@ -250,6 +261,7 @@ func (b *sbomBuilder) recipes(in SBOMInput) {
 		p := newPackage(id, d.Recipe, d.Version, "LIBRARY")
 		p.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(genericPURL(d.Recipe, d.Version))}
 		p.PackageComment = fmt.Sprintf("library recipe %s, built with %s %s for this image's platform and linkage", d.Recipe, in.Toolchain, in.ToolchainVersion)
+		setLicense(p, d.License)
 		b.doc.Packages = append(b.doc.Packages, p) // the image CONTAINS it if it links it: see linkLibraries
 		b.built[d.Recipe] = id
 		target := id
@@ -403,6 +415,7 @@ func (b *sbomBuilder) debPackage(o Origin) common.ElementID {
 	b.debs[o] = id
 	p := newPackage(id, o.Package, o.Version, "LIBRARY")
 	p.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(debPURL(o, b.distro))}
+	setLicense(p, b.debLicenses[o.Package])
 	if o.Source != "" {
 		p.PackageSourceInfo = "built from the Debian source package " + o.Source
 	}

@@ -42,6 +42,9 @@ type Source struct {
 	Files []PinnedFile
 	// Patches are the recipe's own patches, in the order they were applied.
 	Patches []Patch
+	// License is the SPDX expression of what the recipe built (its
+	// recipe's license, or its debian/copyright); empty: NOASSERTION.
+	License string
 }
 
 // PinnedFile is one pinned source file and its digest.
@@ -166,6 +169,7 @@ func (b *sbomBuilder) sourcePackage(s Source) common.ElementID {
 		p.PackageComment = fmt.Sprintf("the tarball recipe %s is pinned to in its recipe.toml", s.Recipe)
 		b.doc.Packages = append(b.doc.Packages, p)
 	}
+	setLicense(p, s.License)
 	return id
 }
 

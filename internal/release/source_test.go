@@ -72,8 +72,12 @@ func jqCell(l recipe.Linkage) SBOMInput {
 	in.Recipe, in.ProgramVersion = "jq", "0+src.111111111111"
 	in.Binary = file("/jq", "/build/out/bin/jq/linux-amd64/gcc-"+string(l)+"/jq", '0')
 	src := jqSource()
-	in.Source = &src
-	in.Depends = []Source{onigSource()}
+	src.License = "CC-BY-3.0 AND MIT" // what jq's debian/copyright says
+	in.Source, in.License = &src, src.License
+	onig := onigSource()
+	onig.License = "BSD-2-Clause"
+	in.Depends = []Source{onig}
+	in.DebLicenses = map[string]string{"libc6": NoAssertion}
 	return in
 }
 
@@ -98,6 +102,12 @@ func TestSBOMProject(t *testing.T) {
 	doc := decode(t, got)
 	pkgs := packages(doc)
 	rels := relationships(doc)
+	for id, want := range map[string]string{"Program": "CC-BY-3.0 AND MIT", "Source-jq": "CC-BY-3.0 AND MIT",
+		"Package-recipe-onig": "BSD-2-Clause", "Package-deb-libc6-amd64": NoAssertion, "Image": NoAssertion} {
+		if p := pkgs[id]; p == nil || p.PackageLicenseDeclared != want || p.PackageLicenseConcluded != want {
+			t.Errorf("%s: licence %+v, want %q", id, p, want)
+		}
+	}
 
 	src := pkgs["Source-jq"]
 	if src == nil || src.PackageName != "jq" || src.PackageVersion != "1.6-2.1+deb12u2" || src.PrimaryPackagePurpose != "SOURCE" ||

@@ -41,6 +41,8 @@ func newPackage(id common.ElementID, name, version, purpose string) *spdx.Packag
 		PackageVersion:            version,
 		PackageSupplier:           &common.Supplier{Supplier: noAssertion},
 		PackageDownloadLocation:   noAssertion,
+		PackageLicenseConcluded:   NoAssertion,
+		PackageLicenseDeclared:    NoAssertion,
 		FilesAnalyzed:             false,
 		IsFilesAnalyzedTagPresent: true,
 		PrimaryPackagePurpose:     purpose,
@@ -174,4 +176,14 @@ func spdxIDChars(s string) string {
 		}
 		return '-'
 	}, s)
+}
+
+// setLicense sets what a package's licence is, declared and concluded
+// alike (fromscratch concludes what the package declares); an empty one
+// stays NOASSERTION.
+func setLicense(p *spdx.Package, expr string) {
+	if expr == "" {
+		return
+	}
+	p.PackageLicenseDeclared, p.PackageLicenseConcluded = expr, expr
 }
