@@ -152,6 +152,12 @@ def go_dependencies():
         version = "v1.7.0",
     )
     go_repository(
+        name = "com_github_github_go_spdx_v2",
+        importpath = "github.com/github/go-spdx/v2",
+        sum = "h1:WKCnF2Ee/x+zwSIEeQdm6+be0H6PiCNLQmSZ5CFmxMI=",
+        version = "v2.8.0",
+    )
+    go_repository(
         name = "com_github_go_logr_logr",
         importpath = "github.com/go-logr/logr",
         sum = "h1:CjnDlHq8ikf6E492q6eKboGOC0T8CDaOvkHCIg8idEI=",
