@@ -102,7 +102,7 @@ func (c *CLI) options(cfg Config) pipeline.Options {
 		BuildDate: cfg.BuildDate, HostPath: cfg.HostPath, CacheLink: cfg.CacheLink, EngineEnv: cfg.Environ,
 		Linkages: cfg.Linkages, StallTimeout: cfg.StallTimeout,
 		Progress:   newProgress(c.log, c.interactive(cfg), cfg.Verbose),
-		NoScanData: !cfg.ScanData,
+		NoScanData: !cfg.ScanData, FromscratchVersion: Version,
 	}
 	if opts.Recipes == nil {
 		opts.Recipes = cfg.Recipes // FROMSCRATCH_RECIPES

@@ -26,6 +26,7 @@ Sizes are SI: 1 kB = 1,000 bytes, 1 MB = 1,000,000 bytes.
 | ` + "`layers_compressed`" + ` | sum of the gzip-compressed layer blobs |
 | ` + "`image_registry`" + ` | config + manifest + compressed layers: what a registry stores and a pull downloads (` + "`pull`" + ` in the cells) |
 | ` + "`image_docker`" + ` | the bytes of the files in all layers: what ` + "`docker images`" + ` reports (shown in the cells) |
+| ` + "`scan_data`" + ` | of ` + "`image_docker`" + `, what scanners read: dpkg status entries, os-release, the image's SBOM, and the program's package note (` + "`FROMSCRATCH_SCAN_DATA=0`" + ` leaves them out) |
 `
 
 // Markdown writes a legend, the toolchains, one table per platform (rows:

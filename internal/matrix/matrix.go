@@ -61,6 +61,11 @@ type Sizes struct {
 	LayersCompressed   int64  `json:"layers_compressed"`   // sum of gzip layer blobs
 	ImageRegistry      int64  `json:"image_registry"`      // config + manifest + compressed layers
 	ImageDocker        int64  `json:"image_docker"`        // sum of the files in the layers, as `docker images` reports
+	// ScanData is what the image carries for scanners: the files of its
+	// scan layer (dpkg status entries, os-release, its SBOM) and its
+	// program's package note (the section, its header and its name); 0
+	// with FROMSCRATCH_SCAN_DATA off. Part of image_docker.
+	ScanData int64 `json:"scan_data,omitempty"`
 }
 
 // Row is one cell of the matrix: recipe x platform x toolchain x linkage.

@@ -86,6 +86,9 @@ type Options struct {
 	// note of compiled programs, the dpkg status entries and the SBOM in
 	// the image.
 	NoScanData bool
+	// FromscratchVersion is this tool's version, the creator of the SBOM
+	// an image carries.
+	FromscratchVersion string
 }
 
 // toolchainDir is where the toolchain files and locks are read.
@@ -110,6 +113,7 @@ type Builder struct {
 	elf    elfdeps.Memo         // ELF files read for closures, once per run
 	layout layouts              // out/'s OCI layouts read for reuse, once per run
 	facts  rootFacts            // its Debian facts, read once per run
+	lic    licenses             // the recipes' licences, read once per run
 }
 
 // Option changes a Builder made by New.

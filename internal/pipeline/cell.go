@@ -215,7 +215,7 @@ func imageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
 	return append(layers, image.Layer{CreatedBy: createdBy, Files: files})
 }
 
-func (b *Builder) buildImage(_ context.Context, r *Result) error {
+func (b *Builder) buildImage(ctx context.Context, r *Result) error {
 	j := r.Job
 	ikey := b.imageKey(r)
 	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey) {
@@ -249,7 +249,15 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 		}
 		extra = append(extra, l)
 	}
-	scan, err := b.scanLayer(r, filepath.Join(b.cellDir(j.Cell), scanDir))
+	lic, err := b.license(ctx, j.Recipe)
+	if err != nil {
+		return err
+	}
+	licenses := ""
+	if lic.Known() {
+		licenses = lic.Expr
+	}
+	scan, err := b.scanLayer(ctx, r, filepath.Join(b.cellDir(j.Cell), scanDir))
 	if err != nil {
 		return fmt.Errorf("describing the image for scanners: %w", err)
 	}
@@ -272,6 +280,7 @@ func (b *Builder) buildImage(_ context.Context, r *Result) error {
 			Source:      b.opts.Source,
 			Revision:    b.opts.Revision,
 			Version:     ProgramVersion(digest),
+			Licenses:    licenses,
 		},
 		Created: b.opts.BuildDate,
 	})

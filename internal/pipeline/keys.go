@@ -135,12 +135,14 @@ func bytesDigest(data []byte) string {
 // imageKey covers what an image is made of besides the binary: the
 // closure files (by path and stat, so a Debian update of a library
 // invalidates it), the recipe's smoke arguments (the image's Cmd), the
-// labels' inputs, whether the image carries scan data and the build
-// root's lock (the Debian facts of that data).
+// labels' inputs (the recipe's declared licence among them), whether the
+// image carries scan data, the build root's lock (the Debian facts of that
+// data) and fromscratch's version (the creator of the SBOM inside).
 func (b *Builder) imageKey(r *Result) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "image/v3\x00%s\x00%s\x00%d\x00%q\x00%q\x00%q\x00%q\x00%t\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(),
-		r.Job.Recipe.Args(r.Job.Cell.Linkage).SmokeArgs, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision, b.opts.NoScanData)
+	fmt.Fprintf(h, "image/v4\x00%s\x00%s\x00%d\x00%q\x00%q\x00%q\x00%q\x00%t\x00%q\x00%q\x00", r.CompileKey, r.BinarySHA256, b.opts.BuildDate.Unix(),
+		r.Job.Recipe.Args(r.Job.Cell.Linkage).SmokeArgs, r.Job.Recipe.Description, b.opts.Source, b.opts.Revision, b.opts.NoScanData,
+		r.Job.Recipe.License, b.opts.FromscratchVersion)
 	if br := b.opts.BuildRoot; br != nil && br.Lock != nil {
 		fmt.Fprintf(h, "root\x00%s\x00", br.Lock.Digest) // the Debian facts of the scan layer
 	}

@@ -405,8 +405,12 @@ func (e *libraryError) Unwrap() error { return e.err }
 // sources is the pinned-source store of the cache directory, fetching
 // the files of Debian source packages by pool path, in Go (the machine's
 // mirror, then Debian's archive: no apt on the host).
-func (b *Builder) sources() *source.Store {
-	return &source.Store{Cache: b.opts.CacheDir, Client: http.DefaultClient, Stall: b.opts.StallTimeout, Debian: b.fetcher().FetchSource}
+func (b *Builder) sources() *source.Store { return b.opts.Sources() }
+
+// Sources is the pinned-source store of o's cache directory, fetching
+// what it lacks (see Builder.sources).
+func (o Options) Sources() *source.Store {
+	return &source.Store{Cache: o.CacheDir, Client: http.DefaultClient, Stall: o.StallTimeout, Debian: o.Fetcher().FetchSource}
 }
 
 // patchRun adapts a job's step runner to source.Run (GNU patch), writing

@@ -86,6 +86,7 @@ func fill(row *matrix.Row, r *Result) {
 	row.Sizes.LayersCompressed = s.LayersCompressed
 	row.Sizes.ImageRegistry = s.Registry
 	row.Sizes.ImageDocker = s.Content
+	row.Sizes.ScanData = scanBytes(r)
 	row.Digest = r.Digest
 	row.Smoke = matrix.Smoke{
 		Status:     r.Smoke.Status,

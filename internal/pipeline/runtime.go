@@ -103,11 +103,15 @@ func (b *Builder) runtime(ctx context.Context, t toolchain.Target) (*debian.Runt
 // fetcher is where the pinned .debs come from: the build root's fetcher,
 // or without one the machine's mirror (Options.AptSources), then Debian's
 // archive.
-func (b *Builder) fetcher() *debian.Fetcher {
-	if br := b.opts.BuildRoot; br != nil && br.Fetch != nil {
+func (b *Builder) fetcher() *debian.Fetcher { return b.opts.Fetcher() }
+
+// Fetcher fetches Debian packages for a run of o: the build root's, else
+// the machine's mirror, then Debian's archive.
+func (o Options) Fetcher() *debian.Fetcher {
+	if br := o.BuildRoot; br != nil && br.Fetch != nil {
 		return br.Fetch
 	}
-	f := debian.MachineFetcher(b.opts.CacheDir, b.opts.AptSources, Suite)
-	f.Stall = b.opts.StallTimeout
+	f := debian.MachineFetcher(o.CacheDir, o.AptSources, Suite)
+	f.Stall = o.StallTimeout
 	return f
 }

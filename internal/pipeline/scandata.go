@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"context"
+	"crypto/sha256"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
@@ -30,8 +34,9 @@ import (
 //     entry under /var/lib/dpkg/status.d/ (see statusd.go);
 //   - the image's SPDX SBOM is inside it (see statusd.go).
 
-// programNote is the package note of j's program.
-func programNote(j Job, source string) (elfdeps.PackageNote, error) {
+// programNote is the package note of j's program, with its licence
+// (an SPDX expression, or "").
+func programNote(j Job, source, license string) (elfdeps.PackageNote, error) {
 	digest, err := SourceDigest(j.Recipe)
 	if err != nil {
 		return elfdeps.PackageNote{}, err
@@ -45,6 +50,7 @@ func programNote(j Job, source string) (elfdeps.PackageNote, error) {
 		Version:      ProgramVersion(digest),
 		Architecture: f.DebianArch,
 		SourceRepo:   source,
+		License:      license,
 	}
 	if s := j.Recipe.Source; s.Kind() == recipe.SourceDebian {
 		n.DebianSource, n.DebianSourceVersion = s.Debian, s.Version
@@ -63,7 +69,9 @@ func (b *Builder) notedKey(j Job, base cache.Key) (cache.Key, error) {
 	if !b.notes(j) {
 		return base, nil
 	}
-	payload, err := b.notePayload(j)
+	// The licence a Debian source's debian/copyright gives is a function
+	// of its pins, which base covers; a declared one is not in base.
+	payload, err := b.notePayload(j, j.Recipe.License)
 	if err != nil {
 		return cache.Key{}, err
 	}
@@ -71,8 +79,8 @@ func (b *Builder) notedKey(j Job, base cache.Key) (cache.Key, error) {
 	return in.Key(), nil
 }
 
-func (b *Builder) notePayload(j Job) ([]byte, error) {
-	n, err := programNote(j, b.opts.Source)
+func (b *Builder) notePayload(j Job, license string) ([]byte, error) {
+	n, err := programNote(j, b.opts.Source, license)
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +88,19 @@ func (b *Builder) notePayload(j Job) ([]byte, error) {
 }
 
 // addNote writes j's package note into the program just built at bin.
-func (b *Builder) addNote(j Job, bin string) error {
+func (b *Builder) addNote(ctx context.Context, j Job, bin string) error {
 	if !b.notes(j) {
 		return nil
 	}
-	payload, err := b.notePayload(j)
+	lic, err := b.license(ctx, j.Recipe)
+	if err != nil {
+		return err
+	}
+	license := ""
+	if lic.Known() {
+		license = lic.Expr
+	}
+	payload, err := b.notePayload(j, license)
 	if err != nil {
 		return err
 	}
@@ -202,7 +218,7 @@ func imagePackages(r *Result, res release.Resolver) []debPackage {
 // Debian package, and os-release naming the distribution they come from;
 // and returns the layer that carries them (none when r has no Debian
 // package).
-func (b *Builder) scanLayer(r *Result, dir string) ([]image.Layer, error) {
+func (b *Builder) scanLayer(ctx context.Context, r *Result, dir string) ([]image.Layer, error) {
 	if b.opts.NoScanData {
 		return nil, nil
 	}
@@ -210,12 +226,23 @@ func (b *Builder) scanLayer(r *Result, dir string) ([]image.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkgs := imagePackages(r, res)
-	if len(pkgs) == 0 {
+	if res == nil {
 		return nil, nil
 	}
-	files := map[string][]byte{
-		release.OSReleasePath: release.OSRelease(release.Distro{ID: "debian", VersionID: SuiteVersion}, Suite, b.opts.Source),
+	files := map[string][]byte{}
+	if br := b.opts.BuildRoot; br != nil && br.Lock != nil {
+		doc, err := b.imageSBOM(ctx, r, res)
+		if err != nil {
+			return nil, fmt.Errorf("the SBOM inside the image: %w", err)
+		}
+		files[release.ImageSBOMPath(r.Job.Cell.SBOMName())] = doc
+	}
+	pkgs := imagePackages(r, res)
+	if len(pkgs) > 0 {
+		files[release.OSReleasePath] = release.OSRelease(release.Distro{ID: "debian", VersionID: SuiteVersion}, Suite, b.opts.Source)
+	}
+	if len(files) == 0 {
+		return nil, nil
 	}
 	for _, p := range pkgs {
 		entry, err := release.StatusEntry(p.Origin)
@@ -232,7 +259,7 @@ func (b *Builder) scanLayer(r *Result, dir string) ([]image.Layer, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
-	l := image.Layer{CreatedBy: "COPY status.d os-release / # what scanners read"}
+	l := image.Layer{CreatedBy: "COPY status.d os-release sbom /" + scanLayerMark}
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		src := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
@@ -246,6 +273,71 @@ func (b *Builder) scanLayer(r *Result, dir string) ([]image.Layer, error) {
 	return []image.Layer{l}, nil
 }
 
+// imageSBOM is the SPDX document r's image carries: what the release's
+// SBOM says of the image's contents (the program, its sources and
+// licences, the C library, the Debian packages and the files), without the
+// build root and the mounted toolchain, which are not in the image, and
+// without the image's digest, which a file inside the image cannot know.
+// Its namespace is made of the image's files' digests.
+func (b *Builder) imageSBOM(ctx context.Context, r *Result, res release.Resolver) ([]byte, error) {
+	br := b.opts.BuildRoot
+	facts := LockedFacts(b.opts.CacheDir, br.Lock, b.opts.FromscratchVersion)
+	facts.Root = nil // not in the image
+	if facts.FromscratchVersion == "" {
+		facts.FromscratchVersion = "unknown"
+	}
+	in, err := CellSBOMInput(ctx, r, facts, b.sources())
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", in.Binary.SHA256)
+	for _, l := range in.Libraries {
+		fmt.Fprintf(h, "%s\x00%s\x00", l.ImagePath, l.SHA256)
+	}
+	in.Name, in.InImage = r.Job.Cell.SBOMName(), true
+	in.Namespace = fmt.Sprintf("https://fromscratch.invalid/spdx/%s-in-image-%x", in.Name, h.Sum(nil)[:16])
+	in.Created = b.opts.BuildDate
+	return release.SBOM(in, res)
+}
+
+// scanLayerMark ends the history entry of the scan layer.
+const scanLayerMark = " # what scanners read"
+
 // scanDir is the folder of a cell's out/bin folder where the files of
 // its scan layer are written before they are packed.
 const scanDir = "scan"
+
+// scanBytes is what r's image carries for scanners: the files of its
+// scan layer and its program's package note (the note's section, its
+// section header and its name in the section-name table).
+func scanBytes(r *Result) int64 {
+	var n int64
+	if r.Image != nil {
+		if cfg, err := r.Image.ConfigFile(); err == nil {
+			layer := 0
+			for _, h := range cfg.History {
+				if h.EmptyLayer {
+					continue
+				}
+				if strings.HasSuffix(h.CreatedBy, scanLayerMark) && layer < len(r.Sizes.PerLayer) {
+					n += r.Sizes.PerLayer[layer].Content
+				}
+				layer++
+			}
+		}
+	}
+	if r.Binary != "" {
+		if f, err := elf.Open(r.Binary); err == nil {
+			if s := f.Section(elfdeps.PackageNoteSection); s != nil {
+				hdr := int64(64)
+				if f.Class == elf.ELFCLASS32 {
+					hdr = 40
+				}
+				n += int64(s.Size) + hdr + int64(len(elfdeps.PackageNoteSection)+1)
+			}
+			f.Close()
+		}
+	}
+	return n
+}

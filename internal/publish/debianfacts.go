@@ -43,7 +43,7 @@ func (f *debianFacts) record(rep *pipeline.Report) ([]byte, error) {
 			continue
 		}
 		seen[j.Def.Name] = true
-		t, err := mountedTool(j.Def)
+		t, err := pipeline.MountedTool(j.Def)
 		if err != nil {
 			return nil, err
 		}
@@ -52,20 +52,6 @@ func (f *debianFacts) record(rep *pipeline.Report) ([]byte, error) {
 		}
 	}
 	return f.lock.BuildInfo(mounted...), nil
-}
-
-// mountedTool is d as a build in the build root mounts it: a toolchain
-// provisioned from npm (zig); nil for one the root's lock has (gcc).
-func mountedTool(d *toolchain.Definition) (*release.MountedTool, error) {
-	if d.Provision.Npm == "" {
-		return nil, nil
-	}
-	sum, err := d.Provision.SHA512()
-	if err != nil {
-		return nil, fmt.Errorf("toolchains/%s: provision.%w", d.File, err)
-	}
-	_, version := d.Provision.Package()
-	return &release.MountedTool{Name: d.Name, Version: version, Npm: d.Provision.Npm, URL: d.Provision.TarballURL(""), SHA512: sum}, nil
 }
 
 // newDebianFacts chooses the facts of the engine's options: the build

@@ -7,9 +7,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 	"github.com/fromscratch/fromscratch/internal/debian"
@@ -17,7 +18,6 @@ import (
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
-	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
 	"github.com/fromscratch/fromscratch/internal/workspace"
@@ -97,12 +97,13 @@ func Release(ctx context.Context, o Options) (*Released, error) {
 		}
 	}
 	rel := &Released{Dir: string(final), Report: rep, SBOMs: map[string]string{}}
+	unknown := map[string]bool{} // why a licence is not known, once each
 	for _, j := range rep.Jobs {
 		r := rep.Results[j.Cell.String()]
 		if r == nil || r.Err != nil {
 			continue
 		}
-		doc, err := sbomOf(ctx, o, r, facts)
+		doc, err := sbomOf(ctx, o, r, facts, unknown)
 		if err != nil {
 			return nil, fmt.Errorf("SBOM of %s: %w", j.Cell, err)
 		}
@@ -129,106 +130,47 @@ func Release(ctx context.Context, o Options) (*Released, error) {
 	if err := atomicfile.ReplaceDir(tmp, string(final)); err != nil {
 		return nil, fmt.Errorf("moving the release into place: %w", err)
 	}
+	for _, p := range slices.Sorted(maps.Keys(unknown)) {
+		fmt.Fprintf(o.Log, "release: licence unknown (NOASSERTION in the SBOMs): %s\n", p)
+	}
 	fmt.Fprintf(o.Log, "release: %d images with their SBOMs, the matrix and SHA256SUMS in %s\n", len(rel.SBOMs), workspace.Rel(opts.Root, string(final)))
 	return rel, nil
 }
 
-func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFacts) ([]byte, error) {
+// sbomOf is r's SBOM; the reason of each licence it cannot tell is added
+// to unknown.
+func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFacts, unknown map[string]bool) ([]byte, error) {
 	res := pipeline.CellResolver(r, facts.res) // libraries from the pinned target packages first
 	digest, err := r.Image.Digest()
 	if err != nil {
 		return nil, err
 	}
-	bin, err := release.NewFileRef("/"+r.Job.Recipe.Name, r.Binary)
+	cf := pipeline.CellFacts{Distro: facts.distro, FromscratchVersion: o.Version}
+	if facts.lock != nil {
+		cf = pipeline.LockedFacts(o.Engine.CacheDir, facts.lock, o.Version)
+	}
+	in, err := pipeline.CellSBOMInput(ctx, r, cf, o.Engine.Sources())
 	if err != nil {
 		return nil, err
 	}
-	src, err := pipeline.SourceDigest(r.Job.Recipe)
-	if err != nil {
-		return nil, err
-	}
-	in := release.SBOMInput{
-		Name:               r.Job.Cell.SBOMName(),
-		Namespace:          fmt.Sprintf("https://fromscratch.invalid/spdx/%s-%s", r.Job.Cell.SBOMName(), digest.Hex),
-		Created:            o.Engine.BuildDate,
-		ImageDigest:        digest.String(),
-		FromscratchVersion: o.Version,
-		Binary:             bin,
-		Recipe:             r.Job.Recipe.Name,
-		ProgramVersion:     pipeline.ProgramVersion(src),
-		Toolchain:          r.Job.Def.Name,
-		ToolchainVersion:   r.Job.Tool.Version,
-		Linkage:            r.Job.Cell.Linkage,
-		Distro:             facts.distro,
-		BuildRoot:          facts.root,
-	}
-	if facts.root != nil {
-		if in.MountedTool, err = mountedTool(r.Job.Def); err != nil {
-			return nil, err
+	in.Name = r.Job.Cell.SBOMName()
+	in.Namespace = fmt.Sprintf("https://fromscratch.invalid/spdx/%s-%s", r.Job.Cell.SBOMName(), digest.Hex)
+	in.Created = o.Engine.BuildDate
+	in.ImageDigest = digest.String()
+	note := func(l release.License) release.License {
+		if !l.Known() && l.Problem != "" {
+			unknown[l.Problem] = true
 		}
+		return l
 	}
-	if r.Job.Cell.Linkage == recipe.Static {
-		if b := r.Job.Def.Static.BundledLibc; b != "" {
-			name, ver, _ := strings.Cut(b, "@")
-			in.StaticLibc = release.StaticLibc{Name: name, Version: ver}
-		} else {
-			in.StaticLibc = release.StaticLibc{Debian: r.Job.Tool.Target.StaticLibcPackage}
-		}
+	note(in.License)
+	if in.Source != nil {
+		note(in.Source.License)
 	}
-	if srcs := r.Job.Sources(); len(srcs) > 0 {
-		if in.Source, err = projectSource(srcs[0]); err != nil {
-			return nil, err
-		}
-		for _, d := range srcs[1:] {
-			s, err := projectSource(d)
-			if err != nil {
-				return nil, err
-			}
-			in.Depends = append(in.Depends, *s)
-		}
+	for _, d := range in.Depends {
+		note(d.License)
 	}
-	// The shared libraries a project cell's recipes built, kept in its
-	// lib/ (the program's own and its dependencies'), by file name.
-	cellLib := filepath.Join(filepath.Dir(r.Binary), "lib")
-	built, err := pipeline.LibraryRecipes(filepath.Dir(r.Binary))
-	if err != nil {
-		return nil, err
-	}
-	if r.Closure != nil {
-		for _, f := range r.Closure.Files {
-			ref, err := release.NewFileRef(f.ImagePath, f.Source)
-			if err != nil {
-				return nil, err
-			}
-			if filepath.Dir(f.Source) == cellLib {
-				ref.Recipe = built[filepath.Base(f.Source)]
-			}
-			// A file of the pinned runtime is the one in the package the
-			// SBOM names. (A project's own libraries, from its stage,
-			// are not the runtime's.)
-			if rt := r.Runtime; rt != nil {
-				if _, _, ok := rt.Owner(f.Source); ok {
-					if err := rt.Verify(ctx, f.Source, ref.SHA256); err != nil {
-						return nil, fmt.Errorf("%s: %w", f.ImagePath, err)
-					}
-				}
-			}
-			in.Libraries = append(in.Libraries, ref)
-		}
-	}
+	debLicense := in.DebLicense
+	in.DebLicense = func(pkg string) release.License { return note(debLicense(pkg)) }
 	return release.SBOM(in, res)
-}
-
-// projectSource describes what project recipe rc was built from, for the
-// SBOM: its pins, its patches and the version its build gets.
-func projectSource(rc *recipe.Recipe) (*release.Source, error) {
-	digest, err := pipeline.SourceDigest(rc)
-	if err != nil {
-		return nil, err
-	}
-	s, err := release.NewSource(rc, pipeline.ProgramVersion(digest), release.Distro{ID: "debian", VersionID: pipeline.SuiteVersion})
-	if err != nil {
-		return nil, err
-	}
-	return &s, nil
 }

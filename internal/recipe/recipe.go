@@ -20,10 +20,15 @@ const FileName = "recipe.toml"
 
 // Recipe is one C or C++ program, loaded from recipes/<name>/recipe.toml.
 type Recipe struct {
-	Name        string   `toml:"-"` // the folder name
-	Dir         string   `toml:"-"` // absolute path of the folder
-	Description string   `toml:"description"`
-	Language    Language `toml:"language"`
+	Name        string `toml:"-"` // the folder name
+	Dir         string `toml:"-"` // absolute path of the folder
+	Description string `toml:"description"`
+	// License is the SPDX licence expression of what the recipe builds
+	// (MIT, GPL-2.0-or-later, (MIT OR Apache-2.0) AND Zlib), checked by
+	// ValidateLicense. A Debian source's own debian/copyright gives it
+	// when this is empty; it wins over that file when set.
+	License  string   `toml:"license"`
+	Language Language `toml:"language"`
 	// Sources are paths relative to Dir, compiled and linked in order.
 	Sources     []string `toml:"sources"`
 	IncludeDirs []string `toml:"include_dirs"`
@@ -363,6 +368,11 @@ func (r *Recipe) validate(file string) error {
 		bad("language", "missing (allowed: c, c++)")
 	default:
 		bad("language", "%q is not allowed (allowed: c, c++)", r.Language)
+	}
+	if r.License != "" {
+		if err := ValidateLicense(r.License); err != nil {
+			bad("license", "%v", err)
+		}
 	}
 	r.validateProject(bad)
 	switch {

@@ -7,11 +7,39 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/github/go-spdx/v2/spdxexp"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // NoAssertion is SPDX's "nothing is said": the licence of a package whose
 // licence could not be read.
 const NoAssertion = "NOASSERTION"
+
+// License is a package's licence: an SPDX expression, or none (NoAssertion
+// or empty) with the reason no licence could be told in Problem, which the
+// SBOM writes as the package's licence comment. A licence is never guessed.
+type License struct {
+	Expr    string
+	Problem string
+}
+
+// Known says whether l names a licence.
+func (l License) Known() bool { return l.Expr != "" && l.Expr != NoAssertion }
+
+// CopyrightLicense is the licence a debian/copyright file gives: DEP5License
+// of data, with where it was read (what) in the problem.
+func CopyrightLicense(what string, data []byte) License {
+	expr, problem := DEP5License(data)
+	if problem != "" {
+		return License{Expr: NoAssertion, Problem: what + ": " + problem}
+	}
+	if err := recipe.ValidateLicense(expr); err != nil {
+		return License{Expr: NoAssertion, Problem: fmt.Sprintf("%s: %v", what, err)}
+	}
+	return License{Expr: expr}
+}
 
 // dep5Names maps the short names of Debian's machine-readable copyright
 // format (https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/#license-short-name)
@@ -51,7 +79,13 @@ func SPDXOfDEP5(name string) (string, bool) {
 		return id, id != "" // public-domain: SPDX has no identifier
 	}
 	m := dep5GNU.FindStringSubmatch(n)
-	if m == nil || m[2] == "" {
+	if m == nil {
+		if ok, id := spdxexp.ActiveLicense(name); ok { // an SPDX identifier in any case: BSD-2-clause
+			return id, true
+		}
+		return "", false
+	}
+	if m[2] == "" {
 		return "", false
 	}
 	g := gnuNames[m[1]]

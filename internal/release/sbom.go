@@ -23,7 +23,11 @@ type SBOMInput struct {
 	Name        string    // document and image name, e.g. "hello-gcc-dynamic-linux-arm64"
 	Namespace   string    // documentNamespace, deterministic: "https://fromscratch.invalid/spdx/<name>-<digest>"
 	Created     time.Time // the build date (SOURCE_DATE_EPOCH), never the clock
-	ImageDigest string    // manifest digest, "sha256:…"
+	ImageDigest string    // manifest digest, "sha256:…"; empty only InImage
+	// InImage is the document an image carries inside (see
+	// ImageSBOMPath), which cannot name the digest of the image that
+	// holds it: its image package has no version, and says so.
+	InImage bool
 	// FromscratchVersion is this tool's version, written as the creator
 	// "Tool: fromscratch-<version>".
 	FromscratchVersion string
@@ -58,13 +62,12 @@ type SBOMInput struct {
 	Binary    FileRef   // the program
 	Libraries []FileRef // its shared-library closure, interpreter included
 
-	// License is the program's SPDX licence expression (see
-	// DEP5License and a recipe's license); empty: NOASSERTION.
-	License string
-	// DebLicenses are the licence expressions of Debian binary packages,
-	// by name, from their copyright files; a package not in it, or with
-	// NoAssertion, is NOASSERTION.
-	DebLicenses map[string]string
+	// License is the program's licence (a recipe's license, or its
+	// Debian source's debian/copyright); zero: NOASSERTION.
+	License License
+	// DebLicense gives the licence of a Debian binary package by name,
+	// from its copyright file; nil: NOASSERTION for every one.
+	DebLicense func(pkg string) License
 }
 
 // StaticLibc names a C library linked into a binary: either a Debian
@@ -196,7 +199,7 @@ type sbomBuilder struct {
 	debs        map[Origin]common.ElementID // Debian package -> its id
 	relSeen     map[spdx.Relationship]bool  // no relationship twice
 	built       map[string]common.ElementID // recipe -> its package: the program, or a library it depends on
-	debLicenses map[string]string           // SBOMInput.DebLicenses
+	debLicense  func(string) License        // SBOMInput.DebLicense
 }
 
 const (
@@ -217,7 +220,7 @@ func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 		debs:        map[Origin]common.ElementID{},
 		relSeen:     map[spdx.Relationship]bool{},
 		built:       map[string]common.ElementID{in.Recipe: programID},
-		debLicenses: in.DebLicenses,
+		debLicense:  in.DebLicense,
 	}
 	b.doc = &spdx.Document{
 		SPDXVersion:       spdx.Version,
@@ -234,6 +237,10 @@ func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 
 	image := newPackage(imageID, in.Name, in.ImageDigest, "CONTAINER")
 	image.FilesAnalyzed = true // every file of the image is listed
+	if in.InImage {
+		image.PackageComment = "this document is inside the image it describes, at " + ImageSBOMPath(in.Name) +
+			", so it cannot name the image's digest: the SBOM published beside the image does; what scanners read (dpkg status entries, os-release, this document) is not among the files listed"
+	}
 	b.add(image)
 
 	program := newPackage(programID, in.Recipe, in.ProgramVersion, "APPLICATION")
@@ -415,7 +422,9 @@ func (b *sbomBuilder) debPackage(o Origin) common.ElementID {
 	b.debs[o] = id
 	p := newPackage(id, o.Package, o.Version, "LIBRARY")
 	p.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(debPURL(o, b.distro))}
-	setLicense(p, b.debLicenses[o.Package])
+	if b.debLicense != nil {
+		setLicense(p, b.debLicense(o.Package))
+	}
 	if o.Source != "" {
 		p.PackageSourceInfo = "built from the Debian source package " + o.Source
 	}
@@ -515,7 +524,9 @@ func (in SBOMInput) validate() error {
 		}
 	}
 	need(in.Name, "Name")
-	need(in.ImageDigest, "ImageDigest")
+	if !in.InImage {
+		need(in.ImageDigest, "ImageDigest")
+	}
 	need(in.FromscratchVersion, "FromscratchVersion")
 	need(in.Recipe, "Recipe")
 	need(in.ProgramVersion, "ProgramVersion")

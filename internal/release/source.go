@@ -42,9 +42,9 @@ type Source struct {
 	Files []PinnedFile
 	// Patches are the recipe's own patches, in the order they were applied.
 	Patches []Patch
-	// License is the SPDX expression of what the recipe built (its
-	// recipe's license, or its debian/copyright); empty: NOASSERTION.
-	License string
+	// License is what the recipe built is licensed under (its recipe's
+	// license, or its debian/copyright); zero: NOASSERTION.
+	License License
 }
 
 // PinnedFile is one pinned source file and its digest.

@@ -72,12 +72,14 @@ func jqCell(l recipe.Linkage) SBOMInput {
 	in.Recipe, in.ProgramVersion = "jq", "0+src.111111111111"
 	in.Binary = file("/jq", "/build/out/bin/jq/linux-amd64/gcc-"+string(l)+"/jq", '0')
 	src := jqSource()
-	src.License = "CC-BY-3.0 AND MIT" // what jq's debian/copyright says
+	src.License = License{Expr: "CC-BY-3.0 AND MIT"} // what jq's debian/copyright says
 	in.Source, in.License = &src, src.License
 	onig := onigSource()
-	onig.License = "BSD-2-Clause"
+	onig.License = License{Expr: "BSD-2-Clause"}
 	in.Depends = []Source{onig}
-	in.DebLicenses = map[string]string{"libc6": NoAssertion}
+	in.DebLicense = func(pkg string) License {
+		return License{Expr: NoAssertion, Problem: pkg + ": not in Debian's machine-readable copyright format"}
+	}
 	return in
 }
 

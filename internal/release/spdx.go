@@ -179,11 +179,12 @@ func spdxIDChars(s string) string {
 }
 
 // setLicense sets what a package's licence is, declared and concluded
-// alike (fromscratch concludes what the package declares); an empty one
-// stays NOASSERTION.
-func setLicense(p *spdx.Package, expr string) {
-	if expr == "" {
+// alike (fromscratch concludes what the package declares); one without
+// an expression stays NOASSERTION, with why in the licence comments.
+func setLicense(p *spdx.Package, l License) {
+	if l.Expr == "" || l.Expr == NoAssertion {
+		p.PackageLicenseComments = l.Problem
 		return
 	}
-	p.PackageLicenseDeclared, p.PackageLicenseConcluded = expr, expr
+	p.PackageLicenseDeclared, p.PackageLicenseConcluded = l.Expr, l.Expr
 }

@@ -14,6 +14,12 @@ import (
 // package, and where syft, grype and trivy look for them.
 const StatusDir = "/var/lib/dpkg/status.d"
 
+// ImageSBOMPath is where an image carries its own SPDX document, by the
+// document's name: a *.spdx.json file, which syft's sbom cataloger and
+// trivy's SBOM analyzer read in an image, in the folder of per-package
+// SBOMs that apko-built (Wolfi, Chainguard) images use.
+func ImageSBOMPath(name string) string { return "/var/lib/db/sbom/" + name + ".spdx.json" }
+
 // OSReleasePath is the os-release file scanners read the distribution from.
 const OSReleasePath = "/etc/os-release"
 
