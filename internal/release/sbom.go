@@ -190,16 +190,16 @@ func SBOM(in SBOMInput, res Resolver) ([]byte, error) {
 // sbomBuilder collects one document; its methods add elements and the
 // relationships that come with them.
 type sbomBuilder struct {
-	doc         *spdx.Document
-	ids         idAllocator
-	image       common.ElementID
-	program     common.ElementID
-	distro      Distro
-	os          common.ElementID            // "" until a Debian package needs it
-	debs        map[Origin]common.ElementID // Debian package -> its id
-	relSeen     map[spdx.Relationship]bool  // no relationship twice
-	built       map[string]common.ElementID // recipe -> its package: the program, or a library it depends on
-	debLicense  func(string) License        // SBOMInput.DebLicense
+	doc        *spdx.Document
+	ids        idAllocator
+	image      common.ElementID
+	program    common.ElementID
+	distro     Distro
+	os         common.ElementID            // "" until a Debian package needs it
+	debs       map[Origin]common.ElementID // Debian package -> its id
+	relSeen    map[spdx.Relationship]bool  // no relationship twice
+	built      map[string]common.ElementID // recipe -> its package: the program, or a library it depends on
+	debLicense func(string) License        // SBOMInput.DebLicense
 }
 
 const (
@@ -213,14 +213,14 @@ const (
 
 func newSBOMBuilder(in SBOMInput) *sbomBuilder {
 	b := &sbomBuilder{
-		ids:         idAllocator{docID: true, imageID: true, programID: true, osID: true, rootID: true},
-		image:       imageID,
-		program:     programID,
-		distro:      in.Distro,
-		debs:        map[Origin]common.ElementID{},
-		relSeen:     map[spdx.Relationship]bool{},
-		built:       map[string]common.ElementID{in.Recipe: programID},
-		debLicense:  in.DebLicense,
+		ids:        idAllocator{docID: true, imageID: true, programID: true, osID: true, rootID: true},
+		image:      imageID,
+		program:    programID,
+		distro:     in.Distro,
+		debs:       map[Origin]common.ElementID{},
+		relSeen:    map[spdx.Relationship]bool{},
+		built:      map[string]common.ElementID{in.Recipe: programID},
+		debLicense: in.DebLicense,
 	}
 	b.doc = &spdx.Document{
 		SPDXVersion:       spdx.Version,
