@@ -368,7 +368,7 @@ func (b *Builder) otherRows(rep *Report, known []*recipe.Recipe) (kept, dropped 
 }
 
 // removeStale removes from out/ what would outlive its row: the docker
-// archive of a cell that failed in this run (its folder holds this run's
+// archive (and single-image layout, images/<stem>) of a cell that failed in this run (its folder holds this run's
 // build.log already), the archive and folder of a cell this run found not
 // applicable, and those of a dropped row (an older version of its recipe,
 // or a recipe that is gone, with the recipe's OCI layout then). A later
@@ -386,15 +386,18 @@ func (b *Builder) removeStale(rep *Report, dropped []matrix.Row) error {
 		switch r := rep.Results[j.Cell.String()]; {
 		case j.Status != "":
 			remove(out.Archive(j.Cell))
+			remove(out.Image(j.Cell))
 			remove(out.Bin(j.Cell))
 		case r != nil && r.Err != nil:
 			remove(out.Archive(j.Cell))
+			remove(out.Image(j.Cell))
 		}
 	}
 	gone := map[string]bool{}
 	for _, r := range dropped {
 		c := recipe.Cell{Recipe: r.Recipe, Platform: recipe.Platform(r.Platform), Toolchain: r.Toolchain, Linkage: recipe.Linkage(r.Linkage)}
 		remove(out.Archive(c))
+		remove(out.Image(c))
 		remove(out.Bin(c))
 		gone[r.Recipe] = true
 	}
