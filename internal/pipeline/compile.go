@@ -141,7 +141,7 @@ func (b *Builder) compileNow(ctx context.Context, r *Result) error {
 		log = []byte("error: " + berr.Error() + "\n") // the error names the log: it is never empty
 	}
 	if berr == nil {
-		berr = b.addNote(ctx, j, files[j.Recipe.Name])
+		berr = b.addNote(ctx, j, files)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "build.log"), log, 0o644); err != nil {
 		return fmt.Errorf("writing build.log: %w", err)

@@ -37,22 +37,28 @@ import (
 // programNote is the package note of j's program, with its licence
 // (an SPDX expression, or "").
 func programNote(j Job, source, license string) (elfdeps.PackageNote, error) {
-	digest, err := SourceDigest(j.Recipe)
+	return recipeNote(j.Recipe, j.Cell.Platform, source, license)
+}
+
+// recipeNote is the package note of what rc built for platform: its
+// program, or a shared library of a library recipe.
+func recipeNote(rc *recipe.Recipe, platform recipe.Platform, source, license string) (elfdeps.PackageNote, error) {
+	digest, err := SourceDigest(rc)
 	if err != nil {
 		return elfdeps.PackageNote{}, err
 	}
-	f, ok := j.Cell.Platform.Facts()
+	f, ok := platform.Facts()
 	if !ok {
-		return elfdeps.PackageNote{}, fmt.Errorf("platform %s has no facts", j.Cell.Platform)
+		return elfdeps.PackageNote{}, fmt.Errorf("platform %s has no facts", platform)
 	}
 	n := elfdeps.PackageNote{
-		Name:         j.Recipe.Name,
+		Name:         rc.Name,
 		Version:      ProgramVersion(digest),
 		Architecture: f.DebianArch,
 		SourceRepo:   source,
 		License:      license,
 	}
-	if s := j.Recipe.Source; s.Kind() == recipe.SourceDebian {
+	if s := rc.Source; s.Kind() == recipe.SourceDebian {
 		n.DebianSource, n.DebianSourceVersion = s.Debian, s.Version
 	}
 	return n, nil
@@ -75,7 +81,11 @@ func (b *Builder) notedKey(j Job, base cache.Key) (cache.Key, error) {
 	if err != nil {
 		return cache.Key{}, err
 	}
-	in := cache.Inputs{Extra: map[string]string{"base": base.String(), "package_note": string(payload)}}
+	extra := map[string]string{"base": base.String(), "package_note": string(payload)}
+	for _, rc := range j.Sources() { // the notes of its shared libraries
+		extra["license/"+rc.Name] = rc.License
+	}
+	in := cache.Inputs{Extra: extra}
 	return in.Key(), nil
 }
 
@@ -87,24 +97,58 @@ func (b *Builder) notePayload(j Job, license string) ([]byte, error) {
 	return n.Payload()
 }
 
-// addNote writes j's package note into the program just built at bin.
-func (b *Builder) addNote(ctx context.Context, j Job, bin string) error {
+// addNote writes j's package note into the program just built (files
+// are the build's outputs by name), and the note of its recipe into each
+// shared library a recipe built (a dynamic project cell's lib/, whose
+// libraries.json names the recipes).
+func (b *Builder) addNote(ctx context.Context, j Job, files map[string]string) error {
 	if !b.notes(j) {
 		return nil
 	}
-	lic, err := b.license(ctx, j.Recipe)
+	note := func(rc *recipe.Recipe, path string) error {
+		lic, err := b.license(ctx, rc)
+		if err != nil {
+			return err
+		}
+		license := ""
+		if lic.Known() {
+			license = lic.Expr
+		}
+		n, err := recipeNote(rc, j.Cell.Platform, b.opts.Source, license)
+		if err != nil {
+			return err
+		}
+		payload, err := n.Payload()
+		if err != nil {
+			return err
+		}
+		return elfdeps.AddPackageNote(path, payload)
+	}
+	if err := note(j.Recipe, files[j.Recipe.Name]); err != nil {
+		return err
+	}
+	lj, ok := files[LibrariesFile]
+	if !ok {
+		return nil
+	}
+	origins, err := LibraryRecipes(filepath.Dir(lj))
 	if err != nil {
 		return err
 	}
-	license := ""
-	if lic.Known() {
-		license = lic.Expr
+	byName := map[string]*recipe.Recipe{}
+	for _, rc := range j.Sources() {
+		byName[rc.Name] = rc
 	}
-	payload, err := b.notePayload(j, license)
-	if err != nil {
-		return err
+	for _, lib := range slices.Sorted(maps.Keys(origins)) {
+		rc, path := byName[origins[lib]], files["lib/"+lib]
+		if rc == nil || path == "" {
+			return fmt.Errorf("%s: %s names %s, built by recipe %q, which this cell has no file or recipe of", LibrariesFile, lib, lib, origins[lib])
+		}
+		if err := note(rc, path); err != nil {
+			return err
+		}
 	}
-	return elfdeps.AddPackageNote(bin, payload)
+	return nil
 }
 
 // RootResolver is where the Debian facts of a build in the build root of
