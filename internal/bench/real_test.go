@@ -80,6 +80,7 @@ func TestPlainSteps(t *testing.T) {
 		ld     = "LDFLAGS=-s -Wl,--build-id=sha1 -static -L/p/deps/usr/lib"
 		ar     = "AR=/usr/bin/aarch64-linux-gnu-ar"
 		ranlib = "RANLIB=aarch64-linux-gnu-ranlib" // found on PATH, as fromscratch does
+		ldtool = "LD=aarch64-linux-gnu-ld"         // the target's linker for $(LD) -r, found on PATH
 	)
 	cxxflags := "CXXFLAGS=" + strings.TrimPrefix(cflags, "CFLAGS=")
 	c, m := toolchain.PhaseConfigure, toolchain.PhaseMake
@@ -92,7 +93,7 @@ func TestPlainSteps(t *testing.T) {
 		{"autotools, libtool, autoreconf", recipe.Recipe{Name: "jq", Build: recipe.BuildAutotools, Autoreconf: true,
 			ConfigureArgs: []string{"--with-oniguruma=yes"}, MakeArgs: []string{"V=1"}}, true, []toolchain.Command{
 			{Args: []string{"autoreconf", "-fi"}, Dir: "/p/src", Phase: c},
-			{Args: []string{"env", cc, cxx, cflags, cxxflags, "CPPFLAGS=-I/p/deps/usr/include", ld, ar, ranlib,
+			{Args: []string{"env", cc, cxx, cflags, cxxflags, "CPPFLAGS=-I/p/deps/usr/include", ld, ar, ranlib, ldtool,
 				"./configure", "--host=aarch64-linux-gnu", "--build=" + toolchain.BuildTriple(), "--prefix=/usr", "--libdir=/usr/lib",
 				"--disable-shared", "--enable-static", "--with-oniguruma=yes"},
 				Dir: "/p/src", Phase: c},
@@ -101,7 +102,7 @@ func TestPlainSteps(t *testing.T) {
 		}},
 		{"hand-written configure", recipe.Recipe{Name: "zlib", Build: recipe.BuildAutotools, ConfigureStyle: recipe.ConfigurePlain,
 			ConfigureArgs: []string{"--{libs}"}}, false, []toolchain.Command{
-			{Args: []string{"env", cc, cxx, cflags, cxxflags, "CPPFLAGS=-I/p/deps/usr/include", ld, ar, ranlib,
+			{Args: []string{"env", cc, cxx, cflags, cxxflags, "CPPFLAGS=-I/p/deps/usr/include", ld, ar, ranlib, ldtool,
 				"./configure", "--prefix=/usr", "--libdir=/usr/lib", "--static"}, Dir: "/p/src", Phase: c},
 			{Args: []string{"make", "-j2"}, Dir: "/p/src", Phase: m},
 			{Args: []string{"make", "install", "DESTDIR=/p/stage"}, Dir: "/p/src", Phase: m},
@@ -115,7 +116,7 @@ func TestPlainSteps(t *testing.T) {
 		}},
 		{"make, built file", recipe.Recipe{Name: "lua", Build: recipe.BuildMake, Built: "src/lua", Defines: []string{"LUA_USE_LINUX"},
 			MakeArgs: []string{"linux", "AR={ar} rc"}}, false, []toolchain.Command{
-			{Args: []string{"make", "-j2", cc, cxx, ar, ranlib,
+			{Args: []string{"make", "-j2", cc, cxx, ar, ranlib, ldtool,
 				"CFLAGS=-I/p/deps/usr/include -DLUA_USE_LINUX " + strings.TrimPrefix(cflags, "CFLAGS="), ld,
 				"linux", "AR=/usr/bin/aarch64-linux-gnu-ar rc"}, Dir: "/p/src", Phase: m},
 		}},

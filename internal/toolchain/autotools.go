@@ -28,7 +28,7 @@ type autotools struct{}
 
 // configureVars are the variables of the cell's environment that
 // configure takes the tools and flags from.
-var configureVars = []string{"CC", "CXX", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "AR", "RANLIB"}
+var configureVars = []string{"CC", "CXX", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "AR", "RANLIB", "LD"}
 
 func (autotools) steps(p Project) []Command {
 	static := p.Linkage == recipe.Static
