@@ -92,15 +92,7 @@ func contains(list []string, s string) bool {
 }
 
 func parsePlatforms(s string) ([]recipe.Platform, error) {
-	var ps []recipe.Platform
-	for _, f := range splitList(s) {
-		p, err := recipe.ParsePlatform(f)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	return ps, nil
+	return recipe.ParsePlatforms(splitList(s))
 }
 
 // hasPrebuilt says whether a recipe (of names, or any) packs a prebuilt

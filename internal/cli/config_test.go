@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 func TestParseBool(t *testing.T) {
@@ -54,7 +57,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("defaults = %+v", def)
 	}
 	// Every bad value is named, all at once.
-	_, err = LoadConfig(root, []string{"FROMSCRATCH_SMOKE=maybe", "FROMSCRATCH_JOBS=0", "FROMSCRATCH_PLATFORMS=s390x", "FROMSCRATCH_CACHE=/c"})
+	_, err = LoadConfig(root, []string{"FROMSCRATCH_SMOKE=maybe", "FROMSCRATCH_JOBS=0", "FROMSCRATCH_PLATFORMS=sparc64", "FROMSCRATCH_CACHE=/c"})
 	for _, want := range []string{"FROMSCRATCH_SMOKE", "FROMSCRATCH_JOBS", "FROMSCRATCH_PLATFORMS"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad environment: %v, want %s named", err, want)
@@ -162,6 +165,13 @@ func TestLoadConfigProjectFile(t *testing.T) {
 	}
 	if fmt.Sprint(cfg.Platforms, cfg.Toolchains, cfg.Linkages) != "[linux/riscv64] [zig musl-gcc] [dynamic]" || cfg.OutDir != "/o" {
 		t.Errorf("the environment over the file: platforms %v, toolchains %v, linkages %v, out %s", cfg.Platforms, cfg.Toolchains, cfg.Linkages, cfg.OutDir)
+	}
+	cfg, err = LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_PLATFORMS=all"})
+	if err != nil || !reflect.DeepEqual(cfg.Platforms, recipe.Platforms) {
+		t.Errorf("FROMSCRATCH_PLATFORMS=all: %v, %v; want all nine platforms", cfg.Platforms, err)
+	}
+	if _, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_PLATFORMS=amd64,all"}); err == nil || !strings.Contains(err.Error(), `"all" selects every platform and stands alone`) {
+		t.Errorf("FROMSCRATCH_PLATFORMS=amd64,all: %v", err)
 	}
 	if _, err := LoadConfig(root, []string{"FROMSCRATCH_CACHE=/c", "FROMSCRATCH_LINKAGES=shared"}); err == nil || !strings.Contains(err.Error(), `FROMSCRATCH_LINKAGES="shared": unknown linkage`) {
 		t.Errorf("bad FROMSCRATCH_LINKAGES: %v", err)

@@ -46,11 +46,11 @@ func TestFlagsBeatEnvironment(t *testing.T) {
 		t.Errorf("environment alone: %+v, %v", cfg, err)
 	}
 	// A bad value is named by its flag, not by the variable it overrides.
-	if err := parseFlags(c, "--jobs", "0", "-p", "s390x", "build"); err != nil {
+	if err := parseFlags(c, "--jobs", "0", "-p", "sparc64", "build"); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.config()
-	for _, want := range []string{`--jobs="0"`, `--platform="s390x"`, "2 bad settings"} {
+	for _, want := range []string{`--jobs="0"`, `--platform="sparc64"`, "2 bad settings"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad flags: %v, want %s", err, want)
 		}

@@ -225,7 +225,7 @@ func TestOnlyCLIReadsTheEnvironment(t *testing.T) {
 
 // platformSpellings are words that name one platform: outside the
 // platform table (internal/recipe/platform.go) no code spells them.
-var platformSpellings = []string{"arm64", "aarch64", "armhf", "riscv64", "x86_64", "gnueabi"}
+var platformSpellings = []string{"arm64", "aarch64", "armhf", "riscv64", "x86_64", "gnueabi", "armel", "i686", "ppc64", "powerpc64", "s390x", "mips64"}
 
 // TestOnlyRecipeSpellsPlatforms keeps the facts about platforms in one
 // table: a string literal naming an architecture, or one of debug/elf's

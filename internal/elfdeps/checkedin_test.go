@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // The tiny ELF files checked in under testdata (see testdata/README.md for
@@ -112,10 +114,10 @@ func TestCheckedInARMIsEABIHardFloat(t *testing.T) {
 // Verify accepts a static checked-in program alone in an image, and names
 // the missing interpreter and libc of a dynamic one.
 func TestVerifyCheckedIn(t *testing.T) {
-	if err := Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-riscv64-static")}, elf.EM_RISCV, elf.ELFCLASS64); err != nil {
+	if err := Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-riscv64-static")}, factsOf(t, recipe.RISCV64)); err != nil {
 		t.Errorf("Verify(static riscv64) = %v, want nil", err)
 	}
-	err := Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-arm64-dynamic")}, elf.EM_AARCH64, elf.ELFCLASS64)
+	err := Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-arm64-dynamic")}, factsOf(t, recipe.ARM64))
 	for _, want := range []string{
 		"/hello needs interpreter /lib/ld-linux-aarch64.so.1, which is not in the image",
 		"/hello needs library libc.so.6, which is not in the image",
@@ -124,8 +126,18 @@ func TestVerifyCheckedIn(t *testing.T) {
 			t.Errorf("Verify(dynamic arm64 alone) = %v, want it to say %q", err, want)
 		}
 	}
-	err = Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-arm-v7-static")}, elf.EM_X86_64, elf.ELFCLASS64)
-	if err == nil || !strings.Contains(err.Error(), "/hello is EM_ARM ELFCLASS32, want EM_X86_64 ELFCLASS64") {
+	err = Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-arm-v7-static")}, factsOf(t, recipe.AMD64))
+	if err == nil || !strings.Contains(err.Error(), "/hello is EM_ARM ELFCLASS32 ELFDATA2LSB, linux/amd64 needs EM_X86_64 ELFCLASS64") {
 		t.Errorf("Verify(arm program as amd64) = %v, want a machine mismatch", err)
+	}
+	// The ABI flags tell armel from armhf: an ARMv6 soft-float program is
+	// not an arm/v7 one, nor an arm/v7 hard-float one an arm/v6 one.
+	err = Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-arm-v6-static")}, factsOf(t, recipe.ARMv7))
+	if err == nil || !strings.Contains(err.Error(), "/hello is e_flags 0x5000200 (masked with 0xff000400: 0x5000000), linux/arm/v7 needs 0x5000400 (ARM EABI5 hard-float)") {
+		t.Errorf("Verify(arm/v6 program as arm/v7) = %v, want a float ABI mismatch", err)
+	}
+	err = Verify(map[string]string{"/hello": filepath.Join("testdata", "hello-arm-v7-static")}, factsOf(t, recipe.ARMv6))
+	if err == nil || !strings.Contains(err.Error(), "(ARM EABI5 soft-float)") {
+		t.Errorf("Verify(arm/v7 program as arm/v6) = %v, want a float ABI mismatch", err)
 	}
 }

@@ -103,7 +103,7 @@ func TestVerifyAgreesWithLoader(t *testing.T) {
 				roots[moved.ImagePath+" moved to "+d] = root
 			}
 			for _, name := range sortedKeys(roots) {
-				verr := Verify(roots[name], info.Machine, info.Class)
+				verr := Verify(roots[name], platformOf(info))
 				out, rerr := runInRoot(t, roots[name])
 				t.Logf("%s: runs %v", name, rerr == nil)
 				if (verr == nil) != (rerr == nil) {

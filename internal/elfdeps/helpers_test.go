@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // hostLibDirs are the amd64 host's library directories, in the loader's order.
@@ -177,4 +179,14 @@ func closureMap(c *Closure) (libs map[string]string, interp [2]string) {
 		libs[filepath.Base(f.ImagePath)] = f.Source
 	}
 	return libs, interp
+}
+
+// factsOf is the platform table's row of p.
+func factsOf(t testing.TB, p recipe.Platform) recipe.PlatformFacts {
+	t.Helper()
+	f, ok := p.Facts()
+	if !ok {
+		t.Fatalf("%s has no row", p)
+	}
+	return f
 }

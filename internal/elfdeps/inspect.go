@@ -15,13 +15,17 @@ import (
 type Info struct {
 	Class   elf.Class
 	Machine elf.Machine
-	Type    elf.Type // ET_EXEC or ET_DYN for programs and libraries; see Program
-	Entry   uint64   // e_entry, 0 for most shared libraries and object files
-	Interp  string   // PT_INTERP, "" if none
-	Needed  []string // DT_NEEDED in order
-	RPath   []string // DT_RPATH entries split on ':'
-	RunPath []string // DT_RUNPATH entries split on ':'
-	SOName  string
+	// ByteOrder and Flags (e_flags) complete the header the platform
+	// checks compare (recipe.PlatformFacts.ELFMismatch).
+	ByteOrder elf.Data
+	Flags     uint32
+	Type      elf.Type // ET_EXEC or ET_DYN for programs and libraries; see Program
+	Entry     uint64   // e_entry, 0 for most shared libraries and object files
+	Interp    string   // PT_INTERP, "" if none
+	Needed    []string // DT_NEEDED in order
+	RPath     []string // DT_RPATH entries split on ':'
+	RunPath   []string // DT_RUNPATH entries split on ':'
+	SOName    string
 	// PIE is DF_1_PIE in DT_FLAGS_1: the linker built a position-independent
 	// executable (GNU ld since 2.33, LLD). A static-pie has it and no PT_INTERP.
 	PIE bool
@@ -41,7 +45,10 @@ func Inspect(r io.ReaderAt) (*Info, error) {
 		return nil, fmt.Errorf("parsing ELF header: %w", err)
 	}
 	defer f.Close()
-	info := &Info{Class: f.Class, Machine: f.Machine, Type: f.Type, Entry: f.Entry}
+	info := &Info{Class: f.Class, Machine: f.Machine, ByteOrder: f.Data, Type: f.Type, Entry: f.Entry}
+	if info.Flags, err = eFlags(r, f); err != nil {
+		return nil, err
+	}
 	for _, p := range f.Progs {
 		if p.Type != elf.PT_INTERP {
 			continue
@@ -178,14 +185,43 @@ func readVirtual(f *elf.File, addr, n uint64) (string, error) {
 	return "", fmt.Errorf("no PT_LOAD segment maps %#x+%d", addr, n)
 }
 
+// eFlags reads e_flags, which debug/elf does not expose: at 0x24 of an
+// ELF32 header, at 0x30 of an ELF64 one.
+func eFlags(r io.ReaderAt, f *elf.File) (uint32, error) {
+	off := int64(0x24)
+	if f.Class == elf.ELFCLASS64 {
+		off = 0x30
+	}
+	var b [4]byte
+	if _, err := r.ReadAt(b[:], off); err != nil {
+		return 0, fmt.Errorf("reading e_flags: %w", err)
+	}
+	return f.ByteOrder.Uint32(b[:]), nil
+}
+
 // MachineFor maps an OCI platform to the ELF machine and class its binaries
 // have, from the platform table (recipe.PlatformFacts).
 func MachineFor(platform string) (elf.Machine, elf.Class, error) {
+	f, err := FactsFor(platform)
+	return f.Machine, f.Class, err
+}
+
+// FactsFor is the platform table's row of an OCI platform.
+func FactsFor(platform string) (recipe.PlatformFacts, error) {
 	f, ok := recipe.Platform(platform).Facts()
 	if !ok {
-		return 0, 0, fmt.Errorf("mapping platform %q to an ELF machine: %w", platform, errors.ErrUnsupported)
+		return f, fmt.Errorf("mapping platform %q to an ELF machine: %w", platform, errors.ErrUnsupported)
 	}
-	return f.Machine, f.Class, nil
+	return f, nil
+}
+
+// CheckPlatform says how info's header (machine, class, byte order,
+// ABI flags) differs from the programs of platform f, or nil.
+func CheckPlatform(info *Info, f recipe.PlatformFacts) error {
+	if why := f.ELFMismatch(info.Machine, info.Class, info.ByteOrder, info.Flags); why != "" {
+		return errors.New("ELF is " + why)
+	}
+	return nil
 }
 
 // isELF reports whether the file at path starts with the ELF magic.

@@ -1,7 +1,6 @@
 package elfdeps
 
 import (
-	"debug/elf"
 	"fmt"
 	"path"
 	"strings"
@@ -130,12 +129,11 @@ func providedByInterp(name, interp, interpSOName string) bool {
 // systemDirs are the directories the loader searches when no ld.so.cache
 // or ld-musl-*.path exists, which is the case in a scratch image. Observed
 // with `ld.so --help` and chroot runs (see the package documentation).
-func systemDirs(machine elf.Machine, musl bool) []string {
+func systemDirs(f recipe.PlatformFacts, musl bool) []string {
 	if musl {
 		return []string{"/lib", "/usr/local/lib", "/usr/lib"}
 	}
-	f, ok := recipe.FindPlatform(func(f recipe.PlatformFacts) bool { return f.Machine == machine })
-	if !ok {
+	if f.Multiarch == "" {
 		return []string{"/lib", "/usr/lib"}
 	}
 	return []string{"/lib/" + f.Multiarch, "/usr/lib/" + f.Multiarch, "/lib", "/usr/lib"}
@@ -166,11 +164,18 @@ func (e *MissingError) Error() string {
 	return msg
 }
 
-// mismatch describes why a candidate cannot be loaded by a program of the
-// given machine and class, or returns "".
-func mismatch(info *Info, machine elf.Machine, class elf.Class) string {
-	if info.Machine == machine && info.Class == class {
-		return ""
+// mismatch describes why a candidate cannot be loaded by a program of
+// platform f (machine, class, byte order, ABI flags), or returns "".
+func mismatch(info *Info, f recipe.PlatformFacts) string {
+	return f.ELFMismatch(info.Machine, info.Class, info.ByteOrder, info.Flags)
+}
+
+// platformOf is the row of the platform whose programs have bin's header;
+// for an ELF of no known platform, a row holding only its machine, class
+// and byte order, which then must match exactly.
+func platformOf(bin *Info) recipe.PlatformFacts {
+	if f, ok := recipe.PlatformOfELF(bin.Machine, bin.Class, bin.ByteOrder, bin.Flags); ok {
+		return f
 	}
-	return fmt.Sprintf("%v %v, want %v %v", info.Machine, info.Class, machine, class)
+	return recipe.PlatformFacts{Platform: "an unknown platform", Machine: bin.Machine, Class: bin.Class, Data: bin.ByteOrder}
 }

@@ -248,7 +248,7 @@ func (r *resolver) candidate(root, host string) (*Info, string) {
 	if err != nil {
 		return nil, fmt.Sprintf("%s (%v)", host, err)
 	}
-	if why := mismatch(info, r.bin.Machine, r.bin.Class); why != "" {
+	if why := mismatch(info, platformOf(r.bin)); why != "" {
 		return nil, fmt.Sprintf("%s (%s)", host, why)
 	}
 	return info, ""

@@ -1,7 +1,6 @@
 package elfdeps
 
 import (
-	"debug/elf"
 	"errors"
 	"maps"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // Resolve must find what the real loader finds: same DT_NEEDED names, same
@@ -196,7 +197,7 @@ func TestResolveOrigin(t *testing.T) {
 			t.Errorf("image file %s comes from %q, want %s (closure %v)", img, got[img], want, got)
 		}
 	}
-	if err := Verify(got, elf.EM_X86_64, elf.ELFCLASS64); err != nil {
+	if err := Verify(got, factsOf(t, recipe.AMD64)); err != nil {
 		t.Error(err)
 	}
 
@@ -212,7 +213,7 @@ func TestResolveOrigin(t *testing.T) {
 	if files["/opt/app/private/libfoo.so"] == "" || files["/opt/app/private/libbar.so"] == "" {
 		t.Errorf("with the binary at /opt/app/bin/hello, closure %v lacks /opt/app/private/lib{foo,bar}.so", files)
 	}
-	if err := Verify(files, elf.EM_X86_64, elf.ELFCLASS64); err != nil {
+	if err := Verify(files, factsOf(t, recipe.AMD64)); err != nil {
 		t.Error(err)
 	}
 }
@@ -332,7 +333,7 @@ func TestResolveSkipsOtherMachine(t *testing.T) {
 	}
 	opts.LibDirs = opts.LibDirs[:1]
 	_, err = Resolve(bin, opts)
-	if err == nil || !strings.Contains(err.Error(), "skipped /usr/lib/x86_64-linux-gnu/libc.so.6 (EM_X86_64 ELFCLASS64, want EM_AARCH64 ELFCLASS64)") {
+	if err == nil || !strings.Contains(err.Error(), "skipped /usr/lib/x86_64-linux-gnu/libc.so.6 (EM_X86_64 ELFCLASS64 ELFDATA2LSB, linux/arm64 needs EM_AARCH64 ELFCLASS64 ELFDATA2LSB)") {
 		t.Errorf("Resolve with only x86_64 libraries = %v, want the x86_64 libc.so.6 skipped", err)
 	}
 }

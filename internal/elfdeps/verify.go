@@ -1,17 +1,19 @@
 package elfdeps
 
 import (
-	"debug/elf"
 	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // Verify checks that a set of files forming an image root is runnable.
 // files maps image path to host source file. Every ELF file of the set must
-// have the given machine and class, its PT_INTERP must be in the set, and
+// have the header of platform's programs (machine, class, byte order, ABI
+// flags: recipe.PlatformFacts.ELFMismatch), its PT_INTERP must be in the set, and
 // each of its DT_NEEDED must resolve inside the set the way the loader
 // resolves it in a scratch image: the loader's own names, then DT_RPATH or
 // DT_RUNPATH with $ORIGIN as the directory of the ELF's image path, then
@@ -24,8 +26,8 @@ import (
 // The error names the ELF and the missing file, for instance
 // "/hello needs interpreter /lib64/ld-linux-x86-64.so.2, which is not in
 // the image"; all problems are joined into one error.
-func Verify(files map[string]string, machine elf.Machine, class elf.Class) error {
-	v := &verifier{machine: machine, class: class, elves: map[string]*Info{}}
+func Verify(files map[string]string, platform recipe.PlatformFacts) error {
+	v := &verifier{platform: platform, elves: map[string]*Info{}}
 	var paths []string
 	for p := range files {
 		paths = append(paths, p)
@@ -48,7 +50,7 @@ func Verify(files map[string]string, machine elf.Machine, class elf.Class) error
 		img := path.Clean("/" + p)
 		v.elves[img] = info
 		v.order = append(v.order, img)
-		if why := mismatch(info, machine, class); why != "" {
+		if why := mismatch(info, platform); why != "" {
 			problems = append(problems, fmt.Errorf("%s is %s", img, why))
 		}
 	}
@@ -81,11 +83,10 @@ func Verify(files map[string]string, machine elf.Machine, class elf.Class) error
 }
 
 type verifier struct {
-	machine elf.Machine
-	class   elf.Class
-	elves   map[string]*Info // by image path
-	order   []string         // image paths of elves, sorted
-	reached map[string]bool
+	platform recipe.PlatformFacts
+	elves    map[string]*Info // by image path
+	order    []string         // image paths of elves, sorted
+	reached  map[string]bool
 }
 
 // walk loads start and its dependencies as the loader named interp would,
@@ -101,7 +102,7 @@ func (v *verifier) walk(start, interp string) []error {
 	}
 	musl := isMusl(interp)
 	var defaults []searchDir
-	for _, d := range systemDirs(v.machine, musl) {
+	for _, d := range systemDirs(v.platform, musl) {
 		defaults = append(defaults, searchDir{host: d, image: d})
 	}
 	var problems []error
@@ -149,7 +150,7 @@ func (v *verifier) find(name string, o *object, musl bool, defaults []searchDir)
 		if !ok {
 			continue
 		}
-		if why := mismatch(info, v.machine, v.class); why != "" {
+		if why := mismatch(info, v.platform); why != "" {
 			miss.Skipped = append(miss.Skipped, fmt.Sprintf("%s (%s)", cand, why))
 			continue
 		}

@@ -1,13 +1,14 @@
 package elfdeps
 
 import (
-	"debug/elf"
 	"errors"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // cxxClosure builds the C++ program for amd64 and returns its image files.
@@ -29,37 +30,37 @@ func TestVerify(t *testing.T) {
 	}
 	glibcDirs := "(searched /lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib, /usr/lib)"
 	for _, tc := range []struct {
-		name    string
-		edit    func(files map[string]string)
-		machine elf.Machine
-		want    string // the whole error, "" for success
+		name     string
+		edit     func(files map[string]string)
+		platform recipe.Platform
+		want     string // the whole error, "" for success
 	}{
-		{"full closure", func(map[string]string) {}, elf.EM_X86_64, ""},
-		{"with a text file", func(f map[string]string) { f["/etc/passwd"] = notELF }, elf.EM_X86_64, ""},
+		{"full closure", func(map[string]string) {}, recipe.AMD64, ""},
+		{"with a text file", func(f map[string]string) { f["/etc/passwd"] = notELF }, recipe.AMD64, ""},
 		{"library under /usr/lib", func(f map[string]string) {
 			f["/usr/lib/libm.so.6"] = f["/lib/libm.so.6"]
 			delete(f, "/lib/libm.so.6")
-		}, elf.EM_X86_64, ""},
-		{"no interpreter", func(f map[string]string) { delete(f, "/lib64/ld-linux-x86-64.so.2") }, elf.EM_X86_64,
+		}, recipe.AMD64, ""},
+		{"no interpreter", func(f map[string]string) { delete(f, "/lib64/ld-linux-x86-64.so.2") }, recipe.AMD64,
 			"/hello needs interpreter /lib64/ld-linux-x86-64.so.2, which is not in the image\n" +
 				"/lib/libc.so.6 needs interpreter /lib64/ld-linux-x86-64.so.2, which is not in the image"},
-		{"no libgcc_s", func(f map[string]string) { delete(f, "/lib/libgcc_s.so.1") }, elf.EM_X86_64,
+		{"no libgcc_s", func(f map[string]string) { delete(f, "/lib/libgcc_s.so.1") }, recipe.AMD64,
 			"/hello needs library libgcc_s.so.1, which is not in the image " + glibcDirs},
-		{"no libm", func(f map[string]string) { delete(f, "/lib/libm.so.6") }, elf.EM_X86_64,
+		{"no libm", func(f map[string]string) { delete(f, "/lib/libm.so.6") }, recipe.AMD64,
 			"/lib/libstdc++.so.6 needs library libm.so.6, which is not in the image " + glibcDirs},
 		// The loader does not search /lib64 (see the chroot test).
 		{"libc under /lib64", func(f map[string]string) {
 			f["/lib64/libc.so.6"] = f["/lib/libc.so.6"]
 			delete(f, "/lib/libc.so.6")
-		}, elf.EM_X86_64,
+		}, recipe.AMD64,
 			"/hello needs library libc.so.6, which is not in the image " + glibcDirs},
-		{"wrong machine", func(f map[string]string) {}, elf.EM_AARCH64,
-			"/hello is EM_X86_64 ELFCLASS64, want EM_AARCH64 ELFCLASS64"},
+		{"wrong machine", func(f map[string]string) {}, recipe.ARM64,
+			"/hello is EM_X86_64 ELFCLASS64 ELFDATA2LSB, linux/arm64 needs EM_AARCH64 ELFCLASS64 ELFDATA2LSB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := maps.Clone(full)
 			tc.edit(files)
-			err := Verify(files, tc.machine, elf.ELFCLASS64)
+			err := Verify(files, factsOf(t, tc.platform))
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("Verify = %v, want success", err)
@@ -76,7 +77,7 @@ func TestVerifyMissingError(t *testing.T) {
 	files := cxxClosure(t)
 	delete(files, "/lib/libstdc++.so.6")
 	var miss *MissingError
-	if err := Verify(files, elf.EM_X86_64, elf.ELFCLASS64); !errors.As(err, &miss) ||
+	if err := Verify(files, factsOf(t, recipe.AMD64)); !errors.As(err, &miss) ||
 		miss.NeededBy != "/hello" || miss.Name != "libstdc++.so.6" || miss.Role != "library" {
 		t.Errorf("Verify = %v, want a MissingError for libstdc++.so.6 needed by /hello", err)
 	}
@@ -116,7 +117,7 @@ func TestVerifyAgreesWithResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := Verify(imageFiles(bin, c), info.Machine, info.Class); err != nil {
+			if err := Verify(imageFiles(bin, c), platformOf(info)); err != nil {
 				t.Error(err)
 			}
 		})

@@ -235,3 +235,23 @@ func realFixture() *Matrix {
 	}
 	return m
 }
+
+// ninePlatforms is m with every linux/arm64 row repeated for the five
+// platforms built when selected, and the toolchains' platform lists to
+// match: the widest matrix fromscratch makes.
+func ninePlatforms(m *Matrix) *Matrix {
+	out := &Matrix{SchemaVersion: m.SchemaVersion}
+	for _, r := range m.Rows {
+		out.Rows = append(out.Rows, r)
+		if r.Platform != "linux/arm64" {
+			continue
+		}
+		for _, p := range []string{"linux/386", "linux/arm/v6", "linux/ppc64le", "linux/s390x", "linux/mips64le"} {
+			c := r
+			c.Platform, c.Digest = p, digestOf(r.Recipe, p, r.Toolchain, r.Linkage)
+			out.Rows = append(out.Rows, c)
+		}
+	}
+	out.Sort()
+	return out
+}

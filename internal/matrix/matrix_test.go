@@ -99,7 +99,8 @@ func TestTerminalWidth(t *testing.T) {
 	long := fixture()
 	long.Rows = append(long.Rows, Row{Recipe: "cppcontainers", Platform: "linux/riscv64", Toolchain: "musl-gcc",
 		Linkage: "dynamic", Status: StatusUnavailable, Reason: strings.Repeat("a-very-long-unbreakable-word", 5) + " and more"})
-	for name, m := range map[string]*Matrix{"fixture": long, "full": fullMatrix(), "real programs": realFixture()} {
+	for name, m := range map[string]*Matrix{"fixture": long, "full": fullMatrix(), "real programs": realFixture(),
+		"nine platforms": ninePlatforms(fullMatrix()), "nine platforms, real programs": ninePlatforms(realFixture())} {
 		for _, width := range []int{0, 80, 72, 66} {
 			var b bytes.Buffer
 			if err := Terminal(&b, m, width); err != nil {
@@ -124,7 +125,7 @@ func TestTerminalWidth(t *testing.T) {
 func TestSVG(t *testing.T) {
 	gcc := fixture() // 703 kB to 5.57 MB: a linear axis
 	gcc.Rows = slices.DeleteFunc(gcc.Rows, func(r Row) bool { return r.Toolchain != "gcc" })
-	for name, m := range map[string]*Matrix{"fixture": fixture(), "full": fullMatrix(), "linear": gcc, "empty": {}} {
+	for name, m := range map[string]*Matrix{"fixture": fixture(), "full": fullMatrix(), "linear": gcc, "empty": {}, "nine": ninePlatforms(fullMatrix())} {
 		t.Run(name, func(t *testing.T) {
 			out := render(t, SVG, m)
 			dec := xml.NewDecoder(bytes.NewReader(out))

@@ -123,18 +123,41 @@ func realProgramsTerminal(b *bytes.Buffer, m *Matrix, width int) {
 		b.WriteString("\n")
 		wrapTo(b, oneLine(rec)+" ("+oneLine(g.programLine(rec))+")", width, "")
 		t := g.recipeTable(rec, imageCell, true)
-		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-		for _, l := range append([][]string{upper(t.head)}, t.body...) {
+		lines := append([][]string{upper(t.head)}, t.body...)
+		for _, l := range lines {
 			for i := range l {
 				l[i] = oneLine(l[i])
 			}
-			fmt.Fprintln(tw, strings.Join(l, "\t"))
 		}
-		tw.Flush()
+		// The platform columns in as few tables as fit the width: with
+		// nine platforms, one table would be about 140 columns wide.
+		for first, n := 1, len(t.head); first < n; {
+			last := first + 1
+			for last < n && widest(columns(lines, first, last+1)) <= width {
+				last++
+			}
+			if first > 1 {
+				b.WriteString("\n")
+			}
+			b.Write(columns(lines, first, last))
+			first = last
+		}
 		for _, l := range t.notes.lines() {
 			wrapTo(b, l, width, "  ")
 		}
 	}
+}
+
+// columns is the aligned table of the first column of lines and the
+// columns [from, to).
+func columns(lines [][]string, from, to int) []byte {
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, l := range lines {
+		fmt.Fprintln(tw, strings.Join(append([]string{l[0]}, l[from:min(to, len(l))]...), "\t"))
+	}
+	tw.Flush()
+	return b.Bytes()
 }
 
 func upper(s []string) []string {

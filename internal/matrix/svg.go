@@ -31,7 +31,8 @@ import (
 const (
 	svgWidth     = 1000.0
 	svgMargin    = 24.0  // left and right page margin
-	panelColumns = 2     // panels per row
+	panelColumns = 2     // panels per row, for up to wideAt platforms; one above
+	wideAt       = 4     // platforms that still fit a half-width panel (about 14 px bars)
 	panelGap     = 28.0  // horizontal space between panels
 	plotLeft     = 64.0  // inside a panel: room for tick labels and the y label
 	plotTop      = 26.0  // inside a panel: room for the recipe name
@@ -171,7 +172,11 @@ func SVG(w io.Writer, m *Matrix) error {
 		legendRows = append(legendRows, g.variants[i:min(i+perRow, len(g.variants))])
 	}
 	top := 100 + 22*float64(len(legendRows))
-	rows := (len(g.recipes) + panelColumns - 1) / panelColumns
+	cols := panelColumns
+	if len(g.platforms) > wideAt {
+		cols = 1 // nine platforms: full-width panels keep the bars and labels as wide
+	}
+	rows := (len(g.recipes) + cols - 1) / cols
 	height := top + float64(max(rows, 1))*panelHeight + 10
 
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`+"\n",
@@ -200,11 +205,11 @@ func SVG(w io.Writer, m *Matrix) error {
 	if len(g.recipes) == 0 {
 		text(&b, svgMargin, top+40, `font-size="14" fill="#555"`, "No cells in this matrix.")
 	}
-	panelW := (svgWidth - 2*svgMargin - panelGap*(panelColumns-1)) / panelColumns
+	panelW := (svgWidth - 2*svgMargin - panelGap*float64(cols-1)) / float64(cols)
 	for i, rec := range g.recipes {
-		px := svgMargin + float64(i%panelColumns)*(panelW+panelGap)
-		py := top + float64(i/panelColumns)*panelHeight
-		panel(&b, g, sc, col, rec, px, py, panelW, i%panelColumns == 0, i/panelColumns == rows-1)
+		px := svgMargin + float64(i%cols)*(panelW+panelGap)
+		py := top + float64(i/cols)*panelHeight
+		panel(&b, g, sc, col, rec, px, py, panelW, i%cols == 0, i/cols == rows-1)
 	}
 	b.WriteString("</svg>\n")
 	if _, err := w.Write(b.Bytes()); err != nil {

@@ -34,16 +34,7 @@ func Terminal(w io.Writer, m *Matrix, width int) error {
 	wrapTo(&b, terminalLegend, width, "")
 	if tcs := toolchains(sorted(m)); len(tcs) > 0 {
 		b.WriteString("\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TOOLCHAIN\tVERSION\tLIBC\tPLATFORMS")
-		for _, t := range tcs {
-			short := make([]string, len(t.Platforms))
-			for i, p := range t.Platforms {
-				short[i] = strings.TrimPrefix(p, "linux/")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", oneLine(t.Toolchain), oneLine(t.Version), oneLine(t.Libc), strings.Join(short, ", "))
-		}
-		tw.Flush()
+		toolchainLines(&b, tcs, width)
 	}
 	for _, p := range g.platforms {
 		fmt.Fprintf(&b, "\n%s\n", p)
@@ -68,6 +59,50 @@ func Terminal(w io.Writer, m *Matrix, width int) error {
 		return fmt.Errorf("writing terminal tables: %w", err)
 	}
 	return nil
+}
+
+// toolchainLines is the table of toolchains, its PLATFORMS column
+// wrapped to width (nine platforms do not fit one line of 80 columns).
+func toolchainLines(b *bytes.Buffer, tcs []toolchainLine, width int) {
+	rows := [][]string{{"TOOLCHAIN", "VERSION", "LIBC"}}
+	lists := [][]string{{"PLATFORMS"}}
+	for _, t := range tcs {
+		short := make([]string, len(t.Platforms))
+		for i, p := range t.Platforms {
+			short[i] = strings.TrimPrefix(p, "linux/")
+		}
+		rows = append(rows, []string{oneLine(t.Toolchain), oneLine(t.Version), oneLine(t.Libc)})
+		lists = append(lists, short)
+	}
+	colWidth := make([]int, 3)
+	for _, r := range rows {
+		for i, c := range r {
+			colWidth[i] = max(colWidth[i], utf8.RuneCountInString(c))
+		}
+	}
+	for i, r := range rows {
+		var prefix string
+		for j, c := range r {
+			prefix += c + strings.Repeat(" ", colWidth[j]-utf8.RuneCountInString(c)+2)
+		}
+		indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+		room := max(width-len(indent), 20) // a silly width still shows something
+		line := ""
+		for k, p := range lists[i] {
+			if k < len(lists[i])-1 {
+				p += ","
+			}
+			if line != "" && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(p) > room {
+				b.WriteString(prefix + line + "\n")
+				prefix, line = indent, ""
+			}
+			if line != "" {
+				line += " "
+			}
+			line += p
+		}
+		b.WriteString(prefix + line + "\n")
+	}
 }
 
 // platformLines is the aligned table of one platform: a line per recipe

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -124,14 +123,15 @@ func checkStripped(info *elfdeps.Info) error {
 
 // checkLinkage verifies from the ELF that a binary is what its cell says:
 // static means no PT_INTERP and no DT_NEEDED (static-pie included), dynamic
-// means both, and the machine and class match the platform.
+// means both, and the ELF header (machine, class, byte order, ABI flags)
+// is the platform's.
 func checkLinkage(info *elfdeps.Info, p recipe.Platform, l recipe.Linkage) error {
-	m, c, err := elfdeps.MachineFor(string(p))
+	f, err := elfdeps.FactsFor(string(p))
 	if err != nil {
 		return err
 	}
-	if info.Machine != m || info.Class != c {
-		return fmt.Errorf("ELF is %s %s, %s needs %s %s", info.Machine, info.Class, p, m, c)
+	if err := elfdeps.CheckPlatform(info, f); err != nil {
+		return err
 	}
 	switch l {
 	case recipe.Static:
@@ -324,11 +324,11 @@ func Pack(name, binary string, c *elfdeps.Closure, spec image.Spec) (image.Image
 }
 
 func verify(files map[string]string, p recipe.Platform) error {
-	m, c, err := elfdeps.MachineFor(string(p))
+	f, err := elfdeps.FactsFor(string(p))
 	if err != nil {
 		return err
 	}
-	return elfdeps.Verify(files, elf.Machine(m), c)
+	return elfdeps.Verify(files, f)
 }
 
 func (b *Builder) archive(_ context.Context, r *Result) error {

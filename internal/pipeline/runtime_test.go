@@ -97,7 +97,8 @@ func writeFile(t *testing.T, p string, data []byte) {
 }
 
 // TestRuntimeWants: the repository's toolchains want libc6, libgcc-s1 and
-// libstdc++6 for arm64 and armhf, a note for riscv64 and nothing for amd64
+// libstdc++6 for arm64, armhf and the five platforms built when selected
+// (i386, armel, ppc64el, s390x, mips64el), a note for riscv64 and nothing for amd64
 // (its host libc6), and the checked-in lock pins every one of them.
 func TestRuntimeWants(t *testing.T) {
 	defs, err := toolchain.LoadAll(filepath.Join(repoRoot(t), "toolchains"))
@@ -112,7 +113,8 @@ func TestRuntimeWants(t *testing.T) {
 	for _, w := range wants {
 		got[w.Platform] = w
 	}
-	for p, arch := range map[string]string{"linux/arm64": "arm64", "linux/arm/v7": "armhf"} {
+	for p, arch := range map[string]string{"linux/arm64": "arm64", "linux/arm/v7": "armhf", "linux/386": "i386",
+		"linux/arm/v6": "armel", "linux/ppc64le": "ppc64el", "linux/s390x": "s390x", "linux/mips64le": "mips64el"} {
 		if w := got[p]; w.Arch != arch || strings.Join(w.Packages, " ") != "libc6 libgcc-s1 libstdc++6" {
 			t.Errorf("%s: %+v", p, w)
 		}

@@ -703,6 +703,12 @@ func TestParsePlatform(t *testing.T) {
 		"amd64":         recipe.AMD64,
 		"arm64":         recipe.ARM64,
 		"riscv64":       recipe.RISCV64,
+		"386":           recipe.I386,
+		"linux/arm/v6":  recipe.ARMv6,
+		"arm-v6":        recipe.ARMv6,
+		"ppc64le":       recipe.PPC64LE,
+		"linux/s390x":   recipe.S390X,
+		"mips64le":      recipe.MIPS64LE,
 	}
 	for in, want := range good {
 		got, err := recipe.ParsePlatform(in)
@@ -710,13 +716,13 @@ func TestParsePlatform(t *testing.T) {
 			t.Errorf("ParsePlatform(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"arm7", "linux/386", "386", "", "linux", "linux/arm", "windows/amd64", "Linux/amd64", "linux/arm/v6"} {
+	for _, in := range []string{"arm7", "i386", "", "linux", "linux/arm", "windows/amd64", "Linux/amd64", "linux/arm/v5", "mips64el", "all"} {
 		got, err := recipe.ParsePlatform(in)
 		if err == nil {
 			t.Errorf("ParsePlatform(%q) = %q, want an error", in, got)
 			continue
 		}
-		if !strings.Contains(err.Error(), "allowed: linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64") {
+		if !strings.Contains(err.Error(), "allowed: linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, linux/386, linux/arm/v6, linux/ppc64le, linux/s390x, linux/mips64le") {
 			t.Errorf("ParsePlatform(%q) error %q does not list the allowed platforms", in, err)
 		}
 	}

@@ -4,6 +4,7 @@
 package recipe
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -17,14 +18,30 @@ const (
 	ARM64   Platform = "linux/arm64"
 	ARMv7   Platform = "linux/arm/v7"
 	RISCV64 Platform = "linux/riscv64"
+	// Built when selected (PlatformFacts.Default is false).
+	I386     Platform = "linux/386"
+	ARMv6    Platform = "linux/arm/v6"
+	PPC64LE  Platform = "linux/ppc64le"
+	S390X    Platform = "linux/s390x"
+	MIPS64LE Platform = "linux/mips64le"
 )
 
 // Platforms lists every supported platform in matrix order: the rows of
 // the platform table (platform.go).
-var Platforms = platformsOf(platformTable)
+var Platforms = platformsOf(platformTable, func(PlatformFacts) bool { return true })
+
+// DefaultPlatforms are the platforms of a run that selects none: the rows
+// marked Default, in matrix order. The whole-matrix tests of CI build
+// these; FROMSCRATCH_PLATFORMS=all (AllPlatformsWord) selects Platforms.
+var DefaultPlatforms = platformsOf(platformTable, func(f PlatformFacts) bool { return f.Default })
+
+// AllPlatformsWord selects every platform where a list of platforms is
+// read (FROMSCRATCH_PLATFORMS=all, --platform all).
+const AllPlatformsWord = "all"
 
 // ParsePlatform accepts "linux/arm/v7" and the path form "linux-arm-v7", and
-// the short architecture names "amd64", "arm64", "arm/v7", "riscv64".
+// the short architecture names "amd64", "arm64", "arm/v7", "riscv64",
+// "386", "arm/v6", "ppc64le", "s390x", "mips64le".
 func ParsePlatform(s string) (Platform, error) {
 	norm := strings.ReplaceAll(s, "-", "/")
 	if !strings.HasPrefix(norm, "linux/") {
@@ -36,6 +53,28 @@ func ParsePlatform(s string) (Platform, error) {
 		}
 	}
 	return "", fmt.Errorf("unknown platform %q (allowed: %s)", s, PlatformList())
+}
+
+// ParsePlatforms reads a list of platforms (ParsePlatform's spellings);
+// the list ["all"] (AllPlatformsWord) is every platform.
+func ParsePlatforms(list []string) ([]Platform, error) {
+	if len(list) == 1 && strings.TrimSpace(list[0]) == AllPlatformsWord {
+		return append([]Platform(nil), Platforms...), nil
+	}
+	var out []Platform
+	var errs []error
+	for _, s := range list {
+		p, err := ParsePlatform(s)
+		if err != nil {
+			if s == AllPlatformsWord {
+				err = fmt.Errorf("%q selects every platform and stands alone, not among %v", s, list)
+			}
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, errors.Join(errs...)
 }
 
 // PlatformList is the allowed platforms joined for error messages.

@@ -17,8 +17,10 @@ var binfmtConfDir = "/usr/lib/binfmt.d"
 
 // RegisterBinfmt makes foreign platforms runnable: as root it mounts binfmt_misc if needed and
 // registers the qemu entry of every platform foreign to this host (on amd64: qemu-aarch64,
-// qemu-arm and qemu-riscv64) from qemu-user-static's binfmt.d files where they are missing, and
-// enables them where they are disabled. Calling it again changes nothing.
+// qemu-arm, qemu-riscv64, qemu-ppc64le, qemu-s390x, qemu-mips64el, and qemu-i386 when the kernel
+// cannot run i386 programs itself) from qemu-user-static's binfmt.d files (or builtinRules)
+// where they are missing, and enables them where they are disabled. Calling it again changes
+// nothing.
 func RegisterBinfmt() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("registering binfmt_misc handlers needs root (run `%s` as root)", spell.Command("setup"))
@@ -34,11 +36,34 @@ func RegisterBinfmt() error {
 	}
 	sort.Strings(entries)
 	for _, entry := range entries {
+		if arch := archOf(entry); mayRunNatively(arch) && nativeRuns(arch) {
+			continue // the kernel runs it (or a handler registered before does)
+		}
 		if err := ensureEntry(entry); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// archOf is the OCI architecture qemuEntries maps to entry.
+func archOf(entry string) string {
+	for arch, e := range qemuEntries {
+		if e == entry {
+			return arch
+		}
+	}
+	return ""
+}
+
+// builtinRules are the binfmt_misc rules of entries Debian's qemu-user-static ships no
+// binfmt.d file for: qemu-i386 on amd64, where Debian expects the kernel to run i386
+// programs natively (not every kernel does: CONFIG_IA32_EMULATION, ia32_emulation=0). The
+// magic and mask are qemu's own (scripts/qemu-binfmt-conf.sh); F opens the interpreter at
+// registration, so containers need not see it.
+var builtinRules = map[string]string{
+	"qemu-i386": `:qemu-i386:M::\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00:` +
+		`\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-i386-static:F`,
 }
 
 // ensureEntry registers entry from binfmtConfDir unless it exists, and enables it.
@@ -59,6 +84,9 @@ func ensureEntry(entry string) error {
 	}
 	conf := filepath.Join(binfmtConfDir, entry+".conf")
 	data, err := os.ReadFile(conf)
+	if rule, ok := builtinRules[entry]; ok && os.IsNotExist(err) {
+		conf, data, err = "fromscratch's built-in rule", []byte(rule), nil
+	}
 	if os.IsNotExist(err) {
 		return fmt.Errorf("registering %s: %s is missing (apt-get install qemu-user-static)", entry, conf)
 	}

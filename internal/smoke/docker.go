@@ -74,6 +74,9 @@ func (d *Docker) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exi
 	if s.Platform != "" {
 		args = append(args, "--platform", s.Platform)
 	}
+	if cpu := QEMUCPU(s.Platform); cpu != "" {
+		args = append(args, "--env", "QEMU_CPU="+cpu) // qemu-user reads it: an ARMv6 CPU for arm/v6
+	}
 	if s.Stdin != nil {
 		args = append(args, "--interactive")
 	}

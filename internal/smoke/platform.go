@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -18,6 +19,8 @@ var binfmtDir = "/proc/sys/fs/binfmt_misc"
 // qemuEntries maps the OCI architecture of each platform foreign to this host to the binfmt_misc
 // entry that runs it under qemu-user-static. The names are those of Debian's
 // /usr/lib/binfmt.d/qemu-*.conf; the host's own architecture needs none (and Debian ships none).
+// A platform the host's kernel may run natively (recipe.PlatformFacts.NativeOn: 386 on amd64)
+// has an entry too, used only when the kernel cannot (see nativeRuns).
 var qemuEntries = foreignEntries(runtime.GOARCH)
 
 func foreignEntries(host string) map[string]string {
@@ -28,6 +31,20 @@ func foreignEntries(host string) map[string]string {
 		}
 	}
 	return entries
+}
+
+// mayRunNatively reports whether this host's kernel may run arch's programs without qemu.
+func mayRunNatively(arch string) bool {
+	f, ok := recipe.FindPlatform(func(f recipe.PlatformFacts) bool { return f.OCIArch == arch })
+	return ok && slices.Contains(f.NativeOn, runtime.GOARCH)
+}
+
+// QEMUCPU is the CPU qemu must emulate for platform's programs ("arm1176" for linux/arm/v6), or
+// "" for qemu's default. Engines pass it as QEMU_CPU in the program's environment, which
+// qemu-user reads, so a program using instructions the platform's CPUs lack dies of SIGILL.
+func QEMUCPU(platform string) string {
+	f, _ := recipe.Platform(platform).Facts()
+	return f.QEMUCPU
 }
 
 // CanRun reports whether this machine can run programs for platform ("linux/arm/v7"): natively,
@@ -44,6 +61,9 @@ func CanRun(platform string) (bool, string) {
 	}
 	arch := parts[1]
 	if arch == runtime.GOARCH {
+		return true, ""
+	}
+	if mayRunNatively(arch) && nativeRuns(arch) {
 		return true, ""
 	}
 	entry, ok := qemuEntries[arch]

@@ -73,7 +73,7 @@ func (r Runc) Run(ctx context.Context, s Spec, stdout, stderr io.Writer) (exit i
 	if uid := os.Geteuid(); uid != 0 {
 		owner = uid
 	}
-	config, err := json.MarshalIndent(runcConfig(init, argv, owner, os.Getegid()), "", "\t")
+	config, err := json.MarshalIndent(runcConfig(init, argv, owner, os.Getegid(), QEMUCPU(s.Platform)), "", "\t")
 	if err != nil {
 		return -1, fmt.Errorf("encoding the runc config: %w", err)
 	}
@@ -196,15 +196,20 @@ func runcDelete(global []string, id string) {
 }
 
 // runcConfig is a minimal OCI runtime config for a scratch image: init (bound read-only at
-// initPath) runs argv as root in "/" with only PATH set, no capabilities and no core dumps, on a
+// initPath) runs argv as root in "/" with only PATH set (and QEMU_CPU for a platform whose
+// CPUs qemu's default would not stand for: QEMUCPU), no capabilities and no core dumps, on a
 // read-only root filesystem, in new pid, mount, ipc, uts and network namespaces (so no network
 // at all, like `docker run --network none`). Like docker it mounts /proc and a /dev tmpfs, where
 // runc creates the standard device nodes (/dev/null, ...); programs, and qemu for foreign
 // platforms, expect both. uid and gid, unless uid is -1 (runc runs as root), are the caller's:
 // the container then has a user namespace of its own whose root is they (rootless, as `runc
 // spec --rootless` writes it; runc binds the host's device nodes instead of making them).
-func runcConfig(init string, argv []string, uid, gid int) map[string]any {
+func runcConfig(init string, argv []string, uid, gid int, qemuCPU string) map[string]any {
 	ns := func(t string) map[string]string { return map[string]string{"type": t} }
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	if qemuCPU != "" {
+		env = append(env, "QEMU_CPU="+qemuCPU)
+	}
 	namespaces := []map[string]string{ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount")}
 	linux := map[string]any{"namespaces": namespaces}
 	if uid >= 0 {
@@ -218,7 +223,7 @@ func runcConfig(init string, argv []string, uid, gid int) map[string]any {
 			"terminal":        false,
 			"user":            map[string]int{"uid": 0, "gid": 0},
 			"args":            append([]string{initPath, "--"}, argv...),
-			"env":             []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			"env":             env,
 			"cwd":             "/",
 			"noNewPrivileges": true,
 			"rlimits":         []map[string]any{{"type": "RLIMIT_CORE", "hard": 0, "soft": 0}},

@@ -116,9 +116,15 @@ func (p Plan) argv(tmpl []string) []string {
 
 func (p Plan) compiler() []string {
 	if p.Recipe.Language == recipe.CXX {
-		return p.argv(p.Def.CXX)
+		return p.compilerArgv(p.Def.CXX)
 	}
-	return p.argv(p.Def.CC)
+	return p.compilerArgv(p.Def.CC)
+}
+
+// compilerArgv is the C or C++ compiler command tmpl of the target, with
+// its CompilerFlags.
+func (p Plan) compilerArgv(tmpl []string) []string {
+	return append(p.argv(tmpl), p.Target.CompilerFlags...)
 }
 
 // commonFlags are the flags of every compile and link step: toolchain,

@@ -121,9 +121,10 @@ type tool struct {
 }
 
 func (p Project) tools() []tool {
-	out := []tool{{"cc", p.argv(p.Def.CC)}}
+	plan := Plan{Target: p.Target, Linkage: p.Linkage, Resolved: p.Resolved}
+	out := []tool{{"cc", plan.compilerArgv(p.Def.CC)}}
 	if len(p.Def.CXX) > 0 {
-		out = append(out, tool{"c++", p.argv(p.Def.CXX)})
+		out = append(out, tool{"c++", plan.compilerArgv(p.Def.CXX)})
 	}
 	ranlib := ranlibTemplate(p.Def.AR)
 	if len(ranlib) > 1 {

@@ -101,9 +101,13 @@ type Target struct {
 	DynamicTriple string          `toml:"dynamic_triple"`
 	// Sysroot is where the target's runtime files live ("" = host root):
 	// the interpreter /lib/ld-linux-aarch64.so.1 is looked for under it.
-	Sysroot string   `toml:"sysroot"`
-	LibDirs []string `toml:"lib_dirs"` // where DT_NEEDED libraries are looked for
-	Apt     []string `toml:"apt"`      // Debian packages that provide the target
+	Sysroot string `toml:"sysroot"`
+	// CompilerFlags end the C and C++ compiler commands of the target
+	// (zig's -mcpu=arm1176jzf_s for ARMv6): part of CC and CXX, so a
+	// configure script's checks and the toolchain's own libc build see them.
+	CompilerFlags []string `toml:"compiler_flags"`
+	LibDirs       []string `toml:"lib_dirs"` // where DT_NEEDED libraries are looked for
+	Apt           []string `toml:"apt"`      // Debian packages that provide the target
 	// StaticLibcPackage is the Debian package whose libc.a static cells
 	// link (e.g. "libc6-dev:amd64", "libc6-dev-arm64-cross"): the SBOM
 	// names it.
@@ -186,7 +190,7 @@ func Load(path string) (*Definition, error) {
 	if und := md.Undecoded(); len(und) > 0 {
 		return nil, fieldErr(file, und[0].String(), "unknown key (allowed: name, description, cc, cxx, ar, version, "+
 			"version_constraint, flags, no_cxx_reason, static.{libc,flags,not_applicable}, dynamic.{...}, "+
-			"provision.{npm,integrity,bin}, target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,static_libc_package,"+
+			"provision.{npm,integrity,bin}, target.{platform,prefix,static_triple,dynamic_triple,sysroot,compiler_flags,lib_dirs,apt,static_libc_package,"+
 			"runtime_arch,runtime_packages,runtime_note,not_applicable})")
 	}
 	if err := d.validate(); err != nil {

@@ -58,8 +58,8 @@ func TestLoadAllReal(t *testing.T) {
 		}
 		return ps
 	}
-	if got := platforms(defs[0]); !reflect.DeepEqual(got, recipe.Platforms) {
-		t.Errorf("gcc targets %v, want %v", got, recipe.Platforms)
+	if got := platforms(defs[0]); !reflect.DeepEqual(got, recipe.DefaultPlatforms) {
+		t.Errorf("gcc targets %v, want %v", got, recipe.DefaultPlatforms)
 	}
 	if got := platforms(defs[1]); !reflect.DeepEqual(got, []recipe.Platform{recipe.AMD64}) {
 		t.Errorf("musl-gcc targets %v, want [linux/amd64]", got)
@@ -151,7 +151,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown key", `description =`, "colour = \"red\"\ndescription =",
 			[]string{"colour: unknown key", "allowed: name, description, cc, cxx"}},
 		{"unknown key in target", `prefix = ""`, "prefix = \"\"\narch = \"x86\"",
-			[]string{"target.arch: unknown key", "target.{platform,prefix,static_triple,dynamic_triple,sysroot,lib_dirs,apt,static_libc_package,runtime_arch,runtime_packages,runtime_note,not_applicable}"}},
+			[]string{"target.arch: unknown key", "target.{platform,prefix,static_triple,dynamic_triple,sysroot,compiler_flags,lib_dirs,apt,static_libc_package,runtime_arch,runtime_packages,runtime_note,not_applicable}"}},
 		{"unknown key in static", `flags = ["-static"]`, "flags = [\"-static\"]\nldflags = []",
 			[]string{"static.ldflags: unknown key", "static.{libc,flags,not_applicable}"}},
 		{"bad version_constraint", `">= 10, < 15"`, `"ten or newer"`,

@@ -29,8 +29,9 @@ func TestTargetsAgreeWithPlatformTable(t *testing.T) {
 			}
 			check("prefix", tg.Prefix, f.GlibcTriple+"-")
 			check("sysroot", tg.Sysroot, "/usr/"+f.GlibcTriple)
-			check("static_triple", tg.StaticTriple, f.MuslTriple)
-			check("dynamic_triple", strings.Split(tg.DynamicTriple, ".")[0], f.GlibcTriple)
+			zig := func(triple string) string { _, rest, _ := strings.Cut(triple, "-"); return f.ZigArch + "-" + rest }
+			check("static_triple", tg.StaticTriple, zig(f.MuslTriple))
+			check("dynamic_triple", strings.Split(tg.DynamicTriple, ".")[0], zig(f.GlibcTriple))
 			check("runtime_arch", tg.RuntimeArch, f.DebianArch)
 		}
 	}

@@ -79,12 +79,16 @@ func ParseFile(data []byte, root string) (File, error) {
 		}
 	}
 	var f File
-	for i, s := range raw.Platforms {
-		p, err := recipe.ParsePlatform(s)
-		if err != nil {
-			bad(fmt.Sprintf("platforms[%d]", i), "%v", err)
+	if len(raw.Platforms) == 1 && raw.Platforms[0] == recipe.AllPlatformsWord {
+		f.Platforms = append(f.Platforms, recipe.Platforms...)
+	} else {
+		for i, s := range raw.Platforms {
+			p, err := recipe.ParsePlatform(s)
+			if err != nil {
+				bad(fmt.Sprintf("platforms[%d]", i), "%v", err)
+			}
+			f.Platforms = append(f.Platforms, p)
 		}
-		f.Platforms = append(f.Platforms, p)
 	}
 	for i, s := range raw.Linkages {
 		l, err := recipe.ParseLinkage(s)

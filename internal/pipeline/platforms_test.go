@@ -1,0 +1,55 @@
+package pipeline
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+)
+
+// TestNewPlatformsHello builds hello static with zig for the five
+// platforms built only when selected, and runs each image under qemu
+// (linux/arm/v6 on an ARMv6 CPU, QEMU_CPU=arm1176): every cell is built
+// and smoke-passed, or not applicable with its measured reason (zig
+// cannot link s390x). Its cost is zig's musl build per target, once per
+// cache.
+func TestNewPlatformsHello(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds hello for five platforms")
+	}
+	needEngine(t)
+	cfg := testOptions(t, repoRoot(t))
+	var extra []recipe.Platform
+	for _, p := range recipe.Platforms {
+		if f, _ := p.Facts(); !f.Default {
+			extra = append(extra, p)
+		}
+	}
+	cfg.Recipes, cfg.Platforms, cfg.Toolchains, cfg.Linkages = []string{"hello"}, extra, []string{"zig"}, []recipe.Linkage{recipe.Static}
+	if _, err := New(cfg).Build(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m, err := matrix.Load(filepath.Join(cfg.OutDir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Rows) != len(extra) {
+		t.Fatalf("%d rows for %d platforms: %+v", len(m.Rows), len(extra), m.Rows)
+	}
+	for _, r := range m.Rows {
+		switch {
+		case r.Platform == string(recipe.S390X):
+			if r.Status != matrix.StatusNotApplicable || !strings.Contains(r.Reason, "elf64_s390") {
+				t.Errorf("%s: %s (%s), want not applicable: zig's lld cannot link s390x", r.Key(), r.Status, r.Reason)
+			}
+		case r.Status != matrix.StatusBuilt:
+			t.Errorf("%s: %s: %s", r.Key(), r.Status, r.Reason)
+		case r.Smoke.Status != matrix.SmokePass:
+			t.Errorf("%s: smoke %s: %s %s", r.Key(), r.Smoke.Status, r.Smoke.Reason, r.Smoke.Output)
+		default:
+			t.Logf("%s: binary %d bytes, image %d bytes, smoke %d ms", r.Key(), r.Sizes.Binary, r.Sizes.ImageDocker, r.Smoke.DurationMS)
+		}
+	}
+}
