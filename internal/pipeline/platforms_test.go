@@ -9,12 +9,12 @@ import (
 	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
-// TestNewPlatformsHello builds hello static with zig for the five
-// platforms built only when selected, and runs each image under qemu
-// (linux/arm/v6 on an ARMv6 CPU, QEMU_CPU=arm1176): every cell is built
-// and smoke-passed, or not applicable with its measured reason (zig
-// cannot link s390x). Its cost is zig's musl build per target, once per
-// cache.
+// TestNewPlatformsHello builds hello static with gcc (Debian's cross
+// gccs) and zig for the five platforms built only when selected, and runs
+// each image under qemu (linux/arm/v6 on an ARMv6 CPU, QEMU_CPU=arm1176):
+// every cell is built and smoke-passed, or not applicable with its
+// measured reason (zig cannot link s390x). Its cost is mostly zig's musl
+// build per target, once per cache.
 func TestNewPlatformsHello(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hello for five platforms")
@@ -27,7 +27,7 @@ func TestNewPlatformsHello(t *testing.T) {
 			extra = append(extra, p)
 		}
 	}
-	cfg.Recipes, cfg.Platforms, cfg.Toolchains, cfg.Linkages = []string{"hello"}, extra, []string{"zig"}, []recipe.Linkage{recipe.Static}
+	cfg.Recipes, cfg.Platforms, cfg.Toolchains, cfg.Linkages = []string{"hello"}, extra, []string{"gcc", "zig"}, []recipe.Linkage{recipe.Static}
 	if _, err := New(cfg).Build(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -35,12 +35,12 @@ func TestNewPlatformsHello(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Rows) != len(extra) {
-		t.Fatalf("%d rows for %d platforms: %+v", len(m.Rows), len(extra), m.Rows)
+	if len(m.Rows) != 2*len(extra) {
+		t.Fatalf("%d rows for %d platforms and 2 toolchains: %+v", len(m.Rows), len(extra), m.Rows)
 	}
 	for _, r := range m.Rows {
 		switch {
-		case r.Platform == string(recipe.S390X):
+		case r.Platform == string(recipe.S390X) && r.Toolchain == "zig":
 			if r.Status != matrix.StatusNotApplicable || !strings.Contains(r.Reason, "elf64_s390") {
 				t.Errorf("%s: %s (%s), want not applicable: zig's lld cannot link s390x", r.Key(), r.Status, r.Reason)
 			}

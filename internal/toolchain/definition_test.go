@@ -58,8 +58,8 @@ func TestLoadAllReal(t *testing.T) {
 		}
 		return ps
 	}
-	if got := platforms(defs[0]); !reflect.DeepEqual(got, recipe.DefaultPlatforms) {
-		t.Errorf("gcc targets %v, want %v", got, recipe.DefaultPlatforms)
+	if got := platforms(defs[0]); !reflect.DeepEqual(got, recipe.Platforms) {
+		t.Errorf("gcc targets %v, want %v", got, recipe.Platforms)
 	}
 	if got := platforms(defs[1]); !reflect.DeepEqual(got, []recipe.Platform{recipe.AMD64}) {
 		t.Errorf("musl-gcc targets %v, want [linux/amd64]", got)

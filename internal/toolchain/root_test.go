@@ -33,9 +33,14 @@ func TestDetectInRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	locked := map[string]string{
-		"gcc-12":                     "12.2.0-14+deb12u1",
-		"gcc-12-aarch64-linux-gnu":   "12.2.0-14cross1",
-		"gcc-12-arm-linux-gnueabihf": "12.2.0-14cross1",
+		"gcc-12":                         "12.2.0-14+deb12u1",
+		"gcc-12-aarch64-linux-gnu":       "12.2.0-14cross1",
+		"gcc-12-arm-linux-gnueabihf":     "12.2.0-14cross1",
+		"gcc-12-i686-linux-gnu":          "12.2.0-14cross1",
+		"gcc-12-arm-linux-gnueabi":       "12.2.0-14cross1",
+		"gcc-12-powerpc64le-linux-gnu":   "12.2.0-14cross1",
+		"gcc-12-s390x-linux-gnu":         "12.2.0-14cross1",
+		"gcc-12-mips64el-linux-gnuabi64": "12.2.0-14cross1",
 		// riscv64 left out on purpose
 	}
 	root := Root{Digest: "sha256:abc", Version: func(p string) (string, bool) { v, ok := locked[p]; return v, ok }}
