@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/spell"
 	"github.com/fromscratch/fromscratch/internal/toolchain"
@@ -62,8 +64,32 @@ func setupPackages(cfg Config, defs []*toolchain.Definition, forTests bool) []st
 	if !forTests && cfg.Hermetic {
 		return toolchain.AptPackages(nil, extra...)
 	}
+	// The host's compilers for the platforms a host-way run builds: those
+	// selected, else the default ones (the tests of the host way build
+	// only those; the five opt-in platforms' cross gccs are in the build
+	// root, and installing them on the host costs minutes for nothing).
+	platforms := cfg.Platforms
+	if len(platforms) == 0 {
+		platforms = recipe.DefaultPlatforms
+	}
 	// The build systems real programs use (autotools, cmake, ninja, pkg-config).
-	return toolchain.AptPackages(defs, append(extra, toolchain.BuildPackages...)...)
+	return toolchain.AptPackages(onPlatforms(defs, platforms), append(extra, toolchain.BuildPackages...)...)
+}
+
+// onPlatforms is defs with only their targets of platforms.
+func onPlatforms(defs []*toolchain.Definition, platforms []recipe.Platform) []*toolchain.Definition {
+	out := make([]*toolchain.Definition, 0, len(defs))
+	for _, d := range defs {
+		c := *d
+		c.Targets = nil
+		for _, t := range d.Targets {
+			if slices.Contains(platforms, t.Platform) {
+				c.Targets = append(c.Targets, t)
+			}
+		}
+		out = append(out, &c)
+	}
+	return out
 }
 
 func (c *CLI) setup(ctx context.Context, forTests bool) error {
