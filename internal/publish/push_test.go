@@ -29,7 +29,7 @@ import (
 func writeHelloLayout(t *testing.T, root, outDir string) string {
 	t.Helper()
 	var imgs []image.Image
-	for _, p := range recipe.Platforms {
+	for _, p := range recipe.DefaultPlatforms { // s390x has no static hello (zig cannot link it)
 		img, err := image.Build(image.Spec{
 			Platform: string(p),
 			Layers: []image.Layer{{CreatedBy: "COPY hello /hello", Files: []image.File{{
