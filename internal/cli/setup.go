@@ -191,7 +191,7 @@ func (c *CLI) Test(ctx context.Context) error {
 	for _, args := range [][]string{
 		{"go", "vet", "./..."},
 		{"go", "vet", "-tags", "mage", "./magefiles"},
-		{"go", "test", "-count=1", "-timeout", "60m", "./..."},
+		{"go", "test", "-count=1", "-timeout", "80m", "./..."},
 	} {
 		fmt.Fprintf(c.out, "$ %s\n", strings.Join(args, " "))
 		// go and its tests get the caller's environment: the tests read
