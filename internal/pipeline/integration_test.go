@@ -289,8 +289,16 @@ func TestBuildRecipeKeepsOtherRows(t *testing.T) {
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	other := matrix.Row{Recipe: "zzother", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static", Status: matrix.StatusBuilt}
-	if err := matrix.WriteAll(cfg.OutDir, &matrix.Matrix{SchemaVersion: matrix.SchemaVersion, Rows: []matrix.Row{other}}); err != nil {
+	// A row of another recipe of the project, of its current version, is
+	// kept; one of a recipe that is gone is dropped.
+	multifile, err := recipe.Load(filepath.Join(repoRoot(t), "recipes", "multifile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := matrix.Row{Recipe: "multifile", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static", Status: matrix.StatusBuilt,
+		RecipeVersion: recipeVersions{}.of(multifile)}
+	gone := matrix.Row{Recipe: "zzgone", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static", Status: matrix.StatusBuilt}
+	if err := matrix.WriteAll(cfg.OutDir, &matrix.Matrix{SchemaVersion: matrix.SchemaVersion, Rows: []matrix.Row{other, gone}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Recipes = []string{"hello"}
