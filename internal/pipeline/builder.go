@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"sync"
@@ -367,6 +368,10 @@ func (b *Builder) otherRows(rep *Report, known []*recipe.Recipe) (kept, dropped 
 	return kept, dropped
 }
 
+// safeName is a recipe's or toolchain's name as a dropped row may give
+// it: one path element of out/, never "..".
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+
 // removeStale removes from out/ what would outlive its row: the docker
 // archive (and single-image layout, images/<stem>) of a cell that failed in this run (its folder holds this run's
 // build.log already), the archive and folder of a cell this run found not
@@ -395,7 +400,12 @@ func (b *Builder) removeStale(rep *Report, dropped []matrix.Row) error {
 	}
 	gone := map[string]bool{}
 	for _, r := range dropped {
-		c := recipe.Cell{Recipe: r.Recipe, Platform: recipe.Platform(r.Platform), Toolchain: r.Toolchain, Linkage: recipe.Linkage(r.Linkage)}
+		p, err := recipe.ParsePlatform(r.Platform)
+		if err != nil || !safeName.MatchString(r.Recipe) || !safeName.MatchString(r.Toolchain) ||
+			(r.Linkage != string(recipe.Static) && r.Linkage != string(recipe.Dynamic)) {
+			continue // a damaged matrix.json names no path of out/ to remove
+		}
+		c := recipe.Cell{Recipe: r.Recipe, Platform: p, Toolchain: r.Toolchain, Linkage: recipe.Linkage(r.Linkage)}
 		remove(out.Archive(c))
 		remove(out.Image(c))
 		remove(out.Bin(c))

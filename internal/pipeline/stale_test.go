@@ -88,7 +88,13 @@ func TestOtherRowsOfOlderVersionsAreDropped(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := b.removeStale(&Report{others: keptRows}, droppedRows); err != nil {
+	// A damaged row naming a path out of out/ removes nothing.
+	outside := filepath.Join(t.TempDir(), "keep")
+	if err := os.WriteFile(outside, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evil := matrix.Row{Recipe: "../../" + filepath.Base(filepath.Dir(outside)), Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static"}
+	if err := b.removeStale(&Report{others: keptRows}, append(slices.Clone(droppedRows), evil)); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range stale {
@@ -99,7 +105,7 @@ func TestOtherRowsOfOlderVersionsAreDropped(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "bin", "ghost")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("bin/ghost is still there (%v)", err)
 	}
-	for _, p := range live {
+	for _, p := range append(live, outside) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("the kept row's %s: %v", p, err)
 		}
