@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,20 +99,6 @@ func (p Project) argv(tmpl []string) []string {
 	return Plan{Target: p.Target, Linkage: p.Linkage, Resolved: p.Resolved}.argv(tmpl)
 }
 
-// ranlibTemplate derives ranlib from the archiver: {prefix}ar gives
-// {prefix}ranlib, zig ar gives zig ranlib.
-func ranlibTemplate(ar []string) []string {
-	if len(ar) == 0 {
-		return nil
-	}
-	out := append([]string(nil), ar...)
-	last := out[len(out)-1]
-	if strings.HasSuffix(last, "ar") {
-		out[len(out)-1] = strings.TrimSuffix(last, "ar") + "ranlib"
-	}
-	return out
-}
-
 // tool is one program the build systems are given as a single word: the
 // command itself when it is one word, else a wrapper script in bin/ (zig
 // cc -target T: some configure scripts take CC as one word, ziglang/zig#12413).
@@ -126,41 +113,51 @@ func (p Project) tools() []tool {
 	if len(p.Def.CXX) > 0 {
 		out = append(out, tool{"c++", plan.compilerArgv(p.Def.CXX)})
 	}
-	ranlib := ranlibTemplate(p.Def.AR)
-	if len(ranlib) > 1 {
-		// zig ranlib: resolve zig as the archiver's zig.
-		ranlib = append(p.argv(p.Def.AR)[:1:1], ranlib[1:]...)
-	} else {
-		ranlib = Expand(ranlib, p.Target, p.Linkage)
+	ar := tool{"ar", p.argv(p.Def.AR)}
+	ranlib, ok := p.besideAR("ranlib", "ranlib", "ranlib")
+	if !ok {
+		ranlib = tool{"ranlib", ar.argv} // an archiver of another name: as before, its own ranlib
 	}
-	out = append(out, tool{"ar", p.argv(p.Def.AR)}, tool{"ranlib", ranlib})
-	if ld := ldTemplate(p.Def.AR); len(ld) > 1 {
-		out = append(out, tool{"ld", append(p.argv(p.Def.AR)[:1:1], ld[1:]...)})
-	} else if len(ld) == 1 {
-		out = append(out, tool{"ld", Expand(ld, p.Target, p.Linkage)})
+	out = append(out, ar, ranlib)
+	if ld, ok := p.besideAR("ld", "ld", "ld.lld"); ok {
+		out = append(out, ld)
 	}
 	return out
 }
 
-// ldTemplate is the target's linker, named after the archiver: binutils'
-// {prefix}ld beside {prefix}ar (a Makefile's $(LD) -r must not be the
-// host's ld, which refuses another machine's objects), zig's ld.lld beside
-// zig ar (lld links every target).
-func ldTemplate(ar []string) []string {
+// besideArchiver is the tool named after the archiver: binutils'
+// {prefix}<binutil> beside {prefix}ar, zig's <zigSub> beside zig ar; nil
+// when the archiver is neither. ranlib is one ({prefix}ranlib, zig
+// ranlib), ld another ({prefix}ld, zig's ld.lld: a Makefile's $(LD) -r
+// must not be the host's ld, which refuses another machine's objects).
+func besideArchiver(ar []string, binutil, zigSub string) []string {
 	if len(ar) == 0 {
 		return nil
 	}
-	out := append([]string(nil), ar...)
+	out := slices.Clone(ar)
 	last := out[len(out)-1]
 	switch {
 	case len(out) > 1 && last == "ar":
-		out[len(out)-1] = "ld.lld"
+		out[len(out)-1] = zigSub
 	case strings.HasSuffix(last, "ar"):
-		out[len(out)-1] = strings.TrimSuffix(last, "ar") + "ld"
+		out[len(out)-1] = strings.TrimSuffix(last, "ar") + binutil
 	default:
 		return nil
 	}
 	return out
+}
+
+// besideAR is besideArchiver's tool for the cell, zig resolved as the
+// archiver's zig.
+func (p Project) besideAR(name, binutil, zigSub string) (tool, bool) {
+	t := besideArchiver(p.Def.AR, binutil, zigSub)
+	switch {
+	case len(t) > 1:
+		return tool{name, append(p.argv(p.Def.AR)[:1:1], t[1:]...)}, true
+	case len(t) == 1:
+		return tool{name, Expand(t, p.Target, p.Linkage)}, true
+	}
+	return tool{}, false
 }
 
 // word is the single word naming t.
