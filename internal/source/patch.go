@@ -53,10 +53,16 @@ func PatchArgs(p Patch) []string {
 }
 
 // ApplyPatches applies patches to the tree at dir in order, stopping at the
-// first that fails with a *PatchError naming it.
+// first that fails with a *PatchError naming it. A patch inside the tree
+// (debian/patches) is named relative to it, so that the command in the log
+// holds no folder of this machine.
 func ApplyPatches(ctx context.Context, run Run, dir string, patches []Patch) error {
 	for _, p := range patches {
-		out, err := run(ctx, dir, PatchArgs(p))
+		arg := p
+		if rel, err := filepath.Rel(dir, p.Path); err == nil && filepath.IsLocal(rel) {
+			arg.Path = rel
+		}
+		out, err := run(ctx, dir, PatchArgs(arg))
 		if err != nil {
 			return &PatchError{Patch: p.Name, Output: string(out), Err: err, Failed: failedParts(string(out), p)}
 		}

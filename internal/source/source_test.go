@@ -306,6 +306,29 @@ func TestApplyPatchesInOrder(t *testing.T) {
 	}
 }
 
+// A patch inside the tree (a Debian package's debian/patches) is given to
+// patch relative to the tree, so that the command in build.log holds no
+// folder of this machine (the tree is laid out under a random .tmp- name);
+// the failure still names the hunk, read from the patch file.
+func TestApplyPatchesInsideTreeRelative(t *testing.T) {
+	needPatch(t)
+	tree := filepath.Join(t.TempDir(), ".src.tmp-123", "tree")
+	testutil.WriteFile(t, filepath.Join(tree, "msg.txt"), []byte("one\n"))
+	p := source.Patch{Name: "debian/patches/x.patch", Path: testutil.WriteFile(t, filepath.Join(tree, "debian", "patches", "x.patch"), []byte(patch2)), Strip: 1}
+	var argvs [][]string
+	run := func(ctx context.Context, dir string, argv []string) ([]byte, error) {
+		argvs = append(argvs, argv)
+		return execRun(ctx, dir, argv)
+	}
+	err := source.ApplyPatches(t.Context(), run, tree, []source.Patch{p})
+	if len(argvs) != 1 || argvs[0][len(argvs[0])-1] != filepath.Join("debian", "patches", "x.patch") {
+		t.Errorf("patch ran as %q, want the patch named relative to the tree", argvs)
+	}
+	if err == nil || !strings.Contains(err.Error(), "msg.txt: hunk #1 (@@ -1 +1 @@) does not apply") {
+		t.Errorf("error = %v, want the hunk named", err)
+	}
+}
+
 // A patch that does not apply names the file and the hunk (with its @@
 // header), a file that is not in the tree, and a file already patched.
 func TestPatchErrorNamesFileAndHunk(t *testing.T) {
