@@ -48,8 +48,9 @@ func phaseRunner(run toolchain.Runner, t *phaseTimes) toolchain.Runner {
 	}
 }
 
-// realWay is one way of building a program's cells, measured.
-type realWay struct{ Configure, Make, Wall time.Duration }
+// realWay is one way of building a program's cells, measured; CPU is its
+// commands' user and system time (childCPU).
+type realWay struct{ Configure, Make, Wall, CPU time.Duration }
 
 // Other is the wall time outside configure and make: orchestration
 // (fromscratch: toolchain detection, keys, source trees, dependency
@@ -58,7 +59,7 @@ type realWay struct{ Configure, Make, Wall time.Duration }
 func (w realWay) Other() time.Duration { return w.Wall - w.Configure - w.Make }
 
 func (w realWay) plus(o realWay) realWay {
-	return realWay{w.Configure + o.Configure, w.Make + o.Make, w.Wall + o.Wall}
+	return realWay{w.Configure + o.Configure, w.Make + o.Make, w.Wall + o.Wall, w.CPU + o.CPU}
 }
 
 // realRow is one real program measured three ways on the same cells,
@@ -133,9 +134,9 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 	opts.Recipes = []string{name}
 	measure := func() (realWay, *pipeline.Report, error) {
 		var t phaseTimes
-		start := time.Now()
+		start, cpu := time.Now(), childCPU()
 		rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
-		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, rep, cellErrors(rep, err)
+		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start), childCPU() - cpu}, rep, cellErrors(rep, err)
 	}
 	row := realRow{Program: name}
 	var rep *pipeline.Report
@@ -157,7 +158,7 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 	store := &source.Store{Cache: opts.CacheDir}
 	var t phaseTimes
 	run := phaseRunner(s.Run, &t)
-	start := time.Now()
+	start, cpu := time.Now(), childCPU()
 	for _, j := range rep.Jobs {
 		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
 			continue
@@ -167,7 +168,7 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 		}
 		row.Cells++
 	}
-	row.Plain = realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}
+	row.Plain = realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start), childCPU() - cpu}
 	if row.Cells == 0 {
 		return row, errors.New("no cell was built")
 	}
@@ -183,12 +184,12 @@ func (s Suite) hostCold(ctx context.Context, opts pipeline.Options, shared, dir 
 		return realWay{}, err
 	}
 	var t phaseTimes
-	start := time.Now()
+	start, cpu := time.Now(), childCPU()
 	rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
 	if err = cellErrors(rep, err); err != nil {
 		err = fmt.Errorf("%w (this way needs the build tools on the host: the recipe's build system, make, the compilers)", err)
 	}
-	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, err
+	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start), childCPU() - cpu}, err
 }
 
 // cellErrors is a run's error with each failed cell's reason: the run's
@@ -443,12 +444,16 @@ func printReal(w io.Writer, rows []realRow) {
 	}
 	line(total)
 	tw.Flush()
+	// CPU time (user and system) changes less with other load than wall time.
+	fmt.Fprintf(w, "commands' CPU: cold %s, plain %s, cold / plain = %.2f\n",
+		secs(total.Cold.CPU), secs(total.Plain.CPU), ratio(total.Cold.CPU, total.Plain.CPU))
 	fmt.Fprintf(w, "ratios: fromscratch cold / plain = %.2f, warm / plain = %.3f; configure cold / plain = %.2f, make cold / plain = %.2f\n",
 		float64(total.Cold.Wall)/float64(total.Plain.Wall), float64(total.Warm.Wall)/float64(total.Plain.Wall),
 		ratio(total.Cold.Configure, total.Plain.Configure), ratio(total.Cold.Make, total.Plain.Make))
 	if total.Host.Wall > 0 {
-		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / cold-host (%s) = %.3f; configure %.3f, make %.3f\n", unsandboxed,
-			ratio(total.Cold.Wall, total.Host.Wall), ratio(total.Cold.Configure, total.Host.Configure), ratio(total.Cold.Make, total.Host.Make))
+		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / cold-host (%s) = %.3f; configure %.3f, make %.3f; commands' CPU %.3f\n", unsandboxed,
+			ratio(total.Cold.Wall, total.Host.Wall), ratio(total.Cold.Configure, total.Host.Configure), ratio(total.Cold.Make, total.Host.Make),
+			ratio(total.Cold.CPU, total.Host.CPU))
 	}
 }
 
