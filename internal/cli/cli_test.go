@@ -14,6 +14,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/pipeline"
 	"github.com/fromscratch/fromscratch/internal/release"
 	"github.com/fromscratch/fromscratch/internal/smoke"
@@ -113,6 +114,7 @@ func TestReleaseIsReproducible(t *testing.T) {
 	var trees [2]map[string][]byte
 	for i := range trees {
 		if err := c.Release(t.Context()); err != nil {
+			logFailedCells(t, cfg.OutDir)
 			t.Fatal(err)
 		}
 		dir := filepath.Join(cfg.OutDir, "release")
@@ -225,6 +227,23 @@ func testCLI(t *testing.T, root string, extra ...string) (*CLI, *bytes.Buffer, C
 		t.Fatal(err)
 	}
 	return c, &out, cfg
+}
+
+// logFailedCells logs the reason of every cell of out/matrix.json that
+// failed to build or to smoke-run: a test's temporary out/ is gone when
+// CI prints its failure.
+func logFailedCells(t *testing.T, out string) {
+	t.Helper()
+	m, err := matrix.Load(filepath.Join(out, "matrix.json"))
+	if err != nil {
+		t.Logf("no matrix to say which cells failed: %v", err)
+		return
+	}
+	for _, r := range m.Rows {
+		if r.Status == matrix.StatusFailed || r.Smoke.Status == recipe.SmokeFail {
+			t.Logf("%s: %s %s; smoke %s %s", r.Key(), r.Status, r.Reason, r.Smoke.Status, r.Smoke.Reason)
+		}
+	}
 }
 
 // needEngine returns a usable container engine or stops the test.
