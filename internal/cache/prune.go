@@ -97,6 +97,9 @@ func (s Store) sweep(expired func(lastUsed time.Time) bool, now time.Time) (remo
 			}
 		}
 	}
+	if err := s.sweepClaims(now.Add(-staleTmp)); err != nil {
+		errs = append(errs, fmt.Errorf("removing old claims: %w", err))
+	}
 	return removed, freed, errors.Join(errs...)
 }
 

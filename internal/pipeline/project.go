@@ -366,6 +366,13 @@ func (b *Builder) obtainLibrary(ctx context.Context, j Job, lib *recipe.Recipe, 
 	}
 	out := filepath.Join(dir, key.String())
 	if b.store != nil {
+		// As a cell's compile: one build of a library at a time across
+		// runs. Taken after the program's claim, as the recipes depend.
+		release, err := b.store.Store.Claim(ctx, key)
+		if err != nil {
+			return "", err
+		}
+		defer release()
 		if _, hit, err := b.store.Get(ctx, key, out); err == nil && hit {
 			return filepath.Join(out, stageFile), nil
 		}
