@@ -7,6 +7,7 @@ tool (
 	github.com/bazelbuild/buildtools/buildifier
 	github.com/magefile/mage
 	github.com/rhysd/actionlint/cmd/actionlint
+	gotest.tools/gotestsum
 )
 
 require (
@@ -26,6 +27,16 @@ require (
 	golang.org/x/mod v0.41.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/term v0.48.0
+)
+
+require (
+	github.com/bitfield/gotestdox v0.2.2 // indirect
+	github.com/dnephin/pflag v1.0.7 // indirect
+	github.com/fsnotify/fsnotify v1.9.0 // indirect
+	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510 // indirect
+	golang.org/x/text v0.42.0 // indirect
+	golang.org/x/tools v0.51.0 // indirect
+	gotest.tools/gotestsum v1.13.0 // indirect
 )
 
 require (

@@ -188,19 +188,44 @@ func (c *CLI) Test(ctx context.Context) error {
 		return err
 	}
 	run := toolchain.ExecTo(c.out)
+	tmp, err := os.MkdirTemp("", "fromscratch-test-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	events := filepath.Join(tmp, "go-test.json")
+	// gotestsum runs go test: a line per package, the whole output of a
+	// failing test, and then the tests that took longest, so that a CI
+	// log says where its time went.
 	for _, args := range [][]string{
 		{"go", "vet", "./..."},
 		{"go", "vet", "-tags", "mage", "./magefiles"},
-		{"go", "test", "-count=1", "-timeout", "80m", "./..."},
+		{"go", "tool", "gotestsum", "--format", "pkgname-and-test-fails", "--format-hide-empty-pkg", "--jsonfile", events,
+			"--", "-count=1", "-timeout", "80m", "./..."},
 	} {
 		fmt.Fprintf(c.out, "$ %s\n", strings.Join(args, " "))
 		// go and its tests get the caller's environment: the tests read
 		// FROMSCRATCH_* themselves.
 		if _, err := run(ctx, toolchain.Command{Args: args, Dir: cfg.Root}, cfg.Environ); err != nil {
-			return fmt.Errorf("%s: %w", strings.Join(args, " "), err)
+			err = fmt.Errorf("%s: %w", strings.Join(args, " "), err)
+			if args[1] == "tool" { // the tests ran: their times tell where a timeout went
+				c.slowestTests(ctx, run, cfg, events)
+			}
+			return err
 		}
 	}
+	c.slowestTests(ctx, run, cfg, events)
 	return nil
+}
+
+// slowestTests prints the tests of the go test events file that took a
+// minute or more, slowest first.
+func (c *CLI) slowestTests(ctx context.Context, run toolchain.Runner, cfg Config, events string) {
+	fmt.Fprintln(c.out, "tests that took a minute or more:")
+	args := []string{"go", "tool", "gotestsum", "tool", "slowest", "--jsonfile", events, "--threshold", "60s"}
+	if _, err := run(ctx, toolchain.Command{Args: args, Dir: cfg.Root}, cfg.Environ); err != nil {
+		fmt.Fprintf(c.out, "(%s: %v)\n", strings.Join(args, " "), err)
+	}
 }
 
 // Load loads every archive of out/docker into the Docker engine.
