@@ -50,17 +50,18 @@ func (b *Builder) compile(ctx context.Context, r *Result) error {
 			return fmt.Errorf("computing the cache key: %w", err)
 		}
 		r.key, r.CompileKey = key, key.String()
-		if b.store != nil {
-			// Another run building this cell now: wait for it, then
-			// restore its result instead of building it a second time.
-			release, err := b.store.Store.Claim(ctx, key)
+	}
+	for _, w := range binaryWays {
+		if w.origin == OriginRestored && b.store != nil && !r.Job.takesBinary(b.opts) {
+			// Not in out/bin: if another run is building this cell now,
+			// wait for it, then restore its result instead of building
+			// it a second time.
+			release, err := b.store.Store.Claim(ctx, r.key)
 			if err != nil {
 				return err
 			}
 			defer release()
 		}
-	}
-	for _, w := range binaryWays {
 		err := w.get(b, ctx, r)
 		if errors.Is(err, errNotHere) {
 			continue
