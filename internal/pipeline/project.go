@@ -148,6 +148,9 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 	for _, s := range p.Steps() {
 		in.Argv = append(in.Argv, append([]string{"@" + s.Dir}, s.Args...))
 	}
+	if len(rc.InstallFiles) > 0 { // only when set: the other recipes' keys stay
+		in.Extra["install"] = installFilesKey(rc.InstallFiles)
+	}
 	s := rc.Source
 	in.Extra["source"] = fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%s\x00%s\x00%d", s.Kind(), s.Debian, s.Version, s.DebianPatches, s.URL, s.SHA256.String(), s.StripComponents)
 	for _, n := range slices.Sorted(maps.Keys(s.Files)) {
@@ -460,4 +463,15 @@ func runtimeFileMode(path string) os.FileMode {
 		return 0o755
 	}
 	return 0o644
+}
+
+// installFilesKey is a recipe's install_files in the cell key: stage path
+// and folder file, sorted (the file's bytes are in the key with the
+// folder's).
+func installFilesKey(m map[string]string) string {
+	var b strings.Builder
+	for _, dst := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(&b, "%s\x00%s\x00", dst, m[dst])
+	}
+	return b.String()
 }

@@ -3,6 +3,7 @@ package recipe
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -166,6 +167,7 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	onlyProject("env", len(r.Env) > 0)
 	onlyProject("binary", r.Binary != "")
 	onlyProject("runtime_files", len(r.RuntimeFiles) > 0)
+	onlyProject("install_files", len(r.InstallFiles) > 0)
 	onlyProject("patches", len(r.Patches) > 0)
 	onlyProject("source", r.Source.Kind() != SourceFolder)
 	for _, la := range []struct {
@@ -241,6 +243,15 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 	for i, f := range r.RuntimeFiles {
 		if why := stagePathProblem(f); why != "" {
 			bad(fmt.Sprintf("runtime_files[%d]", i), "%q %s", f, why)
+		}
+	}
+	for _, dst := range slices.Sorted(maps.Keys(r.InstallFiles)) {
+		f := fmt.Sprintf("install_files.%q", dst)
+		if why := stagePathProblem(dst); why != "" {
+			bad(f, "%q %s", dst, why)
+		}
+		if err := r.checkPath(r.InstallFiles[dst], false); err != nil {
+			bad(f, "%v (allowed: a file inside recipes/%s)", err, r.Name)
 		}
 	}
 	seen := map[string]bool{}

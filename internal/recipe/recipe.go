@@ -64,8 +64,12 @@ type Recipe struct {
 	Binary       string            `toml:"binary"`        // the installed program, relative to the stage: "usr/bin/jq"
 	Built        string            `toml:"built"`         // make without an install target: the program in the source tree, copied to Binary
 	RuntimeFiles []string          `toml:"runtime_files"` // installed files the image needs besides the closure
-	Patches      []string          `toml:"patches"`       // patch files in the folder, applied in order with -p1
-	Source       Source            `toml:"source"`        // the pinned source tree; the folder when unset
+	// InstallFiles are files of the recipe folder copied into the stage
+	// after the install, by stage path: a file no build installs but the
+	// image needs (curl's CA bundle), listed in RuntimeFiles too.
+	InstallFiles map[string]string `toml:"install_files"`
+	Patches      []string          `toml:"patches"` // patch files in the folder, applied in order with -p1
+	Source       Source            `toml:"source"`  // the pinned source tree; the folder when unset
 
 	// Static and Dynamic are arguments for the cells of one linkage only,
 	// after the common ones ([static] and [dynamic] tables); Args merges
@@ -303,7 +307,7 @@ func (r *Recipe) CheckToolchains(known []string) error {
 var recipeKeys = map[string][]string{
 	"": {"description", "language", "sources", "include_dirs", "defines", "cflags", "ldflags", "libraries",
 		"static_libraries", "prebuilt", "smoke", "exclude", "build", "kind", "depends", "configure_args", "cmake_args", "make_args",
-		"configure_style", "autoreconf", "env", "binary", "built", "runtime_files", "patches", "source", "static", "dynamic"},
+		"configure_style", "autoreconf", "env", "binary", "built", "runtime_files", "install_files", "patches", "source", "static", "dynamic"},
 	"static_libraries": {"name", "sources"},
 	"smoke":            {"args", "stdin", "stdin_file", "stdout", "stdout_file", "stdout_regexp", "exit_code", "timeout"},
 	"exclude":          {"platform", "toolchain", "linkage", "reason"},

@@ -3,8 +3,10 @@ package recipe
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -35,7 +37,7 @@ func (r *Recipe) checkSymlinks(file string) []error {
 	for _, s := range r.Patches {
 		named[filepath.Clean(s)] = true
 	}
-	for _, s := range []string{r.Smoke.StdinFile, r.Smoke.StdoutFile} {
+	for _, s := range append([]string{r.Smoke.StdinFile, r.Smoke.StdoutFile}, slices.Collect(maps.Values(r.InstallFiles))...) {
 		if s != "" {
 			named[filepath.Clean(s)] = true
 		}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,14 +65,20 @@ type finisher interface {
 	finish(p Project) error
 }
 
-// installed copies the built file a make recipe names into the stage,
-// removes a library's libtool archives, and checks that a program's
+// installed copies the built file a make recipe names and the recipe's
+// install_files into the stage, removes a library's libtool archives, and checks that a program's
 // binary and runtime files are in the stage.
 func (p Project) installed() error {
 	r := p.Recipe
 	if r.Built != "" {
 		if err := atomicfile.Copy(filepath.Join(p.SourceDir, r.Built), filepath.Join(p.StageDir, r.Binary), 0o755); err != nil {
 			return fmt.Errorf("installing %s as %s: %w", r.Built, r.Binary, err)
+		}
+	}
+	for _, dst := range slices.Sorted(maps.Keys(r.InstallFiles)) {
+		src := filepath.Join(r.Dir, filepath.FromSlash(r.InstallFiles[dst]))
+		if err := atomicfile.Copy(src, filepath.Join(p.StageDir, filepath.FromSlash(dst)), 0o644); err != nil {
+			return fmt.Errorf("installing recipes/%s/%s as %s: %w", r.Name, r.InstallFiles[dst], dst, err)
 		}
 	}
 	if r.IsLibrary() {

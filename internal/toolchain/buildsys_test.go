@@ -1,6 +1,7 @@
 package toolchain_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -417,6 +418,51 @@ func TestBuildProjectLibraryAndBuilt(t *testing.T) {
 	}
 	if st, err := os.Stat(filepath.Join(m.StageDir, "usr", "bin", "jq")); err != nil || st.Mode() != 0o755 {
 		t.Errorf("built file not installed as binary: %v", err)
+	}
+}
+
+// TestBuildProjectInstallFiles: a recipe's install_files are copied from
+// its folder into the stage after the install (0644, folders made), so
+// that runtime_files can name them; a missing one fails, named.
+func TestBuildProjectInstallFiles(t *testing.T) {
+	p := fakeProject(t, recipe.BuildAutotools)
+	p.Recipe.Dir = t.TempDir()
+	bundle := []byte("-----BEGIN CERTIFICATE-----\n")
+	if err := os.WriteFile(filepath.Join(p.Recipe.Dir, "ca.crt"), bundle, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.Recipe.InstallFiles = map[string]string{"etc/ssl/certs/ca-certificates.crt": "ca.crt"}
+	p.Recipe.RuntimeFiles = []string{"etc/ssl/certs/ca-certificates.crt"}
+	run := fakeRun(func(c toolchain.Command) ([]byte, error) {
+		if c.Args[1] == "install" {
+			os.MkdirAll(filepath.Join(p.StageDir, "usr", "bin"), 0o755)
+			os.WriteFile(filepath.Join(p.StageDir, "usr", "bin", "jq"), nil, 0o755)
+		}
+		return nil, nil
+	})
+	if _, err := toolchain.BuildProject(t.Context(), run, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := filepath.Join(p.StageDir, "etc", "ssl", "certs", "ca-certificates.crt")
+	if b, err := os.ReadFile(got); err != nil || !bytes.Equal(b, bundle) {
+		t.Errorf("stage's etc/ssl/certs/ca-certificates.crt = %q, %v; want the folder's ca.crt", b, err)
+	}
+	if st, err := os.Stat(got); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("mode of the installed file: %v, %v; want 0644", st.Mode(), err)
+	}
+
+	q := fakeProject(t, recipe.BuildAutotools)
+	q.Recipe.Dir = t.TempDir()
+	q.Recipe.InstallFiles = map[string]string{"etc/x": "missing.crt"}
+	run = fakeRun(func(c toolchain.Command) ([]byte, error) {
+		if c.Args[1] == "install" {
+			os.MkdirAll(filepath.Join(q.StageDir, "usr", "bin"), 0o755)
+			os.WriteFile(filepath.Join(q.StageDir, "usr", "bin", "jq"), nil, 0o755)
+		}
+		return nil, nil
+	})
+	if _, err := toolchain.BuildProject(t.Context(), run, q, nil); err == nil || !strings.Contains(err.Error(), "installing recipes/jq/missing.crt as etc/x") {
+		t.Errorf("error = %v, want the missing folder file named", err)
 	}
 }
 
