@@ -43,6 +43,7 @@ const curlTestEnv = "FROMSCRATCH_TEST_CURL"
 //   - with --cacert, the request verifies and is served over HTTP/2 (the
 //     server sees ProtoMajor 2, curl's %{http_version} says 2);
 //   - --compressed decodes a gzip and a zstd response;
+//   - a file:// URL gives the file's bytes;
 //   - a certificate for another name fails with curl's exit code 60.
 //
 // Cold (an empty action cache) it costs the five recipes' builds on two
@@ -78,6 +79,7 @@ func TestCurlTLS(t *testing.T) {
 			if row.Status != matrix.StatusBuilt {
 				t.Fatalf("%s: %s", row.Status, row.Reason)
 			}
+			t.Logf("%s: binary %d bytes, image %d bytes (docker), %d (registry)", row.Key(), row.Sizes.Binary, row.Sizes.ImageDocker, row.Sizes.ImageRegistry)
 			p, _ := recipe.ParsePlatform(row.Platform)
 			cell := recipe.Cell{Recipe: "curl", Platform: p, Toolchain: "gcc", Linkage: recipe.Static}
 			img, err := image.Lookup(filepath.Join(cfg.OutDir, "oci", "curl"), cell.Variant(), row.Platform)
@@ -98,6 +100,7 @@ func TestCurlTLS(t *testing.T) {
 type curlServer struct {
 	good, wrong *httptest.Server
 	caFile      string
+	caPEM       string
 	body        []byte
 	mu          sync.Mutex
 	protos      map[string]int // ProtoMajor by path
@@ -107,7 +110,8 @@ func newCurlServer(t *testing.T) *curlServer {
 	ca, caKey := newTestCA(t)
 	s := &curlServer{protos: map[string]int{}, caFile: filepath.Join(t.TempDir(), "ca.pem")}
 	s.body = bytes.Repeat([]byte("fromscratch curl over HTTP/2\n"), 200)
-	if err := os.WriteFile(s.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o644); err != nil {
+	s.caPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}))
+	if err := os.WriteFile(s.caFile, []byte(s.caPEM), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s.good = s.start(t, newTestLeaf(t, ca, caKey, "curl.test"))
@@ -193,6 +197,9 @@ func (s *curlServer) check(t *testing.T, p recipe.Platform, bin string) {
 		if out, code := run(s.good, "--compressed", "{base}/"+enc); code != 0 || out != string(s.body) {
 			t.Errorf("GET /%s --compressed: exit %d, %d bytes; want the %d bytes decoded", enc, code, len(out), len(s.body))
 		}
+	}
+	if out, code := run(s.good, "file://"+s.caFile); code != 0 || out != s.caPEM {
+		t.Errorf("file://%s: exit %d, %q; want the file's bytes", s.caFile, code, out)
 	}
 	if _, code := run(s.wrong, "{base}/plain"); code != 60 {
 		t.Errorf("a certificate for other.test: exit %d, want 60 (peer certificate cannot be authenticated)", code)
