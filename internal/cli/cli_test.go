@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -129,7 +130,7 @@ func TestReleaseIsReproducible(t *testing.T) {
 	sboms := 0
 	for name, data := range trees[0] {
 		if !bytes.Equal(data, trees[1][name]) {
-			t.Errorf("%s differs between two releases", name)
+			t.Errorf("%s differs between two releases%s", name, firstDifference(data, trees[1][name]))
 		}
 		if strings.HasPrefix(name, "sbom/") {
 			sboms++
@@ -227,6 +228,24 @@ func testCLI(t *testing.T, root string, extra ...string) (*CLI, *bytes.Buffer, C
 		t.Fatal(err)
 	}
 	return c, &out, cfg
+}
+
+// firstDifference is the first line where two text files differ, for a
+// failure message ("" for a blob, which differs whole).
+func firstDifference(a, b []byte) string {
+	if b == nil {
+		return ": only in the first"
+	}
+	if bytes.IndexByte(a, 0) >= 0 || !strings.Contains(string(a), "\n") {
+		return ""
+	}
+	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf(": line %d:\n  first:  %.300s\n  second: %.300s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf(": %d lines, then %d", len(al), len(bl))
 }
 
 // logFailedCells logs the reason of every cell of out/matrix.json that
