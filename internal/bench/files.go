@@ -40,10 +40,9 @@ func timedRunner(run toolchain.Runner, t *tally) toolchain.Runner {
 	}
 }
 
-// row is the Row of a way measured from start with t, cpu the childCPU
-// at start.
-func (t *tally) row(name string, start time.Time, cpu time.Duration) Row {
-	return Row{Name: name, Wall: time.Since(start), Compilers: time.Duration(t.time.Load()), CPU: childCPU() - cpu, Steps: int(t.steps.Load())}
+// row is the Row of a way measured from start with t.
+func (t *tally) row(name string, start time.Time) Row {
+	return Row{Name: name, Wall: time.Since(start), Compilers: time.Duration(t.time.Load()), Steps: int(t.steps.Load())}
 }
 
 // Suite is what the benchmarks measure: a configuration's engine options
@@ -61,8 +60,7 @@ type Row struct {
 	Name      string
 	Wall      time.Duration
 	Compilers time.Duration
-	CPU       time.Duration // user and system time of the commands (childCPU)
-	Steps     int           // commands run
+	Steps     int // commands run
 }
 
 // Files measures, in one run and on the same cells (the linux/amd64 cells:
@@ -104,9 +102,9 @@ func (s Suite) Files(ctx context.Context) error {
 			}
 		}
 		var t tally
-		start, cpu := time.Now(), childCPU()
+		start := time.Now()
 		rep, err := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &t))).Build(ctx)
-		rows = append(rows, t.row(name, start, cpu))
+		rows = append(rows, t.row(name, start))
 		fmt.Fprintf(s.Out, "bench: %s done\n", name)
 		return rep, err
 	}
@@ -124,11 +122,11 @@ func (s Suite) Files(ctx context.Context) error {
 			return err
 		}
 		var t tally
-		start, cpu := time.Now(), childCPU()
+		start := time.Now()
 		if _, err := pipeline.New(host, pipeline.WithRunner(timedRunner(s.Run, &t))).Build(ctx); err != nil {
 			return fmt.Errorf("the unsandboxed way: %w", err)
 		}
-		rows = append(rows, t.row(unsandboxed, start, cpu))
+		rows = append(rows, t.row(unsandboxed, start))
 		fmt.Fprintf(s.Out, "bench: %s done\n", unsandboxed)
 	}
 	if _, err := measure("fromscratch warm (action cache)", func() error { return os.RemoveAll(opts.OutDir) }); err != nil {
@@ -157,18 +155,17 @@ const unsandboxed = "fromscratch cold, host compilers, no sandbox"
 
 func printBench(w io.Writer, rows []Row, dockerErr error) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WAY\tWALL\tCOMPILERS\tORCHESTRATION\tCOMMANDS' CPU\tWALL / fromscratch cold")
+	fmt.Fprintln(tw, "WAY\tWALL\tCOMPILERS\tORCHESTRATION\tWALL / fromscratch cold")
 	ref := rows[0].Wall
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3f\n", r.Name, r.Wall.Round(time.Millisecond), r.Compilers.Round(time.Millisecond),
-			(r.Wall - r.Compilers).Round(time.Millisecond), r.CPU.Round(time.Millisecond), float64(r.Wall)/float64(ref))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.3f\n", r.Name, r.Wall.Round(time.Millisecond), r.Compilers.Round(time.Millisecond),
+			(r.Wall - r.Compilers).Round(time.Millisecond), float64(r.Wall)/float64(ref))
 	}
 	tw.Flush()
 	byName := map[string]time.Duration{}
-	cpu := map[string]time.Duration{}
 	steps := map[string]int{}
 	for _, r := range rows {
-		byName[r.Name], steps[r.Name], cpu[r.Name] = r.Wall, r.Steps, r.CPU
+		byName[r.Name], steps[r.Name] = r.Wall, r.Steps
 	}
 	if d := byName["Dockerfile way cold"]; d > 0 {
 		fmt.Fprintf(w, "ratios: Dockerfile cold / fromscratch cold = %.2f; Dockerfile warm / fromscratch warm = %.2f; Dockerfile warm / fromscratch no-op = %.1f\n",
@@ -178,11 +175,9 @@ func printBench(w io.Writer, rows []Row, dockerErr error) {
 	}
 	if h := byName[unsandboxed]; h > 0 {
 		cold, n := byName["fromscratch cold"], steps["fromscratch cold"]
-		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / %s = %.3f wall, %.3f commands' CPU", unsandboxed,
-			float64(cold)/float64(h), ratio(cpu["fromscratch cold"], cpu[unsandboxed]))
+		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / %s = %.3f", unsandboxed, float64(cold)/float64(h))
 		if n > 0 {
-			fmt.Fprintf(w, "; %d sandboxed steps, %s more wall and %s more CPU each", n, ((cold - h) / time.Duration(n)).Round(time.Millisecond),
-				((cpu["fromscratch cold"] - cpu[unsandboxed]) / time.Duration(n)).Round(time.Millisecond))
+			fmt.Fprintf(w, "; %d sandboxes, %s more each", n, ((cold - h) / time.Duration(n)).Round(time.Millisecond))
 		}
 		fmt.Fprintln(w)
 	}
@@ -201,7 +196,7 @@ func (s Suite) dockerfileWay(ctx context.Context, opts pipeline.Options, rep *pi
 	}
 	var t tally
 	b := pipeline.New(opts, pipeline.WithRunner(timedRunner(s.Run, &t)))
-	start, cpu := time.Now(), childCPU()
+	start := time.Now()
 	for _, j := range rep.Jobs {
 		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
 			continue
@@ -235,7 +230,7 @@ func (s Suite) dockerfileWay(ctx context.Context, opts pipeline.Options, rep *pi
 			return Row{}, fmt.Errorf("docker build %s: %w: %s", j.Cell, err, toolchain.Tail(out, 500))
 		}
 	}
-	return t.row(name, start, cpu), nil
+	return t.row(name, start), nil
 }
 
 // lddLibs lists the absolute paths ldd prints for a native binary (for a

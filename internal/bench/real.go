@@ -48,9 +48,8 @@ func phaseRunner(run toolchain.Runner, t *phaseTimes) toolchain.Runner {
 	}
 }
 
-// realWay is one way of building a program's cells, measured; CPU is its
-// commands' user and system time (childCPU).
-type realWay struct{ Configure, Make, Wall, CPU time.Duration }
+// realWay is one way of building a program's cells, measured.
+type realWay struct{ Configure, Make, Wall time.Duration }
 
 // Other is the wall time outside configure and make: orchestration
 // (fromscratch: toolchain detection, keys, source trees, dependency
@@ -59,7 +58,7 @@ type realWay struct{ Configure, Make, Wall, CPU time.Duration }
 func (w realWay) Other() time.Duration { return w.Wall - w.Configure - w.Make }
 
 func (w realWay) plus(o realWay) realWay {
-	return realWay{w.Configure + o.Configure, w.Make + o.Make, w.Wall + o.Wall, w.CPU + o.CPU}
+	return realWay{w.Configure + o.Configure, w.Make + o.Make, w.Wall + o.Wall}
 }
 
 // realRow is one real program measured three ways on the same cells,
@@ -134,9 +133,9 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 	opts.Recipes = []string{name}
 	measure := func() (realWay, *pipeline.Report, error) {
 		var t phaseTimes
-		start, cpu := time.Now(), childCPU()
+		start := time.Now()
 		rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
-		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start), childCPU() - cpu}, rep, cellErrors(rep, err)
+		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, rep, cellErrors(rep, err)
 	}
 	row := realRow{Program: name}
 	var rep *pipeline.Report
@@ -158,7 +157,7 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 	store := &source.Store{Cache: opts.CacheDir}
 	var t phaseTimes
 	run := phaseRunner(s.Run, &t)
-	start, cpu := time.Now(), childCPU()
+	start := time.Now()
 	for _, j := range rep.Jobs {
 		if r := rep.Results[j.Cell.String()]; r == nil || r.Err != nil {
 			continue
@@ -168,7 +167,7 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 		}
 		row.Cells++
 	}
-	row.Plain = realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start), childCPU() - cpu}
+	row.Plain = realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}
 	if row.Cells == 0 {
 		return row, errors.New("no cell was built")
 	}
@@ -184,12 +183,12 @@ func (s Suite) hostCold(ctx context.Context, opts pipeline.Options, shared, dir 
 		return realWay{}, err
 	}
 	var t phaseTimes
-	start, cpu := time.Now(), childCPU()
+	start := time.Now()
 	rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
 	if err = cellErrors(rep, err); err != nil {
 		err = fmt.Errorf("%w (this way needs the build tools on the host: the recipe's build system, make, the compilers)", err)
 	}
-	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start), childCPU() - cpu}, err
+	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, err
 }
 
 // cellErrors is a run's error with each failed cell's reason: the run's
@@ -444,16 +443,12 @@ func printReal(w io.Writer, rows []realRow) {
 	}
 	line(total)
 	tw.Flush()
-	// CPU time (user and system) changes less with other load than wall time.
-	fmt.Fprintf(w, "commands' CPU: cold %s, plain %s, cold / plain = %.2f\n",
-		secs(total.Cold.CPU), secs(total.Plain.CPU), ratio(total.Cold.CPU, total.Plain.CPU))
 	fmt.Fprintf(w, "ratios: fromscratch cold / plain = %.2f, warm / plain = %.3f; configure cold / plain = %.2f, make cold / plain = %.2f\n",
 		float64(total.Cold.Wall)/float64(total.Plain.Wall), float64(total.Warm.Wall)/float64(total.Plain.Wall),
 		ratio(total.Cold.Configure, total.Plain.Configure), ratio(total.Cold.Make, total.Plain.Make))
 	if total.Host.Wall > 0 {
-		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / cold-host (%s) = %.3f; configure %.3f, make %.3f; commands' CPU %.3f\n", unsandboxed,
-			ratio(total.Cold.Wall, total.Host.Wall), ratio(total.Cold.Configure, total.Host.Configure), ratio(total.Cold.Make, total.Host.Make),
-			ratio(total.Cold.CPU, total.Host.CPU))
+		fmt.Fprintf(w, "sandbox: fromscratch cold in the build root / cold-host (%s) = %.3f; configure %.3f, make %.3f\n", unsandboxed,
+			ratio(total.Cold.Wall, total.Host.Wall), ratio(total.Cold.Configure, total.Host.Configure), ratio(total.Cold.Make, total.Host.Make))
 	}
 }
 

@@ -212,8 +212,8 @@ func TestPrintRealFits(t *testing.T) {
 	var b bytes.Buffer
 	printReal(&b, []realRow{{Program: "gnuhello", Cells: 4, Cold: w, Warm: w, Plain: w}, {Program: "tini", Cells: 4, Cold: w, Warm: w, Plain: w}})
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if len(lines) != 1+3*3+2 {
-		t.Errorf("%d lines, want a header, 3 per program and total, the commands' CPU and the ratios:\n%s", len(lines), b.String())
+	if len(lines) != 1+3*3+1 {
+		t.Errorf("%d lines, want a header, 3 per program and total, and the ratios:\n%s", len(lines), b.String())
 	}
 	if strings.Contains(b.String(), "cold-host") || strings.Contains(b.String(), "sandbox:") {
 		t.Errorf("a host row without a host run:\n%s", b.String())
@@ -233,16 +233,16 @@ func TestPrintRealFits(t *testing.T) {
 // With the build root on, each program has a cold-host line and the
 // ratios end with the sandbox's: cold in the root over cold on the host.
 func TestPrintRealHostRow(t *testing.T) {
-	host := realWay{Configure: 10 * time.Second, Make: 20 * time.Second, Wall: 40 * time.Second, CPU: 50 * time.Second}
-	root := realWay{Configure: 11 * time.Second, Make: 21 * time.Second, Wall: 42 * time.Second, CPU: 51 * time.Second}
+	host := realWay{Configure: 10 * time.Second, Make: 20 * time.Second, Wall: 40 * time.Second}
+	root := realWay{Configure: 11 * time.Second, Make: 21 * time.Second, Wall: 42 * time.Second}
 	var b bytes.Buffer
 	printReal(&b, []realRow{{Program: "tini", Cells: 2, Cold: root, Warm: root, Plain: host, Host: host}})
 	out := b.String()
 	if n := strings.Count(out, "cold-host"); n != 3 {
 		t.Errorf("%d cold-host lines and mentions, want the program's, the total's and the ratio's:\n%s", n, out)
 	}
-	if !strings.Contains(out, "= 1.050; configure 1.100, make 1.050; commands' CPU 1.020") {
-		t.Errorf("no sandbox ratio 42/40, 11/10, 21/20, CPU 51/50 in\n%s", out)
+	if !strings.Contains(out, "= 1.050; configure 1.100, make 1.050") {
+		t.Errorf("no sandbox ratio 42/40, 11/10, 21/20 in\n%s", out)
 	}
 }
 
