@@ -24,10 +24,8 @@ import (
 // TestBuildAll is the main job on the real recipes and toolchains: every
 // applicable cell builds, every image validates and passes its smoke run in
 // a container engine, and every size in matrix.json agrees with the files
-// and blobs on disk. It builds as users do, in the pinned build root, with
-// the shared action cache, so its cells are the ones the cli package's
-// release and repro tests need: whichever test builds a cell first builds
-// it, the others wait for its claim and restore it.
+// and blobs on disk. It builds as users do: in the pinned build root,
+// with the shared action cache.
 func TestBuildAll(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the whole matrix")
