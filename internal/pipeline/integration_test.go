@@ -25,13 +25,18 @@ import (
 // applicable cell builds, every image validates and passes its smoke run in
 // a container engine, and every size in matrix.json agrees with the files
 // and blobs on disk. It builds as users do: in the pinned build root,
-// with the shared action cache.
+// with the shared action cache, and with the source URL the command line
+// gives (cli.SourceURL, in every program's package note), so its cells
+// have the keys of the cli package's release test, which go test runs
+// beside it: whichever builds a cell first builds it, the other waits for
+// its claim and restores it.
 func TestBuildAll(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the whole matrix")
 	}
 	cfg := hermeticOptions(t, repoRoot(t))
 	cfg.Smoke, cfg.NoCache = true, false
+	cfg.Source = "https://github.com/fromscratch/fromscratch"
 	rep, err := New(cfg).Build(t.Context())
 	if err != nil {
 		t.Fatalf("BuildAll: %v", err)
