@@ -309,6 +309,13 @@ func TestUsesLibtool(t *testing.T) {
 
 // fakeRun plays a build system: it writes what each command would, per
 // the function given.
+// installJQ is what a fake `make install` of the fake projects does: it
+// puts an empty usr/bin/jq in the stage.
+func installJQ(p toolchain.Project) {
+	os.MkdirAll(filepath.Join(p.StageDir, "usr", "bin"), 0o755)
+	os.WriteFile(filepath.Join(p.StageDir, "usr", "bin", "jq"), nil, 0o755)
+}
+
 func fakeRun(f func(c toolchain.Command) ([]byte, error)) toolchain.Runner {
 	return func(ctx context.Context, c toolchain.Command, env []string) ([]byte, error) { return f(c) }
 }
@@ -373,8 +380,7 @@ func TestBuildProjectConfigCache(t *testing.T) {
 			os.WriteFile(filepath.Join(p.WorkDir, "config.cache"), []byte(seen+"ac_cv_env_CFLAGS_value=new\nac_cv_sizeof_long=8\n"), 0o644)
 		}
 		if c.Args[1] == "install" {
-			os.MkdirAll(filepath.Join(p.StageDir, "usr", "bin"), 0o755)
-			os.WriteFile(filepath.Join(p.StageDir, "usr", "bin", "jq"), nil, 0o755)
+			installJQ(p)
 		}
 		return nil, nil
 	})
@@ -435,8 +441,7 @@ func TestBuildProjectInstallFiles(t *testing.T) {
 	p.Recipe.RuntimeFiles = []string{"etc/ssl/certs/ca-certificates.crt"}
 	run := fakeRun(func(c toolchain.Command) ([]byte, error) {
 		if c.Args[1] == "install" {
-			os.MkdirAll(filepath.Join(p.StageDir, "usr", "bin"), 0o755)
-			os.WriteFile(filepath.Join(p.StageDir, "usr", "bin", "jq"), nil, 0o755)
+			installJQ(p)
 		}
 		return nil, nil
 	})
@@ -570,8 +575,7 @@ func fakeAutotools(p toolchain.Project, found string, makeErr error) toolchain.R
 			os.WriteFile(cache, append(old, found...), 0o644)
 			os.WriteFile(filepath.Join(p.SourceDir, "config.log"), []byte("checking for strdup... no\n"), 0o644)
 		case c.Args[1] == "install":
-			os.MkdirAll(filepath.Join(p.StageDir, "usr", "bin"), 0o755)
-			os.WriteFile(filepath.Join(p.StageDir, "usr", "bin", "jq"), nil, 0o755)
+			installJQ(p)
 		default:
 			return []byte("undefined reference to `__wrap_strdup'\n"), makeErr
 		}
