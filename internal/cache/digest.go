@@ -15,16 +15,17 @@ import (
 )
 
 // Memo remembers the sha256 of files by absolute path. A recorded digest
-// is trusted only while the file's size, mtime (in nanoseconds), device
-// and inode all match what they were when it was hashed; otherwise the
+// is trusted only while the file's size, mtime (in nanoseconds), device,
+// inode and ctime all match what they were when it was hashed; otherwise the
 // file is hashed again. Concurrent Digest calls for one version of a file
 // hash it once. A Memo is safe for concurrent use.
 //
 // A Memo has one of two lifetimes: NewMemo's lasts as long as the process
 // (FileDigest uses one), LoadMemo's is also read from a file and written
 // back by Save, so that a build that changed nothing does not read the
-// toolchain binaries again. Like make, it assumes that a file whose
-// content changed did not also keep its size, mtime and inode.
+// toolchain binaries, the recipes' sources and out/'s binaries again.
+// It assumes that a file whose content changed did not also keep its
+// size, mtime, inode and ctime (which no user command sets back).
 type Memo struct {
 	path string // the file of a persisted memo; "" for an in-process one
 
@@ -39,11 +40,12 @@ type fileID struct {
 	mtime int64 // nanoseconds
 	dev   uint64
 	ino   uint64
+	ctime int64 // nanoseconds; 0 where unknown
 }
 
 func statID(fi fs.FileInfo) fileID {
-	dev, ino := identity(fi)
-	return fileID{size: fi.Size(), mtime: fi.ModTime().UnixNano(), dev: dev, ino: ino}
+	dev, ino, ctime := identity(fi)
+	return fileID{size: fi.Size(), mtime: fi.ModTime().UnixNano(), dev: dev, ino: ino, ctime: ctime}
 }
 
 // memoCall is one hashing of one version of a file, or one record loaded
@@ -63,6 +65,7 @@ type memoRecord struct {
 	MtimeNS int64  `json:"mtime_ns"`
 	Dev     uint64 `json:"dev"`
 	Ino     uint64 `json:"ino"`
+	CtimeNS int64  `json:"ctime_ns,omitempty"`
 	SHA256  string `json:"sha256"`
 }
 
@@ -108,7 +111,7 @@ var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c
 
 func (r memoRecord) call() *memoCall {
 	return &memoCall{
-		id:   fileID{size: r.Size, mtime: r.MtimeNS, dev: r.Dev, ino: r.Ino},
+		id:   fileID{size: r.Size, mtime: r.MtimeNS, dev: r.Dev, ino: r.Ino, ctime: r.CtimeNS},
 		done: closed,
 		sum:  r.SHA256,
 	}
@@ -231,7 +234,7 @@ func (m *Memo) Save() error {
 			continue // still hashing: sets dirty when done
 		}
 		if c.err == nil {
-			recs[p] = memoRecord{Size: c.id.size, MtimeNS: c.id.mtime, Dev: c.id.dev, Ino: c.id.ino, SHA256: c.sum}
+			recs[p] = memoRecord{Size: c.id.size, MtimeNS: c.id.mtime, Dev: c.id.dev, Ino: c.id.ino, CtimeNS: c.id.ctime, SHA256: c.sum}
 		}
 	}
 	m.dirty = false

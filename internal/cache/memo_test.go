@@ -31,7 +31,7 @@ func memoFixture(t *testing.T, content string) (string, memoRecord) {
 		t.Fatal(err)
 	}
 	id := statID(fi)
-	return p, memoRecord{Size: id.size, MtimeNS: id.mtime, Dev: id.dev, Ino: id.ino, SHA256: sha([]byte(content))}
+	return p, memoRecord{Size: id.size, MtimeNS: id.mtime, Dev: id.dev, Ino: id.ino, CtimeNS: id.ctime, SHA256: sha([]byte(content))}
 }
 
 func writeMemoFile(t *testing.T, path string, recs map[string]memoRecord) {
@@ -45,8 +45,8 @@ func writeMemoFile(t *testing.T, path string, recs map[string]memoRecord) {
 	}
 }
 
-// TestMemoTrust: a record is used only when size, mtime, device and inode
-// all match the file.
+// TestMemoTrust: a record is used only when size, mtime, device, inode
+// and ctime all match the file.
 func TestMemoTrust(t *testing.T) {
 	p, rec := memoFixture(t, "zig 0.14.0")
 	tests := []struct {
@@ -59,6 +59,7 @@ func TestMemoTrust(t *testing.T) {
 		{"mtime", func(r *memoRecord) { r.MtimeNS++ }, rec.SHA256},
 		{"device", func(r *memoRecord) { r.Dev++ }, rec.SHA256},
 		{"inode", func(r *memoRecord) { r.Ino++ }, rec.SHA256},
+		{"ctime", func(r *memoRecord) { r.CtimeNS++ }, rec.SHA256},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,8 +89,22 @@ func TestMemoPersisted(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Same size, mtime and inode, other bytes: the next run trusts the
-	// memo, which shows it does not read the file.
+	// The file unchanged: the next run trusts the saved record, which
+	// shows it does not read the file (the record's digest is forged).
+	saved := readMemoFile(memoPath)
+	if saved[p] != rec {
+		t.Fatalf("saved record %v, want %v", saved[p], rec)
+	}
+	forgedRec := rec
+	forgedRec.SHA256 = forged
+	writeMemoFile(t, memoPath, map[string]memoRecord{p: forgedRec})
+	if got, _ := LoadMemo(memoPath).Digest(p); got != forged {
+		t.Fatalf("next run's Digest = %s, want the saved record's %s", got, forged)
+	}
+	writeMemoFile(t, memoPath, saved)
+
+	// Rewritten in place, with size, inode and mtime kept: the ctime
+	// moved, so the file is read again.
 	same := func(t *testing.T, content string) {
 		t.Helper()
 		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
@@ -101,8 +116,8 @@ func TestMemoPersisted(t *testing.T) {
 		}
 	}
 	same(t, "ZIG 0.14.0")
-	if got, _ := LoadMemo(memoPath).Digest(p); got != rec.SHA256 {
-		t.Fatalf("next run's Digest = %s, want the saved %s", got, rec.SHA256)
+	if got, _ := LoadMemo(memoPath).Digest(p); got != sha([]byte("ZIG 0.14.0")) {
+		t.Fatalf("next run's Digest = %s, want the new content's %s", got, sha([]byte("ZIG 0.14.0")))
 	}
 
 	for _, tt := range []struct {

@@ -1,6 +1,7 @@
 package elfdeps
 
 import (
+	"bytes"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -143,17 +144,19 @@ func readDynamic(f *elf.File, info *Info) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	str, err := readVirtual(f, strtab, strsz)
+	seg, err := segmentOf(f, strtab, strsz)
 	if err != nil {
 		return fmt.Errorf("reading the dynamic string table: %w", err)
 	}
 	for _, e := range entries {
-		if e.val >= uint64(len(str)) {
+		if e.val >= strsz {
 			return fmt.Errorf("reading %v: string offset %d is outside the table", e.tag, e.val)
 		}
-		s := str[e.val:]
-		if n := strings.IndexByte(s, 0); n >= 0 {
-			s = s[:n]
+		// Only the strings the entries name are read, not the whole
+		// table (libstdc++'s is half a megabyte of symbol names).
+		s, err := readString(seg, strtab-seg.Vaddr+e.val, strsz-e.val)
+		if err != nil {
+			return fmt.Errorf("reading %v: %w", e.tag, err)
 		}
 		switch e.tag {
 		case elf.DT_NEEDED:
@@ -169,20 +172,34 @@ func readDynamic(f *elf.File, info *Info) error {
 	return nil
 }
 
-// readVirtual reads n bytes at virtual address addr through the PT_LOAD
-// segment that maps it.
-func readVirtual(f *elf.File, addr, n uint64) (string, error) {
+// segmentOf is the PT_LOAD segment that maps the n bytes at virtual
+// address addr from the file.
+func segmentOf(f *elf.File, addr, n uint64) (*elf.Prog, error) {
 	for _, p := range f.Progs {
-		if p.Type != elf.PT_LOAD || addr < p.Vaddr || addr+n > p.Vaddr+p.Filesz {
-			continue
+		if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr+n <= p.Vaddr+p.Filesz {
+			return p, nil
 		}
-		b := make([]byte, n)
-		if _, err := p.ReadAt(b, int64(addr-p.Vaddr)); err != nil {
+	}
+	return nil, fmt.Errorf("no PT_LOAD segment maps %#x+%d", addr, n)
+}
+
+// readString reads the NUL-terminated string at offset off of segment p,
+// of at most max bytes (the rest of its table; a string without its NUL
+// ends there).
+func readString(p *elf.Prog, off, max uint64) (string, error) {
+	var s []byte
+	buf := make([]byte, 256)
+	for uint64(len(s)) < max {
+		n := min(uint64(len(buf)), max-uint64(len(s)))
+		if _, err := p.ReadAt(buf[:n], int64(off)+int64(len(s))); err != nil {
 			return "", err
 		}
-		return string(b), nil
+		if i := bytes.IndexByte(buf[:n], 0); i >= 0 {
+			return string(append(s, buf[:i]...)), nil
+		}
+		s = append(s, buf[:n]...)
 	}
-	return "", fmt.Errorf("no PT_LOAD segment maps %#x+%d", addr, n)
+	return string(s), nil
 }
 
 // eFlags reads e_flags, which debug/elf does not expose: at 0x24 of an

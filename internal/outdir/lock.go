@@ -69,6 +69,12 @@ func owned(name string) bool {
 // Lock takes the exclusive lock of out/, waiting (with a message naming
 // the holder on log) while another run holds it, and sweeps what killed
 // runs left. The returned function releases the lock.
+//
+// The lock file holds the holder's pid while it is held and is emptied
+// on release, so a lock file that is not empty when the lock is taken
+// (or a new one) says that the last holder did not finish: only then is
+// out/ walked for its temporaries. A run that finished has removed its
+// own, and a no-op run walks nothing.
 func (p Path) Lock(log io.Writer) (func(), error) {
 	out := string(p)
 	if err := checkOwned(out); err != nil { // before writing anything there
@@ -77,6 +83,7 @@ func (p Path) Lock(log io.Writer) (func(), error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", out, err)
 	}
+	_, statErr := os.Stat(filepath.Join(out, LockFile))
 	f, err := os.OpenFile(filepath.Join(out, LockFile), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening the lock of %s: %w", out, err)
@@ -89,9 +96,11 @@ func (p Path) Lock(log io.Writer) (func(), error) {
 			return nil, fmt.Errorf("locking %s: %w", out, err)
 		}
 	}
+	if st, err := f.Stat(); statErr != nil || err != nil || st.Size() > 0 {
+		sweep(out) // what a killed run left; every writer of out/ holds this lock
+	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte("pid "+strconv.Itoa(os.Getpid())+"\n"), 0)
-	sweep(out) // what killed runs left; every writer of out/ holds this lock
 	if err := p.Claim(); err != nil {
 		f.Close()
 		return nil, err

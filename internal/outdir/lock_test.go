@@ -1,9 +1,12 @@
 package outdir
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -71,8 +74,7 @@ func TestCleanKeepsForeignFiles(t *testing.T) {
 	})
 }
 
-// A second run waits for the first, saying so, and what a killed run left
-// (temporary files and folders) is swept by the next lock holder.
+// A second run waits for the first, saying so.
 func TestLockWaitsAndSweeps(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	unlock, err := Path(out).Lock(&bytes.Buffer{})
@@ -121,7 +123,49 @@ func TestLockWaitsAndSweeps(t *testing.T) {
 	unlock()
 	second := <-got
 	defer second()
-	for _, p := range []string{stale, staleFile} {
+	// The first holder finished (its lock file is empty again): the
+	// second does not walk out/, so what looks like a temporary stays.
+	for _, p := range []string{stale, staleFile, keep} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was swept after a run that finished: %v", p, err)
+		}
+	}
+}
+
+// What a killed run left (temporary files and folders) is swept by the
+// next lock holder, and nothing else: the run is a real process, killed
+// with SIGKILL while it holds the lock.
+func TestLockSweepsAfterAKilledRun(t *testing.T) {
+	if os.Getenv("FROMSCRATCH_TEST_HOLD_LOCK") != "" {
+		holdLockAndWait()
+		return
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	keep := filepath.Join(out, "bin", "hello", "linux-amd64", "gcc-static", "hello")
+	os.MkdirAll(filepath.Dir(keep), 0o755)
+	os.WriteFile(keep, nil, 0o755)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockSweepsAfterAKilledRun$")
+	cmd.Env = append(os.Environ(), "FROMSCRATCH_TEST_HOLD_LOCK="+out)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "holding" {
+		cmd.Process.Kill()
+		t.Fatalf("the holder did not start: %q %v", line, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	unlock, err := Path(out).Lock(&bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, p := range killedRunLeftovers(out) {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("%s survived the sweep", p)
 		}
@@ -129,6 +173,31 @@ func TestLockWaitsAndSweeps(t *testing.T) {
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("the sweep removed a real output: %v", err)
 	}
+}
+
+func killedRunLeftovers(out string) []string {
+	return []string{
+		filepath.Join(out, "bin", "hello", "linux-amd64", ".zig-static.tmp-123"),
+		filepath.Join(out, "docker", ".a.tar.tmp-9"),
+	}
+}
+
+// holdLockAndWait is the killed run of TestLockSweepsAfterAKilledRun: it
+// takes the lock, writes temporaries as a build does, says so, and waits
+// to be killed.
+func holdLockAndWait() {
+	out := os.Getenv("FROMSCRATCH_TEST_HOLD_LOCK")
+	if _, err := Path(out).Lock(io.Discard); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	dir, file := killedRunLeftovers(out)[0], killedRunLeftovers(out)[1]
+	os.MkdirAll(filepath.Join(dir, "obj"), 0o755)
+	os.MkdirAll(filepath.Dir(file), 0o755)
+	os.WriteFile(file, nil, 0o644)
+	fmt.Println("holding")
+	time.Sleep(time.Minute)
+	os.Exit(1)
 }
 
 type writerFunc func([]byte) (int, error)

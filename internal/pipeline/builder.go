@@ -115,6 +115,7 @@ type Builder struct {
 	layout layouts              // out/'s OCI layouts read for reuse, once per run
 	facts  rootFacts            // its Debian facts, read once per run
 	lic    licenses             // the recipes' licences, read once per run
+	rts    runtimes             // the pinned runtimes, prepared once per run
 }
 
 // Option changes a Builder made by New.
@@ -166,6 +167,8 @@ type Report struct {
 	// others are the rows out/matrix.json had for the cells a run of
 	// part of the matrix does not cover: kept, with their images.
 	others []matrix.Row
+	// digest hashes files for Rows: the Builder's memo.
+	digest digester
 }
 
 // knownSmokes gives a run without smoke runs the passes its stamps
@@ -205,6 +208,7 @@ func (rep *Report) Failed(requireAll bool) []string {
 // when asked, and returns an error naming how many cells failed.
 func (b *Builder) Build(ctx context.Context) (*Report, error) {
 	b.layout.forget()
+	b.rts.forget()
 	if err := writableCache(b.opts.CacheDir); err != nil {
 		return nil, err
 	}
@@ -216,7 +220,7 @@ func (b *Builder) Build(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	defer b.removeLibraryDir()
-	rep := &Report{Results: map[string]*Result{}}
+	rep := &Report{Results: map[string]*Result{}, digest: b.memo.Digest}
 	var todo []Job
 	for _, j := range inv.JobsFor(b.opts.Platforms, b.opts.Toolchains) {
 		if len(b.opts.Linkages) > 0 && !slices.Contains(b.opts.Linkages, j.Cell.Linkage) {
@@ -352,7 +356,7 @@ func (b *Builder) otherRows(rep *Report, known []*recipe.Recipe) (kept, dropped 
 	for _, rc := range known {
 		byName[rc.Name] = rc
 	}
-	versions := recipeVersions{}
+	versions := newRecipeVersions(b.memo.Digest)
 	for _, r := range old.Rows {
 		rc := byName[r.Recipe]
 		switch {

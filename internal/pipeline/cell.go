@@ -218,7 +218,7 @@ func imageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
 func (b *Builder) buildImage(ctx context.Context, r *Result) error {
 	j := r.Job
 	ikey := b.imageKey(r)
-	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey) {
+	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey, b.memo.Digest) {
 		if img, err := b.layout.lookup(outdir.Path(b.opts.OutDir).OCI(j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
 			if d, err := img.Digest(); err == nil && d.String() == st.Digest {
 				r.Image, r.Digest, r.Sizes, r.ImageReused = img, st.Digest, st.Sizes, true
@@ -236,7 +236,7 @@ func (b *Builder) buildImage(ctx context.Context, r *Result) error {
 		// holds the digest).
 		r.stamp.CompileKey, r.stamp.Smoke = prev.CompileKey, prev.Smoke
 	}
-	digest, err := SourceDigest(j.Recipe)
+	digest, err := sourceDigest(j.Recipe, b.memo.Digest)
 	if err != nil {
 		return err
 	}
@@ -378,13 +378,18 @@ func ProgramVersion(sourceDigest string) string {
 // label that ties an image to its sources. It changes only with what
 // changes the compile key, so a kept image's label is never stale.
 func SourceDigest(rc *recipe.Recipe) (string, error) {
+	return sourceDigest(rc, cache.FileDigest)
+}
+
+// sourceDigest is SourceDigest with the files hashed by digest.
+func sourceDigest(rc *recipe.Recipe, digest digester) (string, error) {
 	inputs, err := rc.Inputs()
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
 	for _, in := range inputs {
-		d, err := inputDigest(rc, in)
+		d, err := inputDigest(rc, in, digest)
 		if err != nil {
 			return "", fmt.Errorf("hashing inputs of %s: %w", rc.Name, err)
 		}

@@ -91,7 +91,7 @@ func (b *Builder) take(_ context.Context, r *Result) error {
 		return fmt.Errorf("no binary at %s (run %s first)", b.rel(bin), spell.Command("build:all"))
 	}
 	b.found(r, dir)
-	sum, err := cache.FileDigest(bin)
+	sum, err := b.memo.Digest(bin)
 	r.BinarySHA256 = sum
 	if st := readStamp(dir); err == nil && st != nil && st.BinarySHA256 == sum {
 		// What build:all recorded of this binary: its key (so the image
@@ -108,7 +108,7 @@ func (b *Builder) keep(_ context.Context, r *Result) error {
 	}
 	dir := b.cellDir(r.Job.Cell)
 	st := readStamp(dir)
-	sum, ok := st.upToDate(r.CompileKey, filepath.Join(dir, r.Job.Recipe.Name))
+	sum, ok := st.upToDate(r.CompileKey, filepath.Join(dir, r.Job.Recipe.Name), b.memo.Digest)
 	if !ok {
 		return errNotHere
 	}
@@ -198,7 +198,7 @@ func (b *Builder) place(r *Result, tmp string, berr error) error {
 		return fmt.Errorf("%w (log: %s)", berr, b.rel(r.Log))
 	}
 	b.found(r, dir)
-	sum, err := cache.FileDigest(r.Binary)
+	sum, err := b.memo.Digest(r.Binary)
 	r.BinarySHA256 = sum
 	return err
 }

@@ -47,7 +47,7 @@ func (filesBuild) key(b *Builder, j Job) (cache.Key, error) {
 	for _, s := range plan.Steps() {
 		in.Argv = append(in.Argv, s.Args)
 	}
-	if err := recipeInputs(in, j.Recipe); err != nil {
+	if err := recipeInputs(in, j.Recipe, b.memo.Digest); err != nil {
 		return cache.Key{}, err
 	}
 	return in.Key(), nil

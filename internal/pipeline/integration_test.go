@@ -303,7 +303,7 @@ func TestBuildRecipeKeepsOtherRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := matrix.Row{Recipe: "multifile", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static", Status: matrix.StatusBuilt,
-		RecipeVersion: recipeVersions{}.of(multifile)}
+		RecipeVersion: newRecipeVersions(nil).of(multifile)}
 	gone := matrix.Row{Recipe: "zzgone", Platform: "linux/amd64", Toolchain: "gcc", Linkage: "static", Status: matrix.StatusBuilt}
 	if err := matrix.WriteAll(cfg.OutDir, &matrix.Matrix{SchemaVersion: matrix.SchemaVersion, Rows: []matrix.Row{other, gone}}); err != nil {
 		t.Fatal(err)

@@ -101,13 +101,13 @@ func (b *Builder) keyInputs(j Job, cb toolchain.CellBuild, extra map[string]stri
 // about building, see inputDigest), and rc's name: the outputs are named
 // after it, so a copy of a recipe folder under another name is another
 // build.
-func recipeInputs(in *cache.Inputs, rc *recipe.Recipe) error {
+func recipeInputs(in *cache.Inputs, rc *recipe.Recipe, digest digester) error {
 	inputs, err := rc.Inputs()
 	if err != nil {
 		return err
 	}
 	for _, f := range inputs {
-		d, err := inputDigest(rc, f)
+		d, err := inputDigest(rc, f, digest)
 		if err != nil {
 			return err
 		}
@@ -120,11 +120,11 @@ func recipeInputs(in *cache.Inputs, rc *recipe.Recipe) error {
 // inputDigest is the digest of rc's input file rel: its bytes, except for
 // recipe.toml, whose parsed build fields count (Recipe.BuildDigest), so
 // that a comment or a smoke change recompiles nothing.
-func inputDigest(rc *recipe.Recipe, rel string) (string, error) {
+func inputDigest(rc *recipe.Recipe, rel string, digest digester) (string, error) {
 	if rel == recipe.FileName {
 		return rc.BuildDigest()
 	}
-	return cache.FileDigest(filepath.Join(rc.Dir, rel))
+	return digest(filepath.Join(rc.Dir, rel))
 }
 
 func bytesDigest(data []byte) string {

@@ -156,7 +156,7 @@ func (b *Builder) projectKey(j Job, rc *recipe.Recipe) (cache.Key, error) {
 	for _, n := range slices.Sorted(maps.Keys(s.Files)) {
 		in.Files["@source/"+n] = s.Files[n].String()
 	}
-	if err := recipeInputs(in, rc); err != nil {
+	if err := recipeInputs(in, rc, b.memo.Digest); err != nil {
 		return cache.Key{}, err
 	}
 	for _, d := range deps {

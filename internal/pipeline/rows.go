@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/recipe"
 )
@@ -13,7 +14,7 @@ import (
 // Rows turns a report into the size matrix: one row per cell.
 func Rows(rep *Report) *matrix.Matrix {
 	m := &matrix.Matrix{SchemaVersion: matrix.SchemaVersion}
-	versions := recipeVersions{}
+	versions := newRecipeVersions(rep.digest)
 	for _, j := range rep.Jobs {
 		row := matrix.Row{
 			Recipe:    j.Cell.Recipe,
@@ -41,17 +42,27 @@ func Rows(rep *Report) *matrix.Matrix {
 
 // recipeVersions memoizes the version of each recipe (ProgramVersion of
 // its SourceDigest) by name; "" for one whose inputs cannot be read.
-type recipeVersions map[string]string
+type recipeVersions struct {
+	digest digester // the Builder's memo; nil: cache.FileDigest
+	by     map[string]string
+}
+
+func newRecipeVersions(digest digester) recipeVersions {
+	if digest == nil {
+		digest = cache.FileDigest
+	}
+	return recipeVersions{digest: digest, by: map[string]string{}}
+}
 
 func (v recipeVersions) of(rc *recipe.Recipe) string {
-	if ver, ok := v[rc.Name]; ok {
+	if ver, ok := v.by[rc.Name]; ok {
 		return ver
 	}
 	ver := ""
-	if d, err := SourceDigest(rc); err == nil {
+	if d, err := sourceDigest(rc, v.digest); err == nil {
 		ver = ProgramVersion(d)
 	}
-	v[rc.Name] = ver
+	v.by[rc.Name] = ver
 	return ver
 }
 

@@ -72,6 +72,7 @@ func TestClosureFromPinnedRuntime(t *testing.T) {
 	other.SHA256 = strings.Repeat("b", 64)
 	fill(other)
 	writeLock(other)
+	b = New(Options{Root: root, CacheDir: cache}, WithRunner(noProcess)) // the next run
 	r2 := &Result{Binary: r.Binary, BinarySHA256: "x", Job: r.Job}
 	if err := b.closure(t.Context(), r2); err != nil {
 		t.Fatal(err)

@@ -36,14 +36,14 @@ import (
 
 // programNote is the package note of j's program, with its licence
 // (an SPDX expression, or "").
-func programNote(j Job, source, license string) (elfdeps.PackageNote, error) {
-	return recipeNote(j.Recipe, j.Cell.Platform, source, license)
+func programNote(j Job, source, license string, digest digester) (elfdeps.PackageNote, error) {
+	return recipeNote(j.Recipe, j.Cell.Platform, source, license, digest)
 }
 
 // recipeNote is the package note of what rc built for platform: its
 // program, or a shared library of a library recipe.
-func recipeNote(rc *recipe.Recipe, platform recipe.Platform, source, license string) (elfdeps.PackageNote, error) {
-	digest, err := SourceDigest(rc)
+func recipeNote(rc *recipe.Recipe, platform recipe.Platform, source, license string, fileDigest digester) (elfdeps.PackageNote, error) {
+	digest, err := sourceDigest(rc, fileDigest)
 	if err != nil {
 		return elfdeps.PackageNote{}, err
 	}
@@ -90,7 +90,7 @@ func (b *Builder) notedKey(j Job, base cache.Key) (cache.Key, error) {
 }
 
 func (b *Builder) notePayload(j Job, license string) ([]byte, error) {
-	n, err := programNote(j, b.opts.Source, license)
+	n, err := programNote(j, b.opts.Source, license, b.memo.Digest)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (b *Builder) addNote(ctx context.Context, j Job, files map[string]string) e
 		if lic.Known() {
 			license = lic.Expr
 		}
-		n, err := recipeNote(rc, j.Cell.Platform, b.opts.Source, license)
+		n, err := recipeNote(rc, j.Cell.Platform, b.opts.Source, license, b.memo.Digest)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
-	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/smoke"
@@ -68,30 +67,34 @@ func readStamp(dir string) *stamp {
 	return &s
 }
 
+// digester returns a file's hex sha256: the Builder's memo, kept across
+// runs, so that a no-op run reads no file it read before.
+type digester func(path string) (string, error)
+
 // upToDate says whether bin is what compileKey made last time.
-func (s *stamp) upToDate(compileKey, bin string) (sha string, ok bool) {
+func (s *stamp) upToDate(compileKey, bin string, digest digester) (sha string, ok bool) {
 	if s == nil || s.CompileKey != compileKey {
 		return "", false
 	}
-	sum, err := cache.FileDigest(bin)
+	sum, err := digest(bin)
 	return sum, err == nil && sum == s.BinarySHA256
 }
 
 // imageReusable says whether out/ still holds, undamaged, the image that
 // imageKey made last time.
-func (s *stamp) imageReusable(out, imageKey string) bool {
+func (s *stamp) imageReusable(out, imageKey string, digest digester) bool {
 	if s == nil || s.ImageKey != imageKey || len(s.Outputs) == 0 {
 		return false
 	}
 	for _, o := range s.Outputs {
-		if !o.intact(out) {
+		if !o.intact(out, digest) {
 			return false
 		}
 	}
 	return true
 }
 
-func (o output) intact(out string) bool {
+func (o output) intact(out string, digest digester) bool {
 	p := filepath.Join(out, filepath.FromSlash(o.Path))
 	fi, err := os.Stat(p)
 	if err != nil || fi.Size() != o.Size {
@@ -100,7 +103,7 @@ func (o output) intact(out string) bool {
 	if fi.ModTime().UnixNano() == o.MtimeNS {
 		return true
 	}
-	sum, err := cache.FileDigest(p) // touched, or changed in place: look
+	sum, err := digest(p) // touched, or changed in place: look
 	return err == nil && sum == o.SHA256
 }
 
@@ -122,7 +125,7 @@ func (s *stamp) record(dir string) error {
 }
 
 // fingerprint describes p, a file in out, as it is now.
-func fingerprint(out outdir.Path, p string) (output, error) {
+func fingerprint(out outdir.Path, p string, digest digester) (output, error) {
 	rel, err := filepath.Rel(string(out), p)
 	if err != nil {
 		return output{}, err
@@ -132,7 +135,7 @@ func fingerprint(out outdir.Path, p string) (output, error) {
 	if err != nil {
 		return output{}, err
 	}
-	sum, err := cache.FileDigest(p)
+	sum, err := digest(p)
 	if err != nil {
 		return output{}, err
 	}
@@ -154,7 +157,7 @@ func (b *Builder) recordLayout(rep *Report, recipeName string) {
 		}
 		outs := []output{}
 		for _, p := range []string{out.Archive(j.Cell), filepath.Join(out.Image(j.Cell), "index.json")} {
-			if o, err := fingerprint(out, p); err == nil {
+			if o, err := fingerprint(out, p, b.memo.Digest); err == nil {
 				outs = append(outs, o)
 			}
 		}
@@ -164,7 +167,7 @@ func (b *Builder) recordLayout(rep *Report, recipeName string) {
 		complete := true
 		for _, f := range files {
 			for _, layout := range []string{out.OCI(recipeName), out.Image(j.Cell)} {
-				o, err := fingerprint(out, filepath.Join(layout, filepath.FromSlash(f)))
+				o, err := fingerprint(out, filepath.Join(layout, filepath.FromSlash(f)), b.memo.Digest)
 				if err != nil {
 					complete = false
 					break
