@@ -110,7 +110,11 @@ func TestReleaseIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds twice")
 	}
-	c, _, cfg := testCLI(t, repoRoot(t))
+	// Two platforms: zig's libc and libc++ builds for each target cost
+	// minutes on a fresh machine; the other two are TestIntegrationHello's
+	// (internal/toolchain). The cells are TestBuildAll's (the same keys),
+	// so whichever test builds one first builds it for both.
+	c, _, cfg := testCLI(t, repoRoot(t), "FROMSCRATCH_PLATFORMS=linux/amd64,linux/arm64")
 	c.recipes = []string{"hello", "cppcontainers"}
 	var trees [2]map[string][]byte
 	for i := range trees {
