@@ -151,7 +151,7 @@ var Variables = []Variable{
 	{"COSIGN_PASSWORD", "", "", FlagValue, "the password of FROMSCRATCH_SIGNING_KEY, as cosign reads it", nil},
 	{"FROMSCRATCH_VERIFY_KEY", "key", "", FlagValue, "verify: the public key (cosign.pub) the signatures and provenance must verify with", forVerbs("verify", "verify image")},
 	{"FROMSCRATCH_VERIFY_SOURCE", "source", "", FlagValue, "verify: a checkout whose commit, recipes, pins, patches, toolchain file and locks the provenance must name (default: not compared)", forVerbs("verify", "verify image")},
-	{"FROMSCRATCH_CPUPROFILE", "", "", FlagValue, "read by cmd/fromscratch only: write a Go CPU profile of the run to this file (how the README's no-op measurement was taken)", nil},
+	{"FROMSCRATCH_CPUPROFILE", "", "", FlagValue, "read by the fromscratch command only (not the mage targets): write a Go CPU profile of the run to this file (how the README's no-op measurement was taken)", nil},
 	{"FROMSCRATCH_ZIG_DIR", "", "", FlagValue, "read by the tests only: the directory of a zig to test besides the provisioned one", nil},
 	{"CI", "", "", FlagValue, "set (to anything) in CI: no live progress line", nil},
 	{"PATH", "", "", FlagValue, "where toolchains are looked for after their provisioned directories", nil},

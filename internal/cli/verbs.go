@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,6 +231,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cfgEnv[k] = v
 		}
 	}
+	defer cpuProfile(cfgEnv["FROMSCRATCH_CPUPROFILE"], stderr)()
 	c := New("", stdout, stderr)
 	wd, err := os.Getwd()
 	if err == nil {
@@ -258,4 +260,27 @@ func (c *CLI) BazelCheck(ctx context.Context) error {
 		return err
 	}
 	return bazelcheck.Check(ctx, cfg.Root, c.run, cfg.Environ, c.out)
+}
+
+// cpuProfile writes a Go CPU profile of the run to path, when set: how the
+// README's no-op measurement finds where a run's time goes
+// (go tool pprof -top fromscratch PROFILE...). It returns what stops it.
+func cpuProfile(path string, stderr io.Writer) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "fromscratch: FROMSCRATCH_CPUPROFILE:", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
