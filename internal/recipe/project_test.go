@@ -184,7 +184,19 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"url not http", auto + "[source]\nurl = \"ftp://example.org/a.tar.gz\"\nsha256 = \"" + strings.Repeat("ab", 32) + "\"\n",
 			[]string{`source.url: "ftp://example.org/a.tar.gz" is not an http or https URL`}},
 		{"url negative strip", auto + url + "strip_components = -1\n", []string{"source.strip_components: -1 is negative"}},
-		{"url with version", auto + url + "version = \"1\"\n", []string{"source: version, files and debian_patches are for source.debian"}},
+		{"url with version", auto + url + "version = \"1\"\n", []string{"source: version, files, debian_patches and debian_patches_skip are for source.debian"}},
+		{"url with a skip list", auto + url + "debian_patches_skip = [\"x.patch\"]\n", []string{"source: version, files, debian_patches and debian_patches_skip are for source.debian, not source.url"}},
+		{"skip list without origin", auto + "[source]\ndebian_patches_skip = [\"x.patch\"]\n", []string{"source: has pins but no origin"}},
+		{"skip list without debian_patches", auto + debSkip("false", `"90_gnutls.patch"`),
+			[]string{"source.debian_patches_skip: leaves patches out of debian/patches/series, which is applied only with debian_patches = true"}},
+		{"skip list twice", auto + debSkip("true", `"90_gnutls.patch", "99_nss.patch", "90_gnutls.patch"`),
+			[]string{`source.debian_patches_skip[2]: "90_gnutls.patch" is listed twice`}},
+		{"skip list empty name", auto + debSkip("true", `""`),
+			[]string{`source.debian_patches_skip[0]: "" is not a patch name`, `allowed: a name as a line of debian/patches/series gives it, e.g. "90_gnutls.patch"`}},
+		{"skip list outside debian/patches", auto + debSkip("true", `"../../configure"`),
+			[]string{`source.debian_patches_skip[0]: "../../configure" is not a patch name`}},
+		{"skip list with -p", auto + debSkip("true", `"x.patch -p0"`), []string{`source.debian_patches_skip[0]: "x.patch -p0" is not a patch name`}},
+		{"skip list of a folder source", auto + "[source]\ndebian_patches_skip = [\"x.patch\"]\ndebian_patches = true\n", []string{"source: has pins but no origin"}},
 		{"pins without origin", auto + "[source]\nsha256 = \"" + strings.Repeat("ab", 32) + "\"\n", []string{"source: has pins but no origin"}},
 		{"source on files build", "language = \"c\"\nsources = [\"main.c\"]\n" + url, []string{"source: needs a build system"}},
 	}
@@ -206,6 +218,30 @@ func TestLoadProjectErrors(t *testing.T) {
 				t.Errorf("error %v is not a *FieldError", err)
 			}
 		})
+	}
+}
+
+// debSkip is a [source] of a Debian package with its packaging tarball,
+// debian_patches set to patches and the skip list skip (TOML strings).
+func debSkip(patches, skip string) string {
+	return "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\ndebian_patches = " + patches + "\ndebian_patches_skip = [" + skip + "]\n" +
+		"files = { \"jq_1.6.orig.tar.gz\" = \"" + jqOrig + "\", \"jq_1.6-2.debian.tar.xz\" = \"" + jqDebian + "\" }\n"
+}
+
+// TestDebianPatchesSkip: a skip list is read in order, and a recipe
+// without one has none.
+func TestDebianPatchesSkip(t *testing.T) {
+	const auto = "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n"
+	r, err := recipe.Load(writeRecipe(t, "demo", map[string]string{"recipe.toml": auto + debSkip("true", `"99_nss.patch", "sub/90_gnutls.patch"`)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"99_nss.patch", "sub/90_gnutls.patch"}; !reflect.DeepEqual(r.Source.DebianPatchesSkip, want) {
+		t.Errorf("DebianPatchesSkip = %q, want %q", r.Source.DebianPatchesSkip, want)
+	}
+	r, err = recipe.Load(writeRecipe(t, "jq", map[string]string{"recipe.toml": jqTOML, "fix.patch": "--- a/x\n+++ b/x\n"}))
+	if err != nil || r.Source.DebianPatchesSkip != nil {
+		t.Errorf("jq: skip list %q, error %v", r.Source.DebianPatchesSkip, err)
 	}
 }
 
