@@ -124,6 +124,24 @@ func TestLoadProjectErrors(t *testing.T) {
 			[]string{`install_files."etc/ssl/ca.crt": "ca.crt" does not exist in recipes/demo`, "allowed: a file inside recipes/demo"}},
 		{"install file outside the folder", auto + "install_files = { \"etc/ssl/ca.crt\" = \"../x.crt\" }\n",
 			[]string{`install_files."etc/ssl/ca.crt": "../x.crt" escapes the recipe folder`}},
+		{"install file's package without version", auto + debFile("debian = \"ca-certificates\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt".version: "" is not a Debian version`, `"20250419~deb12u2"`}},
+		{"install file's package name", auto + debFile("debian = \"CA certs\"\nversion = \"1\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt".debian: "CA certs" is not a Debian package name`}},
+		{"install file's version without package", auto + debFile("version = \"1\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt": version and copyright describe the Debian package the file comes from: name it with debian = "<binary package>"`}},
+		{"install file's copyright missing", auto + debFile("debian = \"ca-certificates\"\nversion = \"1\"\ncopyright = \"nope\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt".copyright: "nope" does not exist in recipes/demo`, "/usr/share/doc/ca-certificates/copyright"}},
+		{"install file's unknown key", auto + debFile("debian = \"ca-certificates\"\nverison = \"1\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt": unknown key "verison" (did you mean version?) (allowed: file, debian, version, copyright)`}},
+		{"install file's key of another type", auto + debFile("debian = \"ca-certificates\"\nversion = 1\n"),
+			[]string{`install_files."etc/ssl/ca.crt": version: 1 is not a string`}},
+		{"install file table without file", auto + "runtime_files = [\"etc/ssl/ca.crt\"]\n[install_files.\"etc/ssl/ca.crt\"]\ndebian = \"ca-certificates\"\nversion = \"1\"\n",
+			[]string{`install_files."etc/ssl/ca.crt".file: missing: the file of recipes/demo to install as etc/ssl/ca.crt`}},
+		{"install file of another type", auto + "install_files = { \"etc/ssl/ca.crt\" = 1 }\n",
+			[]string{`install_files."etc/ssl/ca.crt": 1 is neither a file name nor a table`}},
+		{"install file's package, not in the image", auto + "[install_files.\"etc/ssl/ca.crt\"]\nfile = \"main.c\"\ndebian = \"ca-certificates\"\nversion = \"1\"\n",
+			[]string{`install_files."etc/ssl/ca.crt": names the Debian package it comes from, for the image's SBOM, but etc/ssl/ca.crt is not in runtime_files`}},
 		{"install files on files", "language = \"c\"\nsources = [\"main.c\"]\ninstall_files = { \"etc/x\" = \"main.c\" }\n",
 			[]string{"install_files: needs a build system"}},
 		{"library with binary", auto + "kind = \"library\"\n", []string{"binary: a library recipe installs no program"}},
@@ -218,6 +236,43 @@ func TestLoadProjectErrors(t *testing.T) {
 				t.Errorf("error %v is not a *FieldError", err)
 			}
 		})
+	}
+}
+
+// debFile is an install_files table for etc/ssl/ca.crt (main.c, listed
+// in runtime_files) with the keys keys.
+func debFile(keys string) string {
+	return "runtime_files = [\"etc/ssl/ca.crt\"]\n[install_files.\"etc/ssl/ca.crt\"]\nfile = \"main.c\"\n" + keys
+}
+
+// TestInstallFileOfADebianPackage: an install_files entry is a file name
+// or a table naming the Debian package the file comes from; its file and
+// copyright file are inputs of the build (the compile key has their
+// bytes) also when the source is pinned elsewhere.
+func TestInstallFileOfADebianPackage(t *testing.T) {
+	const toml = "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n" +
+		"runtime_files = [\"etc/ssl/certs/ca-certificates.crt\", \"etc/motd\"]\n" +
+		"install_files = { \"etc/motd\" = \"motd\" }\n" +
+		"[install_files.\"etc/ssl/certs/ca-certificates.crt\"]\nfile = \"ca.crt\"\ndebian = \"ca-certificates\"\n" +
+		"version = \"20250419~deb12u2\"\ncopyright = \"ca.copyright\"\n" +
+		"[source]\nurl = \"https://example.org/demo-1.0.tar.gz\"\nsha256 = \"" + "abababababababababababababababababababababababababababababababab" + "\"\n"
+	r, err := recipe.Load(writeRecipe(t, "demo", map[string]string{"recipe.toml": toml, "ca.crt": "", "ca.copyright": "", "motd": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]recipe.InstallFile{
+		"etc/motd":                          {File: "motd"},
+		"etc/ssl/certs/ca-certificates.crt": {File: "ca.crt", Debian: "ca-certificates", Version: "20250419~deb12u2", Copyright: "ca.copyright"},
+	}
+	if !reflect.DeepEqual(r.InstallFiles, want) {
+		t.Errorf("InstallFiles = %+v, want %+v", r.InstallFiles, want)
+	}
+	in, err := r.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ca.copyright", "ca.crt", "motd", "recipe.toml"}; !reflect.DeepEqual(in, want) {
+		t.Errorf("Inputs = %q, want %q", in, want)
 	}
 }
 
