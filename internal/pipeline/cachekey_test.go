@@ -304,3 +304,25 @@ func TestCompileKeyOfRecipeToml(t *testing.T) {
 		t.Errorf("a change of the static cells' make_args kept the static cell's compile key")
 	}
 }
+
+// source.debian_patches_skip changes the source tree, so it is in the
+// compile key (through the recipe's BuildDigest): each skip list has a
+// key of its own, and none is the key of the whole series.
+func TestCompileKeyOfDebianPatchesSkip(t *testing.T) {
+	b := New(Options{CacheDir: t.TempDir(), BuildDate: time.Unix(1704067200, 0).UTC()})
+	const toml = "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n[source]\ndebian = \"demo\"\nversion = \"1.0-1\"\n" +
+		"debian_patches = true\nfiles = { \"demo_1.0.orig.tar.gz\" = \"sha256:" + "1111111111111111111111111111111111111111111111111111111111111111" +
+		"\", \"demo_1.0-1.debian.tar.xz\" = \"sha256:" + "2222222222222222222222222222222222222222222222222222222222222222" + "\" }\n"
+	keys := map[string]string{}
+	for _, skip := range []string{"", "debian_patches_skip = [\"90_gnutls.patch\"]\n", "debian_patches_skip = [\"99_nss.patch\"]\n",
+		"debian_patches_skip = [\"90_gnutls.patch\", \"99_nss.patch\"]\n"} {
+		k, err := b.compileKey(projectJob(t, filepath.Join(t.TempDir(), "demo"), map[string]string{recipe.FileName: toml + skip}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other, ok := keys[k.String()]; ok {
+			t.Errorf("skip list %q has the key of %q", skip, other)
+		}
+		keys[k.String()] = skip
+	}
+}

@@ -257,6 +257,12 @@ func (b *Builder) projectSteps(ctx context.Context, j Job, rc *recipe.Recipe, wo
 // sourceLine says in a log where a project's source tree comes from.
 func sourceLine(s recipe.Source) string {
 	if t := sourceText(s); t != "" {
+		if s.DebianPatches {
+			t += ", with debian/patches/series"
+		}
+		if len(s.DebianPatchesSkip) > 0 {
+			t += " less " + strings.Join(s.DebianPatchesSkip, ", ") + " (source.debian_patches_skip)"
+		}
 		return t
 	}
 	return "the recipe folder"
@@ -468,10 +474,10 @@ func runtimeFileMode(path string) os.FileMode {
 // installFilesKey is a recipe's install_files in the cell key: stage path
 // and folder file, sorted (the file's bytes are in the key with the
 // folder's).
-func installFilesKey(m map[string]string) string {
+func installFilesKey(m map[string]recipe.InstallFile) string {
 	var b strings.Builder
 	for _, dst := range slices.Sorted(maps.Keys(m)) {
-		fmt.Fprintf(&b, "%s\x00%s\x00", dst, m[dst])
+		fmt.Fprintf(&b, "%s\x00%s\x00", dst, m[dst].File)
 	}
 	return b.String()
 }

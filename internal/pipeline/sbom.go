@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -120,6 +122,9 @@ func CellSBOMInput(ctx context.Context, r *Result, facts CellFacts, store *sourc
 			in.Depends = append(in.Depends, *s)
 		}
 	}
+	if in.RuntimeFiles, err = runtimeFiles(r); err != nil {
+		return in, err
+	}
 	// The shared libraries a project cell's recipes built, kept in its
 	// lib/ (the program's own and its dependencies'), by file name.
 	cellLib := filepath.Join(filepath.Dir(r.Binary), "lib")
@@ -150,6 +155,43 @@ func CellSBOMInput(ctx context.Context, r *Result, facts CellFacts, store *sourc
 		}
 	}
 	return in, nil
+}
+
+// runtimeFiles describes the runtime files of r's image, kept in its
+// cell's files/ (see projectOutputs), with the Debian package the
+// recipe's install_files say each comes from and that package's licence,
+// read from the copyright file the recipe vendors.
+func runtimeFiles(r *Result) ([]release.RuntimeFile, error) {
+	rc := r.Job.Recipe
+	var out []release.RuntimeFile
+	for _, f := range rc.RuntimeFiles {
+		ref, err := release.NewFileRef("/"+f, filepath.Join(filepath.Dir(r.Binary), "files", filepath.FromSlash(f)))
+		if err != nil {
+			return nil, err
+		}
+		rf := release.RuntimeFile{FileRef: ref}
+		if e := rc.InstallFiles[f]; e.Debian != "" {
+			rf.Debian = &release.DebianFile{Package: e.Debian, Version: e.Version, Arch: "all", Recipe: rc.Name, License: installFileLicense(rc, f, e)}
+		}
+		out = append(out, rf)
+	}
+	return out, nil
+}
+
+// installFileLicense is the licence of the Debian package an install_files
+// entry (of stage path dst) names: what the copyright file the recipe
+// vendors for it says, NOASSERTION with the reason when it names none or
+// the file gives none that is an SPDX expression.
+func installFileLicense(rc *recipe.Recipe, dst string, e recipe.InstallFile) release.License {
+	what := fmt.Sprintf("%s: recipes/%s/%s", e.Debian, rc.Name, e.Copyright)
+	if e.Copyright == "" {
+		return release.License{Expr: release.NoAssertion, Problem: fmt.Sprintf("%s: %s: install_files.%q names no copyright file of the package", e.Debian, rc.File(), dst)}
+	}
+	data, err := os.ReadFile(filepath.Join(rc.Dir, filepath.FromSlash(e.Copyright)))
+	if err != nil {
+		return release.License{Expr: release.NoAssertion, Problem: fmt.Sprintf("%s: %v", what, errors.Unwrap(err))}
+	}
+	return release.CopyrightLicense(what, data)
 }
 
 // projectSource describes what project recipe rc was built from, for the

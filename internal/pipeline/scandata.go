@@ -225,8 +225,9 @@ type debPackage struct {
 }
 
 // imagePackages are the Debian packages of r's image, by name: the
-// package of each closure file, and for a static program the one its C
-// library was linked from (libc6-dev, musl-dev, a cross libc6-dev).
+// package of each closure file, for a static program the one its C
+// library was linked from (libc6-dev, musl-dev, a cross libc6-dev), and
+// the one each runtime file's install_files entry names.
 func imagePackages(r *Result, res release.Resolver) []debPackage {
 	if res == nil {
 		return nil
@@ -248,6 +249,15 @@ func imagePackages(r *Result, res release.Resolver) []debPackage {
 	if r.Job.Cell.Linkage == recipe.Static && r.Job.Def.Static.BundledLibc == "" {
 		if o, ok := res.Package(r.Job.Tool.Target.StaticLibcPackage); ok {
 			add(o)
+		}
+	}
+	// The package a runtime file was taken from, as its recipe declares
+	// it (curl's ca-certificates), without md5sums: the file is made from
+	// the package's files (or copied from the recipe folder), and dpkg
+	// would not list it as one of them.
+	for _, f := range r.Job.Recipe.RuntimeFiles {
+		if e := r.Job.Recipe.InstallFiles[f]; e.Debian != "" && byName[e.Debian] == nil {
+			add(release.Origin{Package: e.Debian, Version: e.Version, Arch: "all"})
 		}
 	}
 	out := make([]debPackage, 0, len(byName))
@@ -338,6 +348,9 @@ func (b *Builder) imageSBOM(ctx context.Context, r *Result, res release.Resolver
 	fmt.Fprintf(h, "%s\x00", in.Binary.SHA256)
 	for _, l := range in.Libraries {
 		fmt.Fprintf(h, "%s\x00%s\x00", l.ImagePath, l.SHA256)
+	}
+	for _, f := range in.RuntimeFiles { // only when there are some: the other images' namespaces stay
+		fmt.Fprintf(h, "%s\x00%s\x00", f.ImagePath, f.SHA256)
 	}
 	in.Name, in.InImage = r.Job.Cell.SBOMName(), true
 	in.Namespace = fmt.Sprintf("https://fromscratch.invalid/spdx/%s-in-image-%x", in.Name, h.Sum(nil)[:16])

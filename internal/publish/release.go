@@ -170,6 +170,11 @@ func sbomOf(ctx context.Context, o Options, r *pipeline.Result, facts *debianFac
 	for _, d := range in.Depends {
 		note(d.License)
 	}
+	for _, f := range in.RuntimeFiles {
+		if f.Debian != nil {
+			note(f.Debian.License)
+		}
+	}
 	debLicense := in.DebLicense
 	in.DebLicense = func(pkg string) release.License { return note(debLicense(pkg)) }
 	return release.SBOM(in, res)

@@ -3,7 +3,6 @@ package recipe
 import (
 	"fmt"
 	"io/fs"
-	"maps"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -61,6 +60,13 @@ type Source struct {
 	Files map[string]Pin `toml:"files"`
 	// DebianPatches applies debian/patches/series of the .debian.tar.*.
 	DebianPatches bool `toml:"debian_patches"`
+	// DebianPatchesSkip names patches of that series to leave out, as
+	// the series names them ("90_gnutls.patch"): the ones Debian's own
+	// rules pop again before building (curl's GnuTLS and NSS flavours).
+	// Each must be in the series (checked when the tree is laid out).
+	// The compile key has it through Recipe.BuildDigest; omitempty keeps
+	// the digests of the recipes without one.
+	DebianPatchesSkip []string `toml:"debian_patches_skip" json:",omitempty"`
 
 	// URL is a tarball (.tar.gz, .tar.xz, .tar.bz2) pinned by SHA256.
 	URL             string `toml:"url"`
@@ -245,15 +251,7 @@ func (r *Recipe) validateProject(bad func(field, format string, a ...any)) {
 			bad(fmt.Sprintf("runtime_files[%d]", i), "%q %s", f, why)
 		}
 	}
-	for _, dst := range slices.Sorted(maps.Keys(r.InstallFiles)) {
-		f := fmt.Sprintf("install_files.%q", dst)
-		if why := stagePathProblem(dst); why != "" {
-			bad(f, "%q %s", dst, why)
-		}
-		if err := r.checkPath(r.InstallFiles[dst], false); err != nil {
-			bad(f, "%v (allowed: a file inside recipes/%s)", err, r.Name)
-		}
-	}
+	r.validateInstallFiles(bad)
 	seen := map[string]bool{}
 	for i, d := range r.Depends {
 		f := fmt.Sprintf("depends[%d]", i)
@@ -390,6 +388,7 @@ func (r *Recipe) validateSource(bad func(field, format string, a ...any)) {
 		if s.DebianPatches && s.DebianTarball() == "" {
 			bad("source.debian_patches", "needs the packaging tarball: add the %s_%s.debian.tar.* file to source.files", s.Debian, s.Version)
 		}
+		validatePatchSkip(s, bad)
 		if !s.SHA256.IsZero() {
 			bad("source.sha256", "is for source.url; a Debian source pins each file in source.files")
 		}
@@ -407,13 +406,35 @@ func (r *Recipe) validateSource(bad func(field, format string, a ...any)) {
 		if s.StripComponents < 0 {
 			bad("source.strip_components", "%d is negative (allowed: 0 or more leading folders)", s.StripComponents)
 		}
-		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches {
-			bad("source", "version, files and debian_patches are for source.debian, not source.url")
+		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches || len(s.DebianPatchesSkip) > 0 {
+			bad("source", "version, files, debian_patches and debian_patches_skip are for source.debian, not source.url")
 		}
 	default:
-		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches || !s.SHA256.IsZero() || s.StripComponents != 0 {
+		if s.Version != "" || len(s.Files) > 0 || s.DebianPatches || len(s.DebianPatchesSkip) > 0 || !s.SHA256.IsZero() || s.StripComponents != 0 {
 			bad("source", "has pins but no origin: set source.debian or source.url (without both the recipe folder is the source tree)")
 		}
+	}
+}
+
+// validatePatchSkip checks source.debian_patches_skip of a Debian source:
+// only with debian_patches = true, each a distinct name as a series line
+// gives it (a path inside debian/patches). Whether each is in the series
+// is known only once the packaging tarball is unpacked: the source tree's
+// layout checks it (source.SkipPatches).
+func validatePatchSkip(s Source, bad func(field, format string, a ...any)) {
+	if len(s.DebianPatchesSkip) > 0 && !s.DebianPatches {
+		bad("source.debian_patches_skip", "leaves patches out of debian/patches/series, which is applied only with debian_patches = true: set it, or remove the list")
+	}
+	seen := map[string]bool{}
+	for i, name := range s.DebianPatchesSkip {
+		f := fmt.Sprintf("source.debian_patches_skip[%d]", i)
+		switch {
+		case name == "" || path.IsAbs(name) || path.Clean(name) != name || name == "." || strings.HasPrefix(name, "../") || name == ".." || strings.ContainsAny(name, "\\ \t#"):
+			bad(f, "%q is not a patch name (allowed: a name as a line of debian/patches/series gives it, e.g. \"90_gnutls.patch\")", name)
+		case seen[name]:
+			bad(f, "%q is listed twice", name)
+		}
+		seen[name] = true
 	}
 }
 
@@ -423,9 +444,11 @@ var (
 )
 
 // projectInputs adds what a project build reads from the recipe folder:
-// the patches and, when the folder is the source tree, every file in it.
+// the patches, install_files' files (and their copyright files, which
+// the image's SBOM reads) and, when the folder is the source tree, every
+// file in it.
 func (r *Recipe) projectInputs(root string, set map[string]bool) error {
-	for _, p := range r.Patches {
+	for _, p := range slices.Concat(r.Patches, r.InstallFileSources()) {
 		set[filepath.Clean(p)] = true
 	}
 	if r.Source.Kind() != SourceFolder {

@@ -124,6 +124,24 @@ func TestLoadProjectErrors(t *testing.T) {
 			[]string{`install_files."etc/ssl/ca.crt": "ca.crt" does not exist in recipes/demo`, "allowed: a file inside recipes/demo"}},
 		{"install file outside the folder", auto + "install_files = { \"etc/ssl/ca.crt\" = \"../x.crt\" }\n",
 			[]string{`install_files."etc/ssl/ca.crt": "../x.crt" escapes the recipe folder`}},
+		{"install file's package without version", auto + debFile("debian = \"ca-certificates\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt".version: "" is not a Debian version`, `"20250419~deb12u2"`}},
+		{"install file's package name", auto + debFile("debian = \"CA certs\"\nversion = \"1\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt".debian: "CA certs" is not a Debian package name`}},
+		{"install file's version without package", auto + debFile("version = \"1\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt": version and copyright describe the Debian package the file comes from: name it with debian = "<binary package>"`}},
+		{"install file's copyright missing", auto + debFile("debian = \"ca-certificates\"\nversion = \"1\"\ncopyright = \"nope\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt".copyright: "nope" does not exist in recipes/demo`, "/usr/share/doc/ca-certificates/copyright"}},
+		{"install file's unknown key", auto + debFile("debian = \"ca-certificates\"\nverison = \"1\"\n"),
+			[]string{`install_files."etc/ssl/ca.crt": unknown key "verison" (did you mean version?) (allowed: file, debian, version, copyright)`}},
+		{"install file's key of another type", auto + debFile("debian = \"ca-certificates\"\nversion = 1\n"),
+			[]string{`install_files."etc/ssl/ca.crt": version: 1 is not a string`}},
+		{"install file table without file", auto + "runtime_files = [\"etc/ssl/ca.crt\"]\n[install_files.\"etc/ssl/ca.crt\"]\ndebian = \"ca-certificates\"\nversion = \"1\"\n",
+			[]string{`install_files."etc/ssl/ca.crt".file: missing: the file of recipes/demo to install as etc/ssl/ca.crt`}},
+		{"install file of another type", auto + "install_files = { \"etc/ssl/ca.crt\" = 1 }\n",
+			[]string{`install_files."etc/ssl/ca.crt": 1 is neither a file name nor a table`}},
+		{"install file's package, not in the image", auto + "[install_files.\"etc/ssl/ca.crt\"]\nfile = \"main.c\"\ndebian = \"ca-certificates\"\nversion = \"1\"\n",
+			[]string{`install_files."etc/ssl/ca.crt": names the Debian package it comes from, for the image's SBOM, but etc/ssl/ca.crt is not in runtime_files`}},
 		{"install files on files", "language = \"c\"\nsources = [\"main.c\"]\ninstall_files = { \"etc/x\" = \"main.c\" }\n",
 			[]string{"install_files: needs a build system"}},
 		{"library with binary", auto + "kind = \"library\"\n", []string{"binary: a library recipe installs no program"}},
@@ -184,7 +202,19 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"url not http", auto + "[source]\nurl = \"ftp://example.org/a.tar.gz\"\nsha256 = \"" + strings.Repeat("ab", 32) + "\"\n",
 			[]string{`source.url: "ftp://example.org/a.tar.gz" is not an http or https URL`}},
 		{"url negative strip", auto + url + "strip_components = -1\n", []string{"source.strip_components: -1 is negative"}},
-		{"url with version", auto + url + "version = \"1\"\n", []string{"source: version, files and debian_patches are for source.debian"}},
+		{"url with version", auto + url + "version = \"1\"\n", []string{"source: version, files, debian_patches and debian_patches_skip are for source.debian"}},
+		{"url with a skip list", auto + url + "debian_patches_skip = [\"x.patch\"]\n", []string{"source: version, files, debian_patches and debian_patches_skip are for source.debian, not source.url"}},
+		{"skip list without origin", auto + "[source]\ndebian_patches_skip = [\"x.patch\"]\n", []string{"source: has pins but no origin"}},
+		{"skip list without debian_patches", auto + debSkip("false", `"90_gnutls.patch"`),
+			[]string{"source.debian_patches_skip: leaves patches out of debian/patches/series, which is applied only with debian_patches = true"}},
+		{"skip list twice", auto + debSkip("true", `"90_gnutls.patch", "99_nss.patch", "90_gnutls.patch"`),
+			[]string{`source.debian_patches_skip[2]: "90_gnutls.patch" is listed twice`}},
+		{"skip list empty name", auto + debSkip("true", `""`),
+			[]string{`source.debian_patches_skip[0]: "" is not a patch name`, `allowed: a name as a line of debian/patches/series gives it, e.g. "90_gnutls.patch"`}},
+		{"skip list outside debian/patches", auto + debSkip("true", `"../../configure"`),
+			[]string{`source.debian_patches_skip[0]: "../../configure" is not a patch name`}},
+		{"skip list with -p", auto + debSkip("true", `"x.patch -p0"`), []string{`source.debian_patches_skip[0]: "x.patch -p0" is not a patch name`}},
+		{"skip list of a folder source", auto + "[source]\ndebian_patches_skip = [\"x.patch\"]\ndebian_patches = true\n", []string{"source: has pins but no origin"}},
 		{"pins without origin", auto + "[source]\nsha256 = \"" + strings.Repeat("ab", 32) + "\"\n", []string{"source: has pins but no origin"}},
 		{"source on files build", "language = \"c\"\nsources = [\"main.c\"]\n" + url, []string{"source: needs a build system"}},
 	}
@@ -206,6 +236,67 @@ func TestLoadProjectErrors(t *testing.T) {
 				t.Errorf("error %v is not a *FieldError", err)
 			}
 		})
+	}
+}
+
+// debFile is an install_files table for etc/ssl/ca.crt (main.c, listed
+// in runtime_files) with the keys keys.
+func debFile(keys string) string {
+	return "runtime_files = [\"etc/ssl/ca.crt\"]\n[install_files.\"etc/ssl/ca.crt\"]\nfile = \"main.c\"\n" + keys
+}
+
+// TestInstallFileOfADebianPackage: an install_files entry is a file name
+// or a table naming the Debian package the file comes from; its file and
+// copyright file are inputs of the build (the compile key has their
+// bytes) also when the source is pinned elsewhere.
+func TestInstallFileOfADebianPackage(t *testing.T) {
+	const toml = "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n" +
+		"runtime_files = [\"etc/ssl/certs/ca-certificates.crt\", \"etc/motd\"]\n" +
+		"install_files = { \"etc/motd\" = \"motd\" }\n" +
+		"[install_files.\"etc/ssl/certs/ca-certificates.crt\"]\nfile = \"ca.crt\"\ndebian = \"ca-certificates\"\n" +
+		"version = \"20250419~deb12u2\"\ncopyright = \"ca.copyright\"\n" +
+		"[source]\nurl = \"https://example.org/demo-1.0.tar.gz\"\nsha256 = \"" + "abababababababababababababababababababababababababababababababab" + "\"\n"
+	r, err := recipe.Load(writeRecipe(t, "demo", map[string]string{"recipe.toml": toml, "ca.crt": "", "ca.copyright": "", "motd": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]recipe.InstallFile{
+		"etc/motd":                          {File: "motd"},
+		"etc/ssl/certs/ca-certificates.crt": {File: "ca.crt", Debian: "ca-certificates", Version: "20250419~deb12u2", Copyright: "ca.copyright"},
+	}
+	if !reflect.DeepEqual(r.InstallFiles, want) {
+		t.Errorf("InstallFiles = %+v, want %+v", r.InstallFiles, want)
+	}
+	in, err := r.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ca.copyright", "ca.crt", "motd", "recipe.toml"}; !reflect.DeepEqual(in, want) {
+		t.Errorf("Inputs = %q, want %q", in, want)
+	}
+}
+
+// debSkip is a [source] of a Debian package with its packaging tarball,
+// debian_patches set to patches and the skip list skip (TOML strings).
+func debSkip(patches, skip string) string {
+	return "[source]\ndebian = \"jq\"\nversion = \"1.6-2\"\ndebian_patches = " + patches + "\ndebian_patches_skip = [" + skip + "]\n" +
+		"files = { \"jq_1.6.orig.tar.gz\" = \"" + jqOrig + "\", \"jq_1.6-2.debian.tar.xz\" = \"" + jqDebian + "\" }\n"
+}
+
+// TestDebianPatchesSkip: a skip list is read in order, and a recipe
+// without one has none.
+func TestDebianPatchesSkip(t *testing.T) {
+	const auto = "language = \"c\"\nbuild = \"autotools\"\nbinary = \"usr/bin/demo\"\n"
+	r, err := recipe.Load(writeRecipe(t, "demo", map[string]string{"recipe.toml": auto + debSkip("true", `"99_nss.patch", "sub/90_gnutls.patch"`)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"99_nss.patch", "sub/90_gnutls.patch"}; !reflect.DeepEqual(r.Source.DebianPatchesSkip, want) {
+		t.Errorf("DebianPatchesSkip = %q, want %q", r.Source.DebianPatchesSkip, want)
+	}
+	r, err = recipe.Load(writeRecipe(t, "jq", map[string]string{"recipe.toml": jqTOML, "fix.patch": "--- a/x\n+++ b/x\n"}))
+	if err != nil || r.Source.DebianPatchesSkip != nil {
+		t.Errorf("jq: skip list %q, error %v", r.Source.DebianPatchesSkip, err)
 	}
 }
 

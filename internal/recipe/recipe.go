@@ -66,10 +66,11 @@ type Recipe struct {
 	RuntimeFiles []string          `toml:"runtime_files"` // installed files the image needs besides the closure
 	// InstallFiles are files of the recipe folder copied into the stage
 	// after the install, by stage path: a file no build installs but the
-	// image needs (curl's CA bundle), listed in RuntimeFiles too.
-	InstallFiles map[string]string `toml:"install_files"`
-	Patches      []string          `toml:"patches"` // patch files in the folder, applied in order with -p1
-	Source       Source            `toml:"source"`  // the pinned source tree; the folder when unset
+	// image needs (curl's CA bundle), listed in RuntimeFiles too; each
+	// may name the Debian package it was taken from (InstallFile).
+	InstallFiles map[string]InstallFile `toml:"install_files"`
+	Patches      []string               `toml:"patches"` // patch files in the folder, applied in order with -p1
+	Source       Source                 `toml:"source"`  // the pinned source tree; the folder when unset
 
 	// Static and Dynamic are arguments for the cells of one linkage only,
 	// after the common ones ([static] and [dynamic] tables); Args merges
@@ -280,6 +281,15 @@ func shownFile(dir string) string {
 	return filepath.Join(filepath.Base(filepath.Dir(dir)), filepath.Base(dir), FileName)
 }
 
+// File names the recipe's file as errors show it:
+// recipes/<name>/recipe.toml, without the machine's path.
+func (r *Recipe) File() string {
+	if r.Dir == "" {
+		return filepath.Join("recipes", r.Name, FileName)
+	}
+	return shownFile(r.Dir)
+}
+
 // CheckToolchains reports every [[exclude]] whose toolchain is not one of
 // known (the toolchain names of the project), as a *FieldError for the
 // field exclude[i].toolchain; an empty toolchain matches every toolchain
@@ -288,10 +298,7 @@ func shownFile(dir string) string {
 func (r *Recipe) CheckToolchains(known []string) error {
 	allowed := append([]string(nil), known...)
 	sort.Strings(allowed)
-	file := filepath.Join("recipes", r.Name, FileName)
-	if r.Dir != "" {
-		file = shownFile(r.Dir)
-	}
+	file := r.File()
 	var errs []error
 	for i, e := range r.Exclude {
 		if e.Toolchain == "" || slices.Contains(allowed, e.Toolchain) {
@@ -311,7 +318,7 @@ var recipeKeys = map[string][]string{
 	"static_libraries": {"name", "sources"},
 	"smoke":            {"args", "stdin", "stdin_file", "stdout", "stdout_file", "stdout_regexp", "exit_code", "timeout"},
 	"exclude":          {"platform", "toolchain", "linkage", "reason"},
-	"source":           {"debian", "version", "files", "debian_patches", "url", "sha256", "strip_components"},
+	"source":           {"debian", "version", "files", "debian_patches", "debian_patches_skip", "url", "sha256", "strip_components"},
 	"static":           linkageKeys,
 	"dynamic":          linkageKeys,
 }

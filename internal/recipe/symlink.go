@@ -3,10 +3,8 @@ package recipe
 import (
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -37,7 +35,7 @@ func (r *Recipe) checkSymlinks(file string) []error {
 	for _, s := range r.Patches {
 		named[filepath.Clean(s)] = true
 	}
-	for _, s := range append([]string{r.Smoke.StdinFile, r.Smoke.StdoutFile}, slices.Collect(maps.Values(r.InstallFiles))...) {
+	for _, s := range append([]string{r.Smoke.StdinFile, r.Smoke.StdoutFile}, r.InstallFileSources()...) {
 		if s != "" {
 			named[filepath.Clean(s)] = true
 		}

@@ -61,6 +61,9 @@ type SBOMInput struct {
 
 	Binary    FileRef   // the program
 	Libraries []FileRef // its shared-library closure, interpreter included
+	// RuntimeFiles are the image's other files: a project recipe's
+	// runtime_files (curl's CA bundle).
+	RuntimeFiles []RuntimeFile
 
 	// License is the program's licence (a recipe's license, or its
 	// Debian source's debian/copyright); zero: NOASSERTION.
@@ -108,8 +111,9 @@ type MountedTool struct {
 	SHA512  string // of the package's tarball: 128 lowercase hex digits
 }
 
-// FileRef is one file of an image. Binary and Libraries together must be
-// every file of the image: the image package's verification code covers them.
+// FileRef is one file of an image. Binary, Libraries and RuntimeFiles
+// together must be every file of the image: the image package's
+// verification code covers them.
 type FileRef struct {
 	ImagePath string // path inside the image, e.g. /lib/x86_64-linux-gnu/libc.so.6
 	HostPath  string // where it was copied from: only used to find its origin, never written
@@ -127,6 +131,9 @@ type FileRef struct {
 //
 //   - the program (APPLICATION, versioned, with a purl), which the binary
 //     file is GENERATED_FROM;
+//   - the runtime files, each GENERATED_FROM the Debian package (OTHER,
+//     deb purl, the licence of the copyright file its recipe vendors)
+//     that its recipe declares it comes from, if any (see runtimeFiles);
 //   - each Debian package providing a library (LIBRARY, deb purl with
 //     arch and distro qualifiers), which the program DYNAMIC_LINKs and its
 //     files are EXPANDED_FROM_ARCHIVE;
@@ -329,12 +336,12 @@ func (b *sbomBuilder) files(in SBOMInput, res Resolver) {
 	libs := append([]FileRef(nil), in.Libraries...)
 	sort.Slice(libs, func(i, j int) bool { return libs[i].ImagePath < libs[j].ImagePath })
 	var sha1s []string
-	add := func(f FileRef, comment string) common.ElementID {
+	addTyped := func(f FileRef, typ, comment string) common.ElementID {
 		id := b.ids.next("File-", f.ImagePath)
 		b.doc.Files = append(b.doc.Files, &spdx.File{
 			FileSPDXIdentifier: id,
 			FileName:           "." + f.ImagePath, // SPDX file names are relative: "./hello"
-			FileTypes:          []string{"BINARY"},
+			FileTypes:          []string{typ},
 			Checksums: []common.Checksum{
 				{Algorithm: common.SHA1, Value: f.SHA1},
 				{Algorithm: common.SHA256, Value: f.SHA256},
@@ -346,7 +353,9 @@ func (b *sbomBuilder) files(in SBOMInput, res Resolver) {
 		sha1s = append(sha1s, f.SHA1)
 		return id
 	}
+	add := func(f FileRef, comment string) common.ElementID { return addTyped(f, "BINARY", comment) }
 	b.rel(add(in.Binary, ""), relGeneratedFrom, b.program)
+	b.runtimeFiles(in.RuntimeFiles, addTyped)
 	b.linkLibraries(in)
 
 	// Origins are looked up first so that package ids do not depend on
@@ -405,15 +414,7 @@ func (b *sbomBuilder) debPackage(o Origin) common.ElementID {
 	if id, ok := b.debs[o]; ok {
 		return id
 	}
-	if b.os == "" {
-		b.os = osID
-		d := newPackage(osID, b.distro.ID, b.distro.VersionID, "OPERATING-SYSTEM")
-		if cpe := osCPE(b.distro); cpe != "" {
-			d.PackageExternalReferences = []*spdx.PackageExternalReference{cpeRef(cpe)}
-		}
-		d.PackageComment = "the distribution of the packages it contains; the image has no package manager or package database"
-		b.add(d)
-	}
+	b.distribution()
 	key := o.Package
 	if o.Arch != "" {
 		key += "-" + o.Arch
@@ -436,6 +437,20 @@ func (b *sbomBuilder) debPackage(o Origin) common.ElementID {
 	b.add(p)
 	b.rel(b.os, relContains, id)
 	return id
+}
+
+// distribution adds the distribution of the Debian packages, once.
+func (b *sbomBuilder) distribution() {
+	if b.os != "" {
+		return
+	}
+	b.os = osID
+	d := newPackage(osID, b.distro.ID, b.distro.VersionID, "OPERATING-SYSTEM")
+	if cpe := osCPE(b.distro); cpe != "" {
+		d.PackageExternalReferences = []*spdx.PackageExternalReference{cpeRef(cpe)}
+	}
+	d.PackageComment = "the distribution of the packages it contains; the image has no package manager or package database"
+	b.add(d)
 }
 
 // buildRoot adds the build root: a package of the document that the
@@ -580,9 +595,17 @@ func (in SBOMInput) validate() error {
 		errs = append(errs, fmt.Errorf("Linkage %q: want static or dynamic", in.Linkage))
 	}
 	seen := map[string]bool{}
-	for i, f := range append([]FileRef{in.Binary}, in.Libraries...) {
+	files := append([]FileRef{in.Binary}, in.Libraries...)
+	for i, f := range in.RuntimeFiles {
+		files = append(files, f.FileRef)
+		errs = append(errs, f.validate(fmt.Sprintf("RuntimeFiles[%d]", i))...)
+	}
+	for i, f := range files {
 		what := "Binary"
-		if i > 0 {
+		switch {
+		case i > len(in.Libraries):
+			what = fmt.Sprintf("RuntimeFiles[%d]", i-1-len(in.Libraries))
+		case i > 0:
 			what = fmt.Sprintf("Libraries[%d]", i-1)
 		}
 		switch {

@@ -185,6 +185,9 @@ func representative() map[string]SBOMInput {
 		"project jq dynamic":          jqCell(recipe.Dynamic),
 		"project jq static":           jqCell(recipe.Static),
 		"project url, patched":        urlCell(),
+		"hermetic static, a runtime file from a Debian package": func() SBOMInput {
+			return withRuntimeFiles()
+		}(),
 		"project folder, patched": func() SBOMInput {
 			in := urlCell()
 			in.Source.URL, in.Source.Files = "", nil

@@ -33,6 +33,9 @@ type Source struct {
 	DebianVersion string
 	Distro        Distro
 	DebianPatches bool
+	// DebianPatchesSkipped are the patches of that series left out
+	// (source.debian_patches_skip), as the series names them.
+	DebianPatchesSkipped []string
 
 	// URL is the tarball of a URL source.
 	URL string
@@ -69,6 +72,7 @@ func NewSource(rc *recipe.Recipe, version string, distro Distro) (Source, error)
 	switch src.Kind() {
 	case recipe.SourceDebian:
 		s.Debian, s.DebianVersion, s.Distro, s.DebianPatches = src.Debian, src.Version, distro, src.DebianPatches
+		s.DebianPatchesSkipped = slices.Clone(src.DebianPatchesSkip)
 		for _, name := range slices.Sorted(maps.Keys(src.Files)) {
 			s.Files = append(s.Files, PinnedFile{Name: name, SHA256: src.Files[name].Hex()})
 		}
@@ -144,6 +148,9 @@ func (b *sbomBuilder) sourcePackage(s Source) common.ElementID {
 		patches := "only its upstream tarball was used: Debian's patches were not applied"
 		if s.DebianPatches {
 			patches = "Debian's patches (debian/patches/series) were applied"
+		}
+		if len(s.DebianPatchesSkipped) > 0 {
+			patches += ", less " + strings.Join(s.DebianPatchesSkipped, ", ") + ", which the recipe leaves out"
 		}
 		p.PackageComment = fmt.Sprintf("the Debian source package recipe %s is pinned to in its recipe.toml; %s", s.Recipe, patches)
 		b.doc.Packages = append(b.doc.Packages, p)

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/recipe"
 )
 
 // Run starts argv in dir and returns its combined output; the engine
@@ -106,6 +109,39 @@ func QuiltSeries(dir string) ([]Patch, error) {
 		out = append(out, p)
 	}
 	return out, sc.Err()
+}
+
+// SkipPatches is series (QuiltSeries's) without the patches skip names,
+// each as its series line gives it ("90_gnutls.patch"), in order. A name
+// that is not in the series is a *recipe.FieldError for
+// source.debian_patches_skip[i] (its File left for the caller to fill),
+// with the series' closest name, or its names when none is close.
+func SkipPatches(series []Patch, skip []string) ([]Patch, *recipe.FieldError) {
+	names := make([]string, len(series))
+	for i, p := range series {
+		names[i] = strings.TrimPrefix(p.Name, "debian/patches/")
+	}
+	for i, s := range skip {
+		if slices.Contains(names, s) {
+			continue
+		}
+		hint := recipe.DidYouMean(s, names)
+		if hint == "" && len(names) > 0 {
+			hint = " (its patches: " + strings.Join(names, ", ") + ")"
+		}
+		if len(names) == 0 {
+			hint = " (the series lists no patch)"
+		}
+		return nil, &recipe.FieldError{Field: fmt.Sprintf("source.debian_patches_skip[%d]", i),
+			Problem: fmt.Sprintf("%q is not in debian/patches/series%s", s, hint)}
+	}
+	var kept []Patch
+	for i, p := range series {
+		if !slices.Contains(skip, names[i]) {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
 }
 
 // failedParts names each part of p that patch's output says did not

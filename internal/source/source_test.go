@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -455,6 +456,109 @@ files = { "demo_1.0.orig.tar.gz" = "sha256:`+sum(orig)+`", "demo_1.0-1.debian.ta
 			t.Errorf("left behind: %v", entries)
 		}
 	})
+}
+
+// TestSkipPatches: the named patches leave the series, the rest keep
+// their order and -p; a name the series lacks is the recipe field's
+// error, with the closest name, or every name when none is close.
+func TestSkipPatches(t *testing.T) {
+	series := []source.Patch{
+		{Name: "debian/patches/01-fix.patch", Path: "/t/debian/patches/01-fix.patch", Strip: 1},
+		{Name: "debian/patches/sub/CVE-1.patch", Path: "/t/debian/patches/sub/CVE-1.patch", Strip: 0},
+		{Name: "debian/patches/90_gnutls.patch", Path: "/t/debian/patches/90_gnutls.patch", Strip: 1},
+		{Name: "debian/patches/99_nss.patch", Path: "/t/debian/patches/99_nss.patch", Strip: 1},
+	}
+	got, bad := source.SkipPatches(series, []string{"99_nss.patch", "90_gnutls.patch"})
+	if bad != nil || !slices.Equal(got, series[:2]) {
+		t.Errorf("skipping the last two: %+v, %v", got, bad)
+	}
+	if got, bad := source.SkipPatches(series, []string{"sub/CVE-1.patch"}); bad != nil || !slices.Equal(got, []source.Patch{series[0], series[2], series[3]}) {
+		t.Errorf("skipping one in a folder: %+v, %v", got, bad)
+	}
+	if got, bad := source.SkipPatches(series, nil); bad != nil || !slices.Equal(got, series) {
+		t.Errorf("no skip list: %+v, %v", got, bad)
+	}
+	for _, tc := range []struct {
+		skip []string
+		want string
+	}{
+		{[]string{"90_gnutls.patch", "99_nsss.patch"}, `source.debian_patches_skip[1]: "99_nsss.patch" is not in debian/patches/series (did you mean 99_nss.patch?)`},
+		{[]string{"debian/patches/90_gnutls.patch"}, `source.debian_patches_skip[0]: "debian/patches/90_gnutls.patch" is not in debian/patches/series ` +
+			`(its patches: 01-fix.patch, sub/CVE-1.patch, 90_gnutls.patch, 99_nss.patch)`},
+	} {
+		_, bad := source.SkipPatches(series, tc.skip)
+		if bad == nil || !strings.Contains(bad.Error(), tc.want) {
+			t.Errorf("skip %q: error %v, want %q", tc.skip, bad, tc.want)
+		}
+	}
+	if _, bad := source.SkipPatches(nil, []string{"x.patch"}); bad == nil || !strings.Contains(bad.Error(), `"x.patch" is not in debian/patches/series (the series lists no patch)`) {
+		t.Errorf("empty series: %v", bad)
+	}
+}
+
+// TestTreeDebianSkip: a series like bookworm's curl, whose last two
+// patches make other flavours: skipped, the tree has the fixes and not
+// the flavours (applied whole, it would have both, with real patch); a
+// skipped name the series lacks fails naming the recipe file, the field,
+// the closest name and the packaging tarball, and leaves nothing.
+func TestTreeDebianSkip(t *testing.T) {
+	needPatch(t)
+	flavour := "--- a/lib.txt\n+++ b/lib.txt\n@@ -1 +1 @@\n-libcurl\n+libcurl-gnutls\n"
+	flavour2 := "--- a/lib.txt\n+++ b/lib.txt\n@@ -1 +1 @@\n-libcurl-gnutls\n+libcurl-nss\n"
+	orig := testutil.Gzip(t, testutil.Tar(t, testutil.TarFile("demo-1.0/msg.txt", "one\n"), testutil.TarFile("demo-1.0/lib.txt", "libcurl\n")))
+	deb := testutil.XZ(t, testutil.Tar(t,
+		testutil.TarFile("debian/patches/series", "one-two.patch\n# Do not add patches below.\n90_gnutls.patch\n99_nss.patch\n"),
+		testutil.TarFile("debian/patches/one-two.patch", patch1),
+		testutil.TarFile("debian/patches/90_gnutls.patch", flavour),
+		testutil.TarFile("debian/patches/99_nss.patch", flavour2)))
+	fetch := func(ctx context.Context, pkg, version string, want map[string]string, dir string) error {
+		testutil.WriteFile(t, filepath.Join(dir, "demo_1.0.orig.tar.gz"), orig)
+		testutil.WriteFile(t, filepath.Join(dir, "demo_1.0-1.debian.tar.xz"), deb)
+		return nil
+	}
+	s := &source.Store{Cache: t.TempDir(), Debian: fetch}
+	recipeWith := func(skip string) *recipe.Recipe {
+		return loadRecipe(t, `language = "c"
+build = "autotools"
+binary = "usr/bin/demo"
+[source]
+debian = "demo"
+version = "1.0-1"
+debian_patches = true
+`+skip+`
+files = { "demo_1.0.orig.tar.gz" = "sha256:`+sum(orig)+`", "demo_1.0-1.debian.tar.xz" = "sha256:`+sum(deb)+`" }
+`, nil)
+	}
+	for _, tc := range []struct{ skip, msg, lib string }{
+		{`debian_patches_skip = ["90_gnutls.patch", "99_nss.patch"]`, "two\n", "libcurl\n"},
+		{"", "two\n", "libcurl-nss\n"},
+		{`debian_patches_skip = ["99_nss.patch"]`, "two\n", "libcurl-gnutls\n"},
+	} {
+		var ran []string
+		run := func(ctx context.Context, dir string, argv []string) ([]byte, error) {
+			ran = append(ran, argv[len(argv)-1])
+			return execRun(ctx, dir, argv)
+		}
+		dest := filepath.Join(t.TempDir(), "src")
+		if err := s.Tree(t.Context(), run, recipeWith(tc.skip), dest); err != nil {
+			t.Fatalf("%s: %v", tc.skip, err)
+		}
+		tree := testutil.ReadTree(t, dest)
+		if string(tree["msg.txt"]) != tc.msg || string(tree["lib.txt"]) != tc.lib {
+			t.Errorf("%s: msg.txt %q, lib.txt %q, want %q and %q (patches run: %q)", tc.skip, tree["msg.txt"], tree["lib.txt"], tc.msg, tc.lib, ran)
+		}
+	}
+
+	dir := t.TempDir()
+	err := s.Tree(t.Context(), execRun, recipeWith(`debian_patches_skip = ["90_gnutls.patch", "99-nss.patch"]`), filepath.Join(dir, "src"))
+	var fe *recipe.FieldError
+	want := `demo/recipe.toml: source.debian_patches_skip[1]: "99-nss.patch" is not in debian/patches/series (did you mean 99_nss.patch?) of demo_1.0-1.debian.tar.xz`
+	if !errors.As(err, &fe) || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("error = %v, want a *recipe.FieldError ending %q", err, want)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
 }
 
 func must[T any](v T, err error) T {

@@ -23,7 +23,8 @@ var folderTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // must not exist: the recipe folder's files (less recipe.toml and the
 // patches), or the pinned URL tarball, or the Debian source package's
 // upstream tarball with its top folder stripped (as dpkg-source does) and,
-// with debian_patches, its debian/ folder and quilt series applied (a
+// with debian_patches, its debian/ folder and quilt series applied, less
+// the patches debian_patches_skip names (a
 // pinned file the store lacks is taken from the recipe folder when it is
 // there, see FetchDebian); then the recipe's own patches, in order, with -p1. Every download is checked
 // against its pin before anything is extracted. dest appears complete or
@@ -82,7 +83,12 @@ func (s *Store) Tree(ctx context.Context, run Run, r *recipe.Recipe, dest string
 			if err != nil {
 				return fmt.Errorf("%s: %w", src.DebianTarball(), err)
 			}
-			patches = append(patches, series...)
+			kept, bad := SkipPatches(series, src.DebianPatchesSkip)
+			if bad != nil {
+				bad.File, bad.Problem = r.File(), fmt.Sprintf("%s of %s", bad.Problem, src.DebianTarball())
+				return bad
+			}
+			patches = append(patches, kept...)
 		}
 	}
 	for _, p := range r.Patches {

@@ -76,9 +76,9 @@ func (p Project) installed() error {
 		}
 	}
 	for _, dst := range slices.Sorted(maps.Keys(r.InstallFiles)) {
-		src := filepath.Join(r.Dir, filepath.FromSlash(r.InstallFiles[dst]))
+		src := filepath.Join(r.Dir, filepath.FromSlash(r.InstallFiles[dst].File))
 		if err := atomicfile.Copy(src, filepath.Join(p.StageDir, filepath.FromSlash(dst)), 0o644); err != nil {
-			return fmt.Errorf("installing recipes/%s/%s as %s: %w", r.Name, r.InstallFiles[dst], dst, err)
+			return fmt.Errorf("installing recipes/%s/%s as %s: %w", r.Name, r.InstallFiles[dst].File, dst, err)
 		}
 	}
 	if r.IsLibrary() {

@@ -437,7 +437,7 @@ func TestBuildProjectInstallFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(p.Recipe.Dir, "ca.crt"), bundle, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p.Recipe.InstallFiles = map[string]string{"etc/ssl/certs/ca-certificates.crt": "ca.crt"}
+	p.Recipe.InstallFiles = map[string]recipe.InstallFile{"etc/ssl/certs/ca-certificates.crt": {File: "ca.crt"}}
 	p.Recipe.RuntimeFiles = []string{"etc/ssl/certs/ca-certificates.crt"}
 	run := fakeRun(func(c toolchain.Command) ([]byte, error) {
 		if c.Args[1] == "install" {
@@ -458,7 +458,7 @@ func TestBuildProjectInstallFiles(t *testing.T) {
 
 	q := fakeProject(t, recipe.BuildAutotools)
 	q.Recipe.Dir = t.TempDir()
-	q.Recipe.InstallFiles = map[string]string{"etc/x": "missing.crt"}
+	q.Recipe.InstallFiles = map[string]recipe.InstallFile{"etc/x": {File: "missing.crt"}}
 	run = fakeRun(func(c toolchain.Command) ([]byte, error) {
 		if c.Args[1] == "install" {
 			os.MkdirAll(filepath.Join(q.StageDir, "usr", "bin"), 0o755)
