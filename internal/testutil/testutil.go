@@ -10,6 +10,19 @@ import (
 // may be missing there.
 func RequireAll() bool { return os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" }
 
+// AllZigEnv, set to 1, makes the tests build zig for every platform. By
+// default they build it for the four default platforms and linux/386
+// only: on a fresh machine zig builds its libc for each target first
+// (minutes each on two cores), which a cold .ci/run cannot afford for all
+// nine (README: What CI builds).
+const AllZigEnv = "FROMSCRATCH_TEST_ALL_ZIG"
+
+// ZigPlatform says whether the tests build zig for the platform whose
+// facts say whether it is a default one.
+func ZigPlatform(platform string, isDefault bool) bool {
+	return isDefault || platform == "linux/386" || os.Getenv(AllZigEnv) == "1"
+}
+
 // Missing stops a test that lacks something on this machine: a failure in
 // CI (FROMSCRATCH_REQUIRE_ALL=1), a skip elsewhere.
 func Missing(t testing.TB, format string, args ...any) {
