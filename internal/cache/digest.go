@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -202,7 +203,8 @@ func hashFile(path string) (string, fileID, error) {
 // processes saved meanwhile are merged in, under an flock on the file
 // <path>.lock so that concurrent Saves lose nothing; where the file
 // differs from this memo about a path, the digest this process computed
-// wins, and otherwise the file's.
+// wins, and otherwise the file's. Records of files that no longer exist
+// are dropped.
 func (m *Memo) Save() error {
 	if m.path == "" {
 		return nil
@@ -232,6 +234,12 @@ func (m *Memo) Save() error {
 		case <-c.done:
 		default:
 			continue // still hashing: sets dirty when done
+		}
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			// Gone (a test's or another out/'s binary): the file would
+			// otherwise grow with every folder ever built in.
+			delete(m.m, p)
+			continue
 		}
 		if c.err == nil {
 			recs[p] = memoRecord{Size: c.id.size, MtimeNS: c.id.mtime, Dev: c.id.dev, Ino: c.id.ino, CtimeNS: c.id.ctime, SHA256: c.sum}

@@ -434,3 +434,45 @@ func BenchmarkMemoDigest(b *testing.B) {
 		}
 	})
 }
+
+// TestMemoDropsGoneFiles: Save forgets the files that no longer exist (a
+// test's out/, a removed binary), so the memo file does not grow with
+// every folder ever built in.
+func TestMemoDropsGoneFiles(t *testing.T) {
+	gone, _ := memoFixture(t, "a binary of a removed out/")
+	kept, _ := memoFixture(t, "zig 0.14.0")
+	memoPath := filepath.Join(t.TempDir(), "digests.json")
+	m := LoadMemo(memoPath)
+	for _, p := range []string{gone, kept} {
+		if _, err := m.Digest(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if recs := readMemoFile(memoPath); len(recs) != 2 {
+		t.Fatalf("saved %d records, want 2", len(recs))
+	}
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := memoFixture(t, "something new to hash, so that Save writes")
+	m = LoadMemo(memoPath)
+	if _, err := m.Digest(other); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(); err != nil {
+		t.Fatal(err)
+	}
+	recs := readMemoFile(memoPath)
+	if _, ok := recs[gone]; ok {
+		t.Errorf("the record of %s, which is gone, was saved again", gone)
+	}
+	if _, ok := recs[kept]; !ok {
+		t.Errorf("the record of %s was dropped", kept)
+	}
+	if _, ok := recs[other]; !ok {
+		t.Errorf("the record of %s was not saved", other)
+	}
+}

@@ -218,7 +218,7 @@ func imageFiles(name, binary string, c *elfdeps.Closure) []image.Layer {
 func (b *Builder) buildImage(ctx context.Context, r *Result) error {
 	j := r.Job
 	ikey := b.imageKey(r)
-	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey, b.memo.Digest) {
+	if st := r.stamp; r.Origin == OriginKept && st.imageReusable(b.opts.OutDir, ikey, cache.FileDigest) {
 		if img, err := b.layout.lookup(outdir.Path(b.opts.OutDir).OCI(j.Cell.Recipe), j.Cell.Variant(), string(j.Cell.Platform)); err == nil {
 			if d, err := img.Digest(); err == nil && d.String() == st.Digest {
 				r.Image, r.Digest, r.Sizes, r.ImageReused = img, st.Digest, st.Sizes, true

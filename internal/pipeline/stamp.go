@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
+	"github.com/fromscratch/fromscratch/internal/cache"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/outdir"
 	"github.com/fromscratch/fromscratch/internal/smoke"
@@ -68,7 +69,9 @@ func readStamp(dir string) *stamp {
 }
 
 // digester returns a file's hex sha256: the Builder's memo, kept across
-// runs, so that a no-op run reads no file it read before.
+// runs, so that a no-op run reads no file it read before (the binaries
+// in out/bin, the recipes' inputs), or cache.FileDigest, for the image
+// files the stamp itself records by size and mtime.
 type digester func(path string) (string, error)
 
 // upToDate says whether bin is what compileKey made last time.
@@ -157,7 +160,7 @@ func (b *Builder) recordLayout(rep *Report, recipeName string) {
 		}
 		outs := []output{}
 		for _, p := range []string{out.Archive(j.Cell), filepath.Join(out.Image(j.Cell), "index.json")} {
-			if o, err := fingerprint(out, p, b.memo.Digest); err == nil {
+			if o, err := fingerprint(out, p, cache.FileDigest); err == nil {
 				outs = append(outs, o)
 			}
 		}
@@ -167,7 +170,7 @@ func (b *Builder) recordLayout(rep *Report, recipeName string) {
 		complete := true
 		for _, f := range files {
 			for _, layout := range []string{out.OCI(recipeName), out.Image(j.Cell)} {
-				o, err := fingerprint(out, filepath.Join(layout, filepath.FromSlash(f)), b.memo.Digest)
+				o, err := fingerprint(out, filepath.Join(layout, filepath.FromSlash(f)), cache.FileDigest)
 				if err != nil {
 					complete = false
 					break
