@@ -50,6 +50,11 @@ func (Bench) Files(ctx context.Context) error { return front().Bench(ctx) }
 // split into configure, make and the rest.
 func (Bench) Real(ctx context.Context) error { return front().BenchReal(ctx) }
 
+// Configure measures the configure results shared between the linkages:
+// a dynamic cell after its static one, with the static cell's compile
+// results and without them, side by side.
+func (Bench) Configure(ctx context.Context) error { return front().BenchConfigure(ctx) }
+
 // Bazel namespace: the Bazel build files.
 type Bazel mg.Namespace
 

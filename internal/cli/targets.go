@@ -40,6 +40,15 @@ func (c *CLI) BenchReal(ctx context.Context) error {
 	return s.Real(ctx)
 }
 
+// BenchConfigure is bench:configure: see bench.Suite.Configure.
+func (c *CLI) BenchConfigure(ctx context.Context) error {
+	s, err := c.benchSuite()
+	if err != nil {
+		return err
+	}
+	return s.Configure(ctx)
+}
+
 func (c *CLI) benchSuite() (bench.Suite, error) {
 	cfg, err := c.config()
 	if err != nil {

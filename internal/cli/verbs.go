@@ -49,6 +49,7 @@ var verbs = []verb{
 	{"release push", []string{"REGISTRY/PREFIX"}, "push out/oci's indexes to PREFIX/<recipe>:<toolchain>-<linkage>, each image's SBOM as an OCI referrer; with FROMSCRATCH_SIGNING_KEY each index and image signed (cosign's form) with its SLSA provenance", func(c *CLI, ctx context.Context, a []string) error { return c.Push(ctx, a[0]) }},
 	{"release", nil, "out/release/: OCI layouts, SBOMs, the matrix and SHA256SUMS (signed in SHA256SUMS.sig with FROMSCRATCH_SIGNING_KEY)", func(c *CLI, ctx context.Context, _ []string) error { return c.Release(ctx) }},
 	{"bench real", nil, "the real programs: fromscratch cold and warm against configure and make by hand, split into configure, make and the rest", func(c *CLI, ctx context.Context, _ []string) error { return c.BenchReal(ctx) }},
+	{"bench configure", nil, "the configure results the linkages share: a dynamic cell after its static one, with the static cell's compile results and without them", func(c *CLI, ctx context.Context, _ []string) error { return c.BenchConfigure(ctx) }},
 	{"bench files", nil, "the same as bench", func(c *CLI, ctx context.Context, _ []string) error { return c.Bench(ctx) }},
 	{"bench", nil, "the recipes of files: fromscratch cold, warm and no-op against the Dockerfile way", func(c *CLI, ctx context.Context, _ []string) error { return c.Bench(ctx) }},
 	{"cache prune", nil, "remove action-cache entries unused for FROMSCRATCH_CACHE_MAX_AGE", func(c *CLI, ctx context.Context, _ []string) error { return c.PruneCache(ctx) }},

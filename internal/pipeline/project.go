@@ -95,9 +95,10 @@ func (b *Builder) project(j Job, rc *recipe.Recipe, src, work, stage, deps strin
 	return toolchain.Project{
 		Def: j.Def, Target: j.Tool.Target, Linkage: j.Cell.Linkage, Recipe: rc, Resolved: resolved,
 		SourceDir: src, WorkDir: work, StageDir: stage, DepStage: deps,
-		ConfigCache: toolchain.ConfigCacheFile(b.opts.CacheDir, j.Def, j.Cell.Platform, j.Cell.Linkage),
-		Libtool:     toolchain.UsesLibtool(src),
-		Jobs:        projectJobs(),
+		ConfigCache:  toolchain.ConfigCacheFile(b.opts.CacheDir, j.Def, j.Cell.Platform, j.Cell.Linkage),
+		CompileCache: toolchain.CompileCacheFile(b.opts.CacheDir, j.Def, j.Tool.Target),
+		Libtool:      toolchain.UsesLibtool(src),
+		Jobs:         projectJobs(),
 	}
 }
 

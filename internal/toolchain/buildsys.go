@@ -53,6 +53,11 @@ type Project struct {
 	// ConfigCache is the shared autoconf cache of the toolchain, platform
 	// and linkage (ConfigCacheFile); "" for none.
 	ConfigCache string
+	// CompileCache is the shared autoconf cache of the compile results of
+	// both linkages of the toolchain and platform (CompileCacheFile), in
+	// the folder of ConfigCache; "" when the linkages compile differently:
+	// ConfigCache then holds all.
+	CompileCache string
 	// Libtool says that the project links with libtool (UsesLibtool), which
 	// drops a bare -static: static cells then pass -all-static to make.
 	Libtool bool
