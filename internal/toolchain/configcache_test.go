@@ -251,3 +251,41 @@ func TestConfigCacheDamagedCompileCache(t *testing.T) {
 		t.Errorf("compile cache = %q", b)
 	}
 }
+
+// The cells that share a compile cache compile with the same variables
+// in both linkages: configure's compile tests see the same CC, CXX and
+// flags (the linkage's -static is in LDFLAGS only), and the same compiler
+// behind a wrapper.
+func TestCompileCacheCellsCompileAlike(t *testing.T) {
+	compileVars := []string{"CC", "CXX", "CFLAGS", "CXXFLAGS", "CPPFLAGS"}
+	for _, c := range projectCells {
+		d := loadReal(t, c.toolchain)
+		tg, _ := d.Target(c.platform)
+		env := map[recipe.Linkage]map[string]string{}
+		wrappers := map[recipe.Linkage]map[string]string{}
+		for _, l := range recipe.Linkages {
+			c.linkage = l
+			p, base := project(t, c, recipe.BuildAutotools)
+			p.Recipe.CFlags, p.Recipe.LDFlags, p.Recipe.Defines = nil, nil, nil
+			env[l], wrappers[l] = map[string]string{}, map[string]string{}
+			for _, e := range p.Env(base) {
+				k, v, _ := strings.Cut(e, "=")
+				env[l][k] = v
+			}
+			for _, f := range p.Files() {
+				wrappers[l][filepath.Base(f.Path)] = string(f.Data)
+			}
+		}
+		alike := true
+		for _, k := range compileVars {
+			alike = alike && env[recipe.Static][k] == env[recipe.Dynamic][k]
+		}
+		for _, w := range []string{"cc", "c++"} {
+			alike = alike && wrappers[recipe.Static][w] == wrappers[recipe.Dynamic][w]
+		}
+		if shares := toolchain.CompileCacheFile("/c", d, tg) != ""; shares != alike {
+			t.Errorf("%s %s: shares a compile cache %t, but its linkages compile alike %t:\nstatic %v\ndynamic %v",
+				c.toolchain, c.platform, shares, alike, env[recipe.Static], env[recipe.Dynamic])
+		}
+	}
+}
