@@ -22,8 +22,7 @@ import (
 
 // shareWay is one way of building a dynamic cell after its static one:
 // with the compile results the static cell's configure shared, or alone
-// (that file removed first: each linkage on its own, as before the
-// linkages shared).
+// (without them: each linkage on its own, as before the linkages shared).
 type shareWay struct {
 	Name      string
 	Configure time.Duration
@@ -47,11 +46,13 @@ type shareRow struct {
 
 // Configure measures what sharing the compile results of configure
 // between the linkages saves: per real program and per toolchain and
-// platform, the static cell is built, then the dynamic cell with the
-// static cell's compile results (shared) and, in another fresh cache,
-// without them (alone), side by side in one run. It prints configure's
-// time and the wall time of the dynamic cell, the "(cached)" lines of
-// its build.log, and whether the two ways' binaries are the same bytes.
+// platform, the static cell is built in a fresh cache, then the dynamic
+// cell, with the action cache off, from the configure cache the static
+// cell left (shared) and from that without the compile results (alone),
+// the ways taking turns (shareCell). It prints configure's time and the
+// wall time of the dynamic cell, the "(cached)" lines of its build.log,
+// whether the two ways' binaries are the same bytes, and whether the
+// static and the dynamic configure found any compile result differently.
 // Defaults: gnuhello and jq, gcc, linux/amd64.
 func (s Suite) Configure(ctx context.Context) error {
 	opts := s.Options
@@ -83,15 +84,7 @@ func (s Suite) Configure(ctx context.Context) error {
 				o := opts
 				o.Recipes, o.Toolchains, o.Platforms = []string{name}, []string{tc}, []recipe.Platform{pl}
 				row := shareRow{Cell: recipe.Cell{Recipe: name, Platform: pl, Toolchain: tc, Linkage: recipe.Dynamic}}
-				for i, way := range []string{"shared", "alone"} {
-					w, err := s.shareWay(ctx, o, shared, filepath.Join(base, name, tc, pl.Dir(), way), row.Cell, way == "shared")
-					w.Name = way
-					row.Ways[i] = w
-					if err != nil {
-						row.Error = fmt.Errorf("%s, %s: %w", row.Cell, way, err)
-						break
-					}
-				}
+				row.Error = s.shareCell(ctx, o, shared, filepath.Join(base, name, tc, pl.Dir()), &row)
 				if row.Error != nil {
 					errs = append(errs, row.Error)
 					fmt.Fprintf(s.Out, "bench:configure: %v\n", row.Error)
@@ -108,57 +101,104 @@ func (s Suite) Configure(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// shareWay builds o's static cells in a fresh cache under dir, removes
-// the compile cache unless share is set, then builds the dynamic cell
-// and measures it.
-func (s Suite) shareWay(ctx context.Context, o pipeline.Options, shared, dir string, cell recipe.Cell, share bool) (shareWay, error) {
-	var w shareWay
+// configureRounds is how many times each way builds the dynamic cell,
+// the two ways taking turns (shared first in odd rounds, alone first in
+// even ones), so that a machine's changing load falls on both.
+const configureRounds = 2
+
+// shareCell builds row's static cell in a fresh cache under dir, then
+// its dynamic cell configureRounds times each way, from the configure
+// cache the static cell left (shared) or from that without the compile
+// results (alone), with the action cache off; it adds up each way's times.
+func (s Suite) shareCell(ctx context.Context, o pipeline.Options, shared, dir string, row *shareRow) error {
 	o.CacheDir, o.OutDir = filepath.Join(dir, "cache"), filepath.Join(dir, "out")
 	if err := linkShared(shared, o.CacheDir); err != nil {
-		return w, err
+		return err
 	}
+	static := row.Cell
+	static.Linkage = recipe.Static
 	o.Linkages = []recipe.Linkage{recipe.Static}
 	rep, err := pipeline.New(o, pipeline.WithRunner(s.Run)).Build(ctx)
 	if err := cellErrors(rep, err); err != nil {
-		return w, fmt.Errorf("the static cell: %w", err)
+		return fmt.Errorf("%s: %w", static, err)
 	}
-	compiled, _ := filepath.Glob(filepath.Join(o.CacheDir, "configure", "*_compile.cache"))
-	for _, f := range compiled {
-		if share {
-			data, _ := os.ReadFile(f)
-			w.Compile += bytes.Count(data, []byte("\n"))
-		} else if err := os.Remove(f); err != nil {
-			return w, err
+	staticLog, _ := os.ReadFile(filepath.Join(outdir.Path(o.OutDir).Bin(static), "config.log"))
+	conf := filepath.Join(o.CacheDir, "configure")
+	left, err := filepath.Glob(filepath.Join(conf, "*.cache"))
+	if err != nil {
+		return err
+	}
+	snapshot := map[string][]byte{} // what the static cell left
+	for _, f := range left {
+		if snapshot[f], err = os.ReadFile(f); err != nil {
+			return err
 		}
 	}
-	o.Linkages = []recipe.Linkage{recipe.Dynamic}
+	row.Ways[0].Name, row.Ways[1].Name = "shared", "alone"
+	o.Linkages, o.NoCache = []recipe.Linkage{recipe.Dynamic}, true
+	for r := range configureRounds {
+		order := []int{0, 1}
+		if r%2 == 1 {
+			order = []int{1, 0}
+		}
+		for _, i := range order {
+			w := &row.Ways[i]
+			now, _ := filepath.Glob(filepath.Join(conf, "*.cache"))
+			for _, f := range now {
+				if err := os.Remove(f); err != nil {
+					return err
+				}
+			}
+			for f, data := range snapshot {
+				if strings.HasSuffix(f, "_compile.cache") {
+					w.Compile = bytes.Count(data, []byte("\n"))
+					if i == 1 {
+						w.Compile = 0
+						continue
+					}
+				}
+				if err := os.WriteFile(f, data, 0o644); err != nil {
+					return err
+				}
+			}
+			if err := s.measureDynamic(ctx, o, row.Cell, w, i == 1, staticLog); err != nil {
+				return fmt.Errorf("%s, %s: %w", row.Cell, w.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// measureDynamic builds the dynamic cell and adds its configure and wall
+// time to w; it keeps the cell's "(cached)" lines and binary, and, when
+// compare is set, compares its compile results with the static cell's.
+func (s Suite) measureDynamic(ctx context.Context, o pipeline.Options, cell recipe.Cell, w *shareWay, compare bool, staticLog []byte) error {
 	var t phaseTimes
 	start := time.Now()
-	rep, err = pipeline.New(o, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
-	w.Wall, w.Configure = time.Since(start), time.Duration(t.configure.Load())
+	rep, err := pipeline.New(o, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
+	w.Wall += time.Since(start)
+	w.Configure += time.Duration(t.configure.Load())
 	if err := cellErrors(rep, err); err != nil {
-		return w, fmt.Errorf("the dynamic cell: %w", err)
+		return err
 	}
 	bin := outdir.Path(o.OutDir).Bin(cell)
 	log, err := os.ReadFile(filepath.Join(bin, "build.log"))
 	if err != nil {
-		return w, err
+		return err
 	}
 	w.Cached = bytes.Count(log, []byte("(cached)"))
-	if !share {
-		static := cell
-		static.Linkage = recipe.Static
-		w.Compared, w.Differ = compareCompileResults(
-			filepath.Join(outdir.Path(o.OutDir).Bin(static), "config.log"), filepath.Join(bin, "config.log"))
+	if compare {
+		dynamicLog, _ := os.ReadFile(filepath.Join(bin, "config.log"))
+		w.Compared, w.Differ = compareCompileResults(staticLog, dynamicLog)
 	}
 	w.Binary, err = os.ReadFile(filepath.Join(bin, cell.Recipe))
-	return w, err
+	return err
 }
 
 // compareCompileResults compares the compile results in the "Cache
 // variables" of two config.logs: how many both hold, and the names of
 // those whose values differ.
-func compareCompileResults(a, b string) (int, []string) {
+func compareCompileResults(a, b []byte) (int, []string) {
 	ca, cb := compileResults(a), compileResults(b)
 	n := 0
 	var differ []string
@@ -175,9 +215,8 @@ func compareCompileResults(a, b string) (int, []string) {
 
 // compileResults are the compile results among the cache variables that
 // config.log lists, by name.
-func compileResults(configLog string) map[string]string {
-	data, _ := os.ReadFile(configLog)
-	_, vars, _ := bytes.Cut(data, []byte("## Cache variables. ##\n"))
+func compileResults(configLog []byte) map[string]string {
+	_, vars, _ := bytes.Cut(configLog, []byte("## Cache variables. ##\n"))
 	_, vars, _ = bytes.Cut(vars, []byte("\n")) // the line of dashes under it
 	var entries []byte
 	for _, line := range bytes.Split(vars, []byte("\n")) {
@@ -201,6 +240,7 @@ func compileResults(configLog string) map[string]string {
 // same bytes.
 func printShare(w io.Writer, rows []shareRow) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "each way's times are the sum of %d builds of the dynamic cell, the ways taking turns\n", configureRounds)
 	fmt.Fprintln(tw, "CELL\tWAY\tCOMPILE RESULTS\tCACHED\tCONFIGURE\tWALL\tCONFIGURE / ALONE\t")
 	var conf [2]time.Duration
 	for _, r := range rows {

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -10,12 +8,9 @@ import (
 // compareCompileResults reads the cache variables of two config.logs and
 // compares only the compile results both hold.
 func TestCompareCompileResults(t *testing.T) {
-	dir := t.TempDir()
-	log := func(name, vars string) string {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte("## ---------------- ##\n## Cache variables. ##\n## ---------------- ##\n\n"+vars+
-			"\n## ----------------- ##\n## Output variables. ##\n## ----------------- ##\n\nac_cv_sizeof_int=2\n"), 0o644)
-		return p
+	log := func(name, vars string) []byte {
+		return []byte("## ---------------- ##\n## Cache variables. ##\n## ---------------- ##\n\n" + vars +
+			"\n## ----------------- ##\n## Output variables. ##\n## ----------------- ##\n\nac_cv_sizeof_int=2\n")
 	}
 	a := log("a", "ac_cv_func_strdup=yes\nac_cv_header_stdlib_h=yes\nac_cv_sizeof_long=8\nac_cv_type_size_t=yes")
 	b := log("b", "ac_cv_func_strdup=no\nac_cv_header_stdlib_h=yes\nac_cv_sizeof_long=4\nac_cv_c_inline=inline")
