@@ -92,10 +92,12 @@ func (s Suite) Configure(ctx context.Context) error {
 				}
 				rows = append(rows, row)
 				fmt.Fprintf(s.Out, "bench:configure: %s done\n", row.Cell)
+				printShare(s.Out, []shareRow{row}) // kept if a later program fails or the run is stopped
 			}
 		}
 	}
-	if len(rows) > 0 {
+	if len(rows) > 1 {
+		fmt.Fprintln(s.Out, "bench:configure: all programs")
 		printShare(s.Out, rows)
 	}
 	return errors.Join(errs...)
