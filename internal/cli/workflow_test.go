@@ -898,12 +898,19 @@ func mergeFaults(t *testing.T, run workflowRun) {
 	t.Helper()
 	shards := run.shards
 	sort.Strings(shards)
-	arm := ""
-	for _, s := range shards {
-		if strings.HasSuffix(s, "out-linux-arm64") {
-			arm = s
+	// A shard's folder is out-<its name>: the platform, then the
+	// toolchains when the run names them (out-linux-arm64-gcc+musl-gcc).
+	shardOf := func(platformDir string) string {
+		for _, s := range shards {
+			if b := filepath.Base(s); b == "out-"+platformDir || strings.HasPrefix(b, "out-"+platformDir+"-") {
+				return s
+			}
 		}
+		t.Fatalf("no shard of %s among %v", platformDir, shards)
+		return ""
 	}
+	arm, riscv := shardOf("linux-arm64"), shardOf("linux-riscv64")
+	armName := strings.TrimPrefix(filepath.Base(arm), "out-")
 	dir := t.TempDir()
 	otherCommit := filepath.Join(dir, "out-linux-arm64-other")
 	lost := filepath.Join(dir, "out-linux-arm64-lost")
@@ -923,10 +930,10 @@ func mergeFaults(t *testing.T, run workflowRun) {
 	if err := os.Remove(filepath.Join(lost, "oci", "hello", "index.json")); err != nil {
 		t.Fatal(err)
 	}
-	without := func(name string, add ...string) []string {
+	without := func(shard string, add ...string) []string {
 		var out []string
 		for _, s := range shards {
-			if !strings.HasSuffix(s, name) {
+			if s != shard {
 				out = append(out, s)
 			}
 		}
@@ -938,15 +945,18 @@ func mergeFaults(t *testing.T, run workflowRun) {
 		dirs    []string
 		wantErr []string
 	}{
-		{"a shard missing", without("out-linux-riscv64"), []string{"cell(s) unaccounted for", "linux/riscv64", "FROMSCRATCH_PARTIAL=1"}},
-		{"a shard directory missing", without("out-linux-riscv64", filepath.Join(dir, "out-linux-riscv64")), []string{"out-linux-riscv64: no such directory"}},
-		{"a shard given twice", append(slices.Clone(shards), arm), []string{"shard linux-arm64 is given twice"}},
-		{"a shard of another commit", without("out-linux-arm64", otherCommit), []string{"commit", "linux-arm64 (" + otherCommit + ")", "merge shards of one build"}},
-		{"a shard that lost a layout", without("out-linux-arm64", lost), []string{"merging cell hello", lost, "is unchanged"}},
+		{"a shard missing", without(riscv), []string{"cell(s) unaccounted for", "linux/riscv64", "FROMSCRATCH_PARTIAL=1"}},
+		{"a shard directory missing", without(riscv, filepath.Join(dir, "out-linux-riscv64")), []string{"out-linux-riscv64: no such directory"}},
+		{"a shard given twice", append(slices.Clone(shards), arm), []string{"shard " + armName + " is given twice"}},
+		{"a shard of another commit", without(arm, otherCommit), []string{"commit", armName + " (" + otherCommit + ")", "merge shards of one build"}},
+		{"a shard that lost a layout", without(arm, lost), []string{"merging cell hello", lost, "is unchanged"}},
 	} {
 		t.Run("merge: "+tc.name, func(t *testing.T) {
 			before := testutil.ReadTree(t, run.out)
-			c, _, _ := testCLI(t, root, "FROMSCRATCH_OUT="+run.out, "FROMSCRATCH_CACHE="+filepath.Join(run.r.dir, "caches", "merge"))
+			// The merge job's settings: the run's overrides (the
+			// recipes and toolchains its shards built) last, as there.
+			env := append([]string{"FROMSCRATCH_OUT=" + run.out, "FROMSCRATCH_CACHE=" + filepath.Join(run.r.dir, "caches", "merge")}, run.r.overrides...)
+			c, _, _ := testCLI(t, root, env...)
 			err := c.Run(t.Context(), append([]string{"matrix:merge"}, tc.dirs...))
 			if err == nil {
 				t.Fatal("the merge succeeded")
