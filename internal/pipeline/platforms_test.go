@@ -31,12 +31,12 @@ func TestNewPlatformsHello(t *testing.T) {
 		}
 	}
 	cfg.Recipes, cfg.Toolchains, cfg.Linkages = []string{"hello"}, []string{"gcc", "zig"}, []recipe.Linkage{recipe.Static}
-	// gcc on the five; zig on those testutil.ZigPlatform keeps (its libc
+	// gcc on the five; zig on those zigInTests keeps (its libc
 	// per target costs minutes on a fresh machine), then gcc alone on the
 	// rest, into the same out/.
 	var withZig, gccOnly []recipe.Platform
 	for _, p := range extra {
-		if testutil.ZigPlatform(string(p), false) {
+		if zigInTests(p) {
 			withZig = append(withZig, p)
 		} else {
 			gccOnly = append(gccOnly, p)
@@ -64,7 +64,7 @@ func TestNewPlatformsHello(t *testing.T) {
 	}
 	for _, r := range m.Rows {
 		switch {
-		case r.Toolchain == "zig" && !testutil.ZigPlatform(r.Platform, false):
+		case r.Toolchain == "zig" && !zigInTests(recipe.Platform(r.Platform)):
 			t.Errorf("%s: built, but zig was left out of this run", r.Key())
 		case r.Platform == string(recipe.S390X) && r.Toolchain == "zig":
 			if r.Status != matrix.StatusNotApplicable || !strings.Contains(r.Reason, "elf64_s390") {
@@ -78,4 +78,12 @@ func TestNewPlatformsHello(t *testing.T) {
 			t.Logf("%s: binary %d bytes, image %d bytes, smoke %d ms", r.Key(), r.Sizes.Binary, r.Sizes.ImageDocker, r.Smoke.DurationMS)
 		}
 	}
+}
+
+// zigInTests says whether the tests build zig for platform p: on the
+// default platforms and linux/386, or everywhere with
+// FROMSCRATCH_TEST_ALL_ZIG=1 (testutil.AllZigEnv).
+func zigInTests(p recipe.Platform) bool {
+	f, _ := p.Facts()
+	return f.Default || p == recipe.I386 || testutil.AllZig()
 }

@@ -17,11 +17,8 @@ func RequireAll() bool { return os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" }
 // nine (README: What CI builds).
 const AllZigEnv = "FROMSCRATCH_TEST_ALL_ZIG"
 
-// ZigPlatform says whether the tests build zig for the platform whose
-// facts say whether it is a default one.
-func ZigPlatform(platform string, isDefault bool) bool {
-	return isDefault || platform == "linux/386" || os.Getenv(AllZigEnv) == "1"
-}
+// AllZig says whether AllZigEnv asks for zig on every platform.
+func AllZig() bool { return os.Getenv(AllZigEnv) == "1" }
 
 // Missing stops a test that lacks something on this machine: a failure in
 // CI (FROMSCRATCH_REQUIRE_ALL=1), a skip elsewhere.
