@@ -59,23 +59,12 @@ func (s Suite) Configure(ctx context.Context) error {
 	if len(opts.Recipes) == 0 {
 		opts.Recipes = []string{"gnuhello", "jq"}
 	}
-	programs, err := realPrograms(opts.Root, opts.Recipes)
-	if err != nil {
-		return err
-	}
-	if len(opts.Platforms) == 0 {
-		opts.Platforms = []recipe.Platform{recipe.AMD64}
-	}
-	if len(opts.Toolchains) == 0 {
-		opts.Toolchains = []string{"gcc"}
-	}
-	base, err := os.MkdirTemp("", "fromscratch-bench-configure-")
+	opts, programs, base, err := realSetup(opts, "configure", recipe.AMD64)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(base)
 	shared := opts.CacheDir
-	opts.Smoke, opts.Jobs, opts.Progress = false, 1, nil
 	var rows []shareRow
 	var errs []error
 	for _, name := range programs {
@@ -175,11 +164,9 @@ func (s Suite) shareCell(ctx context.Context, o pipeline.Options, shared, dir st
 // time to w; it keeps the cell's "(cached)" lines and binary, and, when
 // compare is set, compares its compile results with the static cell's.
 func (s Suite) measureDynamic(ctx context.Context, o pipeline.Options, cell recipe.Cell, w *shareWay, compare bool, staticLog []byte) error {
-	var t phaseTimes
-	start := time.Now()
-	rep, err := pipeline.New(o, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
-	w.Wall += time.Since(start)
-	w.Configure += time.Duration(t.configure.Load())
+	t, rep, err := timedBuild(ctx, o, s.Run)
+	w.Wall += t.Wall
+	w.Configure += t.Configure
 	if err := cellErrors(rep, err); err != nil {
 		return err
 	}

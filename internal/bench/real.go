@@ -83,24 +83,12 @@ type realRow struct {
 // zig's caches and the pinned Debian runtime packages are FROMSCRATCH_CACHE's,
 // shared. Defaults: every real program, gcc, linux/amd64 and linux/arm64.
 func (s Suite) Real(ctx context.Context) error {
-	opts := s.Options
-	programs, err := realPrograms(opts.Root, opts.Recipes)
-	if err != nil {
-		return err
-	}
-	if len(opts.Platforms) == 0 {
-		opts.Platforms = []recipe.Platform{recipe.AMD64, recipe.ARM64}
-	}
-	if len(opts.Toolchains) == 0 {
-		opts.Toolchains = []string{"gcc"}
-	}
-	base, err := os.MkdirTemp("", "fromscratch-bench-real-")
+	opts, programs, base, err := realSetup(s.Options, "real", recipe.AMD64, recipe.ARM64)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(base)
 	shared := opts.CacheDir
-	opts.Smoke, opts.Jobs, opts.Progress = false, 1, nil
 	if missing := missingSources(shared, opts.Root, programs); len(missing) > 0 {
 		fmt.Fprintf(s.Out, "bench:real: not in the source store yet (the cold runs download them): %s\n", strings.Join(missing, ", "))
 	}
@@ -124,6 +112,36 @@ func (s Suite) Real(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// timedBuild builds o with run starting the commands: the time of
+// configure, of make and the wall time.
+func timedBuild(ctx context.Context, o pipeline.Options, run toolchain.Runner) (realWay, *pipeline.Report, error) {
+	var t phaseTimes
+	start := time.Now()
+	rep, err := pipeline.New(o, pipeline.WithRunner(phaseRunner(run, &t))).Build(ctx)
+	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, rep, err
+}
+
+// realSetup is what bench:real and bench:configure share: the real
+// programs opts names (all of them when none), the platforms (default
+// platforms) and toolchains (default gcc), one cell at a time without
+// smoke runs or progress, and a temporary folder for the run's caches
+// and outputs (bench:<name>), which the caller removes.
+func realSetup(opts pipeline.Options, name string, platforms ...recipe.Platform) (pipeline.Options, []string, string, error) {
+	programs, err := realPrograms(opts.Root, opts.Recipes)
+	if err != nil {
+		return opts, nil, "", err
+	}
+	if len(opts.Platforms) == 0 {
+		opts.Platforms = platforms
+	}
+	if len(opts.Toolchains) == 0 {
+		opts.Toolchains = []string{"gcc"}
+	}
+	opts.Smoke, opts.Jobs, opts.Progress = false, 1, nil
+	base, err := os.MkdirTemp("", "fromscratch-bench-"+name+"-")
+	return opts, programs, base, err
+}
+
 // benchProgram measures one program: cold, warm, then the plain way.
 func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, dir, name string) (realRow, error) {
 	opts.CacheDir, opts.OutDir = filepath.Join(dir, "cache"), filepath.Join(dir, "out")
@@ -132,10 +150,8 @@ func (s Suite) benchProgram(ctx context.Context, opts pipeline.Options, shared, 
 	}
 	opts.Recipes = []string{name}
 	measure := func() (realWay, *pipeline.Report, error) {
-		var t phaseTimes
-		start := time.Now()
-		rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
-		return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, rep, cellErrors(rep, err)
+		w, rep, err := timedBuild(ctx, opts, s.Run)
+		return w, rep, cellErrors(rep, err)
 	}
 	row := realRow{Program: name}
 	var rep *pipeline.Report
@@ -182,13 +198,11 @@ func (s Suite) hostCold(ctx context.Context, opts pipeline.Options, shared, dir 
 	if err := linkShared(shared, opts.CacheDir); err != nil {
 		return realWay{}, err
 	}
-	var t phaseTimes
-	start := time.Now()
-	rep, err := pipeline.New(opts, pipeline.WithRunner(phaseRunner(s.Run, &t))).Build(ctx)
+	w, rep, err := timedBuild(ctx, opts, s.Run)
 	if err = cellErrors(rep, err); err != nil {
 		err = fmt.Errorf("%w (this way needs the build tools on the host: the recipe's build system, make, the compilers)", err)
 	}
-	return realWay{time.Duration(t.configure.Load()), time.Duration(t.make.Load()), time.Since(start)}, err
+	return w, err
 }
 
 // cellErrors is a run's error with each failed cell's reason: the run's
