@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/internal/cache"
+	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/elfdeps"
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
@@ -108,14 +109,14 @@ type Builder struct {
 	memo  *cache.Memo        // file digests, kept across runs in the cache dir
 
 	libsMu sync.Mutex
-	libs   map[string]*libStage // library stages of this run, by key
-	libDir string               // where they are
-	root   hermetic             // the build root, assembled once per run
-	elf    elfdeps.Memo         // ELF files read for closures, once per run
-	layout layouts              // out/'s OCI layouts read for reuse, once per run
-	facts  rootFacts            // its Debian facts, read once per run
-	lic    licenses             // the recipes' licences, read once per run
-	rts    runtimes             // the pinned runtimes, prepared once per run
+	libs   map[string]*libStage      // library stages of this run, by key
+	libDir string                    // where they are
+	root   hermetic                  // the build root, assembled once per run
+	elf    elfdeps.Memo              // ELF files read for closures, once per run
+	layout layouts                   // out/'s OCI layouts read for reuse, once per run
+	facts  rootFacts                 // its Debian facts, read once per run
+	lic    licenses                  // the recipes' licences, read once per run
+	rts    onceEach[*debian.Runtime] // the pinned runtimes, prepared once per run, by platform, arch and packages
 }
 
 // Option changes a Builder made by New.

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/fromscratch/fromscratch/internal/debian"
 	"github.com/fromscratch/fromscratch/internal/recipe"
@@ -86,43 +85,13 @@ func LockRuntime(ctx context.Context, run toolchain.Runner, defs []*toolchain.De
 	return lock, debian.WriteLock(LockPath(root), lock)
 }
 
-// runtimes prepares each pinned runtime once per run: every dynamic cell
-// of a platform, of every toolchain and recipe, uses the same one.
-type runtimes struct {
-	mu sync.Mutex
-	by map[string]*runtimeOnce // by platform and arch
-}
-
-// forget drops the runtimes of the last run: a new run reads the lock
-// again.
-func (r *runtimes) forget() {
-	r.mu.Lock()
-	r.by = nil
-	r.mu.Unlock()
-}
-
-type runtimeOnce struct {
-	once sync.Once
-	rt   *debian.Runtime
-	err  error
-}
-
 // runtime unpacks the pinned runtime packages of target t: the files of
-// its dynamic images. Every toolchain of a platform gets the same ones.
+// its dynamic images. Every toolchain of a platform gets the same ones,
+// prepared once per run (b.rts): every dynamic cell of a platform, of
+// every toolchain and recipe, uses them.
 func (b *Builder) runtime(ctx context.Context, t toolchain.Target) (*debian.Runtime, error) {
 	key := string(t.Platform) + "\x00" + t.RuntimeArch + "\x00" + strings.Join(t.RuntimePackages, ",")
-	b.rts.mu.Lock()
-	if b.rts.by == nil {
-		b.rts.by = map[string]*runtimeOnce{}
-	}
-	o := b.rts.by[key]
-	if o == nil {
-		o = &runtimeOnce{}
-		b.rts.by[key] = o
-	}
-	b.rts.mu.Unlock()
-	o.once.Do(func() { o.rt, o.err = b.prepareRuntime(ctx, t) })
-	return o.rt, o.err
+	return b.rts.get(key, func() (*debian.Runtime, error) { return b.prepareRuntime(ctx, t) })
 }
 
 func (b *Builder) prepareRuntime(ctx context.Context, t toolchain.Target) (*debian.Runtime, error) {
