@@ -53,6 +53,8 @@ type CLI struct {
 	// registry is how release:push and the remote cache reach registries;
 	// tests count or cut its traffic.
 	registry image.Registry
+	// replayed counts the builds that were known no-ops (noop.go).
+	replayed int
 }
 
 // New serves the repository at root, writing results to out and progress
@@ -210,12 +212,27 @@ func (c *CLI) Build(ctx context.Context, recipes []string) error {
 		}
 		opts.Recipes = recipes
 	}
-	rep, err := c.build(ctx, cfg, opts, c.run)
+	unlock, err := outdir.Path(cfg.OutDir).Lock(c.log)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	noop := c.noOpFor(cfg, recipes)
+	if noop != nil && noop.replay(cfg, c.out, c.log) {
+		c.replayed++
+		return nil // see noop.go
+	}
+	rep, err := c.buildHeld(ctx, cfg, opts, c.run)
 	if len(recipes) == 0 && rep != nil {
 		err = errors.Join(err, c.writeManifest(ctx, cfg, opts, rep))
 	}
 	if c.json && rep != nil { // failed cells too: the document says which
 		err = errors.Join(err, writeJSON(c.out, buildJSON(cfg, "build", rep, nil)))
+	}
+	if err == nil && noop != nil {
+		if rerr := c.record(noop, cfg, rep); rerr != nil {
+			fmt.Fprintf(c.log, "warning: not recording the run for the next no-op: %v\n", rerr)
+		}
 	}
 	return err
 }

@@ -16,7 +16,7 @@ const module = "github.com/fromscratch/fromscratch/"
 
 // leaves are the packages of one noun each. They import no project
 // package but recipe (the vocabulary) and the helpers.
-var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "scaffold", "shard", "signature", "smoke", "source", "toolchain", "workspace"}
+var leaves = []string{"cache", "debian", "elfdeps", "image", "matrix", "release", "scaffold", "shard", "signature", "smoke", "source", "toolchain", "uptodate", "workspace"}
 
 // helpers are small packages every floor may use: atomicfile, digest,
 // download and spell (no project imports) and tarball (only atomicfile).

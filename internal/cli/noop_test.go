@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/fromscratch/fromscratch/internal/testutil"
+)
+
+// A build that changes nothing is replayed from its record (noop.go): it
+// prints exactly what the same build run in full prints, and any change
+// to an input, an output, the settings or the record itself makes the next
+// build run in full again, and correctly.
+func TestNoOpIsReplayed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two cells in the build root and runs their images")
+	}
+	needEngine(t)
+	project := t.TempDir()
+	if err := os.CopyFS(filepath.Join(project, "recipes", "hello"), os.DirFS(filepath.Join(repoRoot(t), "recipes", "hello"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(project, "toolchains"), os.DirFS(filepath.Join(repoRoot(t), "toolchains"))); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(project, "out")
+	c, log, _ := testCLI(t, project, "FROMSCRATCH_CACHE="+testutil.CacheDir(t), "FROMSCRATCH_OUT="+out,
+		"FROMSCRATCH_PLATFORMS=linux/amd64", "FROMSCRATCH_TOOLCHAINS=gcc")
+	var stdout bytes.Buffer
+	c.out = &stdout
+	run := func(why string, args ...string) (printed string, replayed bool) {
+		t.Helper()
+		log.Reset()
+		stdout.Reset()
+		before := c.replayed
+		if err := c.Run(t.Context(), append([]string{"build", "all"}, args...)); err != nil {
+			t.Fatalf("build all %v (%s): %v\n%s", args, why, err, log)
+		}
+		return log.String() + stdout.String(), c.replayed > before
+	}
+	record := func() string {
+		t.Helper()
+		recs, _ := filepath.Glob(filepath.Join(testutil.CacheDir(t), "uptodate", "*.json"))
+		for _, r := range recs {
+			if data, err := os.ReadFile(r); err == nil && strings.Contains(string(data), out) {
+				return r
+			}
+		}
+		t.Fatalf("no record of %s in %s/uptodate", out, testutil.CacheDir(t))
+		return ""
+	}
+
+	if _, replayed := run("the first build"); replayed {
+		t.Fatal("the first build was replayed")
+	}
+	oci := testutil.ReadTree(t, filepath.Join(out, "oci"))
+	replay, replayed := run("unchanged")
+	if !replayed {
+		t.Fatalf("an unchanged build was not replayed:\n%s", replay)
+	}
+	if err := os.Remove(record()); err != nil {
+		t.Fatal(err)
+	}
+	full, replayed := run("unchanged, without its record")
+	if replayed {
+		t.Fatal("a build without a record was replayed")
+	}
+	if replay != withoutProgress(full) {
+		t.Errorf("the replay printed\n%s\nthe same build in full (less its progress lines)\n%s", replay, full)
+	}
+	if !strings.Contains(full, "2 kept from out/bin") || !strings.Contains(full, "2 unchanged") {
+		t.Errorf("the build in full was not a no-op:\n%s", full)
+	}
+	if got, replayed := run("unchanged, in JSON", "--json"); replayed || !strings.Contains(got, `"origin": "kept"`) {
+		t.Errorf("the first build with --json was replayed (%v) or not a no-op:\n%s", replayed, got)
+	}
+	if got, replayed := run("unchanged, in JSON", "--json"); !replayed || !strings.Contains(got, `"origin": "kept"`) {
+		t.Errorf("the second build with --json was not replayed (%v) or not the no-op's JSON:\n%s", replayed, got)
+	}
+	run("back to text")
+
+	time.Sleep(10 * time.Millisecond) // past the file system's timestamp granularity
+	src := filepath.Join(project, "recipes", "hello", "hello.c")
+	text, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, _ := filepath.Glob(filepath.Join(out, "oci", "hello", "blobs", "sha256", "*"))
+	if len(blobs) == 0 {
+		t.Fatal("no blobs in out/oci/hello")
+	}
+	changes := []struct {
+		name   string
+		change func() error
+	}{
+		{"an input written again with the same bytes", func() error { return os.WriteFile(src, text, 0o644) }},
+		{"a new file in recipes/", func() error {
+			return os.WriteFile(filepath.Join(project, "recipes", "NOTES"), []byte("not a recipe\n"), 0o644)
+		}},
+		{"a toolchain file written again", func() error {
+			p := filepath.Join(project, "toolchains", "gcc.toml")
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(p, data, 0o644)
+		}},
+		{"a damaged blob in out/oci", func() error { return os.WriteFile(blobs[0], []byte("damaged"), 0o644) }},
+		{"a removed image archive", func() error {
+			tars, _ := filepath.Glob(filepath.Join(out, "docker", "*.tar"))
+			if len(tars) == 0 {
+				return os.ErrNotExist
+			}
+			return os.Remove(tars[0])
+		}},
+		{"a damaged record", func() error { return os.WriteFile(record(), []byte(`{"version":1,`), 0o644) }},
+	}
+	for _, ch := range changes {
+		if err := ch.change(); err != nil {
+			t.Fatalf("%s: %v", ch.name, err)
+		}
+		if got, replayed := run(ch.name); replayed {
+			t.Errorf("after %s, the build was replayed:\n%s", ch.name, got)
+		}
+		if got, replayed := run("unchanged after " + ch.name); !replayed {
+			t.Errorf("after %s and a build in full, the next build was not replayed:\n%s", ch.name, got)
+		}
+	}
+	if got := testutil.ReadTree(t, filepath.Join(out, "oci")); len(got) != len(oci) {
+		t.Errorf("out/oci holds %d files after the damage was repaired, %d before", len(got), len(oci))
+	} else {
+		for name, data := range oci {
+			if !bytes.Equal(got[name], data) {
+				t.Errorf("out/oci/%s differs after the damage was repaired", name)
+			}
+		}
+	}
+
+	// Other settings are another build: not the record's, which they
+	// replace; the first settings then build in full once more.
+	if got, replayed := run("static only", "--linkage", "static"); replayed || !strings.Contains(got, "cells: 1 built") {
+		t.Errorf("a build of other settings was replayed (%v) or built other than one cell:\n%s", replayed, got)
+	}
+	if got, replayed := run("static only, again", "--linkage", "static"); !replayed || !strings.Contains(got, "cells: 1 built") {
+		t.Errorf("the same build of one cell was not replayed (%v) or printed another run:\n%s", replayed, got)
+	}
+	if got, replayed := run("both linkages"); replayed || !strings.Contains(got, "cells: 2 built") {
+		t.Errorf("the build of both linkages was replayed from the other settings' record (%v):\n%s", replayed, got)
+	}
+}
+
+// progressLine is one line of CI's progress ("build: 2/2 cells (0 failed,
+// 0s)"), which a replay, having nothing to do, does not print.
+var progressLine = regexp.MustCompile(`(?m)^\w+: \d+/\d+ cells \(.*\)\n`)
+
+func withoutProgress(s string) string { return progressLine.ReplaceAllString(s, "") }
