@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"debug/elf"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -47,11 +49,7 @@ func (c *CLI) noOpFor(cfg Config, recipes []string) *noOp {
 	if !cfg.Hermetic || cfg.Verbose || cfg.StepSummary != "" {
 		return nil
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil
-	}
-	program, err := uptodate.Snapshot([]string{exe}, nil)
+	program, err := programID()
 	if err != nil {
 		return nil
 	}
@@ -62,7 +60,7 @@ func (c *CLI) noOpFor(cfg Config, recipes []string) *noOp {
 	settings := cfg
 	settings.Environ, settings.SigningPassword = nil, "" // every setting is resolved into the others
 	data, err := json.Marshal(struct {
-		Program  []uptodate.File
+		Program  string
 		Version  string
 		Config   Config
 		Recipes  []string
@@ -75,6 +73,56 @@ func (c *CLI) noOpFor(cfg Config, recipes []string) *noOp {
 	}
 	key, where := sha256.Sum256(data), sha256.Sum256([]byte(out))
 	return &noOp{path: filepath.Join(cfg.CacheDir, "uptodate", hex.EncodeToString(where[:8])+".json"), key: hex.EncodeToString(key[:])}
+}
+
+// programID names the running program's code: Go's build ID, a hash of
+// everything it was compiled from, read from its ELF note; for a program
+// without one (-buildid= cleared), the identity of its file. Not the file's
+// identity alone: mage's go build writes its magefile binary's mtime on
+// every run, unchanged or not.
+func programID() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if id := goBuildID(exe); id != "" {
+		return "go build ID " + id, nil
+	}
+	f, err := uptodate.Snapshot([]string{exe}, nil)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("file %+v", f[0]), nil
+}
+
+// goBuildID is the Go build ID in the ELF note .note.go.buildid of the
+// file at path (what go tool buildid prints), or "" if it has none.
+func goBuildID(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	data, err := sec.Data()
+	// An ELF note: namesz, descsz and type (4 bytes each), the name "Go"
+	// padded to 4 bytes, then the build ID.
+	if err != nil || len(data) < 16 {
+		return ""
+	}
+	namesz, descsz := f.ByteOrder.Uint32(data[0:]), f.ByteOrder.Uint32(data[4:])
+	start := 12 + (uint64(namesz)+3)&^3
+	if namesz != 4 || string(data[12:14]) != "Go" || start+uint64(descsz) > uint64(len(data)) {
+		return ""
+	}
+	id := string(data[start : start+uint64(descsz)])
+	if id == "" || id == "redacted" {
+		return ""
+	}
+	return id
 }
 
 // inputRoots are the files and folders a build reads besides out/ and the

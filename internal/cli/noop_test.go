@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,3 +160,48 @@ func TestNoOpIsReplayed(t *testing.T) {
 var progressLine = regexp.MustCompile(`(?m)^\w+: \d+/\d+ cells \(.*\)\n`)
 
 func withoutProgress(s string) string { return progressLine.ReplaceAllString(s, "") }
+
+// The program is named by Go's build ID (four hashes, slash-separated, as
+// go tool buildid prints it), which a rebuild of the same code keeps and
+// mage's rewrite of its binary's mtime does not change; a file without one
+// gives none.
+func TestGoBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := goBuildID(exe)
+	if parts := strings.Split(id, "/"); len(parts) != 4 || slices.Contains(parts, "") {
+		t.Fatalf("goBuildID(%s) = %q, want four slash-separated hashes", exe, id)
+	}
+	t.Logf("build ID of %s: %s", exe, id)
+	copied := filepath.Join(t.TempDir(), "copy")
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copied, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := goBuildID(copied); got != id {
+		t.Errorf("a copy of the program (another file, another mtime) has build ID %q, the program %q", got, id)
+	}
+	for name, content := range map[string][]byte{"not an ELF file": []byte("#!/bin/sh\n"), "an ELF file without the note": readFile(t, "../elfdeps/testdata/hello-amd64-static")} {
+		p := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(p, content, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if got := goBuildID(p); got != "" {
+			t.Errorf("%s: build ID %q, want none", name, got)
+		}
+	}
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
