@@ -22,7 +22,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fromscratch/fromscratch/internal/atomicfile"
 )
@@ -88,14 +91,27 @@ func Snapshot(roots []string, skip func(path string) bool) ([]File, error) {
 }
 
 // Unchanged reports whether every file still has the identity recorded.
+// The whole matrix's out/ is thousands of files, so they are looked at
+// from several goroutines, each relative to its open folder (checkAll).
 func Unchanged(files []File) bool {
-	for _, f := range files {
-		now, err := identify(f.Path)
-		if err != nil || now != f {
-			return false
-		}
+	n := min(runtime.NumCPU()*2, (len(files)+255)/256)
+	if n <= 1 {
+		return checkAll(files, nil)
 	}
-	return true
+	var changed atomic.Bool
+	var wg sync.WaitGroup
+	size := (len(files) + n - 1) / n
+	for part := range slices.Chunk(files, size) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !checkAll(part, &changed) {
+				changed.Store(true)
+			}
+		}()
+	}
+	wg.Wait()
+	return !changed.Load()
 }
 
 // Load returns the record at path if it is of this version, names key and

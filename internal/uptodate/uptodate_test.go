@@ -1,6 +1,7 @@
 package uptodate
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -161,4 +162,55 @@ func TestLoad(t *testing.T) {
 	if _, err := os.Stat(rec); err == nil {
 		t.Error("Forget left the record")
 	}
+}
+
+// BenchmarkLoad is a no-op's whole check of a record the size of the
+// whole matrix's: 7,000 files (about 35 per cell of 200 cells), read,
+// decoded and each file's identity compared.
+func BenchmarkLoad(b *testing.B) {
+	dir := b.TempDir()
+	for i := range 200 {
+		cell := filepath.Join(dir, "bin", fmt.Sprintf("cell%03d", i))
+		if err := os.MkdirAll(cell, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		for j := range 34 {
+			if err := os.WriteFile(filepath.Join(cell, fmt.Sprintf("f%02d", j)), []byte("x"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	files, err := Snapshot([]string{dir}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := filepath.Join(b.TempDir(), "r.json")
+	if err := Save(rec, Record{Key: "k", Files: files, Stderr: "summary\n"}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Load", func(b *testing.B) {
+		for range b.N {
+			if Load(rec, "k") == nil {
+				b.Fatal("not replayed")
+			}
+		}
+	})
+	// The same files looked at one after another by whole path: what
+	// Unchanged does in parts, relative to each open folder.
+	b.Run("stat-each", func(b *testing.B) {
+		for range b.N {
+			for _, f := range files {
+				if now, err := identify(f.Path); err != nil || now != f {
+					b.Fatal("changed")
+				}
+			}
+		}
+	})
+	b.Run("Unchanged", func(b *testing.B) {
+		for range b.N {
+			if !Unchanged(files) {
+				b.Fatal("changed")
+			}
+		}
+	})
 }
