@@ -122,10 +122,10 @@ func timedBuild(ctx context.Context, o pipeline.Options, run toolchain.Runner) (
 }
 
 // realSetup is what bench:real and bench:configure share: the real
-// programs opts names (all of them when none), the platforms (default
-// platforms) and toolchains (default gcc), one cell at a time without
-// smoke runs or progress, and a temporary folder for the run's caches
-// and outputs (bench:<name>), which the caller removes.
+// programs opts names (all of them when none), the platforms (platforms
+// when opts names none) and toolchains (default gcc), one cell at a time
+// without smoke runs or progress, and a temporary folder for the run's
+// caches and outputs (bench:<name>), which the caller removes.
 func realSetup(opts pipeline.Options, name string, platforms ...recipe.Platform) (pipeline.Options, []string, string, error) {
 	programs, err := realPrograms(opts.Root, opts.Recipes)
 	if err != nil {

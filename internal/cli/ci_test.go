@@ -9,14 +9,16 @@ import (
 )
 
 // ci:plan prints one JSON line a workflow's strategy.matrix reads: one
-// shard per platform by default, per platform and toolchain on request,
-// within FROMSCRATCH_PLATFORMS and FROMSCRATCH_TOOLCHAINS.
+// shard per platform by default (all nine without FROMSCRATCH_PLATFORMS),
+// per platform and toolchain on request, within FROMSCRATCH_PLATFORMS and
+// FROMSCRATCH_TOOLCHAINS.
 func TestPlanVerb(t *testing.T) {
 	for _, tc := range []struct {
 		env  []string
 		want []string // name=platforms|toolchains
 	}{
-		{nil, []string{"linux-amd64=linux/amd64|", "linux-arm64=linux/arm64|", "linux-arm-v7=linux/arm/v7|", "linux-riscv64=linux/riscv64|"}},
+		{nil, []string{"linux-amd64=linux/amd64|", "linux-arm64=linux/arm64|", "linux-arm-v7=linux/arm/v7|", "linux-riscv64=linux/riscv64|",
+			"linux-386=linux/386|", "linux-arm-v6=linux/arm/v6|", "linux-ppc64le=linux/ppc64le|", "linux-s390x=linux/s390x|", "linux-mips64le=linux/mips64le|"}},
 		{[]string{"FROMSCRATCH_SHARDS=toolchain", "FROMSCRATCH_PLATFORMS=amd64,arm64"}, []string{
 			"linux-amd64-gcc=linux/amd64|gcc", "linux-amd64-musl-gcc=linux/amd64|musl-gcc", "linux-amd64-zig=linux/amd64|zig",
 			"linux-arm64-gcc+musl-gcc=linux/arm64|gcc,musl-gcc", "linux-arm64-zig=linux/arm64|zig"}},

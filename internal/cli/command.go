@@ -23,7 +23,7 @@ import (
 func (c *CLI) command() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "fromscratch",
-		Short:         "C and C++ programs in the smallest scratch images, for four platforms at once",
+		Short:         "C and C++ programs in the smallest scratch images, for nine platforms at once",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          c.noCommand,

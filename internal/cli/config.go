@@ -128,7 +128,7 @@ var Variables = []Variable{
 	{"FROMSCRATCH_OUT", "out", "o", FlagValue, "output directory instead of out/ (or fromscratch.toml's out)", forVerbs(buildVerbs, repackVerbs, "image load", "image history", "image wrap", "matrix show", "matrix diff", "matrix merge", "release push", "clean")},
 	{"FROMSCRATCH_CACHE", "cache", "", FlagValue, "cache directory (default ~/.cache/fromscratch)", forVerbs(buildVerbs, repackVerbs, "image wrap", "init debian", "source pin", "toolchains lock", "toolchains list", "cache prune", "setup", "matrix merge")},
 	{"FROMSCRATCH_JOBS", "jobs", "j", FlagValue, "parallel cells (default: the number of CPUs)", forVerbs(buildVerbs, repackVerbs)},
-	{"FROMSCRATCH_PLATFORMS", "platform", "p", FlagList, "comma-separated platforms to build, or all for every platform (default: the four of CI's tests; the README lists both)", forVerbs(buildVerbs, repackVerbs, "matrix merge", "ci plan")},
+	{"FROMSCRATCH_PLATFORMS", "platform", "p", FlagList, "comma-separated platforms to build, or all (the default: all nine; the README lists them)", forVerbs(buildVerbs, repackVerbs, "matrix merge", "ci plan")},
 	{"FROMSCRATCH_TOOLCHAINS", "toolchain", "t", FlagList, `comma-separated toolchains to build, e.g. gcc,zig ("prebuilt": prebuilt recipes; default: all)`, forVerbs(buildVerbs, repackVerbs, "matrix merge", "ci plan")},
 	{"FROMSCRATCH_LINKAGES", "linkage", "l", FlagList, "comma-separated linkages to build: static, dynamic (default: both)", forVerbs(buildVerbs, repackVerbs, "matrix merge")},
 	{"FROMSCRATCH_RECIPES", "recipe", "r", FlagList, "comma-separated recipes that build (without names), build all, verify repro, release, bench and ci plan cover (default: all)", without(forVerbs(buildVerbs, repackVerbs, "ci plan"), "build recipe")},

@@ -65,12 +65,17 @@ func setupPackages(cfg Config, defs []*toolchain.Definition, forTests bool) []st
 		return toolchain.AptPackages(nil, extra...)
 	}
 	// The host's compilers for the platforms a host-way run builds: those
-	// selected, else the default ones (the tests of the host way build
-	// only those; the five opt-in platforms' cross gccs are in the build
-	// root, and installing them on the host costs minutes for nothing).
+	// selected, else every platform; for the tests, the four they build
+	// (recipe.CIPlatforms): the tests of the host way build no other, the
+	// other five platforms' cross gccs are in the build root, and
+	// installing them on the host costs minutes for nothing.
 	platforms := cfg.Platforms
-	if len(platforms) == 0 {
-		platforms = recipe.DefaultPlatforms
+	switch {
+	case len(platforms) > 0:
+	case forTests:
+		platforms = recipe.CIPlatforms
+	default:
+		platforms = recipe.Platforms
 	}
 	// The build systems real programs use (autotools, cmake, ninja, pkg-config).
 	return toolchain.AptPackages(onPlatforms(defs, platforms), append(extra, toolchain.BuildPackages...)...)

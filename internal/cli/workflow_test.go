@@ -28,6 +28,7 @@ import (
 	"github.com/fromscratch/fromscratch/internal/image"
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/outdir"
+	"github.com/fromscratch/fromscratch/internal/recipe"
 	"github.com/fromscratch/fromscratch/internal/shard"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
@@ -54,8 +55,10 @@ import (
 //     cache (its FROMSCRATCH_CACHE, else /var/cache/fromscratch), as bench
 //     does: provisioning is not what is measured;
 //   - vars.*: the repository variables the test sets:
-//     FROMSCRATCH_REMOTE_CACHE, a real docker-registry on 127.0.0.1, so
-//     the shards share compiled outputs only through it, and
+//     FROMSCRATCH_PLATFORMS, the four platforms of CI's tests
+//     (recipe.CIPlatforms; unset, the plan would have a shard for each of
+//     the nine), FROMSCRATCH_REMOTE_CACHE, a real docker-registry on
+//     127.0.0.1, so the shards share compiled outputs only through it, and
 //     RELEASE_REPOSITORY, the same registry behind a counting proxy;
 //   - actions/upload-artifact / download-artifact: copies into and out of
 //     an artifacts folder (hidden files left out, as upload-artifact@v4
@@ -71,7 +74,7 @@ import (
 //     signing step, without GitHub's OIDC token, signs nothing.
 //
 // The test also restricts the recipes (FROMSCRATCH_RECIPES=hello,multifile)
-// to stay affordable on two cores.
+// and the toolchains (gcc and musl-gcc) to stay affordable on two cores.
 
 type workflowFile struct {
 	Env  map[string]string       `yaml:"env"`
@@ -536,7 +539,8 @@ func (r *runner) matrixEntries(job *workflowJob) ([]map[string]string, error) {
 	return plan.Include, nil
 }
 
-// The workflow, run locally, twice: plan, the four platform shards two at a
+// The workflow, run locally, twice: plan, the four platform shards (the
+// repository variable FROMSCRATCH_PLATFORMS names CI's four) two at a
 // time in separate copies, each with its own empty action cache and all
 // sharing one registry cache (a real docker-registry), merge, and the push
 // of a tag to the same registry. The merged out/ equals a single build:all
@@ -590,6 +594,12 @@ func TestWorkflowRunsLocally(t *testing.T) {
 	cacheProxy := startCountingProxy(t, reg.Host)
 	pushProxy := startCountingProxy(t, reg.Host)
 	work := t.TempDir()
+	// CI's four platforms, as a repository variable: the plan, the single
+	// build and the merge read it; without it they would cover all nine.
+	var ciPlatforms []string
+	for _, p := range recipe.CIPlatforms {
+		ciPlatforms = append(ciPlatforms, string(p))
+	}
 	newRunner := func(name string) *runner {
 		return &runner{
 			t: t, repo: root, dir: filepath.Join(work, name), wf: &wf, sharedCache: shared,
@@ -599,6 +609,7 @@ func TestWorkflowRunsLocally(t *testing.T) {
 				"token": "emulated-token", "actor": "local",
 			},
 			vars: map[string]string{
+				"FROMSCRATCH_PLATFORMS":    strings.Join(ciPlatforms, ","),
 				"FROMSCRATCH_REMOTE_CACHE": cacheProxy.host + "/fromscratch-cache",
 				"RELEASE_REPOSITORY":       pushProxy.host + "/fromscratch",
 			},
@@ -696,8 +707,8 @@ func runWorkflow(t *testing.T, r *runner, baseline string, repro bool) workflowR
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 4 {
-		t.Fatalf("the plan has %d shards, want one per platform: %v", len(entries), entries)
+	if len(entries) != len(recipe.CIPlatforms) {
+		t.Fatalf("the plan has %d shards, want one per platform of FROMSCRATCH_PLATFORMS (%d): %v", len(entries), len(recipe.CIPlatforms), entries)
 	}
 	shardStart := time.Now()
 	sem := make(chan struct{}, 2) // two cores
@@ -953,9 +964,12 @@ func mergeFaults(t *testing.T, run workflowRun) {
 	} {
 		t.Run("merge: "+tc.name, func(t *testing.T) {
 			before := testutil.ReadTree(t, run.out)
-			// The merge job's settings: the run's overrides (the
-			// recipes and toolchains its shards built) last, as there.
-			env := append([]string{"FROMSCRATCH_OUT=" + run.out, "FROMSCRATCH_CACHE=" + filepath.Join(run.r.dir, "caches", "merge")}, run.r.overrides...)
+			// The merge job's settings: the repository variable
+			// FROMSCRATCH_PLATFORMS (the workflow's env) and the run's
+			// overrides (the recipes and toolchains its shards built)
+			// last, as there.
+			env := append([]string{"FROMSCRATCH_OUT=" + run.out, "FROMSCRATCH_CACHE=" + filepath.Join(run.r.dir, "caches", "merge"),
+				"FROMSCRATCH_PLATFORMS=" + run.r.vars["FROMSCRATCH_PLATFORMS"]}, run.r.overrides...)
 			c, _, _ := testCLI(t, root, env...)
 			err := c.Run(t.Context(), append([]string{"matrix:merge"}, tc.dirs...))
 			if err == nil {

@@ -237,8 +237,8 @@ func realFixture() *Matrix {
 }
 
 // ninePlatforms is m with every linux/arm64 row repeated for the five
-// platforms built when selected, and the toolchains' platform lists to
-// match: the widest matrix fromscratch makes.
+// platforms after the first four, and the toolchains' platform lists to
+// match: the widest matrix fromscratch makes, a run's default.
 func ninePlatforms(m *Matrix) *Matrix {
 	out := &Matrix{SchemaVersion: m.SchemaVersion}
 	for _, r := range m.Rows {

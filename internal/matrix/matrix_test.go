@@ -49,6 +49,14 @@ func TestTerminal(t *testing.T) { golden(t, render(t, terminal80, fixture())) }
 
 func terminal80(w io.Writer, m *Matrix) error { return Terminal(w, m, 0) }
 
+// The same renderings of a nine-platform matrix, the default run's: a
+// section per platform, a column per platform in each recipe's table, and
+// matrix:show within 80 columns (TestTerminalWidth checks every line).
+func TestMarkdownNinePlatforms(t *testing.T) { golden(t, render(t, Markdown, nineFixture())) }
+func TestTerminalNinePlatforms(t *testing.T) { golden(t, render(t, terminal80, nineFixture())) }
+
+func nineFixture() *Matrix { return ninePlatforms(fixture()) }
+
 // The same renderings of a matrix with real programs (Row.Build): their
 // section is added, and what the files-only recipes show is unchanged.
 func TestJSONRealPrograms(t *testing.T)     { golden(t, render(t, JSON, realFixture())) }

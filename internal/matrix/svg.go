@@ -17,10 +17,12 @@ import (
 // Why per recipe rather than per platform: the question a reader brings is
 // "which toolchain and linkage gives the smallest image for this program, and
 // does that hold on every architecture?". Sizes barely move across
-// platforms, so a panel per platform would show four near-identical pictures
-// of 36 thin bars each, while a panel per recipe shows 24 bars (about 14 px
-// wide at ~6 variants) where a platform that breaks the pattern (a failed
-// riscv64 build, a fat arm/v7 loader) stands out. All panels share one y
+// platforms, so a panel per platform would show near-identical pictures
+// of 36 thin bars each, while a panel per recipe shows 24 bars on four
+// platforms (about 14 px wide at ~6 variants; past wideAt platforms, as the
+// nine of a default run, a panel takes the whole row) where a platform that
+// breaks the pattern (a failed riscv64 build, a fat arm/v7 loader) stands
+// out. All panels share one y
 // scale so that recipes compare too. Sizes span three decades (a 5 kB static
 // zig binary next to a 2 MB glibc closure), so the scale turns logarithmic
 // when max/min exceeds 50. Hue encodes the toolchain and shade the linkage

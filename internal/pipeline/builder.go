@@ -43,8 +43,9 @@ type Options struct {
 	CacheDir     string // outside the repository
 	Jobs         int    // parallel cells; 0 = 1
 	// Recipes, Platforms, Toolchains and Linkages limit the run; empty =
-	// all (Platforms: recipe.DefaultPlatforms). Toolchains names toolchain
-	// files, or "prebuilt" for the cells of prebuilt recipes.
+	// all (Platforms: every platform of recipe.Platforms). Toolchains
+	// names toolchain files, or "prebuilt" for the cells of prebuilt
+	// recipes.
 	Recipes    []string
 	Platforms  []recipe.Platform
 	Toolchains []string

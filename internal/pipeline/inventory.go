@@ -180,7 +180,7 @@ func (inv *Inventory) CheckToolchains(names []string) error {
 
 func (inv *Inventory) jobs(platforms []recipe.Platform) []Job {
 	if len(platforms) == 0 {
-		platforms = recipe.DefaultPlatforms
+		platforms = recipe.Platforms
 	}
 	var jobs []Job
 	for name, err := range inv.Broken {

@@ -98,7 +98,7 @@ func writeFile(t *testing.T, p string, data []byte) {
 }
 
 // TestRuntimeWants: the repository's toolchains want libc6, libgcc-s1 and
-// libstdc++6 for arm64, armhf and the five platforms built when selected
+// libstdc++6 for arm64, armhf and the five platforms added after them
 // (i386, armel, ppc64el, s390x, mips64el), a note for riscv64 and nothing for amd64
 // (its host libc6), and the checked-in lock pins every one of them.
 func TestRuntimeWants(t *testing.T) {

@@ -78,7 +78,7 @@ func testKeys(t *testing.T) [2]testKey {
 func writeSBOMs(t *testing.T, outDir string) map[string]string {
 	t.Helper()
 	digests := map[string]string{}
-	for _, p := range recipe.DefaultPlatforms { // writeHelloLayout's platforms
+	for _, p := range recipe.CIPlatforms { // writeHelloLayout's platforms
 		digests[string(p)] = ""
 	}
 	entries, err := image.ReadLayout(outdir.Path(outDir).OCI("hello"))

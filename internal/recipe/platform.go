@@ -51,10 +51,6 @@ type PlatformFacts struct {
 	// default (the newest CPU of the architecture) would accept programs
 	// the platform's CPUs cannot run: arm1176 (ARMv6) for linux/arm/v6.
 	QEMUCPU string
-	// Default is true for the platforms a run builds when it names none
-	// (DefaultPlatforms): the four of CI's whole-matrix tests. The others
-	// are built when selected (FROMSCRATCH_PLATFORMS=all or by name).
-	Default bool
 }
 
 // e_flags bits of the ABIs (the ARM ELF ABI, the RISC-V ELF psABI); debug/elf has none of them.
@@ -86,7 +82,6 @@ var platformTable = []PlatformFacts{
 		Machine: elf.EM_X86_64, Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB,
 		ZigArch: "x86_64", QEMU: "x86_64", CMakeProcessor: "x86_64",
 		GlibcLoader: "/lib64/ld-linux-x86-64.so.2", MuslLoader: "/lib/ld-musl-x86_64.so.1",
-		Default: true,
 	},
 	{
 		Platform: ARM64, OCIArch: "arm64",
@@ -95,7 +90,6 @@ var platformTable = []PlatformFacts{
 		Machine: elf.EM_AARCH64, Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB,
 		ZigArch: "aarch64", QEMU: "aarch64", CMakeProcessor: "aarch64",
 		GlibcLoader: "/lib/ld-linux-aarch64.so.1", MuslLoader: "/lib/ld-musl-aarch64.so.1",
-		Default: true,
 	},
 	{
 		Platform: ARMv7, OCIArch: "arm", OCIVariant: "v7",
@@ -106,7 +100,6 @@ var platformTable = []PlatformFacts{
 		ABI:     "ARM EABI5 hard-float",
 		ZigArch: "arm", QEMU: "arm", CMakeProcessor: "arm",
 		GlibcLoader: "/lib/ld-linux-armhf.so.3", MuslLoader: "/lib/ld-musl-armhf.so.1",
-		Default: true,
 	},
 	{
 		Platform: RISCV64, OCIArch: "riscv64",
@@ -117,7 +110,6 @@ var platformTable = []PlatformFacts{
 		ABI:     "RISC-V lp64d",
 		ZigArch: "riscv64", QEMU: "riscv64", CMakeProcessor: "riscv64",
 		GlibcLoader: "/lib/ld-linux-riscv64-lp64d.so.1", MuslLoader: "/lib/ld-musl-riscv64.so.1",
-		Default: true,
 	},
 	{
 		Platform: I386, OCIArch: "386",
@@ -170,13 +162,11 @@ var platformTable = []PlatformFacts{
 	},
 }
 
-// platformsOf lists the platforms of the rows keep accepts, in matrix order.
-func platformsOf(table []PlatformFacts, keep func(PlatformFacts) bool) []Platform {
-	var out []Platform
-	for _, f := range table {
-		if keep(f) {
-			out = append(out, f.Platform)
-		}
+// platformsOf lists the platforms of the rows, in matrix order.
+func platformsOf(table []PlatformFacts) []Platform {
+	out := make([]Platform, len(table))
+	for i, f := range table {
+		out[i] = f.Platform
 	}
 	return out
 }

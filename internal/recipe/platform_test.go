@@ -13,9 +13,9 @@ import (
 // mayBeZero are the fields a row may leave empty: a platform without a
 // variant (linux/amd64), e_flags that say nothing about the ABI (or an
 // ABI whose bits are all clear, as n64's), a platform no host runs
-// natively, qemu's default CPU, a platform built only when selected.
+// natively, qemu's default CPU.
 var mayBeZero = map[string]bool{"OCIVariant": true, "FlagsMask": true, "Flags": true, "ABI": true,
-	"NativeOn": true, "QEMUCPU": true, "Default": true}
+	"NativeOn": true, "QEMUCPU": true}
 
 // Every row has every fact, so a new platform cannot be half added.
 func TestPlatformTableComplete(t *testing.T) {
@@ -124,15 +124,22 @@ func TestPlatformFacts(t *testing.T) {
 	}
 }
 
-// The default selection is the four platforms of CI's whole-matrix tests,
-// in matrix order, and every platform is in the table.
-func TestDefaultPlatforms(t *testing.T) {
-	want := []recipe.Platform{recipe.AMD64, recipe.ARM64, recipe.ARMv7, recipe.RISCV64}
-	if !reflect.DeepEqual(recipe.DefaultPlatforms, want) {
-		t.Errorf("DefaultPlatforms = %v, want %v", recipe.DefaultPlatforms, want)
+// The nine platforms are in the table, in matrix order (a run that names
+// none builds them all), and the four CI's tests name are platforms of
+// the table, in matrix order too.
+func TestPlatforms(t *testing.T) {
+	want := []recipe.Platform{recipe.AMD64, recipe.ARM64, recipe.ARMv7, recipe.RISCV64,
+		recipe.I386, recipe.ARMv6, recipe.PPC64LE, recipe.S390X, recipe.MIPS64LE}
+	if !reflect.DeepEqual(recipe.Platforms, want) {
+		t.Errorf("Platforms = %v, want the nine %v", recipe.Platforms, want)
 	}
-	if len(recipe.Platforms) != 9 {
-		t.Errorf("Platforms = %v, want nine", recipe.Platforms)
+	if len(recipe.CIPlatforms) != 4 {
+		t.Errorf("CIPlatforms = %v, want four", recipe.CIPlatforms)
+	}
+	for i, p := range recipe.CIPlatforms {
+		if p.Index() < 0 || i > 0 && p.Index() <= recipe.CIPlatforms[i-1].Index() {
+			t.Errorf("CIPlatforms = %v: want platforms of the table, in matrix order", recipe.CIPlatforms)
+		}
 	}
 }
 

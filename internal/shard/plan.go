@@ -85,14 +85,14 @@ func Name(platforms []recipe.Platform, toolchains []string) string {
 	return strings.Join(parts, "-")
 }
 
-// Plan cuts the matrix of platforms (recipe.DefaultPlatforms when empty) into shards. With
-// ByToolchain, each platform gets one shard per toolchain that has a
-// target there; the toolchains without one (their cells are all
-// not-applicable, or prebuilt) join the platform's first shard, so every
-// cell belongs to exactly one shard and no shard is empty.
+// Plan cuts the matrix of platforms (all of recipe.Platforms when empty)
+// into shards. With ByToolchain, each platform gets one shard per
+// toolchain that has a target there; the toolchains without one (their
+// cells are all not-applicable, or prebuilt) join the platform's first
+// shard, so every cell belongs to exactly one shard and no shard is empty.
 func Plan(split Split, platforms []recipe.Platform, toolchains []Toolchain) (Matrix, error) {
 	if len(platforms) == 0 {
-		platforms = recipe.DefaultPlatforms
+		platforms = recipe.Platforms
 	}
 	var m Matrix
 	switch split {
@@ -101,7 +101,7 @@ func Plan(split Split, platforms []recipe.Platform, toolchains []Toolchain) (Mat
 			m.Include = append(m.Include, entry([]recipe.Platform{p}, nil))
 		}
 	case Single:
-		if slices.Equal(platforms, recipe.DefaultPlatforms) {
+		if slices.Equal(platforms, recipe.Platforms) {
 			platforms = nil // "all": the same selection as a build without FROMSCRATCH_PLATFORMS
 		}
 		m.Include = append(m.Include, entry(platforms, nil))

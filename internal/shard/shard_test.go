@@ -25,12 +25,16 @@ func names(m Matrix) []string {
 	return out
 }
 
+// Without a selection the plan has a shard per platform of all nine; a
+// single shard of every platform is "all", the selection of a build that
+// names none, and one of some platforms names them.
 func TestPlanPerPlatform(t *testing.T) {
 	m, err := Plan("", nil, toolchains)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"linux-amd64=linux/amd64|", "linux-arm64=linux/arm64|", "linux-arm-v7=linux/arm/v7|", "linux-riscv64=linux/riscv64|"}
+	want := []string{"linux-amd64=linux/amd64|", "linux-arm64=linux/arm64|", "linux-arm-v7=linux/arm/v7|", "linux-riscv64=linux/riscv64|",
+		"linux-386=linux/386|", "linux-arm-v6=linux/arm/v6|", "linux-ppc64le=linux/ppc64le|", "linux-s390x=linux/s390x|", "linux-mips64le=linux/mips64le|"}
 	if got := names(m); !reflect.DeepEqual(got, want) {
 		t.Errorf("default plan = %v, want %v", got, want)
 	}
@@ -38,9 +42,16 @@ func TestPlanPerPlatform(t *testing.T) {
 	if got := names(m); !reflect.DeepEqual(got, []string{"linux-arm64=linux/arm64|"}) {
 		t.Errorf("plan of arm64 = %v", got)
 	}
-	m, _ = Plan(Single, nil, toolchains)
-	if got := names(m); !reflect.DeepEqual(got, []string{"all=|"}) {
-		t.Errorf("single plan = %v", got)
+	for _, ps := range [][]recipe.Platform{nil, recipe.Platforms} {
+		m, _ = Plan(Single, ps, toolchains)
+		if got := names(m); !reflect.DeepEqual(got, []string{"all=|"}) {
+			t.Errorf("single plan of %v = %v, want all", ps, got)
+		}
+	}
+	m, _ = Plan(Single, recipe.CIPlatforms, toolchains)
+	want = []string{"linux-amd64-linux-arm64-linux-arm-v7-linux-riscv64=linux/amd64,linux/arm64,linux/arm/v7,linux/riscv64|"}
+	if got := names(m); !reflect.DeepEqual(got, want) {
+		t.Errorf("single plan of CI's four = %v, want %v", got, want)
 	}
 }
 

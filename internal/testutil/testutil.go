@@ -11,8 +11,8 @@ import (
 func RequireAll() bool { return os.Getenv("FROMSCRATCH_REQUIRE_ALL") == "1" }
 
 // AllZigEnv, set to 1, makes the tests build zig for every platform. By
-// default they build it for the four default platforms and linux/386
-// only: on a fresh machine zig builds its libc for each target first
+// default they build it for the four of CI's tests (recipe.CIPlatforms)
+// and linux/386 only: on a fresh machine zig builds its libc for each target first
 // (minutes each on two cores), which a cold .ci/run cannot afford for all
 // nine (README: What CI builds).
 const AllZigEnv = "FROMSCRATCH_TEST_ALL_ZIG"
