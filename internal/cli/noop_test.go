@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fromscratch/fromscratch/internal/matrix"
+	"github.com/fromscratch/fromscratch/internal/pipeline"
+	"github.com/fromscratch/fromscratch/internal/recipe"
+	"github.com/fromscratch/fromscratch/internal/smoke"
 	"github.com/fromscratch/fromscratch/internal/testutil"
 )
 
@@ -204,4 +209,62 @@ func readFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// Only a run whose every cell was built (and, with smoke runs, passed its
+// smoke run) or is not applicable is recorded: anything else is tried
+// again by the next build. The record says what that next build prints:
+// every binary kept, every image unchanged, every pass the recorded one.
+func TestReplayable(t *testing.T) {
+	report := func(change func(j *pipeline.Job, r *pipeline.Result)) *pipeline.Report {
+		rep := &pipeline.Report{Results: map[string]*pipeline.Result{}, Matrix: &matrix.Matrix{}}
+		for i, p := range []recipe.Platform{recipe.AMD64, recipe.ARM64} {
+			j := pipeline.Job{Cell: recipe.Cell{Recipe: "hello", Platform: p, Toolchain: "gcc", Linkage: recipe.Static}, Recipe: &recipe.Recipe{Name: "hello"}}
+			r := &pipeline.Result{Job: j, Origin: pipeline.OriginCompiled, Smoke: smoke.Result{Status: smoke.StatusPass}}
+			if i == 1 && change != nil {
+				change(&j, r)
+			}
+			rep.Jobs = append(rep.Jobs, j)
+			if j.Status == "" {
+				rep.Results[j.Cell.String()] = r
+			}
+		}
+		return rep
+	}
+	smokeOn := Config{Smoke: true}
+	if !replayable(smokeOn, report(nil)) {
+		t.Error("two cells built and smoke-passed: not replayable")
+	}
+	if !replayable(smokeOn, report(func(j *pipeline.Job, _ *pipeline.Result) { j.Status = matrix.StatusNotApplicable })) {
+		t.Error("a cell not applicable made the run not replayable")
+	}
+	for name, change := range map[string]func(*pipeline.Job, *pipeline.Result){
+		"a failed cell":       func(_ *pipeline.Job, r *pipeline.Result) { r.Err = errors.New("compile: exit 1") },
+		"a smoke run skipped": func(_ *pipeline.Job, r *pipeline.Result) { r.Smoke.Status = smoke.StatusSkipped },
+		"a smoke run failed":  func(_ *pipeline.Job, r *pipeline.Result) { r.Smoke.Status = smoke.StatusFail },
+		"a toolchain missing": func(j *pipeline.Job, _ *pipeline.Result) { j.Status = matrix.StatusUnavailable },
+		"a prebuilt recipe": func(j *pipeline.Job, _ *pipeline.Result) {
+			j.Recipe = &recipe.Recipe{Name: "hello", Prebuilt: "/usr/bin/hello"}
+		},
+		"a recipe that is bad": func(j *pipeline.Job, _ *pipeline.Result) { j.Status = matrix.StatusFailed },
+	} {
+		if replayable(smokeOn, report(change)) {
+			t.Errorf("a run with %s is replayable", name)
+		}
+	}
+	if !replayable(Config{Smoke: false}, report(func(_ *pipeline.Job, r *pipeline.Result) { r.Smoke.Status = "" })) {
+		t.Error("without smoke runs, a cell with no recorded pass made the run not replayable")
+	}
+	given := report(nil)
+	again := rerun(given)
+	for _, r := range again.Results {
+		if r.Origin != pipeline.OriginKept || !r.ImageReused || !r.SmokeRecorded {
+			t.Errorf("the rerun of %s: origin %s, image reused %v, smoke recorded %v; want kept, true, true", r.Job.Cell, r.Origin, r.ImageReused, r.SmokeRecorded)
+		}
+	}
+	for _, r := range given.Results {
+		if r.Origin != pipeline.OriginCompiled || r.ImageReused {
+			t.Errorf("rerun changed the report it was given: %s is now %s", r.Job.Cell, r.Origin)
+		}
+	}
 }
