@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/fromscratch/fromscratch/internal/matrix"
 	"github.com/fromscratch/fromscratch/internal/outdir"
@@ -171,9 +170,7 @@ func (c *CLI) record(n *noOp, cfg Config, rep *pipeline.Report) error {
 			return err
 		}
 	}
-	outputs, err := uptodate.Snapshot([]string{cfg.OutDir}, func(p string) bool {
-		return p == filepath.Join(cfg.OutDir, outdir.LockFile) || strings.Contains(filepath.Base(p), outdir.TempMark)
-	})
+	outputs, err := uptodate.Snapshot([]string{cfg.OutDir}, outdir.Path(cfg.OutDir).RunState)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // something was removed meanwhile: no record

@@ -46,6 +46,13 @@ const (
 // sweeps them).
 const TempMark = ".tmp-"
 
+// RunState reports whether path, in out/, is a run's state rather than
+// one of its outputs: the lock file, or a temporary (its name carries
+// TempMark). What a build leaves is the rest.
+func (p Path) RunState(path string) bool {
+	return path == filepath.Join(string(p), LockFile) || strings.Contains(filepath.Base(path), TempMark)
+}
+
 // Merged are the entries of out/ that a build writes, release included:
 // what matrix:merge replaces whole.
 var Merged = slices.Concat([]string{binDir, dockerDir, ociDir, imagesDir, releaseDir}, matrix.Files, []string{shard.ManifestFile})

@@ -64,3 +64,21 @@ func TestLayouts(t *testing.T) {
 		t.Errorf("Layouts = %v, %v; want [hello zlib]", got, err)
 	}
 }
+
+// The lock file and the temporaries are a run's state; everything else in
+// out/ is an output, a lock file elsewhere included.
+func TestRunState(t *testing.T) {
+	p := Path("/o")
+	for path, want := range map[string]bool{
+		"/o/.lock":                         true,
+		"/o/bin/hello/.gcc-static.tmp-123": true,
+		"/o/oci/.release.tmp-9/index.json": false, // inside a temporary: the walk skips the folder itself
+		"/o/bin/hello/linux-amd64/.lock":   false,
+		"/o/matrix.json":                   false,
+		"/o/oci/hello/index.json":          false,
+	} {
+		if got := p.RunState(path); got != want {
+			t.Errorf("RunState(%s) = %v, want %v", path, got, want)
+		}
+	}
+}
