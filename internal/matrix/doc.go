@@ -48,8 +48,10 @@
 //	}
 //
 // The release (out/release/) ships the same matrix with every smoke
-// duration_ms set to 0 (Matrix.WithoutDurations), so that two releases of
-// the same inputs give the same bytes; out/matrix.* keep the durations.
+// duration_ms set to 0 and no warnings (Matrix.ForRelease), so that two
+// releases of the same inputs give the same bytes: a run's durations and
+// the order in which parallel compilers wrote their warnings into a build
+// log differ from run to run. out/matrix.* keep both.
 //
 // Adding a field keeps version 1 (readers ignore fields they do not know);
 // renaming a field or changing its meaning or type bumps SchemaVersion.

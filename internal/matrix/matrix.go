@@ -177,13 +177,21 @@ func sorted(m *Matrix) []Row {
 	return c.Rows
 }
 
-// WithoutDurations returns a copy of m whose smoke durations are zero: the
-// matrix a release ships, whose bytes must not change with the time a run
-// happened to take. Everything else, smoke results included, is kept.
-func (m *Matrix) WithoutDurations() *Matrix {
+// ForRelease returns a copy of m without what differs between two runs of
+// the same inputs: the matrix a release ships, whose bytes must not change
+// with them. Those are the smoke durations (the time a run happened to
+// take) and the compiler warnings, which are lines of the build log: under
+// make -j two compilers write to it at once, and clang (zig cc) writes a
+// diagnostic's file name and the rest of it in separate writes, so one run's
+// log has "src/compile.c:1164:28: warning: ..." where another's has the
+// other compiler's line between the two halves (measured: jq's
+// linux/arm64 zig-static cell, on this host and in a Debian 13 container).
+// Everything else, smoke results included, is kept; out/matrix.* keep both.
+func (m *Matrix) ForRelease() *Matrix {
 	c := &Matrix{SchemaVersion: m.SchemaVersion, Rows: slices.Clone(m.Rows)}
 	for i := range c.Rows {
 		c.Rows[i].Smoke.DurationMS = 0
+		c.Rows[i].Warnings = nil
 	}
 	return c
 }

@@ -348,30 +348,49 @@ func TestHumanBytes(t *testing.T) {
 	}
 }
 
-// A release's matrix keeps the smoke results but not their durations, and
-// leaves the caller's matrix alone.
-func TestWithoutDurations(t *testing.T) {
+// A release's matrix keeps the smoke results but not their durations nor
+// the compiler warnings, and leaves the caller's matrix alone.
+func TestForRelease(t *testing.T) {
 	m := fixture()
 	before := slices.Clone(m.Rows)
-	r := m.WithoutDurations()
+	r := m.ForRelease()
 	if !reflect.DeepEqual(m.Rows, before) {
-		t.Error("WithoutDurations changed the caller's rows")
+		t.Error("ForRelease changed the caller's rows")
 	}
-	timed := 0
+	timed, warned := 0, 0
 	for i, row := range r.Rows {
 		if row.Smoke.DurationMS != 0 {
 			t.Errorf("%s: duration_ms %d, want 0", row.Key(), row.Smoke.DurationMS)
 		}
+		if row.Warnings != nil {
+			t.Errorf("%s: warnings %q, want none", row.Key(), row.Warnings)
+		}
 		if before[i].Smoke.DurationMS != 0 {
 			timed++
 		}
+		if len(before[i].Warnings) != 0 {
+			warned++
+		}
 		want := before[i]
 		want.Smoke.DurationMS = 0
+		want.Warnings = nil
 		if !reflect.DeepEqual(row, want) {
 			t.Errorf("%s: %+v, want %+v", row.Key(), row, want)
 		}
 	}
-	if timed == 0 {
-		t.Fatal("the fixture has no smoke durations to drop")
+	if timed == 0 || warned == 0 {
+		t.Fatalf("the fixture has %d smoke durations and %d rows with warnings to drop, want some of each", timed, warned)
+	}
+	for _, o := range outputs {
+		if !bytes.Contains(render(t, o.render, m), []byte("warning:")) {
+			continue // this rendering shows no warning of the fixture's
+		}
+		if bytes.Contains(render(t, o.render, r), []byte("warning:")) {
+			t.Errorf("the release's %s still has a warning", o.name)
+		}
+		warned = -1
+	}
+	if warned != -1 {
+		t.Fatal("no rendering of the fixture shows a warning")
 	}
 }

@@ -112,8 +112,9 @@ func Release(ctx context.Context, o Options) (*Released, error) {
 		}
 		rel.SBOMs[j.Cell.String()] = final.SBOM(j.Cell)
 	}
-	// Smoke durations vary from run to run; out/matrix.* keep them.
-	if err := matrix.WriteAll(tmp, rep.Matrix.WithoutDurations()); err != nil {
+	// Smoke durations and the warnings read from build logs vary from run
+	// to run; out/matrix.* keep them.
+	if err := matrix.WriteAll(tmp, rep.Matrix.ForRelease()); err != nil {
 		return nil, err
 	}
 	if err := release.WriteSHA256SUMS(tmp); err != nil {
